@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Applying a policy to a parsed config.json.  Each rule family is one file
+ * in policy/ (rule_*.c); this header is their common contract. */
+#ifndef OCIGATE_ENFORCE_H
+#define OCIGATE_ENFORCE_H
+
+#include <stdbool.h>
+
+#include "ocigate/decision.h"
+#include "ocigate/error.h"
+#include "ocigate/json.h"
+#include "ocigate/policy.h"
+
+struct og_enforce_ctx
+{
+  const struct og_policy *policy;
+  const char *bundle;       /* bundle directory; relative mount sources are resolved against it */
+  const char *container_id; /* NULL when unknown (ocigatectl check) */
+};
+
+/* Run every rule over `spec` (a config.json tree), mutating it in place and
+ * appending decisions.  Returns 0 when the rules ran (check
+ * og_decisions_refused for the verdict), -1 with err on internal failure. */
+int og_enforce_config (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d,
+                       struct og_error *err);
+
+/* ---- for rule implementations ------------------------------------------ */
+
+typedef int (*og_rule_fn) (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d,
+                           struct og_error *err);
+
+int og_rule_no_new_privileges (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *,
+                               struct og_error *);
+int og_rule_capabilities (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_rootfs (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_resources (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_mounts (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_hooks (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+
+/* A needed change to the config.  Records a mutate / refuse / audit decision
+ * according to `action` (and the policy's mode) and returns true only when
+ * the caller must apply the change.  Takes before/after. */
+bool og_rule_change (const struct og_enforce_ctx *ctx, enum og_action action, struct og_decisions *d,
+                     const char *rule, const char *path, char *before, char *after, const char *fmt, ...)
+    __attribute__ ((format (printf, 8, 9)));
+
+/* A violation that no rewrite can fix: refuse, or record under audit. */
+void og_rule_refuse (const struct og_enforce_ctx *ctx, enum og_action action, struct og_decisions *d,
+                     const char *rule, const char *path, char *value, const char *fmt, ...)
+    __attribute__ ((format (printf, 7, 8)));
+
+/* A value runc could not decode (wrong type, non-integer number): refused
+ * whatever the action, since no rule can vouch for what it cannot read. */
+void og_rule_malformed (struct og_decisions *d, const char *rule, const char *path, const struct og_json *value,
+                        const char *expected);
+
+/* The process object, or NULL after recording a refusal (runc needs one). */
+struct og_json *og_rule_process (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d,
+                                 const char *rule);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Memory helpers and cleanup attributes shared by the library and binaries. */
+#ifndef OCIGATE_UTIL_H
+#define OCIGATE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Allocation failure in a security boundary ends the process (nothing is
+ * exec'd), which is the fail-closed outcome. */
+void *og_xmalloc (size_t n);
+void *og_xcalloc (size_t nmemb, size_t n);
+void *og_xrealloc (void *p, size_t n);
+char *og_xstrdup (const char *s);
+char *og_xstrndup (const char *s, size_t n);
+char *og_xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+void og_freep (void *p);
+void og_closep (int *fd);
+void og_fclosep (FILE **f);
+void og_strvfreep (char ***v);
+void og_strv_free (char **v);
+
+#define og_cleanup_free __attribute__ ((cleanup (og_freep)))
+#define og_cleanup_close __attribute__ ((cleanup (og_closep)))
+#define og_cleanup_file __attribute__ ((cleanup (og_fclosep)))
+#define og_cleanup_strv __attribute__ ((cleanup (og_strvfreep)))
+
+/* Hand ownership out of a cleanup variable. */
+#define og_steal_pointer(pp)              \
+  ({                                      \
+    __typeof__ (*(pp)) _og_tmp = *(pp);   \
+    *(pp) = NULL;                         \
+    _og_tmp;                              \
+  })
+#define og_steal_fd(fdp)       \
+  ({                           \
+    int _og_fd = *(fdp);       \
+    *(fdp) = -1;               \
+    _og_fd;                    \
+  })
+
+size_t og_strv_len (char *const *v);
+bool og_strv_contains (char *const *v, const char *s);
+
+/* True when `path` equals `dir` or lies below it (both absolute, normalised). */
+bool og_path_under (const char *path, const char *dir);
+
+/* Write all of buf to fd, retrying on EINTR and short writes; -1 + errno. */
+int og_write_all (int fd, const void *buf, size_t len);
+
+#endif

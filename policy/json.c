@@ -1,0 +1,692 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Strict JSON reader and canonical writer over yajl.
+ *
+ * Strictness exists to remove parser differentials with runc (Go's
+ * encoding/json): we only accept input whose meaning both readers agree on,
+ * and runc then reads our canonical output, never the original bytes.
+ */
+#include <config.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
+
+#include "ocigate/json.h"
+#include "ocigate/util.h"
+
+/* ---- nodes -------------------------------------------------------------- */
+
+struct og_json *
+og_json_new (enum og_json_type type)
+{
+  struct og_json *j = og_xcalloc (1, sizeof *j);
+  j->type = type;
+  return j;
+}
+
+static struct og_json *
+new_text (enum og_json_type type, const char *s, size_t len)
+{
+  struct og_json *j = og_json_new (type);
+  j->text = og_xstrndup (s, len);
+  j->len = len;
+  return j;
+}
+
+struct og_json *
+og_json_new_string (const char *s)
+{
+  return new_text (OG_JSON_STRING, s, strlen (s));
+}
+
+struct og_json *
+og_json_new_number (int64_t v)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%" PRId64, v);
+  return new_text (OG_JSON_NUMBER, buf, (size_t) n);
+}
+
+struct og_json *
+og_json_new_bool (bool v)
+{
+  return og_json_new (v ? OG_JSON_TRUE : OG_JSON_FALSE);
+}
+
+void
+og_json_free (struct og_json *j)
+{
+  if (j == NULL)
+    return;
+  for (size_t i = 0; i < j->n; i++)
+    {
+      if (j->keys)
+        free (j->keys[i]);
+      og_json_free (j->vals[i]);
+    }
+  free (j->keys);
+  free (j->vals);
+  free (j->text);
+  free (j);
+}
+
+void
+og_json_freep (struct og_json **j)
+{
+  og_json_free (*j);
+}
+
+static void
+grow (struct og_json *c)
+{
+  if (c->n < c->cap)
+    return;
+  c->cap = c->cap ? c->cap * 2 : 4;
+  c->vals = og_xrealloc (c->vals, c->cap * sizeof *c->vals);
+  if (c->type == OG_JSON_OBJECT)
+    c->keys = og_xrealloc (c->keys, c->cap * sizeof *c->keys);
+}
+
+static void
+add_member (struct og_json *obj, char *key, struct og_json *val)
+{
+  grow (obj);
+  obj->keys[obj->n] = key;
+  obj->vals[obj->n] = val;
+  obj->n++;
+}
+
+void
+og_json_append (struct og_json *arr, struct og_json *val)
+{
+  grow (arr);
+  arr->vals[arr->n++] = val;
+}
+
+void
+og_json_remove_at (struct og_json *c, size_t i)
+{
+  if (i >= c->n)
+    return;
+  og_json_free (c->vals[i]);
+  if (c->keys)
+    free (c->keys[i]);
+  memmove (&c->vals[i], &c->vals[i + 1], (c->n - i - 1) * sizeof *c->vals);
+  if (c->keys)
+    memmove (&c->keys[i], &c->keys[i + 1], (c->n - i - 1) * sizeof *c->keys);
+  c->n--;
+}
+
+struct og_json *
+og_json_clone (const struct og_json *j)
+{
+  struct og_json *c = og_json_new (j->type);
+
+  if (j->text)
+    {
+      c->text = og_xstrndup (j->text, j->len);
+      c->len = j->len;
+    }
+  for (size_t i = 0; i < j->n; i++)
+    {
+      if (j->type == OG_JSON_OBJECT)
+        add_member (c, og_xstrdup (j->keys[i]), og_json_clone (j->vals[i]));
+      else
+        og_json_append (c, og_json_clone (j->vals[i]));
+    }
+  return c;
+}
+
+struct og_json *
+og_json_get (const struct og_json *obj, const char *key)
+{
+  if (obj == NULL || obj->type != OG_JSON_OBJECT)
+    return NULL;
+  for (size_t i = 0; i < obj->n; i++)
+    if (strcmp (obj->keys[i], key) == 0)
+      return obj->vals[i];
+  return NULL;
+}
+
+struct og_json *
+og_json_get_set (const struct og_json *obj, const char *key)
+{
+  struct og_json *v = og_json_get (obj, key);
+  return v && v->type != OG_JSON_NULL ? v : NULL;
+}
+
+struct og_json *
+og_json_path (const struct og_json *root, ...)
+{
+  va_list ap;
+  const char *k;
+  struct og_json *cur = (struct og_json *) root;
+
+  va_start (ap, root);
+  while (cur && (k = va_arg (ap, const char *)) != NULL)
+    cur = og_json_get_set (cur, k);
+  va_end (ap);
+  return cur;
+}
+
+void
+og_json_set (struct og_json *obj, const char *key, struct og_json *val)
+{
+  for (size_t i = 0; i < obj->n; i++)
+    if (strcmp (obj->keys[i], key) == 0)
+      {
+        og_json_free (obj->vals[i]);
+        obj->vals[i] = val;
+        return;
+      }
+  add_member (obj, og_xstrdup (key), val);
+}
+
+struct og_json *
+og_json_ensure_object (struct og_json *obj, const char *key)
+{
+  struct og_json *v = og_json_get (obj, key);
+
+  if (v && v->type == OG_JSON_OBJECT)
+    return v;
+  if (v && v->type != OG_JSON_NULL)
+    return NULL;
+  v = og_json_new (OG_JSON_OBJECT);
+  og_json_set (obj, key, v);
+  return v;
+}
+
+bool
+og_json_is_string (const struct og_json *j)
+{
+  return j && j->type == OG_JSON_STRING;
+}
+
+bool
+og_json_is_bool (const struct og_json *j)
+{
+  return j && (j->type == OG_JSON_TRUE || j->type == OG_JSON_FALSE);
+}
+
+bool
+og_json_is_true (const struct og_json *j)
+{
+  return j && j->type == OG_JSON_TRUE;
+}
+
+int
+og_json_int64 (const struct og_json *j, int64_t *out)
+{
+  char *end;
+  long long v;
+
+  if (j == NULL || j->type != OG_JSON_NUMBER)
+    return -1;
+  if (strpbrk (j->text, ".eE"))
+    return -1;
+  errno = 0;
+  v = strtoll (j->text, &end, 10);
+  if (errno || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+bool
+og_json_array_has_string (const struct og_json *arr, const char *s)
+{
+  if (arr == NULL || arr->type != OG_JSON_ARRAY)
+    return false;
+  for (size_t i = 0; i < arr->n; i++)
+    if (og_json_is_string (arr->vals[i]) && strcmp (arr->vals[i]->text, s) == 0)
+      return true;
+  return false;
+}
+
+/* ---- strict text checks ------------------------------------------------- */
+
+/* Go's utf8.Valid: no overlongs, no surrogates, nothing above U+10FFFF.
+ * Go silently replaces such bytes with U+FFFD, so accepting them would let
+ * ocigate and runc read different strings. */
+static bool
+utf8_valid (const unsigned char *s, size_t len)
+{
+  size_t i = 0;
+
+  while (i < len)
+    {
+      unsigned c = s[i];
+      size_t need;
+      uint32_t cp, min;
+
+      if (c < 0x80)
+        {
+          i++;
+          continue;
+        }
+      if (c >= 0xc2 && c <= 0xdf)
+        need = 1, cp = c & 0x1f, min = 0x80;
+      else if (c >= 0xe0 && c <= 0xef)
+        need = 2, cp = c & 0x0f, min = 0x800;
+      else if (c >= 0xf0 && c <= 0xf4)
+        need = 3, cp = c & 0x07, min = 0x10000;
+      else
+        return false;
+      if (i + need >= len)
+        return false;
+      for (size_t k = 1; k <= need; k++)
+        {
+          if ((s[i + k] & 0xc0) != 0x80)
+            return false;
+          cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+      if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return false;
+      i += need + 1;
+    }
+  return true;
+}
+
+static int
+hexval (int c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+static long
+read_u4 (const char *p, const char *end)
+{
+  long v = 0;
+  if (end - p < 4)
+    return -1;
+  for (int i = 0; i < 4; i++)
+    {
+      int h = hexval ((unsigned char) p[i]);
+      if (h < 0)
+        return -1;
+      v = v * 16 + h;
+    }
+  return v;
+}
+
+/* yajl turns an unpaired high surrogate escape into '?' and pairs a high
+ * surrogate with any following \u escape; Go produces U+FFFD instead.  Reject
+ * every \u escape that is not a well-formed pair.  Only valid for input
+ * without comments (a quote inside a comment would confuse the scan). */
+static int
+check_surrogate_escapes (const char *buf, size_t len, struct og_error *err)
+{
+  const char *p = buf, *end = buf + len;
+  bool in_string = false;
+
+  for (; p < end; p++)
+    {
+      if (!in_string)
+        {
+          if (*p == '"')
+            in_string = true;
+          continue;
+        }
+      if (*p == '"')
+        {
+          in_string = false;
+          continue;
+        }
+      if (*p != '\\')
+        continue;
+      if (++p >= end)
+        break;
+      if (*p != 'u')
+        continue;
+      long cp = read_u4 (p + 1, end);
+      if (cp < 0)
+        continue; /* yajl reports the bad escape */
+      if (cp >= 0xdc00 && cp <= 0xdfff)
+        return og_error_set (err, 0, "invalid json: unpaired surrogate escape \\u%04lx at byte %zu", cp,
+                             (size_t) (p - buf));
+      if (cp >= 0xd800 && cp <= 0xdbff)
+        {
+          long lo = (end - p > 10 && p[5] == '\\' && p[6] == 'u') ? read_u4 (p + 7, end) : -1;
+          if (lo < 0xdc00 || lo > 0xdfff)
+            return og_error_set (err, 0, "invalid json: unpaired surrogate escape \\u%04lx at byte %zu", cp,
+                                 (size_t) (p - buf));
+          p += 10;
+        }
+      else
+        p += 4;
+    }
+  return 0;
+}
+
+/* ---- parser ------------------------------------------------------------- */
+
+struct builder
+{
+  struct og_json *root;
+  struct og_json **stack; /* open containers */
+  size_t depth, cap;
+  unsigned max_depth;
+  char *key; /* pending key of the innermost object */
+  struct og_error *err;
+  bool failed;
+};
+
+static int
+fail (struct builder *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static int
+fail (struct builder *b, const char *fmt, ...)
+{
+  va_list ap;
+  char *msg = NULL;
+
+  va_start (ap, fmt);
+  if (vasprintf (&msg, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  og_error_set (b->err, 0, "invalid json: %s", msg);
+  free (msg);
+  b->failed = true;
+  return 0; /* tells yajl to stop */
+}
+
+static bool
+has_nul (const unsigned char *s, size_t len)
+{
+  return memchr (s, '\0', len) != NULL;
+}
+
+static int
+check_text (struct builder *b, const unsigned char *s, size_t len, const char *what)
+{
+  if (has_nul (s, len))
+    return fail (b, "%s contains a NUL character", what);
+  if (!utf8_valid (s, len))
+    return fail (b, "%s is not valid UTF-8", what);
+  return 1;
+}
+
+static int
+add_value (struct builder *b, struct og_json *v)
+{
+  struct og_json *parent;
+
+  if (b->depth == 0)
+    {
+      b->root = v;
+      return 1;
+    }
+  parent = b->stack[b->depth - 1];
+  if (parent->type == OG_JSON_ARRAY)
+    og_json_append (parent, v);
+  else
+    {
+      add_member (parent, b->key, v);
+      b->key = NULL;
+    }
+  return 1;
+}
+
+static int
+push (struct builder *b, enum og_json_type type)
+{
+  struct og_json *c;
+
+  if (b->max_depth && b->depth >= b->max_depth)
+    return fail (b, "nesting deeper than %u levels", b->max_depth);
+  c = og_json_new (type);
+  add_value (b, c);
+  if (b->depth == b->cap)
+    {
+      b->cap = b->cap ? b->cap * 2 : 16;
+      b->stack = og_xrealloc (b->stack, b->cap * sizeof *b->stack);
+    }
+  b->stack[b->depth++] = c;
+  return 1;
+}
+
+static int
+cmp_strp (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* Go keeps the last of two equal keys; a reader that keeps the first would
+ * disagree, so duplicates are refused outright. */
+static const char *
+find_duplicate_key (const struct og_json *obj)
+{
+  og_cleanup_free char **sorted = NULL;
+
+  if (obj->n < 2)
+    return NULL;
+  if (obj->n <= 16)
+    {
+      for (size_t i = 0; i < obj->n; i++)
+        for (size_t k = i + 1; k < obj->n; k++)
+          if (strcmp (obj->keys[i], obj->keys[k]) == 0)
+            return obj->keys[i];
+      return NULL;
+    }
+  sorted = og_xmalloc (obj->n * sizeof *sorted);
+  memcpy (sorted, obj->keys, obj->n * sizeof *sorted);
+  qsort (sorted, obj->n, sizeof *sorted, cmp_strp);
+  for (size_t i = 1; i < obj->n; i++)
+    if (strcmp (sorted[i - 1], sorted[i]) == 0)
+      return sorted[i];
+  return NULL;
+}
+
+static int
+pop (struct builder *b)
+{
+  struct og_json *c = b->stack[--b->depth];
+  const char *dup;
+
+  if (c->type == OG_JSON_OBJECT && (dup = find_duplicate_key (c)) != NULL)
+    return fail (b, "duplicate key \"%s\"", dup);
+  return 1;
+}
+
+static int
+cb_null (void *ctx)
+{
+  return add_value (ctx, og_json_new (OG_JSON_NULL));
+}
+
+static int
+cb_boolean (void *ctx, int v)
+{
+  return add_value (ctx, og_json_new_bool (v));
+}
+
+static int
+cb_number (void *ctx, const char *s, size_t len)
+{
+  return add_value (ctx, new_text (OG_JSON_NUMBER, s, len));
+}
+
+static int
+cb_string (void *ctx, const unsigned char *s, size_t len)
+{
+  if (!check_text (ctx, s, len, "a string"))
+    return 0;
+  return add_value (ctx, new_text (OG_JSON_STRING, (const char *) s, len));
+}
+
+static int
+cb_start_map (void *ctx)
+{
+  return push (ctx, OG_JSON_OBJECT);
+}
+
+static int
+cb_map_key (void *ctx, const unsigned char *s, size_t len)
+{
+  struct builder *b = ctx;
+
+  if (!check_text (b, s, len, "an object key"))
+    return 0;
+  free (b->key);
+  b->key = og_xstrndup ((const char *) s, len);
+  return 1;
+}
+
+static int
+cb_end (void *ctx)
+{
+  return pop (ctx);
+}
+
+static int
+cb_start_array (void *ctx)
+{
+  return push (ctx, OG_JSON_ARRAY);
+}
+
+static const yajl_callbacks callbacks = {
+  .yajl_null = cb_null,
+  .yajl_boolean = cb_boolean,
+  .yajl_number = cb_number,
+  .yajl_string = cb_string,
+  .yajl_start_map = cb_start_map,
+  .yajl_map_key = cb_map_key,
+  .yajl_end_map = cb_end,
+  .yajl_start_array = cb_start_array,
+  .yajl_end_array = cb_end,
+};
+
+static void
+yajl_message (yajl_handle h, const char *buf, size_t len, struct og_error *err)
+{
+  unsigned char *m = yajl_get_error (h, 0, (const unsigned char *) buf, len);
+  size_t off = yajl_get_bytes_consumed (h);
+  char *nl;
+
+  if (m && (nl = strchr ((char *) m, '\n')))
+    *nl = '\0';
+  og_error_set (err, 0, "invalid json near byte %zu: %s", off, m ? (char *) m : "parse error");
+  yajl_free_error (h, m);
+}
+
+int
+og_json_parse (const char *buf, size_t len, const struct og_json_opts *opts, struct og_json **out,
+               struct og_error *err)
+{
+  struct builder b = { .max_depth = opts ? opts->max_depth : 0, .err = err };
+  yajl_handle h;
+  yajl_status st;
+
+  if (opts && opts->max_size && len > opts->max_size)
+    return og_error_set (err, EFBIG, "json document of %zu bytes exceeds the limit of %zu bytes", len,
+                         opts->max_size);
+  if (!(opts && opts->allow_comments) && check_surrogate_escapes (buf, len, err) < 0)
+    return -1;
+  h = yajl_alloc (&callbacks, NULL, &b);
+  if (h == NULL)
+    return og_error_set (err, ENOMEM, "yajl_alloc");
+  yajl_config (h, yajl_allow_comments, opts && opts->allow_comments ? 1 : 0);
+  yajl_config (h, yajl_dont_validate_strings, 0);
+  st = yajl_parse (h, (const unsigned char *) buf, len);
+  if (st == yajl_status_ok)
+    st = yajl_complete_parse (h);
+  if (st != yajl_status_ok && !b.failed)
+    yajl_message (h, buf, len, err);
+  yajl_free (h);
+  free (b.stack);
+  free (b.key);
+  if (st != yajl_status_ok || b.failed || b.root == NULL)
+    {
+      og_json_free (b.root);
+      if (!b.failed && st == yajl_status_ok)
+        return og_error_set (err, 0, "invalid json: empty document");
+      return -1;
+    }
+  *out = b.root;
+  return 0;
+}
+
+/* ---- writer ------------------------------------------------------------- */
+
+static yajl_gen_status
+gen_node (yajl_gen g, const struct og_json *j)
+{
+  yajl_gen_status s = yajl_gen_status_ok;
+
+  switch (j->type)
+    {
+    case OG_JSON_NULL:
+      return yajl_gen_null (g);
+    case OG_JSON_FALSE:
+      return yajl_gen_bool (g, 0);
+    case OG_JSON_TRUE:
+      return yajl_gen_bool (g, 1);
+    case OG_JSON_NUMBER:
+      return yajl_gen_number (g, j->text, j->len);
+    case OG_JSON_STRING:
+      return yajl_gen_string (g, (const unsigned char *) j->text, j->len);
+    case OG_JSON_OBJECT:
+      s = yajl_gen_map_open (g);
+      for (size_t i = 0; s == yajl_gen_status_ok && i < j->n; i++)
+        {
+          s = yajl_gen_string (g, (const unsigned char *) j->keys[i], strlen (j->keys[i]));
+          if (s == yajl_gen_status_ok)
+            s = gen_node (g, j->vals[i]);
+        }
+      return s == yajl_gen_status_ok ? yajl_gen_map_close (g) : s;
+    case OG_JSON_ARRAY:
+      s = yajl_gen_array_open (g);
+      for (size_t i = 0; s == yajl_gen_status_ok && i < j->n; i++)
+        s = gen_node (g, j->vals[i]);
+      return s == yajl_gen_status_ok ? yajl_gen_array_close (g) : s;
+    }
+  return yajl_gen_invalid_string;
+}
+
+int
+og_json_write (const struct og_json *j, bool pretty, char **out, size_t *out_len, struct og_error *err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_status s;
+
+  if (g == NULL)
+    return og_error_set (err, ENOMEM, "yajl_gen_alloc");
+  yajl_gen_config (g, yajl_gen_beautify, pretty ? 1 : 0);
+  yajl_gen_config (g, yajl_gen_validate_utf8, 1);
+  s = gen_node (g, j);
+  if (s != yajl_gen_status_ok)
+    {
+      yajl_gen_free (g);
+      return og_error_set (err, 0, "cannot serialise json (yajl_gen status %d)", (int) s);
+    }
+  yajl_gen_get_buf (g, &buf, &len);
+  *out = og_xstrndup ((const char *) buf, len);
+  if (out_len)
+    *out_len = len;
+  yajl_gen_free (g);
+  return 0;
+}
+
+char *
+og_json_to_text (const struct og_json *j)
+{
+  char *s = NULL;
+
+  if (j == NULL)
+    return og_xstrdup ("(absent)");
+  if (og_json_write (j, false, &s, NULL, NULL) < 0)
+    return og_xstrdup ("(unprintable)");
+  return s;
+}

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Policy loader.  Every area must be present and every key known: a typo or
+ * a forgotten section must never silently weaken a policy.
+ */
+#include <config.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ocigate/json.h"
+#include "ocigate/policy.h"
+#include "ocigate/sha256.h"
+#include "ocigate/util.h"
+
+const char *
+og_action_name (enum og_action a)
+{
+  switch (a)
+    {
+    case OG_ACTION_ENFORCE:
+      return "enforce";
+    case OG_ACTION_DENY:
+      return "deny";
+    case OG_ACTION_AUDIT:
+      return "audit";
+    }
+  return "?";
+}
+
+/* ---- value parsers ------------------------------------------------------ */
+
+int
+og_parse_size (const char *s, int64_t *out)
+{
+  char *end;
+  long long v;
+  int64_t mult = 1;
+
+  errno = 0;
+  v = strtoll (s, &end, 10);
+  if (errno || end == s || v < 0)
+    return -1;
+  switch (*end)
+    {
+    case '\0':
+      break;
+    case 'k':
+    case 'K':
+      mult = 1LL << 10;
+      end++;
+      break;
+    case 'm':
+    case 'M':
+      mult = 1LL << 20;
+      end++;
+      break;
+    case 'g':
+    case 'G':
+      mult = 1LL << 30;
+      end++;
+      break;
+    case 't':
+    case 'T':
+      mult = 1LL << 40;
+      end++;
+      break;
+    default:
+      return -1;
+    }
+  if (mult > 1 && (strcmp (end, "i") == 0 || strcmp (end, "iB") == 0 || strcmp (end, "B") == 0))
+    end += strlen (end);
+  if (*end != '\0' || v > INT64_MAX / mult)
+    return -1;
+  *out = v * mult;
+  return 0;
+}
+
+int
+og_parse_millicpus (const char *s, int64_t *out)
+{
+  int64_t whole = 0, frac = 0;
+  int digits = 0;
+  const char *p = s;
+
+  if (*p < '0' || *p > '9')
+    return -1;
+  for (; *p >= '0' && *p <= '9'; p++)
+    {
+      whole = whole * 10 + (*p - '0');
+      if (whole > 1000000)
+        return -1;
+    }
+  if (*p == '.')
+    for (p++; *p >= '0' && *p <= '9'; p++)
+      {
+        if (++digits > 3)
+          return -1;
+        frac = frac * 10 + (*p - '0');
+      }
+  if (*p != '\0')
+    return -1;
+  while (digits++ < 3)
+    frac *= 10;
+  *out = whole * 1000 + frac;
+  return *out > 0 ? 0 : -1;
+}
+
+/* ---- schema helpers ----------------------------------------------------- */
+
+struct loader
+{
+  const char *name;
+  struct og_error *err;
+};
+
+static int
+bad (struct loader *l, const char *where, const char *what)
+{
+  return og_error_set (l->err, 0, "policy %s: %s: %s", l->name, where, what);
+}
+
+/* Refuse members of obj that are not in allowed (NULL-terminated). */
+static int
+only_keys (struct loader *l, const struct og_json *obj, const char *where, const char *const *allowed)
+{
+  for (size_t i = 0; i < obj->n; i++)
+    if (!og_strv_contains ((char *const *) allowed, obj->keys[i]))
+      {
+        og_cleanup_free char *msg = og_xasprintf ("unknown key \"%s\"", obj->keys[i]);
+        return bad (l, where, msg);
+      }
+  return 0;
+}
+
+static int
+need_object (struct loader *l, const struct og_json *parent, const char *key, struct og_json **out)
+{
+  struct og_json *v = og_json_get (parent, key);
+
+  if (v == NULL)
+    {
+      og_cleanup_free char *msg = og_xasprintf ("missing required section \"%s\" (use \"action\": \"audit\" to "
+                                                "turn a rule off explicitly)", key);
+      return bad (l, "top level", msg);
+    }
+  if (v->type != OG_JSON_OBJECT)
+    return bad (l, key, "must be an object");
+  *out = v;
+  return 0;
+}
+
+static int
+get_action (struct loader *l, const struct og_json *obj, const char *where, enum og_action *out)
+{
+  struct og_json *v = og_json_get (obj, "action");
+
+  *out = OG_ACTION_ENFORCE;
+  if (v == NULL)
+    return 0;
+  if (!og_json_is_string (v))
+    return bad (l, where, "\"action\" must be a string");
+  if (strcmp (v->text, "enforce") == 0)
+    *out = OG_ACTION_ENFORCE;
+  else if (strcmp (v->text, "deny") == 0)
+    *out = OG_ACTION_DENY;
+  else if (strcmp (v->text, "audit") == 0 || strcmp (v->text, "warn") == 0)
+    *out = OG_ACTION_AUDIT;
+  else
+    return bad (l, where, "\"action\" must be \"enforce\", \"deny\" or \"audit\"");
+  return 0;
+}
+
+static int
+get_bool (struct loader *l, const struct og_json *obj, const char *key, const char *where, bool *out)
+{
+  struct og_json *v = og_json_get (obj, key);
+
+  if (v == NULL)
+    return 0;
+  if (!og_json_is_bool (v))
+    {
+      og_cleanup_free char *msg = og_xasprintf ("\"%s\" must be true or false", key);
+      return bad (l, where, msg);
+    }
+  *out = v->type == OG_JSON_TRUE;
+  return 0;
+}
+
+static int
+get_string (struct loader *l, const struct og_json *obj, const char *key, const char *where, char **out)
+{
+  struct og_json *v = og_json_get (obj, key);
+
+  if (v == NULL)
+    return 0;
+  if (!og_json_is_string (v) || v->len == 0)
+    {
+      og_cleanup_free char *msg = og_xasprintf ("\"%s\" must be a non-empty string", key);
+      return bad (l, where, msg);
+    }
+  free (*out);
+  *out = og_xstrdup (v->text);
+  return 0;
+}
+
+static int
+get_strv (struct loader *l, const struct og_json *obj, const char *key, const char *where, bool abs_paths,
+          char ***out)
+{
+  struct og_json *v = og_json_get (obj, key);
+  char **r;
+
+  if (v == NULL)
+    return 0;
+  if (v->type != OG_JSON_ARRAY)
+    {
+      og_cleanup_free char *msg = og_xasprintf ("\"%s\" must be an array of strings", key);
+      return bad (l, where, msg);
+    }
+  r = og_xcalloc (v->n + 1, sizeof *r);
+  for (size_t i = 0; i < v->n; i++)
+    {
+      const struct og_json *e = v->vals[i];
+      if (!og_json_is_string (e) || e->len == 0 || (abs_paths && e->text[0] != '/'))
+        {
+          og_strv_free (r);
+          og_cleanup_free char *msg = og_xasprintf ("\"%s\"[%zu] must be a non-empty %s", key, i,
+                                                    abs_paths ? "absolute path" : "string");
+          return bad (l, where, msg);
+        }
+      r[i] = og_xstrdup (e->text);
+    }
+  og_strv_free (*out);
+  *out = r;
+  return 0;
+}
+
+typedef int (*value_parser) (const char *, int64_t *);
+
+static int
+get_quantity (struct loader *l, const struct og_json *obj, const char *key, const char *where,
+              value_parser parse, bool *has, int64_t *out)
+{
+  struct og_json *v = og_json_get (obj, key);
+  og_cleanup_free char *msg = NULL;
+
+  if (v == NULL)
+    return 0;
+  if ((v->type == OG_JSON_STRING || v->type == OG_JSON_NUMBER) && parse (v->text, out) == 0)
+    {
+      *has = true;
+      return 0;
+    }
+  msg = og_xasprintf ("\"%s\" has an invalid value %s", key, v->text ? v->text : "(not a number or string)");
+  return bad (l, where, msg);
+}
+
+static int
+get_limit (struct loader *l, const struct og_json *res, const char *key, value_parser parse, struct og_limit *lim)
+{
+  static const char *const keys[] = { "default", "max", NULL };
+  og_cleanup_free char *where = og_xasprintf ("resources.%s", key);
+  struct og_json *v = og_json_get (res, key);
+
+  if (v == NULL)
+    return 0;
+  if (v->type != OG_JSON_OBJECT)
+    return bad (l, where, "must be an object");
+  if (only_keys (l, v, where, keys) < 0 || get_quantity (l, v, "default", where, parse, &lim->has_default, &lim->def) < 0
+      || get_quantity (l, v, "max", where, parse, &lim->has_max, &lim->max) < 0)
+    return -1;
+  if (lim->has_default && lim->has_max && lim->def > lim->max)
+    return bad (l, where, "\"default\" is larger than \"max\"");
+  return 0;
+}
+
+static int
+parse_count (const char *s, int64_t *out)
+{
+  char *end;
+  long long v;
+
+  errno = 0;
+  v = strtoll (s, &end, 10);
+  if (errno || end == s || *end || v <= 0)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* ---- areas -------------------------------------------------------------- */
+
+static int
+load_nnp (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "description", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "no_new_privileges", &o) < 0 || only_keys (l, o, "no_new_privileges", keys) < 0)
+    return -1;
+  return get_action (l, o, "no_new_privileges", &p->nnp.action);
+}
+
+static int
+load_caps (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "allow", "description", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "capabilities", &o) < 0 || only_keys (l, o, "capabilities", keys) < 0
+      || get_action (l, o, "capabilities", &p->caps.action) < 0)
+    return -1;
+  if (og_json_get (o, "allow") == NULL)
+    return bad (l, "capabilities", "missing \"allow\" (use [] to drop every capability)");
+  if (get_strv (l, o, "allow", "capabilities", false, &p->caps.allow) < 0)
+    return -1;
+  for (char **c = p->caps.allow; *c; c++)
+    if (strncmp (*c, "CAP_", 4) != 0)
+      {
+        og_cleanup_free char *msg = og_xasprintf ("\"%s\" is not a capability name (expected CAP_...)", *c);
+        return bad (l, "capabilities.allow", msg);
+      }
+  return 0;
+}
+
+static int
+load_rootfs (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "readonly", "writable_tmpfs", "tmpfs_options", "description", NULL };
+  static const char *const default_opts[] = { "nosuid", "nodev", "mode=1777", "size=65536k", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "rootfs", &o) < 0 || only_keys (l, o, "rootfs", keys) < 0
+      || get_action (l, o, "rootfs", &p->rootfs.action) < 0
+      || get_bool (l, o, "readonly", "rootfs", &p->rootfs.readonly) < 0
+      || get_strv (l, o, "writable_tmpfs", "rootfs", true, &p->rootfs.writable_tmpfs) < 0
+      || get_strv (l, o, "tmpfs_options", "rootfs", false, &p->rootfs.tmpfs_options) < 0)
+    return -1;
+  if (p->rootfs.tmpfs_options == NULL)
+    {
+      p->rootfs.tmpfs_options = og_xcalloc (5, sizeof (char *));
+      for (int i = 0; default_opts[i]; i++)
+        p->rootfs.tmpfs_options[i] = og_xstrdup (default_opts[i]);
+    }
+  return 0;
+}
+
+static int
+load_resources (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "memory", "swap", "cpu", "pids", "description", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "resources", &o) < 0 || only_keys (l, o, "resources", keys) < 0
+      || get_action (l, o, "resources", &p->resources.action) < 0
+      || get_limit (l, o, "memory", og_parse_size, &p->resources.memory) < 0
+      || get_limit (l, o, "swap", og_parse_size, &p->resources.swap) < 0
+      || get_limit (l, o, "cpu", og_parse_millicpus, &p->resources.cpu) < 0
+      || get_limit (l, o, "pids", parse_count, &p->resources.pids) < 0)
+    return -1;
+  if ((p->resources.swap.has_default || p->resources.swap.has_max)
+      && !(p->resources.memory.has_default || p->resources.memory.has_max))
+    return bad (l, "resources.swap", "needs a memory limit (swap is counted on top of memory)");
+  return 0;
+}
+
+static int
+load_mounts (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "deny_any_socket", "deny_sockets", "deny_trees", "allow_sources",
+                                      "force_options", "scan", "description", NULL };
+  static const char *const scan_keys[] = { "max_entries", "max_depth", NULL };
+  struct og_json *o, *scan;
+
+  p->mounts.scan_max_entries = 4096;
+  p->mounts.scan_max_depth = 8;
+  if (need_object (l, root, "mounts", &o) < 0 || only_keys (l, o, "mounts", keys) < 0
+      || get_action (l, o, "mounts", &p->mounts.action) < 0
+      || get_bool (l, o, "deny_any_socket", "mounts", &p->mounts.deny_any_socket) < 0
+      || get_strv (l, o, "deny_sockets", "mounts", true, &p->mounts.deny_sockets) < 0
+      || get_strv (l, o, "deny_trees", "mounts", true, &p->mounts.deny_trees) < 0
+      || get_strv (l, o, "allow_sources", "mounts", true, &p->mounts.allow_sources) < 0
+      || get_strv (l, o, "force_options", "mounts", false, &p->mounts.force_options) < 0)
+    return -1;
+  scan = og_json_get (o, "scan");
+  if (scan)
+    {
+      bool has = false;
+      int64_t v;
+      if (scan->type != OG_JSON_OBJECT)
+        return bad (l, "mounts.scan", "must be an object");
+      if (only_keys (l, scan, "mounts.scan", scan_keys) < 0)
+        return -1;
+      if (get_quantity (l, scan, "max_entries", "mounts.scan", parse_count, &has, &v) < 0)
+        return -1;
+      if (has)
+        p->mounts.scan_max_entries = v > 10000000 ? 10000000 : (unsigned) v;
+      has = false;
+      if (get_quantity (l, scan, "max_depth", "mounts.scan", parse_count, &has, &v) < 0)
+        return -1;
+      if (has)
+        p->mounts.scan_max_depth = v > 64 ? 64 : (unsigned) v;
+    }
+  return 0;
+}
+
+static int
+load_hooks (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "allow", "description", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "hooks", &o) < 0 || only_keys (l, o, "hooks", keys) < 0
+      || get_action (l, o, "hooks", &p->hooks.action) < 0
+      || get_strv (l, o, "allow", "hooks", true, &p->hooks.allow) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "version", "description", "mode", "audit", "no_new_privileges",
+                                      "capabilities", "rootfs", "resources", "mounts", "hooks", NULL };
+  static const char *const audit_keys[] = { "log", NULL };
+  struct og_json *v;
+  og_cleanup_free char *mode = NULL;
+
+  if (root->type != OG_JSON_OBJECT)
+    return bad (l, "top level", "must be a json object");
+  if (only_keys (l, root, "top level", keys) < 0)
+    return -1;
+  v = og_json_get (root, "version");
+  if (v == NULL || v->type != OG_JSON_NUMBER || strcmp (v->text, "1") != 0)
+    return bad (l, "version", "must be 1 (the only version this ocigate understands)");
+  if (get_string (l, root, "mode", "top level", &mode) < 0)
+    return -1;
+  if (mode && strcmp (mode, "audit") == 0)
+    p->audit_only = true;
+  else if (mode && strcmp (mode, "enforce") != 0)
+    return bad (l, "mode", "must be \"enforce\" or \"audit\"");
+  v = og_json_get (root, "audit");
+  if (v)
+    {
+      if (v->type != OG_JSON_OBJECT)
+        return bad (l, "audit", "must be an object");
+      if (only_keys (l, v, "audit", audit_keys) < 0 || get_string (l, v, "log", "audit", &p->audit_log) < 0)
+        return -1;
+      if (p->audit_log && p->audit_log[0] != '/')
+        return bad (l, "audit.log", "must be an absolute path");
+    }
+  else
+    p->audit_log = og_xstrdup (OG_AUDIT_LOG_DEFAULT);
+  return load_nnp (l, root, p) < 0 || load_caps (l, root, p) < 0 || load_rootfs (l, root, p) < 0
+                 || load_resources (l, root, p) < 0 || load_mounts (l, root, p) < 0 || load_hooks (l, root, p) < 0
+             ? -1
+             : 0;
+}
+
+/* ---- entry points ------------------------------------------------------- */
+
+int
+og_policy_parse (const char *buf, size_t len, const char *name, struct og_policy **out, struct og_error *err)
+{
+  const struct og_json_opts opts = { .max_size = OG_POLICY_MAX_SIZE, .max_depth = 16, .allow_comments = true };
+  og_cleanup_json struct og_json *root = NULL;
+  og_cleanup_policy struct og_policy *p = og_xcalloc (1, sizeof *p);
+  struct loader l = { .name = name, .err = err };
+
+  if (og_json_parse (buf, len, &opts, &root, err) < 0)
+    return og_error_wrap (err, "policy %s", name);
+  if (load_top (&l, root, p) < 0)
+    return -1;
+  p->path = og_xstrdup (name);
+  og_sha256_hex (buf, len, p->digest);
+  *out = og_steal_pointer (&p);
+  return 0;
+}
+
+int
+og_policy_load (const char *path, struct og_policy **out, struct og_error *err)
+{
+  og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  og_cleanup_free char *buf = NULL;
+  struct stat st;
+  size_t off = 0;
+
+  if (fd < 0)
+    return og_error_set (err, errno, "cannot open policy %s", path);
+  if (fstat (fd, &st) < 0)
+    return og_error_set (err, errno, "cannot stat policy %s", path);
+  if (!S_ISREG (st.st_mode))
+    return og_error_set (err, 0, "policy %s is not a regular file", path);
+  if (st.st_size > (off_t) OG_POLICY_MAX_SIZE)
+    return og_error_set (err, 0, "policy %s is larger than %u bytes", path, OG_POLICY_MAX_SIZE);
+  /* Read to EOF rather than trusting st_size: the file may change under us,
+   * and a short read must not be mistaken for the whole policy. */
+  buf = og_xmalloc (OG_POLICY_MAX_SIZE + 1);
+  for (;;)
+    {
+      ssize_t r = read (fd, buf + off, OG_POLICY_MAX_SIZE + 1 - off);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return og_error_set (err, errno, "cannot read policy %s", path);
+      if (r == 0)
+        break;
+      off += (size_t) r;
+      if (off > OG_POLICY_MAX_SIZE)
+        return og_error_set (err, 0, "policy %s is larger than %u bytes", path, OG_POLICY_MAX_SIZE);
+    }
+  if (off == 0)
+    return og_error_set (err, 0, "policy %s is empty", path);
+  return og_policy_parse (buf, off, path, out, err);
+}
+
+void
+og_policy_free (struct og_policy *p)
+{
+  if (p == NULL)
+    return;
+  free (p->path);
+  free (p->audit_log);
+  og_strv_free (p->caps.allow);
+  og_strv_free (p->rootfs.writable_tmpfs);
+  og_strv_free (p->rootfs.tmpfs_options);
+  og_strv_free (p->mounts.deny_sockets);
+  og_strv_free (p->mounts.deny_trees);
+  og_strv_free (p->mounts.allow_sources);
+  og_strv_free (p->mounts.force_options);
+  og_strv_free (p->hooks.allow);
+  free (p);
+}
+
+void
+og_policy_freep (struct og_policy **p)
+{
+  og_policy_free (*p);
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * runc decodes config.json into specs.Spec with Go's encoding/json, which
+ * matches object keys to struct fields case-insensitively (with Unicode
+ * simple folding) and lets the last of several matching keys win.  A key such
+ * as "Privileged" or "noNewPri\u017Fileges" would be invisible to a reader
+ * that compares exactly, yet effective in runc.  We refuse them.
+ */
+#include <config.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ocigate/spec.h"
+#include "ocigate/util.h"
+
+/* Every json tag of runtime-spec's specs-go (config.go) that runc 1.1
+ * decodes, in its exact spelling, sorted case-insensitively for bsearch.  The check is global rather than per
+ * struct, which is stricter than Go but never looser. */
+static const char *const known_fields[] = {
+  "access", "action", "additionalGids", "allow", "ambient", "annotations", "apparmorProfile",
+  "architectures", "args", "blockIO", "bounding", "burst", "capabilities", "cgroupsPath",
+  "checkBeforeUpdate", "class", "classID", "closID", "commandLine", "consoleSize", "containerID", "cpu",
+  "cpus", "createContainer", "createRuntime", "cwd", "deadline", "defaultAction", "defaultErrnoRet",
+  "destination", "devices", "disableOOMKiller", "domain", "domainname", "effective", "enableCMT",
+  "enableMBM", "env", "errnoRet", "execCPUAffinity", "fileMode", "flags", "gid", "gidMappings", "hard",
+  "hcaHandles", "hcaObjects", "height", "hooks", "hostID", "hostname", "hugepageLimits", "idle", "index",
+  "inheritable", "intelRdt", "ioPriority", "kernel", "kernelTCP", "l3CacheSchema", "leafWeight", "limit",
+  "linux", "listenerMetadata", "listenerPath", "major", "maskedPaths", "memBwSchema", "memory", "mems",
+  "minor", "mountLabel", "mounts", "name", "names", "namespaces", "nanosecs", "network", "nice",
+  "noNewPrivileges", "ociVersion", "oomScoreAdj", "op", "options", "pageSize", "path", "period", "permitted",
+  "personality", "pids", "policy", "poststart", "poststop", "prestart", "priorities", "priority", "process",
+  "quota", "rate", "rdma", "readonly", "readonlyPaths", "realtimePeriod", "realtimeRuntime", "reservation",
+  "resources", "rlimits", "root", "rootfsPropagation", "runtime", "scheduler", "seccomp", "secs",
+  "selinuxLabel", "shares", "size", "soft", "solaris", "source", "startContainer", "swap", "swappiness",
+  "syscalls", "sysctl", "terminal", "throttleReadBpsDevice", "throttleReadIOPSDevice",
+  "throttleWriteBpsDevice", "throttleWriteIOPSDevice", "timeOffsets", "timeout", "type", "uid",
+  "uidMappings", "umask", "unified", "useHierarchy", "user", "username", "value", "valueTwo", "vm", "weight",
+  "weightDevice", "width", "windows", "zos",
+};
+#define N_KNOWN (sizeof known_fields / sizeof known_fields[0])
+
+static int
+cmp_casefold (const void *a, const void *b)
+{
+  return strcasecmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The exact spelling of the known field that `folded` matches, or NULL. */
+static const char *
+known_field (const char *folded)
+{
+  const char *const *hit;
+
+  hit = bsearch (&folded, known_fields, N_KNOWN, sizeof known_fields[0], cmp_casefold);
+  return hit ? *hit : NULL;
+}
+
+/* Objects that Go decodes into maps: keys there are matched exactly. */
+static bool
+is_map_member (const char *parent_key)
+{
+  static const char *const maps[] = { "annotations", "sysctl", "unified", "rdma", "timeOffsets", NULL };
+  return parent_key && og_strv_contains ((char *const *) maps, parent_key);
+}
+
+char *
+og_spec_fold_key (const char *key)
+{
+  size_t n = strlen (key);
+  char *out = og_xmalloc (n + 1), *o = out;
+  const unsigned char *p = (const unsigned char *) key;
+
+  while (*p)
+    {
+      if (p[0] == 0xe2 && p[1] == 0x84 && p[2] == 0xaa) /* U+212A KELVIN SIGN */
+        *o++ = 'k', p += 3;
+      else if (p[0] == 0xc5 && p[1] == 0xbf) /* U+017F LATIN SMALL LETTER LONG S */
+        *o++ = 's', p += 2;
+      else if (*p >= 'A' && *p <= 'Z')
+        *o++ = (char) (*p++ + ('a' - 'A'));
+      else
+        *o++ = (char) *p++;
+    }
+  *o = '\0';
+  return out;
+}
+
+static int check_node (const struct og_json *j, const char *parent_key, unsigned depth, struct og_error *err);
+
+static int
+check_struct_keys (const struct og_json *obj, struct og_error *err)
+{
+  og_cleanup_strv char **folded = og_xcalloc (obj->n + 1, sizeof (char *));
+
+  for (size_t i = 0; i < obj->n; i++)
+    {
+      folded[i] = og_spec_fold_key (obj->keys[i]);
+      const char *field = known_field (folded[i]);
+      if (field && strcmp (field, obj->keys[i]) != 0)
+        return og_error_set (err, 0,
+                             "key \"%s\" is not the exact spelling of the runtime-spec field \"%s\" "
+                             "but runc's decoder would match it; refusing the ambiguous document",
+                             obj->keys[i], field);
+      for (size_t k = 0; k < i; k++)
+        if (strcmp (folded[k], folded[i]) == 0)
+          return og_error_set (err, 0,
+                               "keys \"%s\" and \"%s\" are the same field for runc's decoder "
+                               "(case-insensitive); refusing the ambiguous document",
+                               obj->keys[k], obj->keys[i]);
+    }
+  return 0;
+}
+
+static int
+check_node (const struct og_json *j, const char *parent_key, unsigned depth, struct og_error *err)
+{
+  if (j->type == OG_JSON_OBJECT && !is_map_member (parent_key) && check_struct_keys (j, err) < 0)
+    return -1;
+  for (size_t i = 0; i < j->n; i++)
+    {
+      const char *k = j->type == OG_JSON_OBJECT ? j->keys[i] : parent_key;
+      if (check_node (j->vals[i], k, depth + 1, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+og_spec_check_keys (const struct og_json *root, struct og_error *err)
+{
+  return check_node (root, NULL, 0, err);
+}
+
+int
+og_spec_parse (const char *buf, size_t len, struct og_json **out, struct og_error *err)
+{
+  const struct og_json_opts opts = { .max_size = OG_SPEC_MAX_SIZE, .max_depth = OG_SPEC_MAX_DEPTH };
+  struct og_json *j = NULL;
+
+  if (og_json_parse (buf, len, &opts, &j, err) < 0)
+    return -1;
+  if (j->type != OG_JSON_OBJECT)
+    {
+      og_json_free (j);
+      return og_error_set (err, 0, "invalid document: top level is not a json object");
+    }
+  if (og_spec_check_keys (j, err) < 0)
+    {
+      og_json_free (j);
+      return -1;
+    }
+  *out = j;
+  return 0;
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <config.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ocigate/util.h"
+
+static void __attribute__ ((noreturn))
+oom (void)
+{
+  static const char msg[] = "ocigate: out of memory\n";
+  (void) !write (STDERR_FILENO, msg, sizeof msg - 1);
+  abort ();
+}
+
+void *
+og_xmalloc (size_t n)
+{
+  void *p = malloc (n ? n : 1);
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+void *
+og_xcalloc (size_t nmemb, size_t n)
+{
+  void *p = calloc (nmemb ? nmemb : 1, n ? n : 1);
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+void *
+og_xrealloc (void *p, size_t n)
+{
+  p = realloc (p, n ? n : 1);
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+char *
+og_xstrdup (const char *s)
+{
+  char *r = strdup (s);
+  if (r == NULL)
+    oom ();
+  return r;
+}
+
+char *
+og_xstrndup (const char *s, size_t n)
+{
+  char *r = strndup (s, n);
+  if (r == NULL)
+    oom ();
+  return r;
+}
+
+char *
+og_xasprintf (const char *fmt, ...)
+{
+  va_list ap;
+  char *s;
+  int r;
+
+  va_start (ap, fmt);
+  r = vasprintf (&s, fmt, ap);
+  va_end (ap);
+  if (r < 0)
+    oom ();
+  return s;
+}
+
+void
+og_freep (void *p)
+{
+  free (*(void **) p);
+}
+
+void
+og_closep (int *fd)
+{
+  if (*fd >= 0)
+    {
+      int saved = errno;
+      close (*fd);
+      errno = saved;
+    }
+}
+
+void
+og_fclosep (FILE **f)
+{
+  if (*f)
+    fclose (*f);
+}
+
+void
+og_strv_free (char **v)
+{
+  if (v == NULL)
+    return;
+  for (char **p = v; *p; p++)
+    free (*p);
+  free (v);
+}
+
+void
+og_strvfreep (char ***v)
+{
+  og_strv_free (*v);
+}
+
+size_t
+og_strv_len (char *const *v)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  return n;
+}
+
+bool
+og_strv_contains (char *const *v, const char *s)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    if (strcmp (v[i], s) == 0)
+      return true;
+  return false;
+}
+
+bool
+og_path_under (const char *path, const char *dir)
+{
+  size_t n = strlen (dir);
+
+  if (strcmp (dir, "/") == 0)
+    return path[0] == '/';
+  while (n > 1 && dir[n - 1] == '/')
+    n--;
+  return strncmp (path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+int
+og_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+
+  while (len > 0)
+    {
+      ssize_t w = write (fd, p, len);
+      if (w < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      p += w;
+      len -= (size_t) w;
+    }
+  return 0;
+}

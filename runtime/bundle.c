@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Reading and rewriting <bundle>/config.json.  The file is opened relative
+ * to the bundle directory without following a final symlink (a link to a
+ * host file would otherwise be read, then replaced by our rewrite), and
+ * replaced atomically so runc never reads a half-written config.
+ */
+#include <config.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ocigate/spec.h"
+#include "ocigate/util.h"
+#include "ocigate.h"
+
+int
+ocigate_bundle_open (const char *dir, struct ocigate_bundle *b, struct og_error *err)
+{
+  og_cleanup_close int fd = -1;
+  struct stat st;
+  size_t off = 0;
+
+  memset (b, 0, sizeof *b);
+  b->dirfd = -1;
+  b->dir = og_xstrdup (dir ? dir : ".");
+  b->dirfd = open (b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (b->dirfd < 0)
+    return og_error_set (err, errno, "cannot open bundle %s", b->dir);
+  fd = openat (b->dirfd, "config.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
+    return og_error_set (err, errno, "cannot open %s/config.json%s", b->dir,
+                         errno == ELOOP ? " (it is a symlink)" : "");
+  if (fstat (fd, &st) < 0)
+    return og_error_set (err, errno, "cannot stat %s/config.json", b->dir);
+  if (!S_ISREG (st.st_mode))
+    return og_error_set (err, 0, "%s/config.json is not a regular file", b->dir);
+  if (st.st_size > (off_t) OG_SPEC_MAX_SIZE)
+    return og_error_set (err, EFBIG, "%s/config.json is %lld bytes, above the limit of %u", b->dir,
+                         (long long) st.st_size, OG_SPEC_MAX_SIZE);
+  b->mode = st.st_mode & 07777;
+  b->data = og_xmalloc ((size_t) st.st_size + 1);
+  /* Read to EOF but never past the limit: the file may grow meanwhile. */
+  for (;;)
+    {
+      ssize_t r;
+      if (off == (size_t) st.st_size + 1)
+        break;
+      r = read (fd, b->data + off, (size_t) st.st_size + 1 - off);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return og_error_set (err, errno, "cannot read %s/config.json", b->dir);
+      if (r == 0)
+        break;
+      off += (size_t) r;
+    }
+  if (off > (size_t) st.st_size)
+    return og_error_set (err, 0, "%s/config.json changed while it was read", b->dir);
+  b->len = off;
+  b->data[off] = '\0';
+  return 0;
+}
+
+int
+ocigate_bundle_write (struct ocigate_bundle *b, const char *data, size_t len, struct og_error *err)
+{
+  char tmp[64];
+  og_cleanup_close int fd = -1;
+
+  for (int attempt = 0; fd < 0; attempt++)
+    {
+      snprintf (tmp, sizeof tmp, ".config.json.ocigate-%d-%d", (int) getpid (), attempt);
+      fd = openat (b->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, b->mode ? b->mode : 0600);
+      if (fd < 0 && (errno != EEXIST || attempt > 100))
+        return og_error_set (err, errno, "cannot create a temporary config in bundle %s", b->dir);
+    }
+  if (fchmod (fd, b->mode ? b->mode : 0600) < 0 || og_write_all (fd, data, len) < 0 || fsync (fd) < 0)
+    {
+      int saved = errno;
+      unlinkat (b->dirfd, tmp, 0);
+      return og_error_set (err, saved, "cannot write the rewritten config in bundle %s", b->dir);
+    }
+  if (renameat (b->dirfd, tmp, b->dirfd, "config.json") < 0)
+    {
+      int saved = errno;
+      unlinkat (b->dirfd, tmp, 0);
+      return og_error_set (err, saved, "cannot replace %s/config.json", b->dir);
+    }
+  if (fsync (b->dirfd) < 0)
+    return og_error_set (err, errno, "cannot sync bundle directory %s", b->dir);
+  return 0;
+}
+
+void
+ocigate_bundle_close (struct ocigate_bundle *b)
+{
+  if (b->dirfd >= 0)
+    close (b->dirfd);
+  free (b->dir);
+  free (b->data);
+  memset (b, 0, sizeof *b);
+  b->dirfd = -1;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal interfaces of the ocigate binary (runtime/). */
+#ifndef OCIGATE_RUNTIME_H
+#define OCIGATE_RUNTIME_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "ocigate/decision.h"
+#include "ocigate/error.h"
+#include "ocigate/json.h"
+#include "ocigate/policy.h"
+
+/* ---- cli.c: runc-compatible argv ---------------------------------------- */
+
+struct ocigate_cmdline
+{
+  const char *policy_path;  /* --ocigate-policy */
+  const char *runtime_path; /* --ocigate-runtime */
+  char **argv;              /* argv for the runtime (ours removed), NULL-terminated; argv[0] is replaced */
+  int argc;
+  int cmd_index;            /* index of the command word in argv, -1 if none */
+  const char *command;      /* NULL for global-only calls (--version, --help) */
+  const char *log_path;     /* runc's --log */
+  const char *log_format;   /* runc's --log-format */
+  const char *bundle;       /* --bundle / -b of create, run, restore (NULL: cwd) */
+  const char *id;           /* the container id (last positional) */
+};
+
+/* Split argv.  Fails on ambiguous input (a repeated --bundle, a flag value
+ * that looks like a flag) that runc might read differently. */
+int ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct og_error *err);
+void ocigate_cmdline_free (struct ocigate_cmdline *cl);
+/* Commands whose config.json is enforced. */
+bool ocigate_command_enforced (const char *command);
+
+/* ---- bundle.c ----------------------------------------------------------- */
+
+struct ocigate_bundle
+{
+  int dirfd;
+  char *dir;       /* as given (or ".") */
+  char *data;      /* original config.json bytes */
+  size_t len;
+  mode_t mode;     /* of config.json, reused for the rewrite */
+};
+
+/* Open <dir>/config.json without following a symlink, bounded in size. */
+int ocigate_bundle_open (const char *dir, struct ocigate_bundle *b, struct og_error *err);
+/* Replace config.json atomically (temp + fsync + rename + fsync dir). */
+int ocigate_bundle_write (struct ocigate_bundle *b, const char *data, size_t len, struct og_error *err);
+void ocigate_bundle_close (struct ocigate_bundle *b);
+
+/* ---- runclog.c: what the engine shows the user --------------------------- */
+
+/* One runc-format line in --log (json or text), or plain text on stderr
+ * when there is no --log.  `msg` gets the "ocigate: " prefix. */
+void ocigate_report_error (const struct ocigate_cmdline *cl, const char *msg);
+
+/* ---- audit.c ------------------------------------------------------------ */
+
+struct ocigate_audit
+{
+  const char *event;   /* "create", "refuse", "error" */
+  const struct ocigate_cmdline *cl;
+  const struct og_policy *policy; /* may be NULL (policy failed to load) */
+  const char *policy_path;
+  const struct og_decisions *decisions;
+  const char *message;
+};
+
+/* Append one JSON line to the policy's audit log. */
+int ocigate_audit_write (const struct ocigate_audit *a, struct og_error *err);
+/* The line itself (caller-owned), for tests and ocigatectl. */
+char *ocigate_audit_line (const struct ocigate_audit *a);
+
+/* ---- exec.c ------------------------------------------------------------- */
+
+/* execv the real runtime; returns only on failure. */
+int ocigate_exec_runtime (const char *runtime, struct ocigate_cmdline *cl, struct og_error *err);
+
+#endif

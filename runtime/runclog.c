@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Errors in the format runc writes to --log, since that is what the engines
+ * read back and show: containerd-shim reports the last "error" line of
+ * log.json, Podman the "msg" of its log file.  A malformed line (or a time
+ * that is not RFC3339) makes the shim lose the message.
+ */
+#include <config.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+
+#include "ocigate/util.h"
+#include "ocigate.h"
+
+static void
+rfc3339_now (char *buf, size_t n)
+{
+  struct timespec ts;
+  struct tm tm;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static char *
+json_line (const char *msg, const char *time)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  const unsigned char *buf;
+  size_t len;
+  char *line;
+
+  if (g == NULL)
+    abort ();
+  yajl_gen_map_open (g);
+  yajl_gen_string (g, (const unsigned char *) "level", 5);
+  yajl_gen_string (g, (const unsigned char *) "error", 5);
+  yajl_gen_string (g, (const unsigned char *) "msg", 3);
+  yajl_gen_string (g, (const unsigned char *) msg, strlen (msg));
+  yajl_gen_string (g, (const unsigned char *) "time", 4);
+  yajl_gen_string (g, (const unsigned char *) time, strlen (time));
+  yajl_gen_map_close (g);
+  yajl_gen_get_buf (g, &buf, &len);
+  line = og_xasprintf ("%.*s\n", (int) len, buf);
+  yajl_gen_free (g);
+  return line;
+}
+
+/* logrus text format, as runc writes with --log-format=text. */
+static char *
+text_line (const char *msg, const char *time)
+{
+  size_t n = strlen (msg);
+  char *esc = og_xmalloc (2 * n + 1), *e = esc;
+  char *line;
+
+  for (const char *p = msg; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        *e++ = '\\';
+      *e++ = (*p == '\n') ? ' ' : *p;
+    }
+  *e = '\0';
+  line = og_xasprintf ("time=\"%s\" level=error msg=\"%s\"\n", time, esc);
+  free (esc);
+  return line;
+}
+
+void
+ocigate_report_error (const struct ocigate_cmdline *cl, const char *msg)
+{
+  og_cleanup_free char *full = og_xasprintf ("ocigate: %s", msg);
+  og_cleanup_free char *line = NULL;
+  char now[64];
+  int fd;
+
+  if (cl == NULL || cl->log_path == NULL)
+    {
+      fprintf (stderr, "%s\n", full);
+      return;
+    }
+  rfc3339_now (now, sizeof now);
+  if (cl->log_format && strcmp (cl->log_format, "text") == 0)
+    line = text_line (full, now);
+  else
+    line = json_line (full, now);
+  fd = open (cl->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+  if (fd < 0 || og_write_all (fd, line, strlen (line)) < 0)
+    fprintf (stderr, "%s (and the log %s could not be written: %s)\n", full, cl->log_path, strerror (errno));
+  if (fd >= 0)
+    close (fd);
+}
