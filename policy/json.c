@@ -685,7 +685,7 @@ og_json_to_text (const struct og_json *j)
   char *s = NULL;
 
   if (j == NULL)
-    return og_xstrdup ("(absent)");
+    return NULL;
   if (og_json_write (j, false, &s, NULL, NULL) < 0)
     return og_xstrdup ("(unprintable)");
   return s;

@@ -497,6 +497,10 @@ og_policy_load (const char *path, struct og_policy **out, struct og_error *err)
     return og_error_set (err, errno, "cannot stat policy %s", path);
   if (!S_ISREG (st.st_mode))
     return og_error_set (err, 0, "policy %s is not a regular file", path);
+  /* Whoever can write the policy can switch the boundary off. */
+  if ((st.st_mode & 022) != 0 || (st.st_uid != 0 && st.st_uid != geteuid ()))
+    return og_error_set (err, 0, "policy %s is writable by group/others or not owned by root; refusing to trust it",
+                         path);
   if (st.st_size > (off_t) OG_POLICY_MAX_SIZE)
     return og_error_set (err, 0, "policy %s is larger than %u bytes", path, OG_POLICY_MAX_SIZE);
   /* Read to EOF rather than trusting st_size: the file may change under us,

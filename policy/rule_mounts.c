@@ -126,7 +126,7 @@ source_allowed (const struct mount_check *mc, const char *resolved)
         }
       /* Patterns are matched against the resolved path; "*" stays within
        * one path component so a pattern cannot reach into other trees. */
-      if (fnmatch (expanded ? expanded : *pat, resolved, FNM_PATHNAME | FNM_PERIOD) == 0)
+      if (fnmatch (expanded ? expanded : *pat, resolved, FNM_PATHNAME) == 0)
         return true;
     }
   return false;

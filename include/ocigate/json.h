@@ -80,7 +80,7 @@ bool og_json_is_bool (const struct og_json *j);
 bool og_json_is_true (const struct og_json *j);
 /* Integer number text (Go's int64 decoding accepts no fraction or exponent). */
 int og_json_int64 (const struct og_json *j, int64_t *out);
-/* Compact JSON text of a node, caller-owned (for decisions and messages). */
+/* Compact JSON text of a node, caller-owned (for decisions); NULL for NULL. */
 char *og_json_to_text (const struct og_json *j);
 /* True for an array of strings that contains s. */
 bool og_json_array_has_string (const struct og_json *arr, const char *s);

@@ -1,1 +1,201 @@
-int main(void){return 0;}
+/* SPDX-License-Identifier: Apache-2.0 */
+/* argv splitting: what the engines send, in every spelling runc accepts. */
+#include <config.h>
+#include <check.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocigate.h"
+#include "ocigate/util.h"
+
+static int
+parse (struct ocigate_cmdline *cl, struct og_error *err, ...)
+{
+  char *argv[64];
+  int argc = 0;
+  va_list ap;
+  char *a;
+
+  argv[argc++] = (char *) "ocigate";
+  va_start (ap, err);
+  while ((a = va_arg (ap, char *)) != NULL)
+    argv[argc++] = a;
+  va_end (ap);
+  argv[argc] = NULL;
+  return ocigate_cmdline_parse (argc, argv, cl, err);
+}
+
+static void
+assert_argv (const struct ocigate_cmdline *cl, const char *joined)
+{
+  og_cleanup_free char *s = og_xstrdup ("");
+  for (int i = 1; i < cl->argc; i++)
+    {
+      char *n = og_xasprintf ("%s%s%s", s, i > 1 ? " " : "", cl->argv[i]);
+      free (s);
+      s = n;
+    }
+  ck_assert_str_eq (s, joined);
+  ck_assert_ptr_null (cl->argv[cl->argc]);
+}
+
+START_TEST (docker_create)
+{
+  struct ocigate_cmdline cl;
+  struct og_error err = { 0 };
+
+  ck_assert_int_eq (parse (&cl, &err, "--root", "/run/docker/runtime-runc/moby", "--log", "/b/log.json",
+                           "--log-format", "json", "create", "--bundle", "/b", "--pid-file", "/b/init.pid", "cid",
+                           NULL),
+                    0);
+  ck_assert_str_eq (cl.command, "create");
+  ck_assert_str_eq (cl.bundle, "/b");
+  ck_assert_str_eq (cl.id, "cid");
+  ck_assert_str_eq (cl.log_path, "/b/log.json");
+  ck_assert_str_eq (cl.log_format, "json");
+  ck_assert_ptr_null (cl.policy_path);
+  assert_argv (&cl, "--root /run/docker/runtime-runc/moby --log /b/log.json --log-format json create --bundle /b "
+                    "--pid-file /b/init.pid cid");
+  ocigate_cmdline_free (&cl);
+}
+END_TEST
+
+START_TEST (own_options_removed)
+{
+  struct ocigate_cmdline cl;
+  struct og_error err = { 0 };
+
+  ck_assert_int_eq (parse (&cl, &err, "--ocigate-policy=/p.json", "--ocigate-runtime", "/usr/bin/runc.real",
+                           "--log-format=json", "--log=/l", "create", "-b", "/b", "id1", NULL),
+                    0);
+  ck_assert_str_eq (cl.policy_path, "/p.json");
+  ck_assert_str_eq (cl.runtime_path, "/usr/bin/runc.real");
+  ck_assert_str_eq (cl.log_path, "/l");
+  ck_assert_str_eq (cl.bundle, "/b");
+  assert_argv (&cl, "--log-format=json --log=/l create -b /b id1");
+  ocigate_cmdline_free (&cl);
+}
+END_TEST
+
+START_TEST (flag_spellings)
+{
+  static const char *const forms[][3] = {
+    { "--bundle=/x", NULL, NULL }, { "-bundle", "/x", NULL }, { "-b=/x", NULL, NULL }, { "--bundle", "/x", NULL },
+  };
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+    {
+      struct ocigate_cmdline cl;
+      struct og_error err = { 0 };
+      int r = forms[i][1] ? parse (&cl, &err, "create", forms[i][0], forms[i][1], "id", NULL)
+                          : parse (&cl, &err, "create", forms[i][0], "id", NULL);
+      ck_assert_int_eq (r, 0);
+      ck_assert_str_eq (cl.bundle, "/x");
+      ck_assert_str_eq (cl.id, "id");
+      ocigate_cmdline_free (&cl);
+    }
+}
+END_TEST
+
+START_TEST (flags_after_the_id)
+{
+  struct ocigate_cmdline cl;
+  struct og_error err = { 0 };
+
+  /* urfave/cli moves flags in front of the id: runc uses /late */
+  ck_assert_int_eq (parse (&cl, &err, "-root", "/r", "--debug", "run", "id", "--bundle", "/late", "-d", NULL), 0);
+  ck_assert_str_eq (cl.command, "run");
+  ck_assert_str_eq (cl.bundle, "/late");
+  ck_assert_str_eq (cl.id, "id");
+  ocigate_cmdline_free (&cl);
+}
+END_TEST
+
+START_TEST (ambiguity_refused)
+{
+  struct ocigate_cmdline cl;
+  struct og_error err = { 0 };
+
+  ck_assert_int_lt (parse (&cl, &err, "create", "--bundle", "/a", "-b", "/b", "id", NULL), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "more than once"));
+  ocigate_cmdline_free (&cl);
+  og_error_clear (&err);
+  ck_assert_int_lt (parse (&cl, &err, "create", "--pid-file", "--bundle", "/b", "id", NULL), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "ambiguous"));
+  ocigate_cmdline_free (&cl);
+  og_error_clear (&err);
+  ck_assert_int_lt (parse (&cl, &err, "--ocigate-policy", NULL), 0);
+  ocigate_cmdline_free (&cl);
+  og_error_clear (&err);
+}
+END_TEST
+
+START_TEST (pass_through)
+{
+  struct ocigate_cmdline cl;
+  struct og_error err = { 0 };
+
+  ck_assert_int_eq (parse (&cl, &err, "--version", NULL), 0);
+  ck_assert_ptr_null (cl.command);
+  assert_argv (&cl, "--version");
+  ocigate_cmdline_free (&cl);
+  ck_assert_int_eq (parse (&cl, &err, "--root", "/r", "kill", "id", "9", NULL), 0);
+  ck_assert_str_eq (cl.command, "kill");
+  ck_assert (!ocigate_command_enforced (cl.command));
+  assert_argv (&cl, "--root /r kill id 9");
+  ocigate_cmdline_free (&cl);
+  /* unknown global flags are kept verbatim */
+  ck_assert_int_eq (parse (&cl, &err, "--future-flag", "state", "id", NULL), 0);
+  ck_assert_str_eq (cl.command, "state");
+  assert_argv (&cl, "--future-flag state id");
+  ocigate_cmdline_free (&cl);
+  ck_assert_int_eq (parse (&cl, &err, "--debug", "--systemd-cgroup", "delete", "--force", "id", NULL), 0);
+  assert_argv (&cl, "--debug --systemd-cgroup delete --force id");
+  ocigate_cmdline_free (&cl);
+}
+END_TEST
+
+START_TEST (podman_forms)
+{
+  struct ocigate_cmdline cl;
+  struct og_error err = { 0 };
+
+  ck_assert_int_eq (parse (&cl, &err, "--systemd-cgroup", "--log-format=json", "--log", "/r/oci-log", "create",
+                           "--bundle", "/b", "--pid-file", "/r/pidfile", "--preserve-fds", "2", "--no-pivot", "cid",
+                           NULL),
+                    0);
+  ck_assert_str_eq (cl.bundle, "/b");
+  ck_assert_str_eq (cl.id, "cid");
+  ck_assert_str_eq (cl.log_path, "/r/oci-log");
+  ocigate_cmdline_free (&cl);
+}
+END_TEST
+
+static Suite *
+suite (void)
+{
+  Suite *s = suite_create ("cli");
+  TCase *tc = tcase_create ("argv");
+
+  tcase_add_test (tc, docker_create);
+  tcase_add_test (tc, own_options_removed);
+  tcase_add_test (tc, flag_spellings);
+  tcase_add_test (tc, flags_after_the_id);
+  tcase_add_test (tc, ambiguity_refused);
+  tcase_add_test (tc, pass_through);
+  tcase_add_test (tc, podman_forms);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int
+main (void)
+{
+  SRunner *sr = srunner_create (suite ());
+  int failed;
+
+  srunner_run_all (sr, CK_NORMAL);
+  failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,1 +1,246 @@
-int main(void){return 0;}
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The policy loader: the shipped profile loads; every mistake is an error
+ * that names the file and the problem. */
+#include <config.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ocigate/policy.h"
+#include "ocigate/util.h"
+
+static const char *base_sections
+    = "\"no_new_privileges\":{\"action\":\"enforce\"},"
+      "\"capabilities\":{\"allow\":[\"CAP_CHOWN\"]},"
+      "\"rootfs\":{\"readonly\":true,\"writable_tmpfs\":[\"/tmp\"]},"
+      "\"resources\":{\"memory\":{\"default\":\"512M\",\"max\":\"1G\"},\"pids\":{\"default\":100,\"max\":200}},"
+      "\"mounts\":{\"deny_trees\":[\"/etc\"]},"
+      "\"hooks\":{\"allow\":[]}";
+
+static int
+load_text (const char *text, struct og_policy **p, struct og_error *err)
+{
+  return og_policy_parse (text, strlen (text), "test.json", p, err);
+}
+
+static void
+assert_error (const char *text, const char *needle)
+{
+  struct og_policy *p = NULL;
+  struct og_error err = { 0 };
+
+  ck_assert_msg (load_text (text, &p, &err) < 0, "accepted: %s", text);
+  ck_assert_ptr_null (p);
+  ck_assert_msg (strstr (err.msg, needle) != NULL, "message \"%s\" lacks \"%s\"", err.msg, needle);
+  ck_assert_msg (strstr (err.msg, "test.json") != NULL, "message \"%s\" does not name the file", err.msg);
+  og_error_clear (&err);
+}
+
+static char *
+with (const char *extra)
+{
+  return og_xasprintf ("{\"version\":1,%s%s%s}", base_sections, extra[0] ? "," : "", extra);
+}
+
+START_TEST (default_profile_loads)
+{
+  og_cleanup_policy struct og_policy *p = NULL;
+  struct og_error err = { 0 };
+  og_cleanup_free char *path = og_xasprintf ("%s/default.json", PROFILES);
+
+  ck_assert_msg (og_policy_load (path, &p, &err) == 0, "%s", err.msg);
+  ck_assert_uint_eq (strlen (p->digest), 64);
+  ck_assert_uint_eq (og_strv_len (p->caps.allow), 10);
+  ck_assert (!og_strv_contains (p->caps.allow, "CAP_NET_RAW"));
+  ck_assert (!og_strv_contains (p->caps.allow, "CAP_MKNOD"));
+  ck_assert (!og_strv_contains (p->caps.allow, "CAP_SETFCAP"));
+  ck_assert (!og_strv_contains (p->caps.allow, "CAP_AUDIT_WRITE"));
+  ck_assert (!og_strv_contains (p->caps.allow, "CAP_SYS_ADMIN"));
+  ck_assert (p->rootfs.readonly);
+  ck_assert (og_strv_contains (p->rootfs.writable_tmpfs, "/run"));
+  ck_assert (p->resources.memory.has_default && p->resources.memory.def == 1LL << 30);
+  ck_assert (p->resources.pids.has_max && p->resources.pids.max == 32768);
+  ck_assert (p->resources.cpu.def == 2000);
+  ck_assert (p->mounts.deny_any_socket);
+  ck_assert (og_strv_contains (p->mounts.deny_sockets, "/var/run/docker.sock"));
+  ck_assert_int_eq (p->nnp.action, OG_ACTION_ENFORCE);
+  ck_assert (!p->audit_only);
+  ck_assert_str_eq (p->audit_log, "/var/log/ocigate/audit.log");
+}
+END_TEST
+
+START_TEST (minimal_policy_loads)
+{
+  og_cleanup_policy struct og_policy *p = NULL;
+  og_cleanup_free char *text = with ("\"mode\":\"audit\"");
+  struct og_error err = { 0 };
+
+  ck_assert_msg (load_text (text, &p, &err) == 0, "%s", err.msg);
+  ck_assert (p->audit_only);
+  ck_assert_uint_eq (og_strv_len (p->rootfs.tmpfs_options), 4);
+  ck_assert_uint_eq (p->mounts.scan_max_entries, 4096);
+  ck_assert_ptr_nonnull (p->audit_log); /* defaults to the configured path */
+}
+END_TEST
+
+START_TEST (mistakes_are_errors)
+{
+  og_cleanup_free char *unknown_top = with ("\"capabilitys\":{}");
+  og_cleanup_free char *bad_mode = with ("\"mode\":\"permissive\"");
+  og_cleanup_free char *bad_audit = with ("\"audit\":{\"log\":\"relative.log\"}");
+  og_cleanup_free char *bad_audit_key = with ("\"audit\":{\"file\":\"/x\"}");
+
+  assert_error (unknown_top, "unknown key \"capabilitys\"");
+  assert_error (bad_mode, "mode");
+  assert_error (bad_audit, "absolute path");
+  assert_error (bad_audit_key, "unknown key \"file\"");
+  assert_error ("{\"version\":2}", "must be 1");
+  assert_error ("{\"version\":\"1\"}", "must be 1");
+  assert_error ("[]", "must be a json object");
+  assert_error ("{\"version\":1}", "missing required section \"no_new_privileges\"");
+  assert_error ("{\"version\":1,\"no_new_privileges\":{\"action\":\"maybe\"}}", "\"action\" must be");
+  assert_error ("{\"version\":1,\"no_new_privileges\":{},\"capabilities\":{}}", "missing \"allow\"");
+  assert_error ("{\"version\":1,\"no_new_privileges\":{},\"capabilities\":{\"allow\":[\"SYS_ADMIN\"]}}",
+                "not a capability name");
+  assert_error ("{\"version\":1,\"no_new_privileges\":{},\"capabilities\":{\"allow\":\"CAP_CHOWN\"}}",
+                "array of strings");
+  assert_error ("{\"version\":1,\"no_new_privileges\":{\"actoin\":\"enforce\"}}", "unknown key \"actoin\"");
+  assert_error ("{\"version\":1, \"version\":1}", "duplicate key");
+  assert_error ("{\"version\":1,", "invalid json");
+  assert_error ("", "invalid json");
+}
+END_TEST
+
+START_TEST (resource_mistakes)
+{
+  static const char *const cases[][2] = {
+    { "\"memory\":{\"default\":\"2G\",\"max\":\"1G\"}", "larger than" },
+    { "\"memory\":{\"default\":\"lots\"}", "invalid value" },
+    { "\"memory\":{\"min\":\"1G\"}", "unknown key \"min\"" },
+    { "\"pids\":{\"default\":-5}", "invalid value" },
+    { "\"cpu\":{\"default\":\"0\"}", "invalid value" },
+    { "\"swap\":{\"max\":\"1G\"}", "needs a memory limit" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      og_cleanup_free char *text = og_xasprintf (
+          "{\"version\":1,\"no_new_privileges\":{},\"capabilities\":{\"allow\":[]},\"rootfs\":{},"
+          "\"resources\":{%s},\"mounts\":{},\"hooks\":{}}",
+          cases[i][0]);
+      assert_error (text, cases[i][1]);
+    }
+}
+END_TEST
+
+START_TEST (mount_mistakes)
+{
+  assert_error ("{\"version\":1,\"no_new_privileges\":{},\"capabilities\":{\"allow\":[]},\"rootfs\":{},"
+                "\"resources\":{},\"mounts\":{\"deny_trees\":[\"etc\"]},\"hooks\":{}}",
+                "absolute path");
+  assert_error ("{\"version\":1,\"no_new_privileges\":{},\"capabilities\":{\"allow\":[]},\"rootfs\":{},"
+                "\"resources\":{},\"mounts\":{\"scan\":{\"max_entries\":0}},\"hooks\":{}}",
+                "invalid value");
+  assert_error ("{\"version\":1,\"no_new_privileges\":{},\"capabilities\":{\"allow\":[]},\"rootfs\":{},"
+                "\"resources\":{},\"mounts\":{\"deny_any_socket\":\"yes\"},\"hooks\":{}}",
+                "true or false");
+  assert_error ("{\"version\":1,\"no_new_privileges\":{},\"capabilities\":{\"allow\":[]},\"rootfs\":{},"
+                "\"resources\":{},\"mounts\":{},\"hooks\":{\"allow\":[\"dockerd\"]}}",
+                "absolute path");
+}
+END_TEST
+
+START_TEST (files)
+{
+  struct og_policy *p = NULL;
+  struct og_error err = { 0 };
+  char path[] = "/tmp/ocigate-policy-XXXXXX";
+  int fd = mkstemp (path);
+
+  ck_assert_int_lt (og_policy_load ("/nonexistent/policy.json", &p, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "/nonexistent/policy.json"));
+  ck_assert_ptr_nonnull (strstr (err.msg, "No such file"));
+  og_error_clear (&err);
+
+  ck_assert_int_lt (og_policy_load ("/tmp", &p, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "not a regular file"));
+  og_error_clear (&err);
+
+  ck_assert_int_ge (fd, 0);
+  ck_assert_int_lt (og_policy_load (path, &p, &err), 0); /* empty */
+  ck_assert_ptr_nonnull (strstr (err.msg, "is empty"));
+  og_error_clear (&err);
+
+  ck_assert_int_eq (write (fd, "{\"version\":1,\"no_new", 21), 21); /* truncated */
+  ck_assert_int_lt (og_policy_load (path, &p, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, path));
+  og_error_clear (&err);
+
+  ck_assert_int_eq (ftruncate (fd, 2 * 1024 * 1024), 0); /* huge */
+  ck_assert_int_lt (og_policy_load (path, &p, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "larger than"));
+  og_error_clear (&err);
+  close (fd);
+  unlink (path);
+}
+END_TEST
+
+START_TEST (sizes)
+{
+  int64_t v;
+
+  ck_assert_int_eq (og_parse_size ("512M", &v), 0);
+  ck_assert (v == 512LL << 20);
+  ck_assert_int_eq (og_parse_size ("1GiB", &v), 0);
+  ck_assert (v == 1LL << 30);
+  ck_assert_int_eq (og_parse_size ("64k", &v), 0);
+  ck_assert (v == 65536);
+  ck_assert_int_eq (og_parse_size ("1048576", &v), 0);
+  ck_assert (v == 1048576);
+  ck_assert_int_lt (og_parse_size ("1.5G", &v), 0);
+  ck_assert_int_lt (og_parse_size ("-1", &v), 0);
+  ck_assert_int_lt (og_parse_size ("9999999999T", &v), 0);
+  ck_assert_int_lt (og_parse_size ("1X", &v), 0);
+  ck_assert_int_lt (og_parse_size ("", &v), 0);
+  ck_assert_int_eq (og_parse_millicpus ("1.5", &v), 0);
+  ck_assert (v == 1500);
+  ck_assert_int_eq (og_parse_millicpus ("0.25", &v), 0);
+  ck_assert (v == 250);
+  ck_assert_int_eq (og_parse_millicpus ("4", &v), 0);
+  ck_assert (v == 4000);
+  ck_assert_int_lt (og_parse_millicpus ("0.0001", &v), 0);
+  ck_assert_int_lt (og_parse_millicpus ("0", &v), 0);
+  ck_assert_int_lt (og_parse_millicpus ("-1", &v), 0);
+  ck_assert_int_lt (og_parse_millicpus ("1,5", &v), 0);
+}
+END_TEST
+
+static Suite *
+suite (void)
+{
+  Suite *s = suite_create ("policy");
+  TCase *tc = tcase_create ("loader");
+
+  tcase_add_test (tc, default_profile_loads);
+  tcase_add_test (tc, minimal_policy_loads);
+  tcase_add_test (tc, mistakes_are_errors);
+  tcase_add_test (tc, resource_mistakes);
+  tcase_add_test (tc, mount_mistakes);
+  tcase_add_test (tc, files);
+  tcase_add_test (tc, sizes);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int
+main (void)
+{
+  SRunner *sr = srunner_create (suite ());
+  int failed;
+
+  srunner_run_all (sr, CK_NORMAL);
+  failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

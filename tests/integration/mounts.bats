@@ -1,0 +1,173 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+#
+# Bind mounts: daemon sockets (however spelled), directories holding them
+# and sensitive host trees are refused; an innocent directory is mounted
+# from its resolved path with the forced options.
+
+load helpers
+
+setup() {
+	og_setup
+	# A fake daemon socket; the real /var/run/docker.sock does not exist on
+	# this host, so the test policy lists this one as well.
+	SOCK="$T/sockdir/daemon.sock"
+	make_socket "$SOCK"
+	SOCK=$(realpath "$SOCK")
+	make_policy '.mounts.deny_sockets += [$s]' --arg s "$SOCK"
+}
+
+# bind_refused SOURCE REGEX [EXTRA_JSON]: a default container plus one bind
+# of SOURCE (type bind, rbind unless EXTRA_JSON overrides) is refused.
+bind_refused() {
+	local src=$1 re=$2 extra=${3:-'{}'}
+	make_bundle default
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$src" --argjson x "$extra" \
+		'{destination: "/mnt/x", type: "bind", source: $s, options: ["rbind", "rprivate"]} + $x')"
+	refuse_check "$CID" "^ocigate: refused by policy: mounts: $re"
+}
+
+@test "sock fixture is refused: log.json error, runc never ran, config.json unchanged, one refuse audit line" {
+	make_policy # the plain default policy
+	make_bundle sock
+	jq -e '.mounts | any(.source == "/var/run/docker.sock") and any(.source == "/") and any(.source == "/proc")' \
+		"$BUNDLE/config.json"
+	refuse_check "$CID" '^ocigate: refused by policy: mounts: '
+	# all three hostile binds are in the audit record
+	tail -n1 "$AUDIT" | jq -e '[.decisions[] | select(.rule == "mounts" and .action == "refuse") | .before]
+		| (index("\"/\"") != null and index("\"/proc\"") != null and index("\"/var/run/docker.sock\"") != null)'
+	tail -n1 "$AUDIT" | jq -e '.message | startswith("refused by policy: mounts: ")'
+}
+
+@test "socket bind: direct path" {
+	bind_refused "$SOCK" "bind mount of $(re_quote "$SOCK") is the daemon socket"
+}
+
+@test "socket bind: through a symlink" {
+	ln -s "$SOCK" "$T/innocent-looking"
+	bind_refused "$T/innocent-looking" "bind mount of $(re_quote "$SOCK") is the daemon socket"
+}
+
+@test "socket bind: through a symlinked directory" {
+	ln -s "$T/sockdir" "$T/linkdir"
+	bind_refused "$T/linkdir/daemon.sock" "bind mount of $(re_quote "$SOCK") is the daemon socket"
+}
+
+@test "socket bind: relative path, resolved against the bundle" {
+	# bundle is $T/bundleN: ../sockdir/daemon.sock is the socket
+	bind_refused "../sockdir/daemon.sock" "bind mount of $(re_quote "$SOCK") is the daemon socket"
+}
+
+@test "socket bind: the directory that contains it" {
+	bind_refused "$T/sockdir" "bind mount of $(re_quote "$T/sockdir") contains the daemon socket $(re_quote "$SOCK")"
+}
+
+@test "socket bind: a directory further up that contains it" {
+	mkdir -p "$T/up/a/b"
+	make_socket "$T/up/a/b/other.sock"
+	bind_refused "$T/up" "bind mount of $(re_quote "$T/up") contains the socket $(re_quote "$T/up/a/b/other.sock")"
+}
+
+@test "socket bind: dir/../sock spelling" {
+	mkdir -p "$T/elsewhere"
+	bind_refused "$T/elsewhere/../sockdir/daemon.sock" "bind mount of $(re_quote "$SOCK") is the daemon socket"
+}
+
+@test "socket bind: // and /./ spellings" {
+	bind_refused "/${T}//sockdir/.//daemon.sock" "bind mount of $(re_quote "$SOCK") is the daemon socket"
+}
+
+@test "socket bind: type none with rbind" {
+	bind_refused "$SOCK" "bind mount of $(re_quote "$SOCK") is the daemon socket" '{"type": "none", "options": ["rbind"]}'
+}
+
+@test "socket bind: no type at all, options bind" {
+	make_bundle default
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$SOCK" '{destination: "/mnt/x", source: $s, options: ["bind"]}')"
+	jq -e '.mounts[-1] | has("type") | not' "$BUNDLE/config.json"
+	refuse_check "$CID" "^ocigate: refused by policy: mounts: bind mount of $(re_quote "$SOCK") is the daemon socket"
+}
+
+@test "socket bind: a socket on no list is refused too (deny_any_socket)" {
+	make_socket "$T/other/unlisted.sock"
+	bind_refused "$T/other/unlisted.sock" "bind mount of $(re_quote "$T/other/unlisted.sock") is a socket"
+}
+
+@test "innocent directory: allowed, source rewritten to the resolved path, nosuid,nodev added, visible inside" {
+	mkdir -p "$T/data"
+	echo "hello from the host" >"$T/data/hello.txt"
+	ln -s data "$T/data-link"
+	make_bundle default 'cat /data/hello.txt; grep " /data " /proc/self/mounts'
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/elsewhere/../data-link/" \
+		'{destination: "/data", type: "bind", source: $s, options: ["rbind", "ro", "suid"]}')"
+	mkdir -p "$T/elsewhere"
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "${lines[0]}" = "hello from the host" ] || { show_run; false; }
+	# the mount inside is nosuid,nodev
+	[[ ${lines[1]} == *nosuid* && ${lines[1]} == *nodev* ]] || { show_run; false; }
+	jq -e --arg s "$(realpath "$T/data")" '.mounts[] | select(.destination == "/data")
+		| .source == $s
+		and (.options | index("nosuid") != null and index("nodev") != null and index("suid") == null)' \
+		"$BUNDLE/config.json"
+	jq -e '.decisions | any(.rule == "mounts" and (.reason | contains("resolved")))' "$AUDIT"
+}
+
+@test "sensitive tree: /" {
+	bind_refused / "bind mount of / exposes the sensitive host tree /"
+}
+
+@test "sensitive tree: /etc" {
+	bind_refused /etc "bind mount of /etc exposes the sensitive host tree /etc"
+}
+
+@test "sensitive tree: a file in it (/etc/passwd)" {
+	bind_refused /etc/passwd "bind mount of /etc/passwd exposes the sensitive host tree /etc"
+}
+
+@test "sensitive tree: /proc and /proc/1" {
+	bind_refused /proc "bind mount of /proc exposes the sensitive host tree /proc"
+	bind_refused /proc/1 "bind mount of /proc/1 exposes the sensitive host tree /proc"
+}
+
+@test "sensitive tree: /dev/shm" {
+	bind_refused /dev/shm "bind mount of /dev/shm exposes the sensitive host tree /dev"
+}
+
+@test "sensitive tree: /etc through a symlink in the temp dir" {
+	ln -s /etc "$T/etc-link"
+	bind_refused "$T/etc-link" "bind mount of /etc exposes the sensitive host tree /etc"
+	ln -s /etc/passwd "$T/passwd-link"
+	bind_refused "$T/passwd-link/" "bind source"
+	bind_refused "$T/passwd-link" "bind mount of /etc/passwd exposes the sensitive host tree /etc"
+}
+
+@test "sensitive tree: /var/lib/docker (engine state root)" {
+	# Not created on this host if absent: then it is refused as unresolvable.
+	if [ -e /var/lib/docker ]; then
+		bind_refused /var/lib/docker "bind mount of /var/lib/docker exposes the sensitive host tree /var/lib/docker"
+	else
+		bind_refused /var/lib/docker "bind source /var/lib/docker cannot be resolved"
+	fi
+}
+
+@test "sensitive tree: /var/log (exists on every host)" {
+	bind_refused /var/log "bind mount of /var/log exposes the sensitive host tree /var/log"
+}
+
+@test "sensitive tree: an admin-listed tree, a directory inside it and a symlink into it" {
+	mkdir -p "$T/engine-root/containers/other"
+	make_policy '.mounts.deny_trees += [$t]' --arg t "$T/engine-root"
+	bind_refused "$T/engine-root" "bind mount of $(re_quote "$T/engine-root") exposes the sensitive host tree"
+	bind_refused "$T/engine-root/containers/other" "exposes the sensitive host tree $(re_quote "$T/engine-root")"
+	ln -s engine-root/containers "$T/c-link"
+	bind_refused "$T/c-link/other" "exposes the sensitive host tree $(re_quote "$T/engine-root")"
+}
+
+@test "sensitive tree: a parent of one (/var) is refused" {
+	bind_refused /var "bind mount of /var exposes the sensitive host tree"
+}
+
+@test "bind source that does not exist is refused, not skipped" {
+	bind_refused "$T/no/such/dir" "bind source $(re_quote "$T/no/such/dir") cannot be resolved"
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+#
+# Real Docker configs through ocigate and real runc: what the container
+# actually gets once the default policy has been applied.
+
+load helpers
+
+@test "privileged fixture runs under the default policy with its privileges removed" {
+	make_bundle privileged
+	run_ocigate "$CID" "$BUNDLE"
+	assert_enforced_inside
+	# The filter keeps the allowlisted capabilities (it is not "drop all").
+	[ "$(probe_value CapBnd)" = "$(printf '%016x' "$ALLOWED_CAP_MASK")" ]
+	[ "$(probe_value CapEff)" = "$(printf '%016x' "$ALLOWED_CAP_MASK")" ]
+	# The rewritten config says what the container showed.
+	jq -e '.process.noNewPrivileges == true and .root.readonly == true
+		and .linux.resources.pids.limit == 1024
+		and .linux.resources.memory.limit == 1073741824' "$BUNDLE/config.json"
+	# One "create" audit line naming the container.
+	[ "$(audit_lines)" -eq 1 ]
+	jq -e --arg id "$CID" '.event == "create" and .id == $id and .mode == "enforce"
+		and (.decisions | any(.rule == "capabilities"))
+		and (.decisions | any(.rule == "no_new_privileges"))' "$AUDIT"
+}
+
+@test "capall fixture (--cap-add ALL) gets only the allowlisted capabilities" {
+	# capall also asks for --device /dev/fuse (10:229).  runc mknods device
+	# nodes itself, so the host node is not needed; on a host whose kernel
+	# has no fuse the node is merely unusable, which the probe never touches.
+	make_bundle capall
+	jq -e '.process.capabilities.bounding | length > 30' "$BUNDLE/config.json"
+	run_ocigate "$CID" "$BUNDLE"
+	assert_enforced_inside
+	[ "$(probe_value CapBnd)" = "$(printf '%016x' "$ALLOWED_CAP_MASK")" ]
+	[ "$(probe_value CapAmb)" = 0000000000000000 ]
+}
+
+@test "hostns fixture is refused: --ipc host binds the host's /dev/shm" {
+	make_bundle hostns
+	jq -e '.mounts | any(.source == "/dev/shm" and .type == "bind")' "$BUNDLE/config.json"
+	refuse_check "$CID" '^ocigate: refused by policy: mounts: .*/dev/shm'
+	# and the same decision is in the audit line
+	tail -n1 "$AUDIT" | jq -e '.decisions | any(.rule == "mounts" and .action == "refuse" and (.reason | contains("/dev/shm")))'
+}
+
+@test "hostns fixture without the /dev/shm bind runs with host namespaces, policy enforced inside" {
+	make_bundle hostns
+	edit_config "$BUNDLE" '.mounts |= map(select(.source != "/dev/shm"))'
+	# host pid and network namespaces, as Docker asked
+	jq -e '[.linux.namespaces[].type] | (index("pid") == null and index("network") == null)' "$BUNDLE/config.json"
+	run_ocigate "$CID" "$BUNDLE"
+	assert_enforced_inside
+}
+
+@test "noNewPrivileges false is rewritten: NoNewPrivs is 1 inside" {
+	make_bundle default
+	edit_config "$BUNDLE" '.process.noNewPrivileges = false'
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value NoNewPrivs)" = 1 ]
+	jq -e '.process.noNewPrivileges == true' "$BUNDLE/config.json"
+	jq -e '.decisions | any(.rule == "no_new_privileges" and .before == "false" and .after == "true")' "$AUDIT"
+}
+
+@test "nothing is printed on success (stdout/stderr are the container's)" {
+	make_bundle default
+	edit_config "$BUNDLE" '.process.args = ["/bin/true"]'
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ -z "$output" ] || fail "stdout: $output"
+	[ -z "$stderr" ] || fail "stderr: $stderr"
+	# no ocigate line in runc's log either
+	! grep -q ocigate "$BUNDLE/log.json" 2>/dev/null
+	# and runc did run
+	grep -q " run --bundle $BUNDLE $CID\$" "$OG_SPY_LOG"
+}
+
+@test "the rewrite is atomic: mode kept, no temporary file left, other fields preserved" {
+	make_bundle default
+	edit_config "$BUNDLE" '.annotations["org.example/unknown"] = "kept" | .x_unknown_field = "NUMBERS"'
+	# (jq would normalise numbers: put their text in with sed)
+	sed -i 's/"NUMBERS"/{"n": 1.50, "big": 123456789012345678901234567890}/' "$BUNDLE/config.json"
+	chmod 0640 "$BUNDLE/config.json"
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(stat -c %a "$BUNDLE/config.json")" = 640 ]
+	[ -z "$(find "$BUNDLE" -maxdepth 1 -name '.config.json*')" ]
+	jq -e '.annotations["org.example/unknown"] == "kept"' "$BUNDLE/config.json"
+	# unknown fields are preserved and numbers keep their original text
+	grep -Eq '"n": *1\.50\b' "$BUNDLE/config.json"
+	grep -Eq '"big": *123456789012345678901234567890\b' "$BUNDLE/config.json"
+}
+
+@test "argv: run ID --bundle B (flags after the id) reads B" {
+	make_bundle default
+	record_container "$ROOTDIR" "$CID"
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json run "$CID" --bundle "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value NoNewPrivs)" = 1 ]
+	jq -e '.process.noNewPrivileges == true' "$BUNDLE/config.json"
+}
+
+@test "argv: --ocigate-policy=P and --bundle=B" {
+	make_bundle default
+	record_container "$ROOTDIR" "$CID"
+	run_ocigate_raw --ocigate-policy="$POLICY" --ocigate-runtime="$RUNTIME" --root "$ROOTDIR" \
+		--log="$BUNDLE/log.json" --log-format=json run --bundle="$BUNDLE" "$CID"
+	assert_enforced_inside
+}
+
+@test "argv: -b B" {
+	make_bundle default
+	record_container "$ROOTDIR" "$CID"
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json run -b "$BUNDLE" "$CID"
+	assert_enforced_inside
+}
+
+# The bundle runc will use is hostile; the current directory holds an
+# innocent config.  If ocigate read the wrong bundle it would let runc
+# start the hostile one.
+hostile_bundle_in() {
+	make_socket "$T/sockdir/daemon.sock"
+	make_policy '.mounts.deny_sockets += [$s]' --arg s "$T/sockdir/daemon.sock"
+	make_bundle default
+	GOOD=$BUNDLE
+	make_bundle default
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/sockdir/daemon.sock" '{destination: "/daemon.sock", type: "bind", source: $s, options: ["rbind"]}')"
+	BEFORE=$(sha "$BUNDLE/config.json")
+	AUDIT_BEFORE=$(audit_lines)
+	record_container "$ROOTDIR" "$CID"
+	cd "$GOOD"
+}
+
+@test "argv: each spelling of the bundle flag is read (hostile bundle, innocent cwd)" {
+	hostile_bundle_in
+	local form
+	for form in "--bundle $BUNDLE" "--bundle=$BUNDLE" "-b $BUNDLE" "-b=$BUNDLE" "-bundle $BUNDLE"; do
+		AUDIT_BEFORE=$(audit_lines)
+		# shellcheck disable=SC2086
+		run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+			--log "$BUNDLE/log.json" --log-format json run $form "$CID"
+		echo "form: $form"
+		assert_refused "$CID" "$BEFORE" "$AUDIT_BEFORE" 'refused by policy: mounts: .*daemon socket'
+		# the same, with the flag after the id
+		AUDIT_BEFORE=$(audit_lines)
+		# shellcheck disable=SC2086
+		run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+			--log "$BUNDLE/log.json" --log-format json run "$CID" $form
+		echo "form: $CID $form"
+		assert_refused "$CID" "$BEFORE" "$AUDIT_BEFORE" 'refused by policy: mounts: .*daemon socket'
+	done
+	# the innocent bundle in cwd was not touched either
+	jq -e '.process.noNewPrivileges != true' "$GOOD/config.json"
+}
+
+@test "argv: a repeated --bundle is refused" {
+	hostile_bundle_in
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json run --bundle "$GOOD" --bundle "$BUNDLE" "$CID"
+	# The command line is read before the policy, so this error is audited
+	# in the compiled-in default audit log, not the test policy's: "-"
+	# skips the audit check.
+	assert_refused "$CID" "$BEFORE" - 'bundle.*more than once'
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json run -b "$GOOD" "$CID" --bundle="$BUNDLE"
+	assert_refused "$CID" "$BEFORE" - 'bundle.*more than once'
+	jq -e '.process.noNewPrivileges != true' "$GOOD/config.json"
+}
+
+@test "create through ocigate, then state/start/kill/delete pass through even with a broken policy" {
+	make_bundle default 'sleep 30'
+	record_container "$ROOTDIR" "$CID"
+	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json create --bundle "$BUNDLE" "$CID" \
+		</dev/null >/dev/null 2>"$T/create.err"
+	[ ! -s "$T/create.err" ]
+	jq -e '.process.noNewPrivileges == true' "$BUNDLE/config.json"
+	# host view of the cgroup limits ocigate set
+	[ "$(cat "/sys/fs/cgroup/pids/ocigate-test-$CID/pids.max")" = 1024 ]
+	[ "$(cat "/sys/fs/cgroup/memory/ocigate-test-$CID/memory.limit_in_bytes")" = 1073741824 ]
+
+	local broken="$T/missing-policy.json"
+	run_ocigate_raw --ocigate-policy "$broken" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" state "$CID"
+	assert_status 0
+	echo "$output" | jq -e --arg id "$CID" '.id == $id and .status == "created"'
+
+	run_ocigate_raw --ocigate-policy "$broken" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" start "$CID"
+	assert_status 0
+	run_ocigate_raw --ocigate-policy "$broken" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" kill "$CID" KILL
+	assert_status 0
+	run_ocigate_raw --ocigate-policy "$broken" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" delete --force "$CID"
+	assert_status 0
+	run "$RUNC" --root "$ROOTDIR" state "$CID"
+	[ "$status" -ne 0 ]
+	# runc got exactly the argv the engine gave, minus ocigate's options
+	grep -qx -- "--root $ROOTDIR kill $CID KILL" "$OG_SPY_LOG"
+	grep -qx -- "--root $ROOTDIR delete --force $CID" "$OG_SPY_LOG"
+}
