@@ -398,15 +398,57 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
   force_options (mc, m, mpath);
 }
 
+/* The rootfs itself is a host path: "/" or an ancestor of a sensitive tree
+ * would hand the container the host (and the daemon's socket). */
+static void
+check_root_path (struct mount_check *mc, struct og_json *spec)
+{
+  struct og_json *path = og_json_path (spec, "root", "path", NULL);
+  og_cleanup_free char *joined = NULL, *resolved = NULL;
+
+  if (!og_json_is_string (path) || path->len == 0)
+    {
+      og_rule_malformed (mc->d, "mounts", "root.path", path, "a non-empty path");
+      return;
+    }
+  joined = path->text[0] == '/' ? og_xstrdup (path->text) : og_xasprintf ("%s/%s", mc->bundle_abs, path->text);
+  resolved = realpath (joined, NULL);
+  if (resolved == NULL)
+    {
+      refuse (mc, "root.path", path->text, "root filesystem %s cannot be resolved (%s)", path->text,
+              strerror (errno));
+      return;
+    }
+  for (size_t i = 0; i < mc->nsockets; i++)
+    if (mc->sockets[i].resolved && og_path_under (mc->sockets[i].resolved, resolved))
+      {
+        refuse (mc, "root.path", resolved, "root filesystem %s contains the daemon socket %s", resolved,
+                mc->sockets[i].listed);
+        return;
+      }
+  for (char **t = mc->ctx->policy->mounts.deny_trees; t && *t; t++)
+    {
+      og_cleanup_free char *rt = realpath (*t, NULL);
+      const char *tree = rt ? rt : *t;
+      bool kernel_tree = strcmp (tree, "/proc") == 0 || strcmp (tree, "/sys") == 0 || strcmp (tree, "/dev") == 0;
+
+      /* Engines keep image roots under their state dirs (a deny tree), so
+       * only an ancestor of a tree, or a kernel tree, is refused here. */
+      if (og_path_under (tree, resolved) || (kernel_tree && og_path_under (resolved, tree)))
+        {
+          refuse (mc, "root.path", resolved, "root filesystem %s exposes the sensitive host tree %s", resolved, *t);
+          return;
+        }
+    }
+}
+
 int
 og_rule_mounts (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d, struct og_error *err)
 {
   struct og_json *mounts = og_json_get_set (spec, "mounts");
   struct mount_check mc = { .ctx = ctx, .d = d };
 
-  if (mounts == NULL)
-    return 0;
-  if (mounts->type != OG_JSON_ARRAY)
+  if (mounts && mounts->type != OG_JSON_ARRAY)
     {
       og_rule_malformed (d, "mounts", "mounts", mounts, "an array");
       return 0;
@@ -415,7 +457,8 @@ og_rule_mounts (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
   if (mc.bundle_abs == NULL)
     return og_error_set (err, errno, "cannot resolve bundle %s", ctx->bundle ? ctx->bundle : ".");
   load_denied_sockets (&mc);
-  for (size_t i = 0; i < mounts->n; i++)
+  check_root_path (&mc, spec);
+  for (size_t i = 0; mounts && i < mounts->n; i++)
     check_mount (&mc, mounts->vals[i], i);
   free_mount_check (&mc);
   return 0;

@@ -21,6 +21,7 @@ bats_require_minimum_version 1.5.0
 
 RUNC=${RUNC:-/usr/sbin/runc}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
+if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 DOCKER_FIXTURES="$FIXTURES/engines/docker-20.10"
 
 # The default policy's capability allowlist as a mask:
@@ -321,7 +322,7 @@ refuse_check() {
 # make_socket PATH: a listening-style unix socket node (a fake daemon).
 make_socket() {
 	mkdir -p "$(dirname "$1")"
-	python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$1"
+	"$PYTHON" -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$1"
 	[ -S "$1" ]
 }
 

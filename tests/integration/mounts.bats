@@ -114,6 +114,7 @@ bind_refused() {
 }
 
 @test "sensitive tree: /" {
+	make_policy # plain default: our socket under / would be found first
 	bind_refused / "bind mount of / exposes the sensitive host tree /"
 }
 
@@ -159,9 +160,9 @@ bind_refused() {
 	mkdir -p "$T/engine-root/containers/other"
 	make_policy '.mounts.deny_trees += [$t]' --arg t "$T/engine-root"
 	bind_refused "$T/engine-root" "bind mount of $(re_quote "$T/engine-root") exposes the sensitive host tree"
-	bind_refused "$T/engine-root/containers/other" "exposes the sensitive host tree $(re_quote "$T/engine-root")"
+	bind_refused "$T/engine-root/containers/other" ".*exposes the sensitive host tree $(re_quote "$T/engine-root")"
 	ln -s engine-root/containers "$T/c-link"
-	bind_refused "$T/c-link/other" "exposes the sensitive host tree $(re_quote "$T/engine-root")"
+	bind_refused "$T/c-link/other" "bind mount of $(re_quote "$T/engine-root/containers/other") exposes the sensitive host tree $(re_quote "$T/engine-root")"
 }
 
 @test "sensitive tree: a parent of one (/var) is refused" {

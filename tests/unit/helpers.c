@@ -73,6 +73,9 @@ th_tmpdir (void)
     {
       snprintf (tmpdir, sizeof tmpdir, "/tmp/ocigate-unit-XXXXXX");
       ck_assert_ptr_nonnull (mkdtemp (tmpdir));
+      /* an empty rootfs for configs whose root.path is "rootfs" */
+      og_cleanup_free char *rootfs = og_xasprintf ("%s/rootfs", tmpdir);
+      ck_assert_int_eq (mkdir (rootfs, 0755), 0);
     }
   return tmpdir;
 }
@@ -119,8 +122,16 @@ th_sandbox (struct og_json *spec, struct og_policy *p)
 {
   const char *t = th_tmpdir ();
   struct og_json *mounts = og_json_get (spec, "mounts");
+  struct og_json *root = og_json_get (spec, "root");
+  struct og_json *rpath = og_json_get (root, "path");
   size_t n;
 
+  if (og_json_is_string (rpath) && rpath->text[0] == '/' && access (rpath->text, F_OK) != 0)
+    {
+      og_cleanup_free char *fake = og_xasprintf ("%s%s", t, rpath->text);
+      mkdir_p (fake);
+      og_json_set (root, "path", og_json_new_string (fake));
+    }
   for (size_t i = 0; mounts && i < mounts->n; i++)
     {
       struct og_json *m = mounts->vals[i], *src = og_json_get (m, "source");

@@ -280,7 +280,7 @@ START_TEST (resources_clamped)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
   og_cleanup_json struct og_json *spec
-      = spec_from ("{\"process\":{\"args\":[\"x\"]},\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{"
+      = spec_from ("{\"process\":{\"args\":[\"x\"]},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"resources\":{"
                    "\"memory\":{\"limit\":107374182400,\"swap\":-1},\"cpu\":{\"quota\":-1,\"period\":50000},"
                    "\"pids\":{\"limit\":-1}}}}");
   struct og_decisions d = { 0 };
@@ -300,8 +300,8 @@ START_TEST (resources_deny_refuses_above_max_only)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
   og_cleanup_json struct og_json *big
-      = spec_from ("{\"process\":{},\"root\":{},\"linux\":{\"resources\":{\"memory\":{\"limit\":107374182400}}}}");
-  og_cleanup_json struct og_json *unset = spec_from ("{\"process\":{},\"root\":{},\"linux\":{}}");
+      = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"resources\":{\"memory\":{\"limit\":107374182400}}}}");
+  og_cleanup_json struct og_json *unset = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{}}");
   struct og_decisions d = { 0 };
 
   p->resources.action = OG_ACTION_DENY;
@@ -319,17 +319,17 @@ END_TEST
 START_TEST (malformed_values_refused)
 {
   static const char *const cases[][2] = {
-    { "{\"process\":{\"noNewPrivileges\":\"yes\"},\"root\":{}}", "process.noNewPrivileges" },
-    { "{\"process\":{\"capabilities\":{\"bounding\":\"CAP_SYS_ADMIN\"}},\"root\":{}}",
+    { "{\"process\":{\"noNewPrivileges\":\"yes\"},\"root\":{\"path\":\"rootfs\"}}", "process.noNewPrivileges" },
+    { "{\"process\":{\"capabilities\":{\"bounding\":\"CAP_SYS_ADMIN\"}},\"root\":{\"path\":\"rootfs\"}}",
       "process.capabilities.bounding" },
-    { "{\"process\":{\"capabilities\":[]},\"root\":{}}", "process.capabilities" },
-    { "{\"process\":{},\"root\":{},\"linux\":{\"resources\":{\"memory\":{\"limit\":1.5e9}}}}",
+    { "{\"process\":{\"capabilities\":[]},\"root\":{\"path\":\"rootfs\"}}", "process.capabilities" },
+    { "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"resources\":{\"memory\":{\"limit\":1.5e9}}}}",
       "linux.resources.memory.limit" },
-    { "{\"process\":{},\"root\":{},\"linux\":{\"resources\":{\"pids\":[]}}}", "linux.resources.pids" },
+    { "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"resources\":{\"pids\":[]}}}", "linux.resources.pids" },
     { "{\"process\":{},\"root\":{\"readonly\":1}}", "root.readonly" },
-    { "{\"process\":{},\"root\":{},\"mounts\":{}}", "mounts" },
-    { "{\"root\":{}}", "process" },
-    { "{\"process\":{},\"root\":{},\"hooks\":{\"prestart\":[{\"path\":\"relative\"}]}}", "hooks.prestart[0]" },
+    { "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"mounts\":{}}", "mounts" },
+    { "{\"root\":{\"path\":\"rootfs\"}}", "process" },
+    { "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"hooks\":{\"prestart\":[{\"path\":\"relative\"}]}}", "hooks.prestart[0]" },
   };
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
 
@@ -352,7 +352,7 @@ END_TEST
 START_TEST (missing_capabilities_become_empty)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
-  og_cleanup_json struct og_json *spec = spec_from ("{\"process\":{\"args\":[\"sh\"]},\"root\":{}}");
+  og_cleanup_json struct og_json *spec = spec_from ("{\"process\":{\"args\":[\"sh\"]},\"root\":{\"path\":\"rootfs\"}}");
   struct og_decisions d = { 0 };
   struct og_json *caps;
 
@@ -371,7 +371,7 @@ START_TEST (unknown_cap_spelling_dropped)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
   og_cleanup_json struct og_json *spec = spec_from (
-      "{\"process\":{\"capabilities\":{\"bounding\":[\"cap_chown\",\"CAP_CHOWN\",\"CAP_SYS_ADMIN \",7]}},\"root\":{}}");
+      "{\"process\":{\"capabilities\":{\"bounding\":[\"cap_chown\",\"CAP_CHOWN\",\"CAP_SYS_ADMIN \",7]}},\"root\":{\"path\":\"rootfs\"}}");
   struct og_decisions d = { 0 };
   struct og_json *b;
 
@@ -416,7 +416,7 @@ mfx_free (struct mfx *m)
 static const struct og_decision *
 check_one_mount (struct mfx *m, const char *mount_json, struct og_decisions *d, struct og_json **out)
 {
-  og_cleanup_free char *text = og_xasprintf ("{\"process\":{},\"root\":{},\"mounts\":[%s]}", mount_json);
+  og_cleanup_free char *text = og_xasprintf ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"mounts\":[%s]}", mount_json);
   struct og_json *spec = spec_from (text);
 
   th_enforce (m->p, spec, "cid", d);
@@ -588,6 +588,25 @@ START_TEST (mount_types)
 }
 END_TEST
 
+START_TEST (root_path_checked)
+{
+  static const char *const roots[] = { "/", "/var", "/proc/1/root", "/dev", "/sys/fs" };
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+
+  for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++)
+    {
+      og_cleanup_free char *text = og_xasprintf ("{\"process\":{},\"root\":{\"path\":\"%s\"}}", roots[i]);
+      og_cleanup_json struct og_json *spec = spec_from (text);
+      struct og_decisions d = { 0 };
+
+      th_enforce (p, spec, "x", &d);
+      ck_assert_msg (th_find (&d, "mounts", OG_DECISION_REFUSE, "root.path") != NULL, "root %s allowed", roots[i]);
+      og_decisions_clear (&d);
+    }
+  th_cleanup ();
+}
+END_TEST
+
 /* ---- hooks -------------------------------------------------------------- */
 
 START_TEST (hooks_allowlist)
@@ -602,7 +621,7 @@ START_TEST (hooks_allowlist)
 
   th_strv_add (&p->hooks.allow, self);
   ck_assert_int_eq (symlink (self, link), 0);
-  text = og_xasprintf ("{\"process\":{},\"root\":{},\"hooks\":{\"prestart\":[{\"path\":\"/proc/%d/exe\"},"
+  text = og_xasprintf ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"hooks\":{\"prestart\":[{\"path\":\"/proc/%d/exe\"},"
                        "{\"path\":\"%s\"}],\"poststop\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\"]}]}}",
                        (int) getpid (), link);
   spec = spec_from (text);
@@ -645,6 +664,7 @@ suite (void)
   tcase_add_test (fs, sensitive_trees_refused);
   tcase_add_test (fs, mount_types);
   tcase_add_test (fs, hooks_allowlist);
+  tcase_add_test (fs, root_path_checked);
   suite_add_tcase (s, fx);
   suite_add_tcase (s, unit);
   suite_add_tcase (s, fs);
