@@ -24,6 +24,25 @@ og_enforce_config (const struct og_enforce_ctx *ctx, struct og_json *spec, struc
   return 0;
 }
 
+int
+og_enforce_process (const struct og_enforce_ctx *ctx, struct og_json *process, struct og_decisions *d,
+                    struct og_error *err)
+{
+  struct og_json *wrapper;
+  int r = 0;
+
+  if (process == NULL || process->type != OG_JSON_OBJECT)
+    return og_error_set (err, 0, "process is not a json object");
+  /* The process rules read spec.process: lend them the exec's process. */
+  wrapper = og_json_new (OG_JSON_OBJECT);
+  og_json_set (wrapper, "process", process);
+  if (og_rule_no_new_privileges (ctx, wrapper, d, err) < 0 || og_rule_capabilities (ctx, wrapper, d, err) < 0)
+    r = -1;
+  wrapper->vals[0] = NULL; /* give it back */
+  og_json_free (wrapper);
+  return r;
+}
+
 static char *
 vformat (const char *fmt, va_list ap)
 {

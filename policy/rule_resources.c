@@ -15,11 +15,21 @@
 
 #define CPU_PERIOD_DEFAULT 100000
 
+/* On create a missing value gets the default; on update a missing value
+ * means "leave as it is", 0 too, and only what is sent is judged. */
+struct res_ctx
+{
+  const struct og_enforce_ctx *ctx;
+  struct og_decisions *d;
+  bool update;
+  const char *prefix; /* JSON path of the resources object */
+};
+
 struct field
 {
   struct og_json *parent; /* object holding the value */
   const char *key;
-  const char *path;
+  const char *path;       /* JSON path, for decisions */
   bool present;           /* an integer value is there */
   int64_t value;
 };
@@ -65,11 +75,24 @@ set_field (const struct og_enforce_ctx *ctx, struct og_decisions *d, struct fiel
 
 /* default when unset or unlimited (<= 0), clamp when above max. */
 static void
-apply_limit (const struct og_enforce_ctx *ctx, struct og_decisions *d, struct field *f, const struct og_limit *lim,
-             const char *what)
+apply_limit (const struct res_ctx *rc, struct field *f, const struct og_limit *lim, const char *what)
 {
+  const struct og_enforce_ctx *ctx = rc->ctx;
+  struct og_decisions *d = rc->d;
+
   if (!read_field (d, f))
     return;
+  if (rc->update && (!f->present || f->value == 0))
+    return;
+  if (rc->update && f->value < 0)
+    {
+      int64_t want = lim->has_max ? lim->max : lim->def;
+      og_cleanup_free char *why = og_xasprintf ("%s limit cannot be removed by an update: policy allows at most %"
+                                                PRId64, what, want);
+      if (lim->has_default || lim->has_max)
+        set_field (ctx, d, f, want, true, why);
+      return;
+    }
   if (!f->present || f->value <= 0)
     {
       int64_t want = lim->has_default ? lim->def : lim->max;
@@ -96,67 +119,118 @@ section (struct og_decisions *d, struct og_json *parent, const char *key, const 
   return s;
 }
 
-static void
-memory_and_swap (const struct og_enforce_ctx *ctx, struct og_json *res, struct og_decisions *d)
+/* On update an absent section stays absent. */
+static struct og_json *
+res_section (const struct res_ctx *rc, struct og_json *res, const char *key, char **path)
 {
-  const struct og_policy *p = ctx->policy;
+  *path = og_xasprintf ("%s.%s", rc->prefix, key);
+  if (rc->update)
+    {
+      struct og_json *s = og_json_get_set (res, key);
+      if (s && s->type != OG_JSON_OBJECT)
+        {
+          og_rule_malformed (rc->d, "resources", *path, s, "an object");
+          return NULL;
+        }
+      return s;
+    }
+  return section (rc->d, res, key, *path);
+}
+
+static char *
+field_path (const char *section_path, const char *key)
+{
+  return og_xasprintf ("%s.%s", section_path, key);
+}
+
+static void
+memory_and_swap (const struct res_ctx *rc, struct og_json *res)
+{
+  const struct og_policy *p = rc->ctx->policy;
+  og_cleanup_free char *sp = NULL, *lp = NULL, *wp = NULL;
   struct og_json *mem;
-  struct field limit = { .key = "limit", .path = "linux.resources.memory.limit" };
-  struct field swap = { .key = "swap", .path = "linux.resources.memory.swap" };
+  struct field limit = { .key = "limit" }, swap = { .key = "swap" };
+  int64_t base;
 
   if (!p->resources.memory.has_default && !p->resources.memory.has_max)
     return;
-  if ((mem = section (d, res, "memory", "linux.resources.memory")) == NULL)
+  if ((mem = res_section (rc, res, "memory", &sp)) == NULL)
     return;
+  limit.path = lp = field_path (sp, "limit");
+  swap.path = wp = field_path (sp, "swap");
   limit.parent = swap.parent = mem;
-  apply_limit (ctx, d, &limit, &p->resources.memory, "memory");
-  if (!limit.present || limit.value <= 0)
-    return;
+  apply_limit (rc, &limit, &p->resources.memory, "memory");
   if (!p->resources.swap.has_default && !p->resources.swap.has_max)
     return;
-  /* runc's swap is memory+swap; the policy counts swap on top of memory. */
-  if (!read_field (d, &swap))
+  if (!read_field (rc->d, &swap))
     return;
-  if (!swap.present || swap.value <= 0)
+  /* runc's swap is memory+swap; the policy counts swap on top of memory.
+   * An update that sends swap without memory is judged against the
+   * largest memory limit the policy allows. */
+  if (limit.present && limit.value > 0)
+    base = limit.value;
+  else if (rc->update)
+    base = p->resources.memory.has_max ? p->resources.memory.max : p->resources.memory.def;
+  else
+    return;
+  if (rc->update && (!swap.present || swap.value == 0))
+    return;
+  if (!swap.present || swap.value < 0 || (!rc->update && swap.value == 0))
     {
-      int64_t extra = p->resources.swap.has_default ? p->resources.swap.def : p->resources.swap.max;
+      int64_t extra = p->resources.swap.has_default && !rc->update ? p->resources.swap.def : p->resources.swap.max;
       og_cleanup_free char *why = og_xasprintf ("memory+swap limit is %s: policy allows %" PRId64
                                                 " bytes of swap on top of memory",
                                                 swap.present ? "unlimited" : "unset", extra);
-      set_field (ctx, d, &swap, limit.value + extra, false, why);
+      if (!p->resources.swap.has_max && !p->resources.swap.has_default)
+        return;
+      set_field (rc->ctx, rc->d, &swap, base + extra, rc->update, why);
     }
-  else if (p->resources.swap.has_max && swap.value > limit.value + p->resources.swap.max)
+  else if (p->resources.swap.has_max && swap.value > base + p->resources.swap.max)
     {
       og_cleanup_free char *why = og_xasprintf ("memory+swap limit %" PRId64 " allows more than %" PRId64
                                                 " bytes of swap",
                                                 swap.value, p->resources.swap.max);
-      set_field (ctx, d, &swap, limit.value + p->resources.swap.max, true, why);
+      set_field (rc->ctx, rc->d, &swap, base + p->resources.swap.max, true, why);
     }
 }
 
 static void
-cpu (const struct og_enforce_ctx *ctx, struct og_json *res, struct og_decisions *d)
+cpu (const struct res_ctx *rc, struct og_json *res)
 {
-  const struct og_limit *lim = &ctx->policy->resources.cpu;
+  const struct og_limit *lim = &rc->ctx->policy->resources.cpu;
+  og_cleanup_free char *sp = NULL, *qp = NULL, *pp = NULL;
   struct og_json *c;
-  struct field quota = { .key = "quota", .path = "linux.resources.cpu.quota" };
-  struct field period = { .key = "period", .path = "linux.resources.cpu.period" };
+  struct field quota = { .key = "quota" }, period = { .key = "period" };
   int64_t per;
 
   if (!lim->has_default && !lim->has_max)
     return;
-  if ((c = section (d, res, "cpu", "linux.resources.cpu")) == NULL)
+  if ((c = res_section (rc, res, "cpu", &sp)) == NULL)
     return;
+  quota.path = qp = field_path (sp, "quota");
+  period.path = pp = field_path (sp, "period");
   quota.parent = period.parent = c;
-  if (!read_field (d, &quota) || !read_field (d, &period))
+  if (!read_field (rc->d, &quota) || !read_field (rc->d, &period))
     return;
   per = period.present && period.value > 0 ? period.value : CPU_PERIOD_DEFAULT;
+  if (rc->update && !quota.present && !period.present)
+    return;
+  if (rc->update && quota.present && !period.present)
+    {
+      /* The quota is judged against the default period: say so to runc,
+       * or a container created with a short period would get more. */
+      og_json_set (c, "period", og_json_new_number (per));
+      period.present = true;
+    }
   if (!quota.present || quota.value <= 0)
     {
-      int64_t mcpu = lim->has_default ? lim->def : lim->max;
+      int64_t mcpu = rc->update && lim->has_max ? lim->max : (lim->has_default ? lim->def : lim->max);
       og_cleanup_free char *why = og_xasprintf ("cpu quota is %s: policy sets %" PRId64 ".%03" PRId64 " CPUs",
                                                 quota.present ? "unlimited" : "unset", mcpu / 1000, mcpu % 1000);
-      if (set_field (ctx, d, &quota, mcpu * per / 1000, false, why) && !period.present)
+      /* An update of the period alone changes the CPUs a quota buys. */
+      if (rc->update && quota.present && quota.value == 0)
+        return;
+      if (set_field (rc->ctx, rc->d, &quota, mcpu * per / 1000, rc->update, why) && !period.present)
         og_json_set (c, "period", og_json_new_number (per));
       return;
     }
@@ -165,23 +239,25 @@ cpu (const struct og_enforce_ctx *ctx, struct og_json *res, struct og_decisions 
       og_cleanup_free char *why = og_xasprintf ("cpu quota %" PRId64 "/%" PRId64 " is above the policy maximum of %"
                                                 PRId64 ".%03" PRId64 " CPUs",
                                                 quota.value, per, lim->max / 1000, lim->max % 1000);
-      set_field (ctx, d, &quota, lim->max * per / 1000, true, why);
+      set_field (rc->ctx, rc->d, &quota, lim->max * per / 1000, true, why);
     }
 }
 
 static void
-pids (const struct og_enforce_ctx *ctx, struct og_json *res, struct og_decisions *d)
+pids (const struct res_ctx *rc, struct og_json *res)
 {
-  const struct og_limit *lim = &ctx->policy->resources.pids;
+  const struct og_limit *lim = &rc->ctx->policy->resources.pids;
+  og_cleanup_free char *sp = NULL, *lp = NULL;
   struct og_json *p;
-  struct field limit = { .key = "limit", .path = "linux.resources.pids.limit" };
+  struct field limit = { .key = "limit" };
 
   if (!lim->has_default && !lim->has_max)
     return;
-  if ((p = section (d, res, "pids", "linux.resources.pids")) == NULL)
+  if ((p = res_section (rc, res, "pids", &sp)) == NULL)
     return;
+  limit.path = lp = field_path (sp, "limit");
   limit.parent = p;
-  apply_limit (ctx, d, &limit, lim, "pids");
+  apply_limit (rc, &limit, lim, "pids");
 }
 
 int
@@ -194,8 +270,25 @@ og_rule_resources (const struct og_enforce_ctx *ctx, struct og_json *spec, struc
     return 0;
   if ((res = section (d, linux_, "resources", "linux.resources")) == NULL)
     return 0;
-  memory_and_swap (ctx, res, d);
-  cpu (ctx, res, d);
-  pids (ctx, res, d);
+  {
+    const struct res_ctx rc = { .ctx = ctx, .d = d, .update = false, .prefix = "linux.resources" };
+    memory_and_swap (&rc, res);
+    cpu (&rc, res);
+    pids (&rc, res);
+  }
+  return 0;
+}
+
+int
+og_enforce_update (const struct og_enforce_ctx *ctx, struct og_json *res, struct og_decisions *d,
+                   struct og_error *err)
+{
+  const struct res_ctx rc = { .ctx = ctx, .d = d, .update = true, .prefix = "resources" };
+
+  if (res == NULL || res->type != OG_JSON_OBJECT)
+    return og_error_set (err, 0, "update resources are not a json object");
+  memory_and_swap (&rc, res);
+  cpu (&rc, res);
+  pids (&rc, res);
   return 0;
 }

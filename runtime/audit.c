@@ -71,7 +71,8 @@ ocigate_audit_line (const struct ocigate_audit *a)
   gen_kv (g, "event", a->event);
   gen_kv (g, "command", a->cl ? a->cl->command : NULL);
   gen_kv (g, "id", a->cl ? a->cl->id : NULL);
-  gen_kv (g, "bundle", a->cl ? (a->cl->bundle ? a->cl->bundle : ".") : NULL);
+  if (a->cl && a->cl->command && strcmp (a->cl->command, "exec") != 0 && strcmp (a->cl->command, "update") != 0)
+    gen_kv (g, "bundle", a->cl->bundle ? a->cl->bundle : ".");
   gen_kv (g, "policy", a->policy_path);
   gen_kv (g, "policy_sha256", a->policy ? a->policy->digest : NULL);
   gen_kv (g, "mode", a->policy ? (a->policy->audit_only ? "audit" : "enforce") : NULL);

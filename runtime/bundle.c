@@ -21,26 +21,46 @@
 int
 ocigate_bundle_open (const char *dir, struct ocigate_bundle *b, struct og_error *err)
 {
+  return ocigate_doc_open (dir ? dir : ".", "config.json", b, err);
+}
+
+int
+ocigate_doc_open_path (const char *path, struct ocigate_bundle *b, struct og_error *err)
+{
+  og_cleanup_free char *copy = og_xstrdup (path);
+  char *slash = strrchr (copy, '/');
+
+  if (slash == NULL)
+    return ocigate_doc_open (".", copy, b, err);
+  if (slash[1] == '\0')
+    return og_error_set (err, 0, "%s is not a file name", path);
+  *slash = '\0';
+  return ocigate_doc_open (slash == copy ? "/" : copy, slash + 1, b, err);
+}
+
+int
+ocigate_doc_open (const char *dir, const char *name, struct ocigate_bundle *b, struct og_error *err)
+{
   og_cleanup_close int fd = -1;
   struct stat st;
   size_t off = 0;
 
   memset (b, 0, sizeof *b);
   b->dirfd = -1;
-  b->dir = og_xstrdup (dir ? dir : ".");
+  b->dir = og_xstrdup (dir);
+  b->name = og_xstrdup (name);
   b->dirfd = open (b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (b->dirfd < 0)
-    return og_error_set (err, errno, "cannot open bundle %s", b->dir);
-  fd = openat (b->dirfd, "config.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    return og_error_set (err, errno, "cannot open directory %s", b->dir);
+  fd = openat (b->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
-    return og_error_set (err, errno, "cannot open %s/config.json%s", b->dir,
-                         errno == ELOOP ? " (it is a symlink)" : "");
+    return og_error_set (err, errno, "cannot open %s/%s%s", b->dir, name, errno == ELOOP ? " (it is a symlink)" : "");
   if (fstat (fd, &st) < 0)
-    return og_error_set (err, errno, "cannot stat %s/config.json", b->dir);
+    return og_error_set (err, errno, "cannot stat %s/%s", b->dir, name);
   if (!S_ISREG (st.st_mode))
-    return og_error_set (err, 0, "%s/config.json is not a regular file", b->dir);
+    return og_error_set (err, 0, "%s/%s is not a regular file", b->dir, name);
   if (st.st_size > (off_t) OG_SPEC_MAX_SIZE)
-    return og_error_set (err, EFBIG, "%s/config.json is %lld bytes, above the limit of %u", b->dir,
+    return og_error_set (err, EFBIG, "%s/%s is %lld bytes, above the limit of %u", b->dir, name,
                          (long long) st.st_size, OG_SPEC_MAX_SIZE);
   b->mode = st.st_mode & 07777;
   b->data = og_xmalloc ((size_t) st.st_size + 1);
@@ -54,13 +74,13 @@ ocigate_bundle_open (const char *dir, struct ocigate_bundle *b, struct og_error 
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
-        return og_error_set (err, errno, "cannot read %s/config.json", b->dir);
+        return og_error_set (err, errno, "cannot read %s/%s", b->dir, name);
       if (r == 0)
         break;
       off += (size_t) r;
     }
   if (off > (size_t) st.st_size)
-    return og_error_set (err, 0, "%s/config.json changed while it was read", b->dir);
+    return og_error_set (err, 0, "%s/%s changed while it was read", b->dir, name);
   b->len = off;
   b->data[off] = '\0';
   return 0;
@@ -74,25 +94,25 @@ ocigate_bundle_write (struct ocigate_bundle *b, const char *data, size_t len, st
 
   for (int attempt = 0; fd < 0; attempt++)
     {
-      snprintf (tmp, sizeof tmp, ".config.json.ocigate-%d-%d", (int) getpid (), attempt);
+      snprintf (tmp, sizeof tmp, ".ocigate-%d-%d.json", (int) getpid (), attempt);
       fd = openat (b->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, b->mode ? b->mode : 0600);
       if (fd < 0 && (errno != EEXIST || attempt > 100))
-        return og_error_set (err, errno, "cannot create a temporary config in bundle %s", b->dir);
+        return og_error_set (err, errno, "cannot create a temporary file in %s", b->dir);
     }
   if (fchmod (fd, b->mode ? b->mode : 0600) < 0 || og_write_all (fd, data, len) < 0 || fsync (fd) < 0)
     {
       int saved = errno;
       unlinkat (b->dirfd, tmp, 0);
-      return og_error_set (err, saved, "cannot write the rewritten config in bundle %s", b->dir);
+      return og_error_set (err, saved, "cannot write the rewritten %s in %s", b->name, b->dir);
     }
-  if (renameat (b->dirfd, tmp, b->dirfd, "config.json") < 0)
+  if (renameat (b->dirfd, tmp, b->dirfd, b->name) < 0)
     {
       int saved = errno;
       unlinkat (b->dirfd, tmp, 0);
-      return og_error_set (err, saved, "cannot replace %s/config.json", b->dir);
+      return og_error_set (err, saved, "cannot replace %s/%s", b->dir, b->name);
     }
   if (fsync (b->dirfd) < 0)
-    return og_error_set (err, errno, "cannot sync bundle directory %s", b->dir);
+    return og_error_set (err, errno, "cannot sync directory %s", b->dir);
   return 0;
 }
 
@@ -102,6 +122,7 @@ ocigate_bundle_close (struct ocigate_bundle *b)
   if (b->dirfd >= 0)
     close (b->dirfd);
   free (b->dir);
+  free (b->name);
   free (b->data);
   memset (b, 0, sizeof *b);
   b->dirfd = -1;

@@ -6,6 +6,7 @@
  * equal flags wins.  Where runc's reading could differ from ours we refuse.
  */
 #include <config.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,17 +16,45 @@
 /* runc 1.1 global flags that take a value. */
 static const char *const global_value_flags[] = { "log", "log-format", "root", "criu", "rootless", NULL };
 
-/* Value flags of the enforced commands (create, run, restore). */
-static const char *const cmd_value_flags[] = { "bundle", "b", "console-socket", "pid-file", "preserve-fds",
-                                               "image-path", "work-path", "parent-path", "manage-cgroups-mode",
-                                               "lsm-profile", "lsm-mount-context", "empty-ns", NULL };
+struct command
+{
+  const char *name;
+  const char *const *value_flags; /* flags that take a value */
+  bool stop_at_id;                /* no flags after the id (runc exec: the rest is the command) */
+};
 
-static const char *const enforced[] = { "create", "run", "restore", NULL };
+static const char *const create_flags[] = { "bundle", "b", "console-socket", "pid-file", "preserve-fds",
+                                            "image-path", "work-path", "parent-path", "manage-cgroups-mode",
+                                            "lsm-profile", "lsm-mount-context", "empty-ns", NULL };
+static const char *const exec_flags[] = { "console-socket", "cwd", "env", "e", "user", "u", "additional-gids", "g",
+                                          "process", "p", "apparmor", "pid-file", "process-label", "preserve-fds",
+                                          "cap", "c", "cgroup", NULL };
+static const char *const update_flags[] = { "resources", "r", "blkio-weight", "cpu-period", "cpu-quota",
+                                            "cpu-share", "cpu-rt-period", "cpu-rt-runtime", "cpuset-cpus",
+                                            "cpuset-mems", "kernel-memory", "kernel-memory-tcp", "memory",
+                                            "memory-reservation", "memory-swap", "pids-limit", "l3-cache-schema",
+                                            "mem-bw-schema", NULL };
+
+/* Commands whose arguments ocigate must read; every other one is exec'd
+ * without looking further than its name. */
+static const struct command commands[] = {
+  { "create", create_flags, false }, { "run", create_flags, false },       { "restore", create_flags, false },
+  { "exec", exec_flags, true },      { "update", update_flags, false },
+};
+
+static const struct command *
+find_command (const char *name)
+{
+  for (size_t i = 0; name && i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp (commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
 
 bool
 ocigate_command_enforced (const char *command)
 {
-  return command && og_strv_contains ((char *const *) enforced, command);
+  return find_command (command) != NULL;
 }
 
 /* "--name=value" / "-name" -> name (without dashes), value or NULL. */
@@ -43,6 +72,16 @@ split_flag (const char *arg, char **name, const char **value)
   *name = eq ? og_xstrndup (p, (size_t) (eq - p)) : og_xstrdup (p);
   *value = eq ? eq + 1 : NULL;
   return true;
+}
+
+static bool
+is_negative_number (const char *s)
+{
+  if (*s++ != '-' || !isdigit ((unsigned char) *s))
+    return false;
+  while (isdigit ((unsigned char) *s))
+    s++;
+  return *s == '\0';
 }
 
 static int
@@ -63,15 +102,21 @@ own_option (struct ocigate_cmdline *cl, const char *name, const char *value, int
   return 0;
 }
 
-static int
-parse_command_args (struct ocigate_cmdline *cl, struct og_error *err)
+static void
+add_flag (struct ocigate_cmdline *cl, char *name, const char *value, int index, int value_index)
 {
-  bool bundle_seen = false;
+  cl->flags = og_xrealloc (cl->flags, (cl->nflags + 1) * sizeof *cl->flags);
+  cl->flags[cl->nflags++] = (struct ocigate_flag){ name, value, index, value_index };
+}
 
+static int
+parse_command_args (struct ocigate_cmdline *cl, const struct command *cmd, struct og_error *err)
+{
   for (int i = cl->cmd_index + 1; i < cl->argc; i++)
     {
-      og_cleanup_free char *name = NULL;
+      char *name = NULL;
       const char *arg = cl->argv[i], *value;
+      int value_index = -1;
 
       if (strcmp (arg, "--") == 0)
         {
@@ -82,34 +127,51 @@ parse_command_args (struct ocigate_cmdline *cl, struct og_error *err)
       if (!split_flag (arg, &name, &value))
         {
           cl->id = arg;
+          if (cmd->stop_at_id)
+            break;
           continue;
         }
-      if (!og_strv_contains ((char *const *) cmd_value_flags, name))
-        continue;
-      if (value == NULL)
+      if (value == NULL && og_strv_contains ((char *const *) cmd->value_flags, name))
         {
           if (i + 1 >= cl->argc)
-            return og_error_set (err, 0, "%s needs a value", arg);
-          value = cl->argv[++i];
-          /* Go's flag package would take "-x" as the value; a reader that
-           * did not could see a different bundle. */
-          if (value[0] == '-')
-            return og_error_set (err, 0, "ambiguous command line: %s followed by %s", arg, value);
+            {
+              free (name);
+              return og_error_set (err, 0, "%s needs a value", arg);
+            }
+          value_index = ++i;
+          value = cl->argv[i];
+          /* Go's flag package takes "-x" as the value; a reader that did
+           * not could see a different bundle or process file. */
+          if (value[0] == '-' && strcmp (value, "-") != 0 && !is_negative_number (value))
+            {
+              free (name);
+              return og_error_set (err, 0, "ambiguous command line: %s followed by %s", arg, value);
+            }
         }
-      if (strcmp (name, "bundle") == 0 || strcmp (name, "b") == 0)
-        {
-          if (bundle_seen)
-            return og_error_set (err, 0, "ambiguous command line: --bundle given more than once");
-          bundle_seen = true;
-          cl->bundle = value[0] ? value : NULL;
-        }
+      add_flag (cl, name, value, i - (value_index >= 0), value_index);
     }
+  return 0;
+}
+
+/* Flags whose repetition would let runc (last wins) and a reader that
+ * takes the first disagree. */
+static int
+check_unique (struct ocigate_cmdline *cl, const char *name, const char *alias, struct og_error *err)
+{
+  int seen = 0;
+
+  for (size_t i = 0; i < cl->nflags; i++)
+    if (strcmp (cl->flags[i].name, name) == 0 || (alias && strcmp (cl->flags[i].name, alias) == 0))
+      seen++;
+  if (seen > 1)
+    return og_error_set (err, 0, "ambiguous command line: --%s given more than once", name);
   return 0;
 }
 
 int
 ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct og_error *err)
 {
+  const struct command *cmd;
   int i;
 
   memset (cl, 0, sizeof *cl);
@@ -157,14 +219,53 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
         cl->argv[cl->argc++] = argv[i];
     }
   cl->argv[cl->argc] = NULL;
-  if (ocigate_command_enforced (cl->command))
-    return parse_command_args (cl, err);
+  cmd = find_command (cl->command);
+  if (cmd == NULL)
+    return 0;
+  if (parse_command_args (cl, cmd, err) < 0)
+    return -1;
+  if (cmd->value_flags == create_flags)
+    {
+      const char *b = ocigate_cmdline_flag (cl, "bundle", "b");
+      if (check_unique (cl, "bundle", "b", err) < 0)
+        return -1;
+      cl->bundle = b && b[0] ? b : NULL;
+    }
+  else if (cmd->value_flags == exec_flags && check_unique (cl, "process", "p", err) < 0)
+    return -1;
+  else if (cmd->value_flags == update_flags && check_unique (cl, "resources", "r", err) < 0)
+    return -1;
   return 0;
+}
+
+const char *
+ocigate_cmdline_flag (const struct ocigate_cmdline *cl, const char *name, const char *alias)
+{
+  const char *v = NULL;
+
+  for (size_t i = 0; i < cl->nflags; i++)
+    if (strcmp (cl->flags[i].name, name) == 0 || (alias && strcmp (cl->flags[i].name, alias) == 0))
+      v = cl->flags[i].value; /* the last one wins, as in Go */
+  return v;
+}
+
+bool
+ocigate_cmdline_has (const struct ocigate_cmdline *cl, const char *name, const char *alias)
+{
+  for (size_t i = 0; i < cl->nflags; i++)
+    if (strcmp (cl->flags[i].name, name) == 0 || (alias && strcmp (cl->flags[i].name, alias) == 0))
+      return true;
+  return false;
 }
 
 void
 ocigate_cmdline_free (struct ocigate_cmdline *cl)
 {
+  for (size_t i = 0; i < cl->nflags; i++)
+    free (cl->flags[i].name);
+  free (cl->flags);
   free (cl->argv);
+  cl->flags = NULL;
+  cl->nflags = 0;
   cl->argv = NULL;
 }

@@ -13,6 +13,15 @@
 
 /* ---- cli.c: runc-compatible argv ---------------------------------------- */
 
+/* One flag of the command's own arguments, as runc will read it. */
+struct ocigate_flag
+{
+  char *name;        /* without dashes */
+  const char *value; /* NULL for a boolean flag */
+  int index;         /* argv index of the flag token */
+  int value_index;   /* argv index of a separate value token, or -1 */
+};
+
 struct ocigate_cmdline
 {
   const char *policy_path;  /* --ocigate-policy */
@@ -25,7 +34,13 @@ struct ocigate_cmdline
   const char *log_format;   /* runc's --log-format */
   const char *bundle;       /* --bundle / -b of create, run, restore (NULL: cwd) */
   const char *id;           /* the container id (last positional) */
+  struct ocigate_flag *flags; /* the command's flags (exec, update, create...) */
+  size_t nflags;
 };
+
+/* The value of a command flag (any of its names), NULL when absent. */
+const char *ocigate_cmdline_flag (const struct ocigate_cmdline *cl, const char *name, const char *alias);
+bool ocigate_cmdline_has (const struct ocigate_cmdline *cl, const char *name, const char *alias);
 
 /* Split argv.  Fails on ambiguous input (a repeated --bundle, a flag value
  * that looks like a flag) that runc might read differently. */
@@ -40,14 +55,18 @@ struct ocigate_bundle
 {
   int dirfd;
   char *dir;       /* as given (or ".") */
+  char *name;      /* file name inside dir */
   char *data;      /* original config.json bytes */
   size_t len;
   mode_t mode;     /* of config.json, reused for the rewrite */
 };
 
-/* Open <dir>/config.json without following a symlink, bounded in size. */
+/* Open <dir>/<name> without following a symlink, bounded in size. */
+int ocigate_doc_open (const char *dir, const char *name, struct ocigate_bundle *b, struct og_error *err);
+int ocigate_doc_open_path (const char *path, struct ocigate_bundle *b, struct og_error *err);
+/* <dir>/config.json */
 int ocigate_bundle_open (const char *dir, struct ocigate_bundle *b, struct og_error *err);
-/* Replace config.json atomically (temp + fsync + rename + fsync dir). */
+/* Replace the file atomically (temp + fsync + rename + fsync dir). */
 int ocigate_bundle_write (struct ocigate_bundle *b, const char *data, size_t len, struct og_error *err);
 void ocigate_bundle_close (struct ocigate_bundle *b);
 
@@ -73,6 +92,33 @@ struct ocigate_audit
 int ocigate_audit_write (const struct ocigate_audit *a, struct og_error *err);
 /* The line itself (caller-owned), for tests and ocigatectl. */
 char *ocigate_audit_line (const struct ocigate_audit *a);
+
+/* ---- main.c and the commands ------------------------------------------- */
+
+/* One enforced call. */
+struct ocigate_run
+{
+  struct ocigate_cmdline cl;
+  const char *policy_path;
+  struct og_policy *policy;
+  struct og_decisions decisions;
+};
+
+/* Tell the engine, record it in the audit log, exit 1. */
+void ocigate_refuse (struct ocigate_run *r, const char *event, const char *msg) __attribute__ ((noreturn));
+/* Refuse with the policy's verdict when a rule refused. */
+void ocigate_refuse_if_refused (struct ocigate_run *r);
+/* Record the accepted call in the audit log (refusing when that fails). */
+void ocigate_audit_accepted (struct ocigate_run *r, const char *event);
+
+void ocigate_cmd_create (struct ocigate_run *r);
+void ocigate_cmd_exec (struct ocigate_run *r);
+void ocigate_cmd_update (struct ocigate_run *r);
+
+/* Remove argv[i] (and shift the rest). */
+void ocigate_argv_remove (struct ocigate_cmdline *cl, int i);
+/* Insert s at argv[i]; argv grows by one. */
+void ocigate_argv_insert (struct ocigate_cmdline *cl, int i, char *s);
 
 /* ---- exec.c ------------------------------------------------------------- */
 

@@ -24,6 +24,16 @@ struct og_enforce_ctx
 int og_enforce_config (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d,
                        struct og_error *err);
 
+/* exec: the process rules (no_new_privileges, capabilities) on a
+ * process.json tree, as `runc exec --process` will read it. */
+int og_enforce_process (const struct og_enforce_ctx *ctx, struct og_json *process, struct og_decisions *d,
+                        struct og_error *err);
+
+/* update: clamp a LinuxResources tree (`runc update --resources`).  Only
+ * values that are sent are judged; "unlimited" (-1) becomes the maximum. */
+int og_enforce_update (const struct og_enforce_ctx *ctx, struct og_json *resources, struct og_decisions *d,
+                       struct og_error *err);
+
 /* ---- for rule implementations ------------------------------------------ */
 
 typedef int (*og_rule_fn) (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d,

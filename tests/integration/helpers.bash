@@ -52,6 +52,8 @@ og_setup_file() {
 	for d in proc sys dev tmp etc run var/tmp; do
 		mkdir -p "$rootfs/$d"
 	done
+	# as in any image: runc gives a tmpfs the mode of the directory below it
+	chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"
 	cp "$BUSYBOX" "$rootfs/bin/busybox"
 	for a in sh cat ls touch grep echo id mount head wc stat find test true sleep sed; do
 		ln -s busybox "$rootfs/bin/$a"

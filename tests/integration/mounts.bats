@@ -172,3 +172,39 @@ bind_refused() {
 @test "bind source that does not exist is refused, not skipped" {
 	bind_refused "$T/no/such/dir" "bind source $(re_quote "$T/no/such/dir") cannot be resolved"
 }
+
+@test "sensitive tree: /var/run (a symlink to /run here)" {
+	bind_refused /var/run "bind mount of /(var/)?run (exposes the sensitive host tree|contains the)"
+}
+
+@test "socket scan: a socket below max_depth, or more than max_entries, is refused as unscannable" {
+	mkdir -p "$T/deep/1/2/3/4"
+	make_socket "$T/deep/1/2/3/4/s.sock"
+	make_policy '.mounts.deny_sockets += [$s] | .mounts.scan.max_depth = 2' --arg s "$SOCK"
+	bind_refused "$T/deep" "bind mount of $(re_quote "$T/deep") could not be fully scanned"
+
+	mkdir -p "$T/many"
+	touch "$T/many/f"{1..50}
+	make_policy '.mounts.deny_sockets += [$s] | .mounts.scan.max_entries = 10' --arg s "$SOCK"
+	bind_refused "$T/many" "bind mount of $(re_quote "$T/many") could not be fully scanned"
+}
+
+@test "deny_any_socket false: an unlisted socket may be bound, a hard link to the daemon socket may not" {
+	make_policy '.mounts.deny_sockets += [$s] | .mounts.deny_any_socket = false' --arg s "$SOCK"
+	make_socket "$T/ok/app.sock"
+	make_bundle default
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/ok/app.sock" '{destination: "/app.sock", type: "bind", source: $s, options: ["rbind"]}')"
+	run "$OCIGATECTL" check --policy "$POLICY" "$BUNDLE/config.json"
+	assert_status 0
+
+	# same inode as the daemon socket under another name
+	mkdir -p "$T/innocent"
+	ln "$SOCK" "$T/innocent/metrics"
+	bind_refused "$T/innocent/metrics" "bind mount of $(re_quote "$T/innocent/metrics") is the daemon socket $(re_quote "$SOCK")"
+	bind_refused "$T/innocent" "bind mount of $(re_quote "$T/innocent") contains the socket $(re_quote "$T/innocent/metrics")"
+}
+
+@test "a non-bind mount type that takes a host path is refused" {
+	bind_refused "/dev/vda" "mount type ext4" '{"type": "ext4", "options": ["ro"]}'
+	bind_refused "overlay" "mount type overlay" '{"type": "overlay", "options": ["lowerdir=/etc,upperdir=/tmp/u,workdir=/tmp/w"]}'
+}

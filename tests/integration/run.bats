@@ -85,7 +85,8 @@ load helpers
 	run_ocigate "$CID" "$BUNDLE"
 	assert_status 0
 	[ "$(stat -c %a "$BUNDLE/config.json")" = 640 ]
-	[ -z "$(find "$BUNDLE" -maxdepth 1 -name '.config.json*')" ]
+	# nothing but what was there (no temporary file)
+	[ "$(ls -A "$BUNDLE" | sort | tr '\n' ' ')" = "config.json log.json rootfs " ] || { ls -la "$BUNDLE"; false; }
 	jq -e '.annotations["org.example/unknown"] == "kept"' "$BUNDLE/config.json"
 	# unknown fields are preserved and numbers keep their original text
 	grep -Eq '"n": *1\.50\b' "$BUNDLE/config.json"
@@ -198,4 +199,96 @@ hostile_bundle_in() {
 	# runc got exactly the argv the engine gave, minus ocigate's options
 	grep -qx -- "--root $ROOTDIR kill $CID KILL" "$OG_SPY_LOG"
 	grep -qx -- "--root $ROOTDIR delete --force $CID" "$OG_SPY_LOG"
+}
+
+@test "hardened fixture keeps its own, stricter limits and capabilities" {
+	make_bundle hardened
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value NoNewPrivs)" = 1 ]
+	# --cap-drop ALL --cap-add NET_BIND_SERVICE: only bit 10 in the bounding set
+	[ "$(probe_value CapBnd)" = 0000000000000400 ] || { show_run; false; }
+	[ "$(probe_value CapEff)" = 0000000000000000 ] || { show_run; false; }
+	# --pids-limit 100 --memory 256m are below the policy maxima: kept
+	[ "$(probe_value pids.max)" = 100 ] || { show_run; false; }
+	[ "$(probe_value memory.limit_in_bytes)" = 268435456 ] || { show_run; false; }
+	[ "$(probe_value rootfs)" = read-only ]
+	[ "$(probe_value tmp)" = writable ]
+	jq -e '.linux.resources.cpu.quota == 50000 and .process.user.uid == 1000' "$BUNDLE/config.json"
+}
+
+@test "limits above the policy maxima are clamped, unlimited ones get the default" {
+	make_bundle default
+	# 64G memory (max 16G), 100000 pids (max 32768), 16 CPUs (max 8)
+	edit_config "$BUNDLE" '.linux.resources.memory.limit = 68719476736
+		| .linux.resources.pids.limit = 100000
+		| .linux.resources.cpu.quota = 1600000 | .linux.resources.cpu.period = 100000'
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value pids.max)" = 32768 ] || { show_run; false; }
+	[ "$(probe_value memory.limit_in_bytes)" = 17179869184 ] || { show_run; false; }
+	jq -e '.linux.resources.cpu.quota == 800000' "$BUNDLE/config.json"
+
+	make_bundle default
+	edit_config "$BUNDLE" '.linux.resources.memory.limit = -1 | .linux.resources.pids.limit = 0'
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value pids.max)" = 1024 ] || { show_run; false; }
+	[ "$(probe_value memory.limit_in_bytes)" = 1073741824 ] || { show_run; false; }
+}
+
+@test "inherited fds reach the container (--preserve-fds)" {
+	make_bundle default 'cat <&3'
+	echo "through fd 3" >"$T/fd3"
+	record_container "$ROOTDIR" "$CID"
+	run --separate-stderr timeout 60 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" \
+		--root "$ROOTDIR" --log "$BUNDLE/log.json" --log-format json \
+		run --preserve-fds 1 --bundle "$BUNDLE" "$CID" 3<"$T/fd3" </dev/null
+	assert_status 0
+	[ "$output" = "through fd 3" ] || { show_run; false; }
+}
+
+@test "a hook that is not allowlisted is refused and never runs on the host" {
+	make_bundle default
+	edit_config "$BUNDLE" '.hooks = {"prestart": [{"path": "/bin/sh", "args": ["sh", "-c", ("touch " + $f)]}]}' \
+		--arg f "$T/hook-ran"
+	refuse_check "$CID" '^ocigate: refused by policy: hooks: hook /bin/sh .*not on the hook allowlist'
+	[ ! -e "$T/hook-ran" ]
+}
+
+@test "an allowlisted hook is rewritten to its resolved target and runs" {
+	local sh
+	sh=$(realpath /bin/sh)
+	make_policy '.hooks.allow = [$sh]' --arg sh "$sh"
+	ln -s /bin/sh "$T/sh-link"
+	make_bundle default '/bin/true'
+	edit_config "$BUNDLE" '.hooks = {"createRuntime": [{"path": $p, "args": ["sh", "-c", ("echo ran >" + $f)]}]}' \
+		--arg p "$T/sh-link" --arg f "$T/hook-ran"
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	jq -e --arg sh "$sh" '.hooks.createRuntime[0].path == $sh' "$BUNDLE/config.json"
+	[ "$(cat "$T/hook-ran")" = ran ]
+}
+
+@test "exec --process is held to the same process rules (docker exec --privileged)" {
+	make_bundle default 'sleep 30'
+	record_container "$ROOTDIR" "$CID"
+	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json run -d --bundle "$BUNDLE" "$CID" \
+		</dev/null >/dev/null 2>"$T/run.err"
+	[ ! -s "$T/run.err" ]
+	jq '.args = ["/bin/grep", "-E", "^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):", "/proc/self/status"] | .cwd = "/"' \
+		"$DOCKER_FIXTURES/exec-privileged.process.json" >"$T/process.json"
+	jq -e '.capabilities.bounding | index("CAP_SYS_ADMIN") != null' "$T/process.json"
+	# as containerd-shim calls it: cwd is the bundle
+	cd "$BUNDLE"
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json exec --process "$T/process.json" "$CID"
+	assert_status 0
+	[ "$(probe_value NoNewPrivs)" = 1 ] || { show_run; fail "exec'd process without no_new_privs"; }
+	local set v
+	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
+		v=$(probe_value "$set")
+		[ -n "$v" ] && (((0x$v & ~ALLOWED_CAP_MASK) == 0)) || { show_run; fail "exec'd process has $set=$v"; }
+	done
 }

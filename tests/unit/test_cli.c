@@ -171,6 +171,43 @@ START_TEST (podman_forms)
 }
 END_TEST
 
+START_TEST (exec_stops_at_the_id)
+{
+  struct ocigate_cmdline cl;
+  struct og_error err = { 0 };
+
+  /* runc exec does not reorder: after the id comes the command */
+  ck_assert_int_eq (parse (&cl, &err, "exec", "--cap", "CAP_KILL", "-d", "cid", "/bin/sh", "-c", "--cap x", NULL), 0);
+  ck_assert_str_eq (cl.id, "cid");
+  ck_assert_uint_eq (cl.nflags, 2);
+  ck_assert_str_eq (ocigate_cmdline_flag (&cl, "cap", "c"), "CAP_KILL");
+  ocigate_cmdline_free (&cl);
+  ck_assert_int_eq (parse (&cl, &err, "exec", "--process", "/tmp/p.json", "--detach", "cid", NULL), 0);
+  ck_assert_str_eq (ocigate_cmdline_flag (&cl, "process", "p"), "/tmp/p.json");
+  ocigate_cmdline_free (&cl);
+  ck_assert_int_lt (parse (&cl, &err, "exec", "-p", "/a", "--process=/b", "cid", NULL), 0);
+  ocigate_cmdline_free (&cl);
+  og_error_clear (&err);
+}
+END_TEST
+
+START_TEST (update_values)
+{
+  struct ocigate_cmdline cl;
+  struct og_error err = { 0 };
+
+  /* "-" is stdin and "-1" a number, not flags; update reorders */
+  ck_assert_int_eq (parse (&cl, &err, "update", "--resources", "-", "cid", "--pids-limit", "-1", NULL), 0);
+  ck_assert_str_eq (ocigate_cmdline_flag (&cl, "resources", "r"), "-");
+  ck_assert_str_eq (ocigate_cmdline_flag (&cl, "pids-limit", NULL), "-1");
+  ck_assert_str_eq (cl.id, "cid");
+  ocigate_cmdline_free (&cl);
+  ck_assert_int_lt (parse (&cl, &err, "update", "-r", "a", "--resources", "b", "cid", NULL), 0);
+  ocigate_cmdline_free (&cl);
+  og_error_clear (&err);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -184,6 +221,8 @@ suite (void)
   tcase_add_test (tc, ambiguity_refused);
   tcase_add_test (tc, pass_through);
   tcase_add_test (tc, podman_forms);
+  tcase_add_test (tc, exec_stops_at_the_id);
+  tcase_add_test (tc, update_values);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * update: resource changes of a running container are held to the same
+ * maxima as at create, so `docker update --pids-limit -1` cannot lift a
+ * limit.  The resources come as JSON (--resources FILE or "-" for stdin) or
+ * as inline flags; runc ignores the flags when --resources is given.
+ */
+#include <config.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ocigate/enforce.h"
+#include "ocigate/spec.h"
+#include "ocigate/util.h"
+#include "ocigate.h"
+
+#define UPDATE_MAX_SIZE (1024 * 1024)
+
+static char *
+read_stdin (struct ocigate_run *r, size_t *len)
+{
+  char *buf = og_xmalloc (UPDATE_MAX_SIZE + 1);
+  size_t off = 0;
+
+  for (;;)
+    {
+      ssize_t n = read (STDIN_FILENO, buf + off, UPDATE_MAX_SIZE + 1 - off);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          free (buf);
+          ocigate_refuse (r, "error", "cannot read the update resources from stdin");
+        }
+      if (n == 0)
+        break;
+      off += (size_t) n;
+      if (off > UPDATE_MAX_SIZE)
+        {
+          free (buf);
+          ocigate_refuse (r, "error", "update resources on stdin are larger than 1 MiB");
+        }
+    }
+  buf[off] = '\0';
+  *len = off;
+  return buf;
+}
+
+/* Hand the rewritten resources to runc on stdin, from a memfd (no size
+ * limit, nothing left on disk). */
+static void
+feed_stdin (struct ocigate_run *r, const char *data, size_t len)
+{
+  int fd = memfd_create ("ocigate-update", MFD_CLOEXEC);
+
+  if (fd < 0 || og_write_all (fd, data, len) < 0 || lseek (fd, 0, SEEK_SET) < 0 || dup2 (fd, STDIN_FILENO) < 0)
+    ocigate_refuse (r, "error", "cannot pass the update resources to the runtime");
+  close (fd);
+}
+
+static void
+update_json (struct ocigate_run *r, const char *source)
+{
+  const struct og_enforce_ctx ctx = { .policy = r->policy, .container_id = r->cl.id };
+  og_cleanup_json struct og_json *res = NULL;
+  og_cleanup_free char *data = NULL, *out = NULL;
+  struct ocigate_bundle doc = { .dirfd = -1 };
+  struct og_error err = { 0 };
+  size_t len, out_len;
+
+  if (strcmp (source, "-") == 0)
+    data = read_stdin (r, &len);
+  else
+    {
+      if (ocigate_doc_open_path (source, &doc, &err) < 0)
+        {
+          og_cleanup_free char *msg = og_xasprintf ("update resources %s: %s", source, err.msg);
+          ocigate_refuse (r, "error", msg);
+        }
+      data = og_steal_pointer (&doc.data);
+      len = doc.len;
+      ocigate_bundle_close (&doc);
+    }
+  if (og_spec_parse (data, len, &res, &err) < 0)
+    {
+      og_cleanup_free char *msg = og_xasprintf ("update resources %s: %s", source, err.msg);
+      ocigate_refuse (r, "error", msg);
+    }
+  if (og_enforce_update (&ctx, res, &r->decisions, &err) < 0)
+    ocigate_refuse (r, "error", err.msg);
+  ocigate_refuse_if_refused (r);
+  if (og_json_write (res, false, &out, &out_len, &err) < 0)
+    ocigate_refuse (r, "error", err.msg);
+  feed_stdin (r, out, out_len);
+  /* runc now reads what was checked from stdin, whatever the file holds. */
+  for (size_t k = 0; k < r->cl.nflags; k++)
+    {
+      const struct ocigate_flag *f = &r->cl.flags[k];
+      if (strcmp (f->name, "resources") != 0 && strcmp (f->name, "r") != 0)
+        continue;
+      if (f->value_index >= 0)
+        r->cl.argv[f->value_index] = (char *) "-";
+      else
+        r->cl.argv[f->index] = (char *) "--resources=-";
+    }
+}
+
+/* docker/go-units RAMInBytes: "100m", "1.5GiB", "512 kb" (binary units). */
+static int
+ram_in_bytes (const char *s, int64_t *out)
+{
+  static const char units[] = "kmgtp";
+  char *end;
+  double v;
+  int shift = 0;
+
+  if (!isdigit ((unsigned char) *s))
+    return -1;
+  errno = 0;
+  v = strtod (s, &end);
+  if (errno || end == s)
+    return -1;
+  if (*end == ' ')
+    end++;
+  if (*end)
+    {
+      const char *u = strchr (units, tolower ((unsigned char) *end));
+      if (u == NULL)
+        return -1;
+      shift = 10 * (int) (u - units + 1);
+      end++;
+    }
+  if (*end == 'i' || *end == 'I')
+    end++;
+  if (*end == 'b' || *end == 'B')
+    end++;
+  if (*end)
+    return -1;
+  v = v * (double) (1LL << shift);
+  if (!(v < 9.2e18))
+    return -1;
+  *out = (int64_t) v;
+  return 0;
+}
+
+static int
+parse_int (const char *s, int64_t *out)
+{
+  char *end;
+  long long v;
+
+  errno = 0;
+  v = strtoll (s, &end, 10);
+  if (errno || end == s || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+struct inline_flag
+{
+  const char *flag;
+  const char *section, *key;
+  int (*parse) (const char *, int64_t *);
+};
+
+static int
+parse_mem (const char *s, int64_t *out)
+{
+  if (strcmp (s, "-1") == 0)
+    {
+      *out = -1;
+      return 0;
+    }
+  return ram_in_bytes (s, out);
+}
+
+static const struct inline_flag inline_flags[] = {
+  { "memory", "memory", "limit", parse_mem },   { "memory-swap", "memory", "swap", parse_mem },
+  { "cpu-quota", "cpu", "quota", parse_int },   { "cpu-period", "cpu", "period", parse_int },
+  { "pids-limit", "pids", "limit", parse_int },
+};
+
+/* Inline flags become a resources object, are judged like JSON, and are
+ * written back as --flag=value. */
+static void
+update_inline (struct ocigate_run *r)
+{
+  const struct og_enforce_ctx ctx = { .policy = r->policy, .container_id = r->cl.id };
+  og_cleanup_json struct og_json *res = og_json_new (OG_JSON_OBJECT);
+  struct og_error err = { 0 };
+  bool any = false;
+
+  for (size_t i = 0; i < sizeof inline_flags / sizeof inline_flags[0]; i++)
+    {
+      const char *v = ocigate_cmdline_flag (&r->cl, inline_flags[i].flag, NULL);
+      struct og_json *sec;
+      int64_t n;
+
+      if (v == NULL || v[0] == '\0')
+        continue;
+      if (inline_flags[i].parse (v, &n) < 0)
+        {
+          og_cleanup_free char *msg = og_xasprintf ("update --%s: invalid value \"%s\"", inline_flags[i].flag, v);
+          ocigate_refuse (r, "error", msg);
+        }
+      sec = og_json_ensure_object (res, inline_flags[i].section);
+      og_json_set (sec, inline_flags[i].key, og_json_new_number (n));
+      any = true;
+    }
+  if (!any)
+    return;
+  if (og_enforce_update (&ctx, res, &r->decisions, &err) < 0)
+    ocigate_refuse (r, "error", err.msg);
+  ocigate_refuse_if_refused (r);
+  /* Drop every occurrence of the judged flags (last one wins in runc) and
+   * append the judged values; urfave/cli reads flags after the id too. */
+  for (size_t k = r->cl.nflags; k-- > 0;)
+    {
+      const struct ocigate_flag *f = &r->cl.flags[k];
+      for (size_t i = 0; i < sizeof inline_flags / sizeof inline_flags[0]; i++)
+        if (strcmp (f->name, inline_flags[i].flag) == 0)
+          {
+            if (f->value_index >= 0)
+              ocigate_argv_remove (&r->cl, f->value_index);
+            ocigate_argv_remove (&r->cl, f->index);
+            break;
+          }
+    }
+  for (size_t i = 0; i < sizeof inline_flags / sizeof inline_flags[0]; i++)
+    {
+      struct og_json *v = og_json_path (res, inline_flags[i].section, inline_flags[i].key, NULL);
+      if (v)
+        ocigate_argv_insert (&r->cl, r->cl.cmd_index + 1, og_xasprintf ("--%s=%s", inline_flags[i].flag, v->text));
+    }
+}
+
+void
+ocigate_cmd_update (struct ocigate_run *r)
+{
+  const char *source = ocigate_cmdline_flag (&r->cl, "resources", "r");
+
+  if (source && source[0])
+    update_json (r, source);
+  else
+    update_inline (r);
+  ocigate_audit_accepted (r, "update");
+}
