@@ -384,6 +384,94 @@ START_TEST (unknown_cap_spelling_dropped)
 }
 END_TEST
 
+/* ---- exec and update ---------------------------------------------------- */
+
+START_TEST (exec_privileged_process)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *proc = th_fixture ("docker-20.10/exec-privileged.process.json");
+  og_cleanup_json struct og_json *wrap = og_json_new (OG_JSON_OBJECT);
+  struct og_enforce_ctx ctx = { .policy = p };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+
+  ck_assert_int_eq (og_enforce_process (&ctx, proc, &d, &err), 0);
+  ck_assert (!og_decisions_refused (&d));
+  ck_assert (og_json_is_true (og_json_get (proc, "noNewPrivileges")));
+  og_json_set (wrap, "process", og_json_clone (proc));
+  ck_assert (th_caps_within (wrap, p));
+  ck_assert_ptr_nonnull (th_find (&d, "capabilities", OG_DECISION_MUTATE, "process.capabilities.effective"));
+  og_decisions_clear (&d);
+}
+END_TEST
+
+START_TEST (update_fixture_within_policy)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *res = th_fixture ("docker-20.10/update.update.json");
+  struct og_enforce_ctx ctx = { .policy = p };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+
+  ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+  ck_assert_uint_eq (d.n, 0);
+  og_decisions_clear (&d);
+}
+END_TEST
+
+START_TEST (update_cannot_lift_limits)
+{
+  static const char *const cases[][3] = {
+    /* input, path, expected value */
+    { "{\"pids\":{\"limit\":-1}}", "pids", "32768" },
+    { "{\"pids\":{\"limit\":100000}}", "pids", "32768" },
+    { "{\"memory\":{\"limit\":-1}}", "memory", "17179869184" },
+    { "{\"cpu\":{\"quota\":-1}}", "cpu", "800000" },
+    { "{\"cpu\":{\"quota\":1000000}}", "cpu", "800000" },
+  };
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  struct og_enforce_ctx ctx = { .policy = p };
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      og_cleanup_json struct og_json *res = spec_from (cases[i][0]);
+      struct og_decisions d = { 0 };
+      struct og_error err = { 0 };
+      struct og_json *sec;
+
+      ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+      sec = og_json_get (res, cases[i][1]);
+      ck_assert_str_eq (og_json_get (sec, strcmp (cases[i][1], "cpu") == 0 ? "quota" : "limit")->text, cases[i][2]);
+      og_decisions_clear (&d);
+    }
+}
+END_TEST
+
+START_TEST (update_leaves_the_rest)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *res = spec_from ("{\"memory\":{\"limit\":0},\"blockIO\":{\"weight\":10}}");
+  og_cleanup_json struct og_json *period = spec_from ("{\"cpu\":{\"period\":1000}}");
+  og_cleanup_json struct og_json *quota = spec_from ("{\"cpu\":{\"quota\":50000}}");
+  struct og_enforce_ctx ctx = { .policy = p };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+  og_cleanup_free char *out = NULL;
+
+  ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+  ck_assert_uint_eq (d.n, 0);
+  ck_assert_int_eq (og_json_write (res, false, &out, NULL, &err), 0);
+  ck_assert_str_eq (out, "{\"memory\":{\"limit\":0},\"blockIO\":{\"weight\":10}}");
+  /* a shorter period alone would buy more CPUs for the same quota */
+  ck_assert_int_eq (og_enforce_update (&ctx, period, &d, &err), 0);
+  ck_assert_str_eq (og_json_path (period, "cpu", "quota", NULL)->text, "8000");
+  /* a quota alone is pinned to the period it was judged against */
+  ck_assert_int_eq (og_enforce_update (&ctx, quota, &d, &err), 0);
+  ck_assert_str_eq (og_json_path (quota, "cpu", "period", NULL)->text, "100000");
+  og_decisions_clear (&d);
+}
+END_TEST
+
 /* ---- mounts on a real filesystem ---------------------------------------- */
 
 struct mfx
@@ -658,6 +746,10 @@ suite (void)
   tcase_add_test (unit, malformed_values_refused);
   tcase_add_test (unit, missing_capabilities_become_empty);
   tcase_add_test (unit, unknown_cap_spelling_dropped);
+  tcase_add_test (unit, exec_privileged_process);
+  tcase_add_test (unit, update_fixture_within_policy);
+  tcase_add_test (unit, update_cannot_lift_limits);
+  tcase_add_test (unit, update_leaves_the_rest);
   tcase_add_test (fs, socket_spellings_refused);
   tcase_add_test (fs, any_socket_found_by_scan);
   tcase_add_test (fs, innocent_bind_rewritten_and_hardened);
