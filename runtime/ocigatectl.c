@@ -19,6 +19,7 @@
 #include "ocigate/enforce.h"
 #include "ocigate/spec.h"
 #include "ocigate/util.h"
+#include "install.h"
 
 enum
 {
@@ -32,6 +33,8 @@ usage (FILE *f, int status)
 {
   fprintf (f, "usage: ocigatectl check [--policy FILE] [--bundle DIR] [--id ID] [--output FILE] CONFIG.json\n"
               "       ocigatectl validate [FILE]\n"
+              "       ocigatectl install-as-runc [--runc PATH] [--ocigate PATH]\n"
+              "       ocigatectl uninstall-as-runc [--runc PATH] [--ocigate PATH]\n"
               "       ocigatectl --version\n");
   return status;
 }
@@ -191,6 +194,40 @@ cmd_validate (int argc, char **argv)
   return EXIT_ALLOWED;
 }
 
+static int
+cmd_runc_mode (int argc, char **argv, bool install)
+{
+  static const struct option opts[] = {
+    { "runc", required_argument, NULL, 'r' }, { "ocigate", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 },
+  };
+  const char *runc = OG_DEFAULT_RUNTIME, *ocigate = OG_SBINDIR "/ocigate";
+  struct og_error err = { 0 };
+  int c, status;
+
+  while ((c = getopt_long (argc, argv, "r:o:", opts, NULL)) != -1)
+    switch (c)
+      {
+      case 'r':
+        runc = optarg;
+        break;
+      case 'o':
+        ocigate = optarg;
+        break;
+      default:
+        return usage (stderr, EXIT_ERROR);
+      }
+  if (optind != argc || ocigate[0] != '/' || runc[0] != '/')
+    return usage (stderr, EXIT_ERROR);
+  if ((install ? ocigate_install_as_runc : ocigate_uninstall_as_runc) (runc, ocigate, &err) < 0)
+    {
+      status = fail (err.msg);
+      og_error_clear (&err);
+      return status;
+    }
+  printf (install ? "%s now runs ocigate; the real runtime is %s.real\n" : "%s restored\n", runc, runc);
+  return EXIT_ALLOWED;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -207,5 +244,9 @@ main (int argc, char **argv)
     return cmd_check (argc - 1, argv + 1);
   if (strcmp (argv[1], "validate") == 0)
     return cmd_validate (argc - 1, argv + 1);
+  if (strcmp (argv[1], "install-as-runc") == 0)
+    return cmd_runc_mode (argc - 1, argv + 1, true);
+  if (strcmp (argv[1], "uninstall-as-runc") == 0)
+    return cmd_runc_mode (argc - 1, argv + 1, false);
   return usage (stderr, EXIT_ERROR);
 }
