@@ -8,8 +8,8 @@
 #include "ocigate/util.h"
 
 void
-og_decisions_add (struct og_decisions *d, const char *rule, enum og_decision_kind kind, const char *path,
-                  char *before, char *after, const char *fmt, ...)
+og_decisions_add (struct og_decisions *d, const char *rule, enum og_decision_kind kind, const char *path, char *before,
+                  char *after, const char *fmt, ...)
 {
   struct og_decision *e;
   va_list ap;
@@ -51,12 +51,12 @@ og_decision_kind_name (enum og_decision_kind k)
 {
   switch (k)
     {
-    case OG_DECISION_MUTATE:
-      return "mutate";
-    case OG_DECISION_REFUSE:
-      return "refuse";
-    case OG_DECISION_AUDIT:
-      return "audit";
+      case OG_DECISION_MUTATE:
+        return "mutate";
+      case OG_DECISION_REFUSE:
+        return "refuse";
+      case OG_DECISION_AUDIT:
+        return "audit";
     }
   return "?";
 }

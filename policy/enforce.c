@@ -8,13 +8,11 @@
 #include "ocigate/util.h"
 
 static const og_rule_fn rules[] = {
-  og_rule_no_new_privileges, og_rule_capabilities, og_rule_rootfs,
-  og_rule_resources,         og_rule_mounts,       og_rule_hooks,
+  og_rule_no_new_privileges, og_rule_capabilities, og_rule_rootfs, og_rule_resources, og_rule_mounts, og_rule_hooks,
 };
 
 int
-og_enforce_config (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d,
-                   struct og_error *err)
+og_enforce_config (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d, struct og_error *err)
 {
   if (spec == NULL || spec->type != OG_JSON_OBJECT)
     return og_error_set (err, 0, "config is not a json object");
@@ -84,16 +82,15 @@ og_rule_refuse (const struct og_enforce_ctx *ctx, enum og_action action, struct 
   reason = vformat (fmt, ap);
   va_end (ap);
   og_decisions_add (d, rule,
-                    ctx->policy->audit_only || action == OG_ACTION_AUDIT ? OG_DECISION_AUDIT : OG_DECISION_REFUSE,
-                    path, value, NULL, "%s", reason);
+                    ctx->policy->audit_only || action == OG_ACTION_AUDIT ? OG_DECISION_AUDIT : OG_DECISION_REFUSE, path,
+                    value, NULL, "%s", reason);
 }
 
 void
 og_rule_malformed (struct og_decisions *d, const char *rule, const char *path, const struct og_json *value,
                    const char *expected)
 {
-  og_decisions_add (d, rule, OG_DECISION_REFUSE, path, og_json_to_text (value), NULL, "%s must be %s", path,
-                    expected);
+  og_decisions_add (d, rule, OG_DECISION_REFUSE, path, og_json_to_text (value), NULL, "%s must be %s", path, expected);
 }
 
 struct og_json *

@@ -48,7 +48,7 @@ og_json_new_number (int64_t v)
 {
   char buf[32];
   int n = snprintf (buf, sizeof buf, "%" PRId64, v);
-  return new_text (OG_JSON_NUMBER, buf, (size_t) n);
+  return new_text (OG_JSON_NUMBER, buf, (size_t)n);
 }
 
 struct og_json *
@@ -164,7 +164,7 @@ og_json_path (const struct og_json *root, ...)
 {
   va_list ap;
   const char *k;
-  struct og_json *cur = (struct og_json *) root;
+  struct og_json *cur = (struct og_json *)root;
 
   va_start (ap, root);
   while (cur && (k = va_arg (ap, const char *)) != NULL)
@@ -311,7 +311,7 @@ read_u4 (const char *p, const char *end)
     return -1;
   for (int i = 0; i < 4; i++)
     {
-      int h = hexval ((unsigned char) p[i]);
+      int h = hexval ((unsigned char)p[i]);
       if (h < 0)
         return -1;
       v = v * 16 + h;
@@ -353,13 +353,13 @@ check_surrogate_escapes (const char *buf, size_t len, struct og_error *err)
         continue; /* yajl reports the bad escape */
       if (cp >= 0xdc00 && cp <= 0xdfff)
         return og_error_set (err, 0, "invalid json: unpaired surrogate escape \\u%04lx at byte %zu", cp,
-                             (size_t) (p - buf));
+                             (size_t)(p - buf));
       if (cp >= 0xd800 && cp <= 0xdbff)
         {
           long lo = (end - p > 10 && p[5] == '\\' && p[6] == 'u') ? read_u4 (p + 7, end) : -1;
           if (lo < 0xdc00 || lo > 0xdfff)
             return og_error_set (err, 0, "invalid json: unpaired surrogate escape \\u%04lx at byte %zu", cp,
-                                 (size_t) (p - buf));
+                                 (size_t)(p - buf));
           p += 10;
         }
       else
@@ -381,8 +381,7 @@ struct builder
   bool failed;
 };
 
-static int
-fail (struct builder *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static int fail (struct builder *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 static int
 fail (struct builder *b, const char *fmt, ...)
@@ -458,7 +457,7 @@ push (struct builder *b, enum og_json_type type)
 static int
 cmp_strp (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 /* Go keeps the last of two equal keys; a reader that keeps the first would
@@ -521,7 +520,7 @@ cb_string (void *ctx, const unsigned char *s, size_t len)
 {
   if (!check_text (ctx, s, len, "a string"))
     return 0;
-  return add_value (ctx, new_text (OG_JSON_STRING, (const char *) s, len));
+  return add_value (ctx, new_text (OG_JSON_STRING, (const char *)s, len));
 }
 
 static int
@@ -538,7 +537,7 @@ cb_map_key (void *ctx, const unsigned char *s, size_t len)
   if (!check_text (b, s, len, "an object key"))
     return 0;
   free (b->key);
-  b->key = og_xstrndup ((const char *) s, len);
+  b->key = og_xstrndup ((const char *)s, len);
   return 1;
 }
 
@@ -569,27 +568,25 @@ static const yajl_callbacks callbacks = {
 static void
 yajl_message (yajl_handle h, const char *buf, size_t len, struct og_error *err)
 {
-  unsigned char *m = yajl_get_error (h, 0, (const unsigned char *) buf, len);
+  unsigned char *m = yajl_get_error (h, 0, (const unsigned char *)buf, len);
   size_t off = yajl_get_bytes_consumed (h);
   char *nl;
 
-  if (m && (nl = strchr ((char *) m, '\n')))
+  if (m && (nl = strchr ((char *)m, '\n')))
     *nl = '\0';
-  og_error_set (err, 0, "invalid json near byte %zu: %s", off, m ? (char *) m : "parse error");
+  og_error_set (err, 0, "invalid json near byte %zu: %s", off, m ? (char *)m : "parse error");
   yajl_free_error (h, m);
 }
 
 int
-og_json_parse (const char *buf, size_t len, const struct og_json_opts *opts, struct og_json **out,
-               struct og_error *err)
+og_json_parse (const char *buf, size_t len, const struct og_json_opts *opts, struct og_json **out, struct og_error *err)
 {
   struct builder b = { .max_depth = opts ? opts->max_depth : 0, .err = err };
   yajl_handle h;
   yajl_status st;
 
   if (opts && opts->max_size && len > opts->max_size)
-    return og_error_set (err, EFBIG, "json document of %zu bytes exceeds the limit of %zu bytes", len,
-                         opts->max_size);
+    return og_error_set (err, EFBIG, "json document of %zu bytes exceeds the limit of %zu bytes", len, opts->max_size);
   if (!(opts && opts->allow_comments) && check_surrogate_escapes (buf, len, err) < 0)
     return -1;
   h = yajl_alloc (&callbacks, NULL, &b);
@@ -597,7 +594,7 @@ og_json_parse (const char *buf, size_t len, const struct og_json_opts *opts, str
     return og_error_set (err, ENOMEM, "yajl_alloc");
   yajl_config (h, yajl_allow_comments, opts && opts->allow_comments ? 1 : 0);
   yajl_config (h, yajl_dont_validate_strings, 0);
-  st = yajl_parse (h, (const unsigned char *) buf, len);
+  st = yajl_parse (h, (const unsigned char *)buf, len);
   if (st == yajl_status_ok)
     st = yajl_complete_parse (h);
   if (st != yajl_status_ok && !b.failed)
@@ -625,30 +622,30 @@ gen_node (yajl_gen g, const struct og_json *j)
 
   switch (j->type)
     {
-    case OG_JSON_NULL:
-      return yajl_gen_null (g);
-    case OG_JSON_FALSE:
-      return yajl_gen_bool (g, 0);
-    case OG_JSON_TRUE:
-      return yajl_gen_bool (g, 1);
-    case OG_JSON_NUMBER:
-      return yajl_gen_number (g, j->text, j->len);
-    case OG_JSON_STRING:
-      return yajl_gen_string (g, (const unsigned char *) j->text, j->len);
-    case OG_JSON_OBJECT:
-      s = yajl_gen_map_open (g);
-      for (size_t i = 0; s == yajl_gen_status_ok && i < j->n; i++)
-        {
-          s = yajl_gen_string (g, (const unsigned char *) j->keys[i], strlen (j->keys[i]));
-          if (s == yajl_gen_status_ok)
-            s = gen_node (g, j->vals[i]);
-        }
-      return s == yajl_gen_status_ok ? yajl_gen_map_close (g) : s;
-    case OG_JSON_ARRAY:
-      s = yajl_gen_array_open (g);
-      for (size_t i = 0; s == yajl_gen_status_ok && i < j->n; i++)
-        s = gen_node (g, j->vals[i]);
-      return s == yajl_gen_status_ok ? yajl_gen_array_close (g) : s;
+      case OG_JSON_NULL:
+        return yajl_gen_null (g);
+      case OG_JSON_FALSE:
+        return yajl_gen_bool (g, 0);
+      case OG_JSON_TRUE:
+        return yajl_gen_bool (g, 1);
+      case OG_JSON_NUMBER:
+        return yajl_gen_number (g, j->text, j->len);
+      case OG_JSON_STRING:
+        return yajl_gen_string (g, (const unsigned char *)j->text, j->len);
+      case OG_JSON_OBJECT:
+        s = yajl_gen_map_open (g);
+        for (size_t i = 0; s == yajl_gen_status_ok && i < j->n; i++)
+          {
+            s = yajl_gen_string (g, (const unsigned char *)j->keys[i], strlen (j->keys[i]));
+            if (s == yajl_gen_status_ok)
+              s = gen_node (g, j->vals[i]);
+          }
+        return s == yajl_gen_status_ok ? yajl_gen_map_close (g) : s;
+      case OG_JSON_ARRAY:
+        s = yajl_gen_array_open (g);
+        for (size_t i = 0; s == yajl_gen_status_ok && i < j->n; i++)
+          s = gen_node (g, j->vals[i]);
+        return s == yajl_gen_status_ok ? yajl_gen_array_close (g) : s;
     }
   return yajl_gen_invalid_string;
 }
@@ -669,10 +666,10 @@ og_json_write (const struct og_json *j, bool pretty, char **out, size_t *out_len
   if (s != yajl_gen_status_ok)
     {
       yajl_gen_free (g);
-      return og_error_set (err, 0, "cannot serialise json (yajl_gen status %d)", (int) s);
+      return og_error_set (err, 0, "cannot serialise json (yajl_gen status %d)", (int)s);
     }
   yajl_gen_get_buf (g, &buf, &len);
-  *out = og_xstrndup ((const char *) buf, len);
+  *out = og_xstrndup ((const char *)buf, len);
   if (out_len)
     *out_len = len;
   yajl_gen_free (g);

@@ -23,12 +23,12 @@ og_action_name (enum og_action a)
 {
   switch (a)
     {
-    case OG_ACTION_ENFORCE:
-      return "enforce";
-    case OG_ACTION_DENY:
-      return "deny";
-    case OG_ACTION_AUDIT:
-      return "audit";
+      case OG_ACTION_ENFORCE:
+        return "enforce";
+      case OG_ACTION_DENY:
+        return "deny";
+      case OG_ACTION_AUDIT:
+        return "audit";
     }
   return "?";
 }
@@ -48,30 +48,30 @@ og_parse_size (const char *s, int64_t *out)
     return -1;
   switch (*end)
     {
-    case '\0':
-      break;
-    case 'k':
-    case 'K':
-      mult = 1LL << 10;
-      end++;
-      break;
-    case 'm':
-    case 'M':
-      mult = 1LL << 20;
-      end++;
-      break;
-    case 'g':
-    case 'G':
-      mult = 1LL << 30;
-      end++;
-      break;
-    case 't':
-    case 'T':
-      mult = 1LL << 40;
-      end++;
-      break;
-    default:
-      return -1;
+      case '\0':
+        break;
+      case 'k':
+      case 'K':
+        mult = 1LL << 10;
+        end++;
+        break;
+      case 'm':
+      case 'M':
+        mult = 1LL << 20;
+        end++;
+        break;
+      case 'g':
+      case 'G':
+        mult = 1LL << 30;
+        end++;
+        break;
+      case 't':
+      case 'T':
+        mult = 1LL << 40;
+        end++;
+        break;
+      default:
+        return -1;
     }
   if (mult > 1 && (strcmp (end, "i") == 0 || strcmp (end, "iB") == 0 || strcmp (end, "B") == 0))
     end += strlen (end);
@@ -130,7 +130,7 @@ static int
 only_keys (struct loader *l, const struct og_json *obj, const char *where, const char *const *allowed)
 {
   for (size_t i = 0; i < obj->n; i++)
-    if (!og_strv_contains ((char *const *) allowed, obj->keys[i]))
+    if (!og_strv_contains ((char *const *)allowed, obj->keys[i]))
       {
         og_cleanup_free char *msg = og_xasprintf ("unknown key \"%s\"", obj->keys[i]);
         return bad (l, where, msg);
@@ -146,7 +146,8 @@ need_object (struct loader *l, const struct og_json *parent, const char *key, st
   if (v == NULL)
     {
       og_cleanup_free char *msg = og_xasprintf ("missing required section \"%s\" (use \"action\": \"audit\" to "
-                                                "turn a rule off explicitly)", key);
+                                                "turn a rule off explicitly)",
+                                                key);
       return bad (l, "top level", msg);
     }
   if (v->type != OG_JSON_OBJECT)
@@ -210,8 +211,7 @@ get_string (struct loader *l, const struct og_json *obj, const char *key, const 
 }
 
 static int
-get_strv (struct loader *l, const struct og_json *obj, const char *key, const char *where, bool abs_paths,
-          char ***out)
+get_strv (struct loader *l, const struct og_json *obj, const char *key, const char *where, bool abs_paths, char ***out)
 {
   struct og_json *v = og_json_get (obj, key);
   char **r;
@@ -230,8 +230,8 @@ get_strv (struct loader *l, const struct og_json *obj, const char *key, const ch
       if (!og_json_is_string (e) || e->len == 0 || (abs_paths && e->text[0] != '/'))
         {
           og_strv_free (r);
-          og_cleanup_free char *msg = og_xasprintf ("\"%s\"[%zu] must be a non-empty %s", key, i,
-                                                    abs_paths ? "absolute path" : "string");
+          og_cleanup_free char *msg
+              = og_xasprintf ("\"%s\"[%zu] must be a non-empty %s", key, i, abs_paths ? "absolute path" : "string");
           return bad (l, where, msg);
         }
       r[i] = og_xstrdup (e->text);
@@ -244,8 +244,8 @@ get_strv (struct loader *l, const struct og_json *obj, const char *key, const ch
 typedef int (*value_parser) (const char *, int64_t *);
 
 static int
-get_quantity (struct loader *l, const struct og_json *obj, const char *key, const char *where,
-              value_parser parse, bool *has, int64_t *out)
+get_quantity (struct loader *l, const struct og_json *obj, const char *key, const char *where, value_parser parse,
+              bool *has, int64_t *out)
 {
   struct og_json *v = og_json_get (obj, key);
   og_cleanup_free char *msg = NULL;
@@ -272,7 +272,8 @@ get_limit (struct loader *l, const struct og_json *res, const char *key, value_p
     return 0;
   if (v->type != OG_JSON_OBJECT)
     return bad (l, where, "must be an object");
-  if (only_keys (l, v, where, keys) < 0 || get_quantity (l, v, "default", where, parse, &lim->has_default, &lim->def) < 0
+  if (only_keys (l, v, where, keys) < 0
+      || get_quantity (l, v, "default", where, parse, &lim->has_default, &lim->def) < 0
       || get_quantity (l, v, "max", where, parse, &lim->has_max, &lim->max) < 0)
     return -1;
   if (lim->has_default && lim->has_max && lim->def > lim->max)
@@ -373,8 +374,9 @@ load_resources (struct loader *l, const struct og_json *root, struct og_policy *
 static int
 load_mounts (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
-  static const char *const keys[] = { "action", "deny_any_socket", "deny_sockets", "deny_trees", "allow_sources",
-                                      "force_options", "scan", "description", NULL };
+  static const char *const keys[] = { "action",     "deny_any_socket", "deny_sockets",
+                                      "deny_trees", "allow_sources",   "force_options",
+                                      "scan",       "description",     NULL };
   static const char *const scan_keys[] = { "max_entries", "max_depth", NULL };
   struct og_json *o, *scan;
 
@@ -400,12 +402,12 @@ load_mounts (struct loader *l, const struct og_json *root, struct og_policy *p)
       if (get_quantity (l, scan, "max_entries", "mounts.scan", parse_count, &has, &v) < 0)
         return -1;
       if (has)
-        p->mounts.scan_max_entries = v > 10000000 ? 10000000 : (unsigned) v;
+        p->mounts.scan_max_entries = v > 10000000 ? 10000000 : (unsigned)v;
       has = false;
       if (get_quantity (l, scan, "max_depth", "mounts.scan", parse_count, &has, &v) < 0)
         return -1;
       if (has)
-        p->mounts.scan_max_depth = v > 64 ? 64 : (unsigned) v;
+        p->mounts.scan_max_depth = v > 64 ? 64 : (unsigned)v;
     }
   return 0;
 }
@@ -426,8 +428,9 @@ load_hooks (struct loader *l, const struct og_json *root, struct og_policy *p)
 static int
 load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
-  static const char *const keys[] = { "version", "description", "mode", "audit", "no_new_privileges",
-                                      "capabilities", "rootfs", "resources", "mounts", "hooks", NULL };
+  static const char *const keys[]
+      = { "version",   "description", "mode",  "audit", "no_new_privileges", "capabilities", "rootfs",
+          "resources", "mounts",      "hooks", NULL };
   static const char *const audit_keys[] = { "log", NULL };
   struct og_json *v;
   og_cleanup_free char *mode = NULL;
@@ -501,7 +504,7 @@ og_policy_load (const char *path, struct og_policy **out, struct og_error *err)
   if ((st.st_mode & 022) != 0 || (st.st_uid != 0 && st.st_uid != geteuid ()))
     return og_error_set (err, 0, "policy %s is writable by group/others or not owned by root; refusing to trust it",
                          path);
-  if (st.st_size > (off_t) OG_POLICY_MAX_SIZE)
+  if (st.st_size > (off_t)OG_POLICY_MAX_SIZE)
     return og_error_set (err, 0, "policy %s is larger than %u bytes", path, OG_POLICY_MAX_SIZE);
   /* Read to EOF rather than trusting st_size: the file may change under us,
    * and a short read must not be mistaken for the whole policy. */
@@ -515,7 +518,7 @@ og_policy_load (const char *path, struct og_policy **out, struct og_error *err)
         return og_error_set (err, errno, "cannot read policy %s", path);
       if (r == 0)
         break;
-      off += (size_t) r;
+      off += (size_t)r;
       if (off > OG_POLICY_MAX_SIZE)
         return og_error_set (err, 0, "policy %s is larger than %u bytes", path, OG_POLICY_MAX_SIZE);
     }

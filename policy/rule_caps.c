@@ -74,8 +74,8 @@ og_rule_capabilities (const struct og_enforce_ctx *ctx, struct og_json *spec, st
       og_cleanup_json struct og_json *empty = og_json_new (OG_JSON_OBJECT);
       for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
         og_json_set (empty, sets[i], og_json_new (OG_JSON_ARRAY));
-      if (og_rule_change (ctx, ctx->policy->caps.action, d, "capabilities", "process.capabilities",
-                          og_xstrdup ("null"), og_json_to_text (empty),
+      if (og_rule_change (ctx, ctx->policy->caps.action, d, "capabilities", "process.capabilities", og_xstrdup ("null"),
+                          og_json_to_text (empty),
                           "no capabilities object (runc would keep all of root's): set every set to empty"))
         og_json_set (process, "capabilities", og_steal_pointer (&empty));
       return 0;

@@ -15,8 +15,8 @@
 #include "ocigate/enforce.h"
 #include "ocigate/util.h"
 
-static const char *const kinds[] = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart",
-                                     "poststop" };
+static const char *const kinds[]
+    = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
 
 /* "/proc/<pid>/exe": Docker's libnetwork-setkey hook points at the running
  * dockerd this way; the path must stay as it is (the binary on disk may have
@@ -29,9 +29,9 @@ is_proc_exe (const char *path)
   if (strncmp (p, "/proc/", 6) != 0)
     return false;
   p += 6;
-  if (!isdigit ((unsigned char) *p))
+  if (!isdigit ((unsigned char)*p))
     return false;
-  while (isdigit ((unsigned char) *p))
+  while (isdigit ((unsigned char)*p))
     p++;
   return strcmp (p, "/exe") == 0;
 }

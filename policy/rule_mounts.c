@@ -23,8 +23,7 @@
 #include "ocigate/util.h"
 
 /* Filesystem types whose mounts take no host path: new kernel instances. */
-static const char *const pathless_types[] = { "proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup", "cgroup2",
-                                              NULL };
+static const char *const pathless_types[] = { "proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup", "cgroup2", NULL };
 
 struct denied_socket
 {
@@ -122,7 +121,7 @@ source_allowed (const struct mount_check *mc, const char *resolved)
         {
           if (id == NULL || id[0] == '\0' || strchr (id, '/') || strpbrk (id, "*?["))
             continue;
-          expanded = og_xasprintf ("%.*s%s%s", (int) (hole - *pat), *pat, id, hole + 4);
+          expanded = og_xasprintf ("%.*s%s%s", (int)(hole - *pat), *pat, id, hole + 4);
         }
       /* Patterns are matched against the resolved path; "*" stays within
        * one path component so a pattern cannot reach into other trees. */
@@ -228,8 +227,8 @@ refuse (const struct mount_check *mc, const char *path, const char *source, cons
     abort ();
   va_end (ap);
   og_rule_refuse (mc->ctx, mc->ctx->policy->mounts.action, mc->d, "mounts", path,
-                  og_json_to_text (&(const struct og_json){ .type = OG_JSON_STRING, .text = (char *) source,
-                                                            .len = strlen (source) }),
+                  og_json_to_text (&(const struct og_json){
+                      .type = OG_JSON_STRING, .text = (char *)source, .len = strlen (source) }),
                   "%s", msg);
 }
 
@@ -264,8 +263,7 @@ judge_source (const struct mount_check *mc, const char *path, const char *resolv
     if (mc->sockets[i].resolved && strcmp (resolved, mc->sockets[i].resolved) != 0
         && og_path_under (mc->sockets[i].resolved, resolved))
       {
-        refuse (mc, path, resolved, "bind mount of %s contains the daemon socket %s", resolved,
-                mc->sockets[i].listed);
+        refuse (mc, path, resolved, "bind mount of %s contains the daemon socket %s", resolved, mc->sockets[i].listed);
         return false;
       }
   allowlisted = source_allowed (mc, resolved);
@@ -366,10 +364,10 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
     {
       /* Other filesystems take host paths in source or options (overlay
        * lowerdir=, a block device) that this rule cannot judge. */
-      if (type == NULL || !og_strv_contains ((char *const *) pathless_types, type->text))
+      if (type == NULL || !og_strv_contains ((char *const *)pathless_types, type->text))
         og_rule_refuse (mc->ctx, mc->ctx->policy->mounts.action, mc->d, "mounts", mpath, og_json_to_text (type),
-                        "mount type %s at %s is not allowed (only bind and %s)",
-                        type ? type->text : "(none)", mpath, "proc, sysfs, tmpfs, devpts, mqueue, cgroup");
+                        "mount type %s at %s is not allowed (only bind and %s)", type ? type->text : "(none)", mpath,
+                        "proc, sysfs, tmpfs, devpts, mqueue, cgroup");
       return;
     }
   if (!og_json_is_string (src) || src->len == 0)
@@ -415,8 +413,7 @@ check_root_path (struct mount_check *mc, struct og_json *spec)
   resolved = realpath (joined, NULL);
   if (resolved == NULL)
     {
-      refuse (mc, "root.path", path->text, "root filesystem %s cannot be resolved (%s)", path->text,
-              strerror (errno));
+      refuse (mc, "root.path", path->text, "root filesystem %s cannot be resolved (%s)", path->text, strerror (errno));
       return;
     }
   for (size_t i = 0; i < mc->nsockets; i++)

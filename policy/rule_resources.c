@@ -29,8 +29,8 @@ struct field
 {
   struct og_json *parent; /* object holding the value */
   const char *key;
-  const char *path;       /* JSON path, for decisions */
-  bool present;           /* an integer value is there */
+  const char *path; /* JSON path, for decisions */
+  bool present;     /* an integer value is there */
   int64_t value;
 };
 
@@ -87,8 +87,8 @@ apply_limit (const struct res_ctx *rc, struct field *f, const struct og_limit *l
   if (rc->update && f->value < 0)
     {
       int64_t want = lim->has_max ? lim->max : lim->def;
-      og_cleanup_free char *why = og_xasprintf ("%s limit cannot be removed by an update: policy allows at most %"
-                                                PRId64, what, want);
+      og_cleanup_free char *why
+          = og_xasprintf ("%s limit cannot be removed by an update: policy allows at most %" PRId64, what, want);
       if (lim->has_default || lim->has_max)
         set_field (ctx, d, f, want, true, why);
       return;
@@ -96,16 +96,16 @@ apply_limit (const struct res_ctx *rc, struct field *f, const struct og_limit *l
   if (!f->present || f->value <= 0)
     {
       int64_t want = lim->has_default ? lim->def : lim->max;
-      og_cleanup_free char *why = og_xasprintf ("%s limit %s: policy sets %" PRId64, what,
-                                                f->present ? "is unlimited" : "is unset", want);
+      og_cleanup_free char *why
+          = og_xasprintf ("%s limit %s: policy sets %" PRId64, what, f->present ? "is unlimited" : "is unset", want);
       if (lim->has_default || lim->has_max)
         set_field (ctx, d, f, want, false, why);
       return;
     }
   if (lim->has_max && f->value > lim->max)
     {
-      og_cleanup_free char *why = og_xasprintf ("%s limit %" PRId64 " is above the policy maximum %" PRId64, what,
-                                                f->value, lim->max);
+      og_cleanup_free char *why
+          = og_xasprintf ("%s limit %" PRId64 " is above the policy maximum %" PRId64, what, f->value, lim->max);
       set_field (ctx, d, f, lim->max, true, why);
     }
 }
@@ -178,18 +178,18 @@ memory_and_swap (const struct res_ctx *rc, struct og_json *res)
   if (!swap.present || swap.value < 0 || (!rc->update && swap.value == 0))
     {
       int64_t extra = p->resources.swap.has_default && !rc->update ? p->resources.swap.def : p->resources.swap.max;
-      og_cleanup_free char *why = og_xasprintf ("memory+swap limit is %s: policy allows %" PRId64
-                                                " bytes of swap on top of memory",
-                                                swap.present ? "unlimited" : "unset", extra);
+      og_cleanup_free char *why
+          = og_xasprintf ("memory+swap limit is %s: policy allows %" PRId64 " bytes of swap on top of memory",
+                          swap.present ? "unlimited" : "unset", extra);
       if (!p->resources.swap.has_max && !p->resources.swap.has_default)
         return;
       set_field (rc->ctx, rc->d, &swap, base + extra, rc->update, why);
     }
   else if (p->resources.swap.has_max && swap.value > base + p->resources.swap.max)
     {
-      og_cleanup_free char *why = og_xasprintf ("memory+swap limit %" PRId64 " allows more than %" PRId64
-                                                " bytes of swap",
-                                                swap.value, p->resources.swap.max);
+      og_cleanup_free char *why
+          = og_xasprintf ("memory+swap limit %" PRId64 " allows more than %" PRId64 " bytes of swap", swap.value,
+                          p->resources.swap.max);
       set_field (rc->ctx, rc->d, &swap, base + p->resources.swap.max, true, why);
     }
 }
@@ -236,8 +236,8 @@ cpu (const struct res_ctx *rc, struct og_json *res)
     }
   if (lim->has_max && quota.value > lim->max * per / 1000)
     {
-      og_cleanup_free char *why = og_xasprintf ("cpu quota %" PRId64 "/%" PRId64 " is above the policy maximum of %"
-                                                PRId64 ".%03" PRId64 " CPUs",
+      og_cleanup_free char *why = og_xasprintf ("cpu quota %" PRId64 "/%" PRId64
+                                                " is above the policy maximum of %" PRId64 ".%03" PRId64 " CPUs",
                                                 quota.value, per, lim->max / 1000, lim->max % 1000);
       set_field (rc->ctx, rc->d, &quota, lim->max * per / 1000, true, why);
     }
@@ -261,8 +261,7 @@ pids (const struct res_ctx *rc, struct og_json *res)
 }
 
 int
-og_rule_resources (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d,
-                   struct og_error *err)
+og_rule_resources (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d, struct og_error *err)
 {
   struct og_json *linux_, *res;
 
@@ -280,8 +279,7 @@ og_rule_resources (const struct og_enforce_ctx *ctx, struct og_json *spec, struc
 }
 
 int
-og_enforce_update (const struct og_enforce_ctx *ctx, struct og_json *res, struct og_decisions *d,
-                   struct og_error *err)
+og_enforce_update (const struct og_enforce_ctx *ctx, struct og_json *res, struct og_decisions *d, struct og_error *err)
 {
   const struct res_ctx rc = { .ctx = ctx, .d = d, .update = true, .prefix = "resources" };
 

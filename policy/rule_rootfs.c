@@ -104,8 +104,8 @@ og_rule_rootfs (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
       return 0;
     }
   if (!og_json_is_true (ro)
-      && og_rule_change (ctx, p->rootfs.action, d, "rootfs", "root.readonly", og_json_to_text (ro),
-                         og_xstrdup ("true"), "the root filesystem must be read-only"))
+      && og_rule_change (ctx, p->rootfs.action, d, "rootfs", "root.readonly", og_json_to_text (ro), og_xstrdup ("true"),
+                         "the root filesystem must be read-only"))
     og_json_set (root, "readonly", og_json_new_bool (true));
   for (char **t = p->rootfs.writable_tmpfs; t && *t; t++)
     add_tmpfs (ctx, spec, *t, d);

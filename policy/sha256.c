@@ -25,8 +25,8 @@ block (uint32_t h[8], const unsigned char *p)
   uint32_t w[64], a, b, c, d, e, f, g, k;
 
   for (int i = 0; i < 16; i++)
-    w[i] = (uint32_t) p[4 * i] << 24 | (uint32_t) p[4 * i + 1] << 16 | (uint32_t) p[4 * i + 2] << 8
-           | (uint32_t) p[4 * i + 3];
+    w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8
+           | (uint32_t)p[4 * i + 3];
   for (int i = 16; i < 64; i++)
     {
       uint32_t s0 = ROR (w[i - 15], 7) ^ ROR (w[i - 15], 18) ^ (w[i - 15] >> 3);
@@ -47,12 +47,11 @@ void
 og_sha256_hex (const void *buf, size_t len, char hex[65])
 {
   static const char digits[] = "0123456789abcdef";
-  uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+  uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
   const unsigned char *p = buf;
   unsigned char tail[128];
   size_t rest = len % 64, tlen = rest < 56 ? 64 : 128;
-  uint64_t bits = (uint64_t) len * 8;
+  uint64_t bits = (uint64_t)len * 8;
 
   for (size_t i = 0; i + 64 <= len; i += 64)
     block (h, p + i);
@@ -61,14 +60,14 @@ og_sha256_hex (const void *buf, size_t len, char hex[65])
     memcpy (tail, p + len - rest, rest);
   tail[rest] = 0x80;
   for (int i = 0; i < 8; i++)
-    tail[tlen - 1 - i] = (unsigned char) (bits >> (8 * i));
+    tail[tlen - 1 - i] = (unsigned char)(bits >> (8 * i));
   block (h, tail);
   if (tlen == 128)
     block (h, tail + 64);
   for (int i = 0; i < 8; i++)
     for (int b = 0; b < 4; b++)
       {
-        unsigned char byte = (unsigned char) (h[i] >> (24 - 8 * b));
+        unsigned char byte = (unsigned char)(h[i] >> (24 - 8 * b));
         hex[8 * i + 2 * b] = digits[byte >> 4];
         hex[8 * i + 2 * b + 1] = digits[byte & 15];
       }

@@ -18,32 +18,160 @@
  * decodes, in its exact spelling, sorted case-insensitively for bsearch.  The check is global rather than per
  * struct, which is stricter than Go but never looser. */
 static const char *const known_fields[] = {
-  "access", "action", "additionalGids", "allow", "ambient", "annotations", "apparmorProfile",
-  "architectures", "args", "blockIO", "bounding", "burst", "capabilities", "cgroupsPath",
-  "checkBeforeUpdate", "class", "classID", "closID", "commandLine", "consoleSize", "containerID", "cpu",
-  "cpus", "createContainer", "createRuntime", "cwd", "deadline", "defaultAction", "defaultErrnoRet",
-  "destination", "devices", "disableOOMKiller", "domain", "domainname", "effective", "enableCMT",
-  "enableMBM", "env", "errnoRet", "execCPUAffinity", "fileMode", "flags", "gid", "gidMappings", "hard",
-  "hcaHandles", "hcaObjects", "height", "hooks", "hostID", "hostname", "hugepageLimits", "idle", "index",
-  "inheritable", "intelRdt", "ioPriority", "kernel", "kernelTCP", "l3CacheSchema", "leafWeight", "limit",
-  "linux", "listenerMetadata", "listenerPath", "major", "maskedPaths", "memBwSchema", "memory", "mems",
-  "minor", "mountLabel", "mounts", "name", "names", "namespaces", "nanosecs", "network", "nice",
-  "noNewPrivileges", "ociVersion", "oomScoreAdj", "op", "options", "pageSize", "path", "period", "permitted",
-  "personality", "pids", "policy", "poststart", "poststop", "prestart", "priorities", "priority", "process",
-  "quota", "rate", "rdma", "readonly", "readonlyPaths", "realtimePeriod", "realtimeRuntime", "reservation",
-  "resources", "rlimits", "root", "rootfsPropagation", "runtime", "scheduler", "seccomp", "secs",
-  "selinuxLabel", "shares", "size", "soft", "solaris", "source", "startContainer", "swap", "swappiness",
-  "syscalls", "sysctl", "terminal", "throttleReadBpsDevice", "throttleReadIOPSDevice",
-  "throttleWriteBpsDevice", "throttleWriteIOPSDevice", "timeOffsets", "timeout", "type", "uid",
-  "uidMappings", "umask", "unified", "useHierarchy", "user", "username", "value", "valueTwo", "vm", "weight",
-  "weightDevice", "width", "windows", "zos",
+  "access",
+  "action",
+  "additionalGids",
+  "allow",
+  "ambient",
+  "annotations",
+  "apparmorProfile",
+  "architectures",
+  "args",
+  "blockIO",
+  "bounding",
+  "burst",
+  "capabilities",
+  "cgroupsPath",
+  "checkBeforeUpdate",
+  "class",
+  "classID",
+  "closID",
+  "commandLine",
+  "consoleSize",
+  "containerID",
+  "cpu",
+  "cpus",
+  "createContainer",
+  "createRuntime",
+  "cwd",
+  "deadline",
+  "defaultAction",
+  "defaultErrnoRet",
+  "destination",
+  "devices",
+  "disableOOMKiller",
+  "domain",
+  "domainname",
+  "effective",
+  "enableCMT",
+  "enableMBM",
+  "env",
+  "errnoRet",
+  "execCPUAffinity",
+  "fileMode",
+  "flags",
+  "gid",
+  "gidMappings",
+  "hard",
+  "hcaHandles",
+  "hcaObjects",
+  "height",
+  "hooks",
+  "hostID",
+  "hostname",
+  "hugepageLimits",
+  "idle",
+  "index",
+  "inheritable",
+  "intelRdt",
+  "ioPriority",
+  "kernel",
+  "kernelTCP",
+  "l3CacheSchema",
+  "leafWeight",
+  "limit",
+  "linux",
+  "listenerMetadata",
+  "listenerPath",
+  "major",
+  "maskedPaths",
+  "memBwSchema",
+  "memory",
+  "mems",
+  "minor",
+  "mountLabel",
+  "mounts",
+  "name",
+  "names",
+  "namespaces",
+  "nanosecs",
+  "network",
+  "nice",
+  "noNewPrivileges",
+  "ociVersion",
+  "oomScoreAdj",
+  "op",
+  "options",
+  "pageSize",
+  "path",
+  "period",
+  "permitted",
+  "personality",
+  "pids",
+  "policy",
+  "poststart",
+  "poststop",
+  "prestart",
+  "priorities",
+  "priority",
+  "process",
+  "quota",
+  "rate",
+  "rdma",
+  "readonly",
+  "readonlyPaths",
+  "realtimePeriod",
+  "realtimeRuntime",
+  "reservation",
+  "resources",
+  "rlimits",
+  "root",
+  "rootfsPropagation",
+  "runtime",
+  "scheduler",
+  "seccomp",
+  "secs",
+  "selinuxLabel",
+  "shares",
+  "size",
+  "soft",
+  "solaris",
+  "source",
+  "startContainer",
+  "swap",
+  "swappiness",
+  "syscalls",
+  "sysctl",
+  "terminal",
+  "throttleReadBpsDevice",
+  "throttleReadIOPSDevice",
+  "throttleWriteBpsDevice",
+  "throttleWriteIOPSDevice",
+  "timeOffsets",
+  "timeout",
+  "type",
+  "uid",
+  "uidMappings",
+  "umask",
+  "unified",
+  "useHierarchy",
+  "user",
+  "username",
+  "value",
+  "valueTwo",
+  "vm",
+  "weight",
+  "weightDevice",
+  "width",
+  "windows",
+  "zos",
 };
 #define N_KNOWN (sizeof known_fields / sizeof known_fields[0])
 
 static int
 cmp_casefold (const void *a, const void *b)
 {
-  return strcasecmp (*(const char *const *) a, *(const char *const *) b);
+  return strcasecmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 /* The exact spelling of the known field that `folded` matches, or NULL. */
@@ -61,7 +189,7 @@ static bool
 is_map_member (const char *parent_key)
 {
   static const char *const maps[] = { "annotations", "sysctl", "unified", "rdma", "timeOffsets", NULL };
-  return parent_key && og_strv_contains ((char *const *) maps, parent_key);
+  return parent_key && og_strv_contains ((char *const *)maps, parent_key);
 }
 
 char *
@@ -69,7 +197,7 @@ og_spec_fold_key (const char *key)
 {
   size_t n = strlen (key);
   char *out = og_xmalloc (n + 1), *o = out;
-  const unsigned char *p = (const unsigned char *) key;
+  const unsigned char *p = (const unsigned char *)key;
 
   while (*p)
     {
@@ -78,9 +206,9 @@ og_spec_fold_key (const char *key)
       else if (p[0] == 0xc5 && p[1] == 0xbf) /* U+017F LATIN SMALL LETTER LONG S */
         *o++ = 's', p += 2;
       else if (*p >= 'A' && *p <= 'Z')
-        *o++ = (char) (*p++ + ('a' - 'A'));
+        *o++ = (char)(*p++ + ('a' - 'A'));
       else
-        *o++ = (char) *p++;
+        *o++ = (char)*p++;
     }
   *o = '\0';
   return out;

@@ -8,11 +8,10 @@
 
 #include "ocigate/util.h"
 
-static void __attribute__ ((noreturn))
-oom (void)
+static void __attribute__ ((noreturn)) oom (void)
 {
   static const char msg[] = "ocigate: out of memory\n";
-  (void) !write (STDERR_FILENO, msg, sizeof msg - 1);
+  (void)!write (STDERR_FILENO, msg, sizeof msg - 1);
   abort ();
 }
 
@@ -79,7 +78,7 @@ og_xasprintf (const char *fmt, ...)
 void
 og_freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 
 void
@@ -161,7 +160,7 @@ og_write_all (int fd, const void *buf, size_t len)
           return -1;
         }
       p += w;
-      len -= (size_t) w;
+      len -= (size_t)w;
     }
   return 0;
 }

@@ -22,7 +22,7 @@ gen_str (yajl_gen g, const char *s)
   if (s == NULL)
     yajl_gen_null (g);
   else
-    yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+    yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
 static void
@@ -84,7 +84,7 @@ ocigate_audit_line (const struct ocigate_audit *a)
   gen_decisions (g, a->decisions);
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
-  line = og_xasprintf ("%.*s\n", (int) len, buf);
+  line = og_xasprintf ("%.*s\n", (int)len, buf);
   yajl_gen_free (g);
   return line;
 }

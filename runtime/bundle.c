@@ -59,27 +59,27 @@ ocigate_doc_open (const char *dir, const char *name, struct ocigate_bundle *b, s
     return og_error_set (err, errno, "cannot stat %s/%s", b->dir, name);
   if (!S_ISREG (st.st_mode))
     return og_error_set (err, 0, "%s/%s is not a regular file", b->dir, name);
-  if (st.st_size > (off_t) OG_SPEC_MAX_SIZE)
-    return og_error_set (err, EFBIG, "%s/%s is %lld bytes, above the limit of %u", b->dir, name,
-                         (long long) st.st_size, OG_SPEC_MAX_SIZE);
+  if (st.st_size > (off_t)OG_SPEC_MAX_SIZE)
+    return og_error_set (err, EFBIG, "%s/%s is %lld bytes, above the limit of %u", b->dir, name, (long long)st.st_size,
+                         OG_SPEC_MAX_SIZE);
   b->mode = st.st_mode & 07777;
-  b->data = og_xmalloc ((size_t) st.st_size + 1);
+  b->data = og_xmalloc ((size_t)st.st_size + 1);
   /* Read to EOF but never past the limit: the file may grow meanwhile. */
   for (;;)
     {
       ssize_t r;
-      if (off == (size_t) st.st_size + 1)
+      if (off == (size_t)st.st_size + 1)
         break;
-      r = read (fd, b->data + off, (size_t) st.st_size + 1 - off);
+      r = read (fd, b->data + off, (size_t)st.st_size + 1 - off);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
         return og_error_set (err, errno, "cannot read %s/%s", b->dir, name);
       if (r == 0)
         break;
-      off += (size_t) r;
+      off += (size_t)r;
     }
-  if (off > (size_t) st.st_size)
+  if (off > (size_t)st.st_size)
     return og_error_set (err, 0, "%s/%s changed while it was read", b->dir, name);
   b->len = off;
   b->data[off] = '\0';
@@ -94,7 +94,7 @@ ocigate_bundle_write (struct ocigate_bundle *b, const char *data, size_t len, st
 
   for (int attempt = 0; fd < 0; attempt++)
     {
-      snprintf (tmp, sizeof tmp, ".ocigate-%d-%d.json", (int) getpid (), attempt);
+      snprintf (tmp, sizeof tmp, ".ocigate-%d-%d.json", (int)getpid (), attempt);
       fd = openat (b->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, b->mode ? b->mode : 0600);
       if (fd < 0 && (errno != EEXIST || attempt > 100))
         return og_error_set (err, errno, "cannot create a temporary file in %s", b->dir);

@@ -23,22 +23,52 @@ struct command
   bool stop_at_id;                /* no flags after the id (runc exec: the rest is the command) */
 };
 
-static const char *const create_flags[] = { "bundle", "b", "console-socket", "pid-file", "preserve-fds",
-                                            "image-path", "work-path", "parent-path", "manage-cgroups-mode",
-                                            "lsm-profile", "lsm-mount-context", "empty-ns", NULL };
-static const char *const exec_flags[] = { "console-socket", "cwd", "env", "e", "user", "u", "additional-gids", "g",
-                                          "process", "p", "apparmor", "pid-file", "process-label", "preserve-fds",
-                                          "cap", "c", "cgroup", NULL };
-static const char *const update_flags[] = { "resources", "r", "blkio-weight", "cpu-period", "cpu-quota",
-                                            "cpu-share", "cpu-rt-period", "cpu-rt-runtime", "cpuset-cpus",
-                                            "cpuset-mems", "kernel-memory", "kernel-memory-tcp", "memory",
-                                            "memory-reservation", "memory-swap", "pids-limit", "l3-cache-schema",
-                                            "mem-bw-schema", NULL };
+static const char *const create_flags[]
+    = { "bundle",    "b",           "console-socket",      "pid-file",    "preserve-fds",      "image-path",
+        "work-path", "parent-path", "manage-cgroups-mode", "lsm-profile", "lsm-mount-context", "empty-ns",
+        NULL };
+static const char *const exec_flags[] = { "console-socket",
+                                          "cwd",
+                                          "env",
+                                          "e",
+                                          "user",
+                                          "u",
+                                          "additional-gids",
+                                          "g",
+                                          "process",
+                                          "p",
+                                          "apparmor",
+                                          "pid-file",
+                                          "process-label",
+                                          "preserve-fds",
+                                          "cap",
+                                          "c",
+                                          "cgroup",
+                                          NULL };
+static const char *const update_flags[] = { "resources",
+                                            "r",
+                                            "blkio-weight",
+                                            "cpu-period",
+                                            "cpu-quota",
+                                            "cpu-share",
+                                            "cpu-rt-period",
+                                            "cpu-rt-runtime",
+                                            "cpuset-cpus",
+                                            "cpuset-mems",
+                                            "kernel-memory",
+                                            "kernel-memory-tcp",
+                                            "memory",
+                                            "memory-reservation",
+                                            "memory-swap",
+                                            "pids-limit",
+                                            "l3-cache-schema",
+                                            "mem-bw-schema",
+                                            NULL };
 
 /* Commands whose arguments ocigate must read; every other one is exec'd
  * without looking further than its name. */
 static const struct command commands[] = {
-  { "create", create_flags, false }, { "run", create_flags, false },       { "restore", create_flags, false },
+  { "create", create_flags, false }, { "run", create_flags, false },    { "restore", create_flags, false },
   { "exec", exec_flags, true },      { "update", update_flags, false },
 };
 
@@ -69,7 +99,7 @@ split_flag (const char *arg, char **name, const char **value)
   if (*p == '\0' || *p == '-' || *p == '=')
     return false;
   eq = strchr (p, '=');
-  *name = eq ? og_xstrndup (p, (size_t) (eq - p)) : og_xstrdup (p);
+  *name = eq ? og_xstrndup (p, (size_t)(eq - p)) : og_xstrdup (p);
   *value = eq ? eq + 1 : NULL;
   return true;
 }
@@ -77,9 +107,9 @@ split_flag (const char *arg, char **name, const char **value)
 static bool
 is_negative_number (const char *s)
 {
-  if (*s++ != '-' || !isdigit ((unsigned char) *s))
+  if (*s++ != '-' || !isdigit ((unsigned char)*s))
     return false;
-  while (isdigit ((unsigned char) *s))
+  while (isdigit ((unsigned char)*s))
     s++;
   return *s == '\0';
 }
@@ -131,7 +161,7 @@ parse_command_args (struct ocigate_cmdline *cl, const struct command *cmd, struc
             break;
           continue;
         }
-      if (value == NULL && og_strv_contains ((char *const *) cmd->value_flags, name))
+      if (value == NULL && og_strv_contains ((char *const *)cmd->value_flags, name))
         {
           if (i + 1 >= cl->argc)
             {
@@ -176,7 +206,7 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
 
   memset (cl, 0, sizeof *cl);
   cl->cmd_index = -1;
-  cl->argv = og_xcalloc ((size_t) argc + 1, sizeof (char *));
+  cl->argv = og_xcalloc ((size_t)argc + 1, sizeof (char *));
   cl->argv[cl->argc++] = argv[0];
   for (i = 1; i < argc; i++)
     {
@@ -197,7 +227,7 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
           continue;
         }
       cl->argv[cl->argc++] = argv[i];
-      if (!og_strv_contains ((char *const *) global_value_flags, name))
+      if (!og_strv_contains ((char *const *)global_value_flags, name))
         continue;
       if (value == NULL)
         {

@@ -20,8 +20,8 @@ ocigate_cmd_create (struct ocigate_run *r)
 
   if (ocigate_bundle_open (r->cl.bundle, &bundle, &err) < 0 || og_spec_parse (bundle.data, bundle.len, &spec, &err) < 0)
     {
-      og_cleanup_free char *msg = og_xasprintf ("config.json of bundle %s: %s", r->cl.bundle ? r->cl.bundle : ".",
-                                                err.msg);
+      og_cleanup_free char *msg
+          = og_xasprintf ("config.json of bundle %s: %s", r->cl.bundle ? r->cl.bundle : ".", err.msg);
       ocigate_refuse (r, "error", msg);
     }
   if (og_enforce_config (&ctx, spec, &r->decisions, &err) < 0)

@@ -41,7 +41,7 @@ static bool
 go_bool_true (const char *v)
 {
   static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
-  return v == NULL || og_strv_contains ((char *const *) t, v);
+  return v == NULL || og_strv_contains ((char *const *)t, v);
 }
 
 /* Inline flags: runc starts from the container's own process and adds
@@ -87,7 +87,7 @@ exec_inline (struct ocigate_run *r)
   if (!nnp
       && og_rule_change (&ctx, p->nnp.action, &r->decisions, "no_new_privileges", "exec --no-new-privs", NULL,
                          og_xstrdup ("true"), "no_new_privileges is required"))
-    ocigate_argv_insert (&r->cl, r->cl.cmd_index + 1, (char *) "--no-new-privs");
+    ocigate_argv_insert (&r->cl, r->cl.cmd_index + 1, (char *)"--no-new-privs");
   ocigate_refuse_if_refused (r);
 }
 

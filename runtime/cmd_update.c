@@ -40,7 +40,7 @@ read_stdin (struct ocigate_run *r, size_t *len)
         }
       if (n == 0)
         break;
-      off += (size_t) n;
+      off += (size_t)n;
       if (off > UPDATE_MAX_SIZE)
         {
           free (buf);
@@ -105,9 +105,9 @@ update_json (struct ocigate_run *r, const char *source)
       if (strcmp (f->name, "resources") != 0 && strcmp (f->name, "r") != 0)
         continue;
       if (f->value_index >= 0)
-        r->cl.argv[f->value_index] = (char *) "-";
+        r->cl.argv[f->value_index] = (char *)"-";
       else
-        r->cl.argv[f->index] = (char *) "--resources=-";
+        r->cl.argv[f->index] = (char *)"--resources=-";
     }
 }
 
@@ -120,7 +120,7 @@ ram_in_bytes (const char *s, int64_t *out)
   double v;
   int shift = 0;
 
-  if (!isdigit ((unsigned char) *s))
+  if (!isdigit ((unsigned char)*s))
     return -1;
   errno = 0;
   v = strtod (s, &end);
@@ -130,10 +130,10 @@ ram_in_bytes (const char *s, int64_t *out)
     end++;
   if (*end)
     {
-      const char *u = strchr (units, tolower ((unsigned char) *end));
+      const char *u = strchr (units, tolower ((unsigned char)*end));
       if (u == NULL)
         return -1;
-      shift = 10 * (int) (u - units + 1);
+      shift = 10 * (int)(u - units + 1);
       end++;
     }
   if (*end == 'i' || *end == 'I')
@@ -142,10 +142,10 @@ ram_in_bytes (const char *s, int64_t *out)
     end++;
   if (*end)
     return -1;
-  v = v * (double) (1LL << shift);
+  v = v * (double)(1LL << shift);
   if (!(v < 9.2e18))
     return -1;
-  *out = (int64_t) v;
+  *out = (int64_t)v;
   return 0;
 }
 

@@ -24,7 +24,7 @@ ocigate_exec_runtime (const char *runtime, struct ocigate_cmdline *cl, struct og
 {
   if (is_self (runtime))
     return og_error_set (err, 0, "the runtime %s is ocigate itself; set --ocigate-runtime to the real runc", runtime);
-  cl->argv[0] = (char *) runtime;
+  cl->argv[0] = (char *)runtime;
   execv (runtime, cl->argv);
   return og_error_set (err, errno, "cannot execute the runtime %s", runtime);
 }

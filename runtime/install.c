@@ -66,8 +66,14 @@ ocigate_install_as_runc (const char *runc, const char *ocigate, struct og_error 
     return og_error_set (err, 0, "%s already exists; refusing to overwrite it", real);
   if (have_dpkg_divert ())
     {
-      char *const argv[] = { (char *) "dpkg-divert", (char *) "--local", (char *) "--rename", (char *) "--divert",
-                             real, (char *) "--add", (char *) runc, NULL };
+      char *const argv[] = { (char *)"dpkg-divert",
+                             (char *)"--local",
+                             (char *)"--rename",
+                             (char *)"--divert",
+                             real,
+                             (char *)"--add",
+                             (char *)runc,
+                             NULL };
       if (run (argv, err) < 0)
         return -1;
     }
@@ -99,8 +105,14 @@ ocigate_uninstall_as_runc (const char *runc, const char *ocigate, struct og_erro
     }
   if (have_dpkg_divert ())
     {
-      char *const argv[] = { (char *) "dpkg-divert", (char *) "--local", (char *) "--rename", (char *) "--divert",
-                             real, (char *) "--remove", (char *) runc, NULL };
+      char *const argv[] = { (char *)"dpkg-divert",
+                             (char *)"--local",
+                             (char *)"--rename",
+                             (char *)"--divert",
+                             real,
+                             (char *)"--remove",
+                             (char *)runc,
+                             NULL };
       return run (argv, err);
     }
   if (rename (real, runc) < 0)

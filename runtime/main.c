@@ -18,8 +18,12 @@
 void
 ocigate_refuse (struct ocigate_run *r, const char *event, const char *msg)
 {
-  struct ocigate_audit a = { .event = event, .cl = &r->cl, .policy = r->policy, .policy_path = r->policy_path,
-                             .decisions = &r->decisions, .message = msg };
+  struct ocigate_audit a = { .event = event,
+                             .cl = &r->cl,
+                             .policy = r->policy,
+                             .policy_path = r->policy_path,
+                             .decisions = &r->decisions,
+                             .message = msg };
   struct og_error err = { 0 };
 
   ocigate_report_error (&r->cl, msg);
@@ -50,8 +54,9 @@ ocigate_refuse_if_refused (struct ocigate_run *r)
 void
 ocigate_audit_accepted (struct ocigate_run *r, const char *event)
 {
-  struct ocigate_audit a = { .event = event, .cl = &r->cl, .policy = r->policy, .policy_path = r->policy_path,
-                             .decisions = &r->decisions };
+  struct ocigate_audit a = {
+    .event = event, .cl = &r->cl, .policy = r->policy, .policy_path = r->policy_path, .decisions = &r->decisions
+  };
   struct og_error err = { 0 };
 
   if (ocigate_audit_write (&a, &err) < 0)
@@ -61,15 +66,15 @@ ocigate_audit_accepted (struct ocigate_run *r, const char *event)
 void
 ocigate_argv_remove (struct ocigate_cmdline *cl, int i)
 {
-  memmove (&cl->argv[i], &cl->argv[i + 1], (size_t) (cl->argc - i) * sizeof (char *));
+  memmove (&cl->argv[i], &cl->argv[i + 1], (size_t)(cl->argc - i) * sizeof (char *));
   cl->argc--;
 }
 
 void
 ocigate_argv_insert (struct ocigate_cmdline *cl, int i, char *s)
 {
-  cl->argv = og_xrealloc (cl->argv, (size_t) (cl->argc + 2) * sizeof (char *));
-  memmove (&cl->argv[i + 1], &cl->argv[i], (size_t) (cl->argc - i + 1) * sizeof (char *));
+  cl->argv = og_xrealloc (cl->argv, (size_t)(cl->argc + 2) * sizeof (char *));
+  memmove (&cl->argv[i + 1], &cl->argv[i], (size_t)(cl->argc - i + 1) * sizeof (char *));
   cl->argv[i] = s;
   cl->argc++;
 }

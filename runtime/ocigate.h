@@ -28,12 +28,12 @@ struct ocigate_cmdline
   const char *runtime_path; /* --ocigate-runtime */
   char **argv;              /* argv for the runtime (ours removed), NULL-terminated; argv[0] is replaced */
   int argc;
-  int cmd_index;            /* index of the command word in argv, -1 if none */
-  const char *command;      /* NULL for global-only calls (--version, --help) */
-  const char *log_path;     /* runc's --log */
-  const char *log_format;   /* runc's --log-format */
-  const char *bundle;       /* --bundle / -b of create, run, restore (NULL: cwd) */
-  const char *id;           /* the container id (last positional) */
+  int cmd_index;              /* index of the command word in argv, -1 if none */
+  const char *command;        /* NULL for global-only calls (--version, --help) */
+  const char *log_path;       /* runc's --log */
+  const char *log_format;     /* runc's --log-format */
+  const char *bundle;         /* --bundle / -b of create, run, restore (NULL: cwd) */
+  const char *id;             /* the container id (last positional) */
   struct ocigate_flag *flags; /* the command's flags (exec, update, create...) */
   size_t nflags;
 };
@@ -54,11 +54,11 @@ bool ocigate_command_enforced (const char *command);
 struct ocigate_bundle
 {
   int dirfd;
-  char *dir;       /* as given (or ".") */
-  char *name;      /* file name inside dir */
-  char *data;      /* original config.json bytes */
+  char *dir;  /* as given (or ".") */
+  char *name; /* file name inside dir */
+  char *data; /* original config.json bytes */
   size_t len;
-  mode_t mode;     /* of config.json, reused for the rewrite */
+  mode_t mode; /* of config.json, reused for the rewrite */
 };
 
 /* Open <dir>/<name> without following a symlink, bounded in size. */
@@ -80,7 +80,7 @@ void ocigate_report_error (const struct ocigate_cmdline *cl, const char *msg);
 
 struct ocigate_audit
 {
-  const char *event;   /* "create", "refuse", "error" */
+  const char *event; /* "create", "refuse", "error" */
   const struct ocigate_cmdline *cl;
   const struct og_policy *policy; /* may be NULL (policy failed to load) */
   const char *policy_path;

@@ -72,7 +72,7 @@ read_file (const char *path, char **out, size_t *len, struct og_error *err)
         return og_error_set (err, errno, "cannot read %s", path);
       if (r == 0)
         break;
-      off += (size_t) r;
+      off += (size_t)r;
     }
   buf[off] = '\0';
   *len = off;
@@ -113,22 +113,22 @@ cmd_check (int argc, char **argv)
   while ((c = getopt_long (argc, argv, "p:b:i:o:h", opts, NULL)) != -1)
     switch (c)
       {
-      case 'p':
-        policy_path = optarg;
-        break;
-      case 'b':
-        bundle = optarg;
-        break;
-      case 'i':
-        id = optarg;
-        break;
-      case 'o':
-        output = optarg;
-        break;
-      case 'h':
-        return usage (stdout, EXIT_ALLOWED);
-      default:
-        return usage (stderr, EXIT_ERROR);
+        case 'p':
+          policy_path = optarg;
+          break;
+        case 'b':
+          bundle = optarg;
+          break;
+        case 'i':
+          id = optarg;
+          break;
+        case 'o':
+          output = optarg;
+          break;
+        case 'h':
+          return usage (stdout, EXIT_ALLOWED);
+        default:
+          return usage (stderr, EXIT_ERROR);
       }
   if (optind + 1 != argc)
     return usage (stderr, EXIT_ERROR);
@@ -198,7 +198,9 @@ static int
 cmd_runc_mode (int argc, char **argv, bool install)
 {
   static const struct option opts[] = {
-    { "runc", required_argument, NULL, 'r' }, { "ocigate", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 },
+    { "runc", required_argument, NULL, 'r' },
+    { "ocigate", required_argument, NULL, 'o' },
+    { NULL, 0, NULL, 0 },
   };
   const char *runc = OG_DEFAULT_RUNTIME, *ocigate = OG_SBINDIR "/ocigate";
   struct og_error err = { 0 };
@@ -207,14 +209,14 @@ cmd_runc_mode (int argc, char **argv, bool install)
   while ((c = getopt_long (argc, argv, "r:o:", opts, NULL)) != -1)
     switch (c)
       {
-      case 'r':
-        runc = optarg;
-        break;
-      case 'o':
-        ocigate = optarg;
-        break;
-      default:
-        return usage (stderr, EXIT_ERROR);
+        case 'r':
+          runc = optarg;
+          break;
+        case 'o':
+          ocigate = optarg;
+          break;
+        default:
+          return usage (stderr, EXIT_ERROR);
       }
   if (optind != argc || ocigate[0] != '/' || runc[0] != '/')
     return usage (stderr, EXIT_ERROR);

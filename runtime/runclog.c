@@ -40,15 +40,15 @@ json_line (const char *msg, const char *time)
   if (g == NULL)
     abort ();
   yajl_gen_map_open (g);
-  yajl_gen_string (g, (const unsigned char *) "level", 5);
-  yajl_gen_string (g, (const unsigned char *) "error", 5);
-  yajl_gen_string (g, (const unsigned char *) "msg", 3);
-  yajl_gen_string (g, (const unsigned char *) msg, strlen (msg));
-  yajl_gen_string (g, (const unsigned char *) "time", 4);
-  yajl_gen_string (g, (const unsigned char *) time, strlen (time));
+  yajl_gen_string (g, (const unsigned char *)"level", 5);
+  yajl_gen_string (g, (const unsigned char *)"error", 5);
+  yajl_gen_string (g, (const unsigned char *)"msg", 3);
+  yajl_gen_string (g, (const unsigned char *)msg, strlen (msg));
+  yajl_gen_string (g, (const unsigned char *)"time", 4);
+  yajl_gen_string (g, (const unsigned char *)time, strlen (time));
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
-  line = og_xasprintf ("%.*s\n", (int) len, buf);
+  line = og_xasprintf ("%.*s\n", (int)len, buf);
   yajl_gen_free (g);
   return line;
 }

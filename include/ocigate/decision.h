@@ -15,12 +15,12 @@ enum og_decision_kind
 
 struct og_decision
 {
-  const char *rule;  /* static: "capabilities", "mounts", ... */
+  const char *rule; /* static: "capabilities", "mounts", ... */
   enum og_decision_kind kind;
-  char *path;        /* JSON path in the config, e.g. process.capabilities.bounding */
-  char *before;      /* compact JSON text, or NULL */
-  char *after;       /* compact JSON text, or NULL */
-  char *reason;      /* human sentence */
+  char *path;   /* JSON path in the config, e.g. process.capabilities.bounding */
+  char *before; /* compact JSON text, or NULL */
+  char *after;  /* compact JSON text, or NULL */
+  char *reason; /* human sentence */
 };
 
 struct og_decisions

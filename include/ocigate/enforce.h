@@ -50,14 +50,13 @@ int og_rule_hooks (const struct og_enforce_ctx *, struct og_json *, struct og_de
 /* A needed change to the config.  Records a mutate / refuse / audit decision
  * according to `action` (and the policy's mode) and returns true only when
  * the caller must apply the change.  Takes before/after. */
-bool og_rule_change (const struct og_enforce_ctx *ctx, enum og_action action, struct og_decisions *d,
-                     const char *rule, const char *path, char *before, char *after, const char *fmt, ...)
+bool og_rule_change (const struct og_enforce_ctx *ctx, enum og_action action, struct og_decisions *d, const char *rule,
+                     const char *path, char *before, char *after, const char *fmt, ...)
     __attribute__ ((format (printf, 8, 9)));
 
 /* A violation that no rewrite can fix: refuse, or record under audit. */
-void og_rule_refuse (const struct og_enforce_ctx *ctx, enum og_action action, struct og_decisions *d,
-                     const char *rule, const char *path, char *value, const char *fmt, ...)
-    __attribute__ ((format (printf, 7, 8)));
+void og_rule_refuse (const struct og_enforce_ctx *ctx, enum og_action action, struct og_decisions *d, const char *rule,
+                     const char *path, char *value, const char *fmt, ...) __attribute__ ((format (printf, 7, 8)));
 
 /* A value runc could not decode (wrong type, non-integer number): refused
  * whatever the action, since no rule can vouch for what it cannot read. */

@@ -12,14 +12,13 @@
 
 struct og_error
 {
-  int errnum;  /* errno that caused it, 0 when none */
-  char *msg;   /* owned; NULL when no error */
+  int errnum; /* errno that caused it, 0 when none */
+  char *msg;  /* owned; NULL when no error */
 };
 
 /* Set *err (replacing any earlier message).  Appends strerror(errnum) when
  * errnum != 0.  Always returns -1 so callers can `return og_error_set (...)`. */
-int og_error_set (struct og_error *err, int errnum, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
+int og_error_set (struct og_error *err, int errnum, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 
 /* Prefix the current message with more context: "<prefix>: <old msg>". */
 int og_error_wrap (struct og_error *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));

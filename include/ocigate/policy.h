@@ -27,10 +27,10 @@ struct og_limit
 
 struct og_policy
 {
-  char *path;           /* the file it was loaded from */
-  char digest[65];      /* sha256 of the file, hex */
-  bool audit_only;      /* "mode": "audit" */
-  char *audit_log;      /* "audit": {"log": ...}; NULL disables the file */
+  char *path;      /* the file it was loaded from */
+  char digest[65]; /* sha256 of the file, hex */
+  bool audit_only; /* "mode": "audit" */
+  char *audit_log; /* "audit": {"log": ...}; NULL disables the file */
 
   struct
   {
@@ -47,7 +47,7 @@ struct og_policy
   {
     enum og_action action;
     bool readonly;
-    char **writable_tmpfs;  /* destinations */
+    char **writable_tmpfs; /* destinations */
     char **tmpfs_options;
   } rootfs;
 

@@ -29,17 +29,17 @@ void og_strv_free (char **v);
 #define og_cleanup_strv __attribute__ ((cleanup (og_strvfreep)))
 
 /* Hand ownership out of a cleanup variable. */
-#define og_steal_pointer(pp)              \
-  ({                                      \
-    __typeof__ (*(pp)) _og_tmp = *(pp);   \
-    *(pp) = NULL;                         \
-    _og_tmp;                              \
+#define og_steal_pointer(pp)                                                                                           \
+  ({                                                                                                                   \
+    __typeof__ (*(pp)) _og_tmp = *(pp);                                                                                \
+    *(pp) = NULL;                                                                                                      \
+    _og_tmp;                                                                                                           \
   })
-#define og_steal_fd(fdp)       \
-  ({                           \
-    int _og_fd = *(fdp);       \
-    *(fdp) = -1;               \
-    _og_fd;                    \
+#define og_steal_fd(fdp)                                                                                               \
+  ({                                                                                                                   \
+    int _og_fd = *(fdp);                                                                                               \
+    *(fdp) = -1;                                                                                                       \
+    _og_fd;                                                                                                            \
   })
 
 size_t og_strv_len (char *const *v);

@@ -28,12 +28,12 @@ th_read_file (const char *path, size_t *len)
   fseek (f, 0, SEEK_END);
   n = ftell (f);
   fseek (f, 0, SEEK_SET);
-  buf = og_xmalloc ((size_t) n + 1);
-  ck_assert_int_eq (fread (buf, 1, (size_t) n, f), (size_t) n);
+  buf = og_xmalloc ((size_t)n + 1);
+  ck_assert_int_eq (fread (buf, 1, (size_t)n, f), (size_t)n);
   buf[n] = '\0';
   fclose (f);
   if (len)
-    *len = (size_t) n;
+    *len = (size_t)n;
   return buf;
 }
 
@@ -215,7 +215,7 @@ th_make_socket (const char *path)
   ck_assert_uint_lt (strlen (path), sizeof sa.sun_path);
   strcpy (sa.sun_path, path);
   unlink (path);
-  ck_assert_msg (bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0, "bind %s: %s", path, strerror (errno));
+  ck_assert_msg (bind (fd, (struct sockaddr *)&sa, sizeof sa) == 0, "bind %s: %s", path, strerror (errno));
   close (fd);
 }
 

@@ -17,7 +17,7 @@ parse (struct ocigate_cmdline *cl, struct og_error *err, ...)
   va_list ap;
   char *a;
 
-  argv[argc++] = (char *) "ocigate";
+  argv[argc++] = (char *)"ocigate";
   va_start (ap, err);
   while ((a = va_arg (ap, char *)) != NULL)
     argv[argc++] = a;
@@ -45,9 +45,8 @@ START_TEST (docker_create)
   struct ocigate_cmdline cl;
   struct og_error err = { 0 };
 
-  ck_assert_int_eq (parse (&cl, &err, "--root", "/run/docker/runtime-runc/moby", "--log", "/b/log.json",
-                           "--log-format", "json", "create", "--bundle", "/b", "--pid-file", "/b/init.pid", "cid",
-                           NULL),
+  ck_assert_int_eq (parse (&cl, &err, "--root", "/run/docker/runtime-runc/moby", "--log", "/b/log.json", "--log-format",
+                           "json", "create", "--bundle", "/b", "--pid-file", "/b/init.pid", "cid", NULL),
                     0);
   ck_assert_str_eq (cl.command, "create");
   ck_assert_str_eq (cl.bundle, "/b");
@@ -81,7 +80,10 @@ END_TEST
 START_TEST (flag_spellings)
 {
   static const char *const forms[][3] = {
-    { "--bundle=/x", NULL, NULL }, { "-bundle", "/x", NULL }, { "-b=/x", NULL, NULL }, { "--bundle", "/x", NULL },
+    { "--bundle=/x", NULL, NULL },
+    { "-bundle", "/x", NULL },
+    { "-b=/x", NULL, NULL },
+    { "--bundle", "/x", NULL },
   };
   for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
     {

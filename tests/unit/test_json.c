@@ -11,11 +11,21 @@
 #include "ocigate/util.h"
 
 static const char *const fixtures[] = {
-  "docker-20.10/default.config.json",    "docker-20.10/privileged.config.json", "docker-20.10/hostns.config.json",
-  "docker-20.10/sock.config.json",       "docker-20.10/hardened.config.json",   "docker-20.10/capall.config.json",
-  "docker-20.10/exec.config.json",       "docker-20.10/exec.process.json",      "docker-20.10/exec-privileged.process.json",
-  "docker-20.10/update.update.json",     "containerd-1.6/create-1.config.json", "containerd-1.6/exec-5.process.json",
-  "podman-4.3/create-2.config.json",     "podman-4.3/create-3.config.json",     "podman-4.3/create-4.config.json",
+  "docker-20.10/default.config.json",
+  "docker-20.10/privileged.config.json",
+  "docker-20.10/hostns.config.json",
+  "docker-20.10/sock.config.json",
+  "docker-20.10/hardened.config.json",
+  "docker-20.10/capall.config.json",
+  "docker-20.10/exec.config.json",
+  "docker-20.10/exec.process.json",
+  "docker-20.10/exec-privileged.process.json",
+  "docker-20.10/update.update.json",
+  "containerd-1.6/create-1.config.json",
+  "containerd-1.6/exec-5.process.json",
+  "podman-4.3/create-2.config.json",
+  "podman-4.3/create-3.config.json",
+  "podman-4.3/create-4.config.json",
   "podman-4.3/exec-6.process.json",
 };
 
@@ -31,11 +41,11 @@ read_fixture (const char *name, size_t *len)
   fseek (f, 0, SEEK_END);
   n = ftell (f);
   rewind (f);
-  buf = og_xmalloc ((size_t) n + 1);
-  ck_assert_int_eq (fread (buf, 1, (size_t) n, f), (size_t) n);
+  buf = og_xmalloc ((size_t)n + 1);
+  ck_assert_int_eq (fread (buf, 1, (size_t)n, f), (size_t)n);
   fclose (f);
   buf[n] = '\0';
-  *len = (size_t) n;
+  *len = (size_t)n;
   return buf;
 }
 
@@ -158,8 +168,7 @@ START_TEST (case_folded_keys_refused)
   /* U+212A KELVIN SIGN folds to k */
   assert_refused ("{\"hoo\xe2\x84\xaas\":{}}", "exact spelling");
   assert_refused ("{\"linux\":{\"resources\":{\"memory\":{\"\\u212Aernel\":1}}}}", "exact spelling");
-  assert_refused ("{\"mounts\":[{\"destination\":\"/x\",\"\\u017fource\":\"/\",\"type\":\"bind\"}]}",
-                  "exact spelling");
+  assert_refused ("{\"mounts\":[{\"destination\":\"/x\",\"\\u017fource\":\"/\",\"type\":\"bind\"}]}", "exact spelling");
 }
 END_TEST
 
@@ -179,7 +188,7 @@ START_TEST (invalid_utf8_refused)
   assert_refused ("{\"hostname\":\"\xed\xa0\x80\"}", "");     /* encoded surrogate */
   assert_refused ("{\"hostname\":\"\xf4\x90\x80\x80\"}", ""); /* above U+10FFFF */
   assert_refused ("{\"host\xffname\":\"x\"}", "");
-  assert_refused ("{\"hostname\":\"\xe2\x82\"}", "");         /* truncated sequence */
+  assert_refused ("{\"hostname\":\"\xe2\x82\"}", ""); /* truncated sequence */
   assert_accepted ("{\"hostname\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}");
 }
 END_TEST
@@ -205,9 +214,9 @@ END_TEST
 
 START_TEST (structure_refused)
 {
-  assert_refused ("{\"a\":1} {}", "");      /* trailing data */
-  assert_refused ("{\"a\":1,}", "");        /* trailing comma */
-  assert_refused ("{\"a\":1 // c\n}", "");  /* comments: Go refuses them */
+  assert_refused ("{\"a\":1} {}", "");     /* trailing data */
+  assert_refused ("{\"a\":1,}", "");       /* trailing comma */
+  assert_refused ("{\"a\":1 // c\n}", ""); /* comments: Go refuses them */
   assert_refused ("[1,2]", "not a json object");
   assert_refused ("", "");
   assert_refused ("{\"a\":tru}", "");

@@ -125,10 +125,10 @@ START_TEST (resource_mistakes)
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
-      og_cleanup_free char *text = og_xasprintf (
-          "{\"version\":1,\"no_new_privileges\":{},\"capabilities\":{\"allow\":[]},\"rootfs\":{},"
-          "\"resources\":{%s},\"mounts\":{},\"hooks\":{}}",
-          cases[i][0]);
+      og_cleanup_free char *text
+          = og_xasprintf ("{\"version\":1,\"no_new_privileges\":{},\"capabilities\":{\"allow\":[]},\"rootfs\":{},"
+                          "\"resources\":{%s},\"mounts\":{},\"hooks\":{}}",
+                          cases[i][0]);
       assert_error (text, cases[i][1]);
     }
 }

@@ -218,8 +218,7 @@ START_TEST (podman_and_containerd_allowed)
 
   fx_load (&f, names[_i], "default.json");
   th_enforce (f.p, f.spec, ids[_i], &f.d);
-  ck_assert_msg (!og_decisions_refused (&f.d), "%s refused: %s", names[_i],
-                 og_decisions_first_refusal (&f.d)->reason);
+  ck_assert_msg (!og_decisions_refused (&f.d), "%s refused: %s", names[_i], og_decisions_first_refusal (&f.d)->reason);
   assert_invariants (&f);
   fx_free (&f);
 }
@@ -299,8 +298,8 @@ END_TEST
 START_TEST (resources_deny_refuses_above_max_only)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
-  og_cleanup_json struct og_json *big
-      = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"resources\":{\"memory\":{\"limit\":107374182400}}}}");
+  og_cleanup_json struct og_json *big = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{"
+                                                   "\"resources\":{\"memory\":{\"limit\":107374182400}}}}");
   og_cleanup_json struct og_json *unset = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{}}");
   struct og_decisions d = { 0 };
 
@@ -325,11 +324,13 @@ START_TEST (malformed_values_refused)
     { "{\"process\":{\"capabilities\":[]},\"root\":{\"path\":\"rootfs\"}}", "process.capabilities" },
     { "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"resources\":{\"memory\":{\"limit\":1.5e9}}}}",
       "linux.resources.memory.limit" },
-    { "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"resources\":{\"pids\":[]}}}", "linux.resources.pids" },
+    { "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"resources\":{\"pids\":[]}}}",
+      "linux.resources.pids" },
     { "{\"process\":{},\"root\":{\"readonly\":1}}", "root.readonly" },
     { "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"mounts\":{}}", "mounts" },
     { "{\"root\":{\"path\":\"rootfs\"}}", "process" },
-    { "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"hooks\":{\"prestart\":[{\"path\":\"relative\"}]}}", "hooks.prestart[0]" },
+    { "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"hooks\":{\"prestart\":[{\"path\":\"relative\"}]}}",
+      "hooks.prestart[0]" },
   };
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
 
@@ -370,8 +371,8 @@ END_TEST
 START_TEST (unknown_cap_spelling_dropped)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
-  og_cleanup_json struct og_json *spec = spec_from (
-      "{\"process\":{\"capabilities\":{\"bounding\":[\"cap_chown\",\"CAP_CHOWN\",\"CAP_SYS_ADMIN \",7]}},\"root\":{\"path\":\"rootfs\"}}");
+  og_cleanup_json struct og_json *spec = spec_from ("{\"process\":{\"capabilities\":{\"bounding\":[\"cap_chown\",\"CAP_"
+                                                    "CHOWN\",\"CAP_SYS_ADMIN \",7]}},\"root\":{\"path\":\"rootfs\"}}");
   struct og_decisions d = { 0 };
   struct og_json *b;
 
@@ -423,10 +424,8 @@ START_TEST (update_cannot_lift_limits)
 {
   static const char *const cases[][3] = {
     /* input, path, expected value */
-    { "{\"pids\":{\"limit\":-1}}", "pids", "32768" },
-    { "{\"pids\":{\"limit\":100000}}", "pids", "32768" },
-    { "{\"memory\":{\"limit\":-1}}", "memory", "17179869184" },
-    { "{\"cpu\":{\"quota\":-1}}", "cpu", "800000" },
+    { "{\"pids\":{\"limit\":-1}}", "pids", "32768" },           { "{\"pids\":{\"limit\":100000}}", "pids", "32768" },
+    { "{\"memory\":{\"limit\":-1}}", "memory", "17179869184" }, { "{\"cpu\":{\"quota\":-1}}", "cpu", "800000" },
     { "{\"cpu\":{\"quota\":1000000}}", "cpu", "800000" },
   };
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
@@ -504,7 +503,8 @@ mfx_free (struct mfx *m)
 static const struct og_decision *
 check_one_mount (struct mfx *m, const char *mount_json, struct og_decisions *d, struct og_json **out)
 {
-  og_cleanup_free char *text = og_xasprintf ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"mounts\":[%s]}", mount_json);
+  og_cleanup_free char *text
+      = og_xasprintf ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"mounts\":[%s]}", mount_json);
   struct og_json *spec = spec_from (text);
 
   th_enforce (m->p, spec, "cid", d);
@@ -535,8 +535,8 @@ START_TEST (socket_spellings_refused)
   variants[n++] = og_xasprintf ("{\"destination\":\"/s\",\"type\":\"bind\",\"source\":\"%s\"}", slashes);
   variants[n++] = og_xstrdup ("{\"destination\":\"/s\",\"type\":\"bind\",\"source\":\"daemon/engine.sock\"}");
   variants[n++] = og_xstrdup ("{\"destination\":\"/s\",\"type\":\"bind\",\"source\":\"./link-to-sock\"}");
-  variants[n++] = og_xasprintf ("{\"destination\":\"/s\",\"type\":\"none\",\"source\":\"%s\",\"options\":[\"rbind\"]}",
-                                m.sock);
+  variants[n++]
+      = og_xasprintf ("{\"destination\":\"/s\",\"type\":\"none\",\"source\":\"%s\",\"options\":[\"rbind\"]}", m.sock);
   variants[n++] = og_xasprintf ("{\"destination\":\"/s\",\"source\":\"%s\",\"options\":[\"bind\",\"ro\"]}", m.sock);
   variants[n++] = og_xasprintf ("{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"%s\"}", m.dir);
   variants[n++] = og_xasprintf ("{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"%s\"}", t);
@@ -619,8 +619,8 @@ START_TEST (sensitive_trees_refused)
 {
   struct mfx m = { 0 };
   og_cleanup_free char *etc_link = NULL;
-  static const char *const sources[] = { "/", "/etc", "/etc/passwd", "/proc/1", "/sys", "/dev/null", "/run",
-                                         "/var/run", "/boot", "/var", "/var/lib", "/root" };
+  static const char *const sources[] = { "/",    "/etc",     "/etc/passwd", "/proc/1", "/sys",     "/dev/null",
+                                         "/run", "/var/run", "/boot",       "/var",    "/var/lib", "/root" };
 
   mfx_setup (&m);
   for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
@@ -640,8 +640,8 @@ START_TEST (sensitive_trees_refused)
   ck_assert_int_eq (symlink ("/etc/../etc//", etc_link), 0);
   {
     struct og_decisions d = { 0 };
-    const struct og_decision *r = check_one_mount (
-        &m, "{\"destination\":\"/h\",\"type\":\"bind\",\"source\":\"innocent\"}", &d, NULL);
+    const struct og_decision *r
+        = check_one_mount (&m, "{\"destination\":\"/h\",\"type\":\"bind\",\"source\":\"innocent\"}", &d, NULL);
     ck_assert_ptr_nonnull (r);
     ck_assert_str_eq (r->reason, "bind mount of /etc exposes the sensitive host tree /etc");
     og_decisions_clear (&d);
@@ -660,17 +660,17 @@ START_TEST (mount_types)
       &m, "{\"destination\":\"/o\",\"type\":\"overlay\",\"source\":\"overlay\",\"options\":[\"lowerdir=/run\"]}", &d,
       NULL));
   og_decisions_clear (&d);
-  ck_assert_ptr_nonnull (check_one_mount (&m, "{\"destination\":\"/o\",\"type\":\"ext4\",\"source\":\"/dev/sda1\"}",
-                                          &d, NULL));
+  ck_assert_ptr_nonnull (
+      check_one_mount (&m, "{\"destination\":\"/o\",\"type\":\"ext4\",\"source\":\"/dev/sda1\"}", &d, NULL));
   og_decisions_clear (&d);
-  ck_assert_ptr_null (check_one_mount (&m, "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}", &d,
-                                       NULL));
+  ck_assert_ptr_null (
+      check_one_mount (&m, "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}", &d, NULL));
   og_decisions_clear (&d);
   ck_assert_ptr_nonnull (check_one_mount (&m, "{\"destination\":\"/x\",\"source\":\"/etc\"}", &d, NULL));
   og_decisions_clear (&d);
   /* a missing source cannot be checked: refused, not skipped */
-  ck_assert_ptr_nonnull (check_one_mount (&m, "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/nonexistent-x\"}",
-                                          &d, NULL));
+  ck_assert_ptr_nonnull (
+      check_one_mount (&m, "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/nonexistent-x\"}", &d, NULL));
   og_decisions_clear (&d);
   mfx_free (&m);
 }
@@ -709,15 +709,16 @@ START_TEST (hooks_allowlist)
 
   th_strv_add (&p->hooks.allow, self);
   ck_assert_int_eq (symlink (self, link), 0);
-  text = og_xasprintf ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"hooks\":{\"prestart\":[{\"path\":\"/proc/%d/exe\"},"
-                       "{\"path\":\"%s\"}],\"poststop\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\"]}]}}",
-                       (int) getpid (), link);
+  text = og_xasprintf (
+      "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"hooks\":{\"prestart\":[{\"path\":\"/proc/%d/exe\"},"
+      "{\"path\":\"%s\"}],\"poststop\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\"]}]}}",
+      (int)getpid (), link);
   spec = spec_from (text);
   th_enforce (p, spec, "x", &d);
   ck_assert_ptr_null (th_find (&d, "hooks", OG_DECISION_REFUSE, "hooks.prestart"));
   ck_assert_ptr_nonnull (th_find (&d, "hooks", OG_DECISION_REFUSE, "hooks.poststop[0].path"));
   h = og_json_path (spec, "hooks", "prestart", NULL);
-  ck_assert_str_eq (og_json_get (h->vals[1], "path")->text, self); /* symlink rewritten */
+  ck_assert_str_eq (og_json_get (h->vals[1], "path")->text, self);                   /* symlink rewritten */
   ck_assert_ptr_nonnull (strstr (og_json_get (h->vals[0], "path")->text, "/proc/")); /* kept */
   og_decisions_clear (&d);
   th_cleanup ();
