@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -426,11 +427,193 @@ load_hooks (struct loader *l, const struct og_json *root, struct og_policy *p)
 }
 
 static int
-load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
+load_privileged (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "description", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "privileged", &o) < 0 || only_keys (l, o, "privileged", keys) < 0)
+    return -1;
+  return get_action (l, o, "privileged", &p->privileged.action);
+}
+
+static int
+load_namespaces (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "require", "allow_paths", "description", NULL };
+  static const char *const types[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", "user", "time", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "namespaces", &o) < 0 || only_keys (l, o, "namespaces", keys) < 0
+      || get_action (l, o, "namespaces", &p->namespaces.action) < 0
+      || get_strv (l, o, "require", "namespaces", false, &p->namespaces.require) < 0
+      || get_strv (l, o, "allow_paths", "namespaces", true, &p->namespaces.allow_paths) < 0)
+    return -1;
+  for (char **t = p->namespaces.require; t && *t; t++)
+    if (!og_strv_contains ((char *const *)types, *t))
+      {
+        og_cleanup_free char *msg = og_xasprintf ("\"%s\" is not a namespace type", *t);
+        return bad (l, "namespaces.require", msg);
+      }
+  return 0;
+}
+
+static int
+load_devices (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "allow", "description", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "devices", &o) < 0 || only_keys (l, o, "devices", keys) < 0
+      || get_action (l, o, "devices", &p->devices.action) < 0
+      || get_strv (l, o, "allow", "devices", false, &p->devices.allow) < 0)
+    return -1;
+  for (char **d = p->devices.allow; d && *d; d++)
+    {
+      char type;
+      unsigned major, minor;
+      int n = 0;
+      if (sscanf (*d, "%c %u:%u%n", &type, &major, &minor, &n) != 3 || (*d)[n] != '\0' || (type != 'c' && type != 'b'))
+        {
+          og_cleanup_free char *msg = og_xasprintf ("\"%s\" is not a device number (\"c MAJOR:MINOR\")", *d);
+          return bad (l, "devices.allow", msg);
+        }
+    }
+  return 0;
+}
+
+static int
+load_sysctls (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "allow", "description", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "sysctls", &o) < 0 || only_keys (l, o, "sysctls", keys) < 0
+      || get_action (l, o, "sysctls", &p->sysctls.action) < 0
+      || get_strv (l, o, "allow", "sysctls", false, &p->sysctls.allow) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+load_seccomp (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
   static const char *const keys[]
-      = { "version",   "description", "mode",  "audit", "no_new_privileges", "capabilities", "rootfs",
-          "resources", "mounts",      "hooks", NULL };
+      = { "action", "default_profile", "deny_syscalls", "allow_unconfined", "description", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "seccomp", &o) < 0 || only_keys (l, o, "seccomp", keys) < 0
+      || get_action (l, o, "seccomp", &p->seccomp.action) < 0
+      || get_string (l, o, "default_profile", "seccomp", &p->seccomp.default_profile) < 0
+      || get_strv (l, o, "deny_syscalls", "seccomp", false, &p->seccomp.deny_syscalls) < 0
+      || get_bool (l, o, "allow_unconfined", "seccomp", &p->seccomp.allow_unconfined) < 0)
+    return -1;
+  /* A relative profile lives beside the policy file. */
+  if (p->seccomp.default_profile && p->seccomp.default_profile[0] != '/')
+    {
+      const char *slash = strrchr (l->name, '/');
+      char *abs = slash ? og_xasprintf ("%.*s/%s", (int)(slash - l->name), l->name, p->seccomp.default_profile)
+                        : og_xstrdup (p->seccomp.default_profile);
+      free (p->seccomp.default_profile);
+      p->seccomp.default_profile = abs;
+    }
+  return 0;
+}
+
+static int
+load_paths (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "masked", "readonly", "readonly_sysfs", "description", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "paths", &o) < 0 || only_keys (l, o, "paths", keys) < 0
+      || get_action (l, o, "paths", &p->paths.action) < 0
+      || get_strv (l, o, "masked", "paths", true, &p->paths.masked) < 0
+      || get_strv (l, o, "readonly", "paths", true, &p->paths.readonly) < 0
+      || get_bool (l, o, "readonly_sysfs", "paths", &p->paths.readonly_sysfs) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+parse_signed (const char *s, int64_t *out)
+{
+  char *end;
+  long long v;
+
+  errno = 0;
+  v = strtoll (s, &end, 10);
+  if (errno || end == s || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static int
+load_process (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action",     "run_as_non_root",         "oom_score_adj_min",
+                                      "rlimit_max", "deny_shared_propagation", "description",
+                                      NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "process", &o) < 0 || only_keys (l, o, "process", keys) < 0
+      || get_action (l, o, "process", &p->process.action) < 0
+      || get_bool (l, o, "run_as_non_root", "process", &p->process.run_as_non_root) < 0
+      || get_quantity (l, o, "oom_score_adj_min", "process", parse_signed, &p->process.has_oom_score_adj_min,
+                       &p->process.oom_score_adj_min)
+             < 0
+      || get_strv (l, o, "rlimit_max", "process", false, &p->process.rlimit_max) < 0
+      || get_bool (l, o, "deny_shared_propagation", "process", &p->process.deny_shared_propagation) < 0)
+    return -1;
+  for (char **r = p->process.rlimit_max; r && *r; r++)
+    {
+      const char *eq = strchr (*r, '=');
+      int64_t v;
+      if (strncmp (*r, "RLIMIT_", 7) != 0 || eq == NULL || parse_count (eq + 1, &v) < 0)
+        {
+          og_cleanup_free char *msg = og_xasprintf ("\"%s\" is not RLIMIT_NAME=MAX", *r);
+          return bad (l, "process.rlimit_max", msg);
+        }
+    }
+  return 0;
+}
+
+static int
+load_env (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "deny_names", "check_values", "description", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "env", &o) < 0 || only_keys (l, o, "env", keys) < 0
+      || get_action (l, o, "env", &p->env.action) < 0
+      || get_strv (l, o, "deny_names", "env", false, &p->env.deny_names) < 0
+      || get_bool (l, o, "check_values", "env", &p->env.check_values) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+load_lsm (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "action", "apparmor_profile", "require_selinux_label", "description", NULL };
+  struct og_json *o;
+
+  if (need_object (l, root, "lsm", &o) < 0 || only_keys (l, o, "lsm", keys) < 0
+      || get_action (l, o, "lsm", &p->lsm.action) < 0
+      || get_string (l, o, "apparmor_profile", "lsm", &p->lsm.apparmor_profile) < 0
+      || get_bool (l, o, "require_selinux_label", "lsm", &p->lsm.require_selinux_label) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "version",      "description", "mode",      "audit",   "no_new_privileges",
+                                      "capabilities", "rootfs",      "resources", "mounts",  "hooks",
+                                      "privileged",   "namespaces",  "devices",   "sysctls", "seccomp",
+                                      "paths",        "process",     "env",       "lsm",     NULL };
   static const char *const audit_keys[] = { "log", NULL };
   struct og_json *v;
   og_cleanup_free char *mode = NULL;
@@ -462,6 +645,10 @@ load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
     p->audit_log = og_xstrdup (OG_AUDIT_LOG_DEFAULT);
   return load_nnp (l, root, p) < 0 || load_caps (l, root, p) < 0 || load_rootfs (l, root, p) < 0
                  || load_resources (l, root, p) < 0 || load_mounts (l, root, p) < 0 || load_hooks (l, root, p) < 0
+                 || load_privileged (l, root, p) < 0 || load_namespaces (l, root, p) < 0
+                 || load_devices (l, root, p) < 0 || load_sysctls (l, root, p) < 0 || load_seccomp (l, root, p) < 0
+                 || load_paths (l, root, p) < 0 || load_process (l, root, p) < 0 || load_env (l, root, p) < 0
+                 || load_lsm (l, root, p) < 0
              ? -1
              : 0;
 }
@@ -501,9 +688,11 @@ og_policy_load (const char *path, struct og_policy **out, struct og_error *err)
   if (!S_ISREG (st.st_mode))
     return og_error_set (err, 0, "policy %s is not a regular file", path);
   /* Whoever can write the policy can switch the boundary off. */
-  if ((st.st_mode & 022) != 0 || (st.st_uid != 0 && st.st_uid != geteuid ()))
-    return og_error_set (err, 0, "policy %s is writable by group/others or not owned by root; refusing to trust it",
-                         path);
+  if ((st.st_mode & 002) != 0 || ((st.st_mode & 020) != 0 && st.st_gid != 0)
+      || (st.st_uid != 0 && st.st_uid != geteuid ()))
+    return og_error_set (
+        err, 0, "policy %s is writable by others (or by a non-root group) or not owned by root; refusing to trust it",
+        path);
   if (st.st_size > (off_t)OG_POLICY_MAX_SIZE)
     return og_error_set (err, 0, "policy %s is larger than %u bytes", path, OG_POLICY_MAX_SIZE);
   /* Read to EOF rather than trusting st_size: the file may change under us,
@@ -542,6 +731,17 @@ og_policy_free (struct og_policy *p)
   og_strv_free (p->mounts.allow_sources);
   og_strv_free (p->mounts.force_options);
   og_strv_free (p->hooks.allow);
+  og_strv_free (p->namespaces.require);
+  og_strv_free (p->namespaces.allow_paths);
+  og_strv_free (p->devices.allow);
+  og_strv_free (p->sysctls.allow);
+  free (p->seccomp.default_profile);
+  og_strv_free (p->seccomp.deny_syscalls);
+  og_strv_free (p->paths.masked);
+  og_strv_free (p->paths.readonly);
+  og_strv_free (p->process.rlimit_max);
+  og_strv_free (p->env.deny_names);
+  free (p->lsm.apparmor_profile);
   free (p);
 }
 

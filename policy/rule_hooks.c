@@ -11,12 +11,21 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ocigate/enforce.h"
 #include "ocigate/util.h"
 
 static const char *const kinds[]
     = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
+
+/* These run inside the container's mount namespace: their path names a
+ * file of the image, which a host allowlist cannot vouch for. */
+static bool
+in_container (const char *kind)
+{
+  return strcmp (kind, "createContainer") == 0 || strcmp (kind, "startContainer") == 0;
+}
 
 /* "/proc/<pid>/exe": Docker's libnetwork-setkey hook points at the running
  * dockerd this way; the path must stay as it is (the binary on disk may have
@@ -48,8 +57,30 @@ allowed (const struct og_policy *p, const char *resolved)
   return false;
 }
 
+/* The executable a hook path names.  For /proc/<pid>/exe of a daemon whose
+ * binary was upgraded since it started, the link reads "<path> (deleted)":
+ * the process still runs the program that was installed at <path>. */
+static char *
+resolve_hook (const char *path)
+{
+  char buf[4096];
+  ssize_t n;
+  static const char deleted[] = " (deleted)";
+
+  if (!is_proc_exe (path))
+    return realpath (path, NULL);
+  n = readlink (path, buf, sizeof buf - 1);
+  if (n <= 0)
+    return NULL;
+  buf[n] = '\0';
+  if ((size_t)n > sizeof deleted - 1 && strcmp (buf + n - (sizeof deleted - 1), deleted) == 0)
+    buf[n - (sizeof deleted - 1)] = '\0';
+  return buf[0] == '/' ? og_xstrdup (buf) : NULL;
+}
+
 static void
-check_hook (const struct og_enforce_ctx *ctx, struct og_json *hook, const char *hpath, struct og_decisions *d)
+check_hook (const struct og_enforce_ctx *ctx, struct og_json *hook, const char *kind, const char *hpath,
+            struct og_decisions *d)
 {
   enum og_action action = ctx->policy->hooks.action;
   struct og_json *path = og_json_get_set (hook, "path");
@@ -61,7 +92,14 @@ check_hook (const struct og_enforce_ctx *ctx, struct og_json *hook, const char *
       og_rule_malformed (d, "hooks", hpath, hook, "an object with an absolute \"path\"");
       return;
     }
-  resolved = realpath (path->text, NULL);
+  if (in_container (kind))
+    {
+      og_rule_refuse (ctx, action, d, "hooks", ppath, og_json_to_text (path),
+                      "%s hook %s runs inside the container and cannot be checked against the host allowlist", kind,
+                      path->text);
+      return;
+    }
+  resolved = resolve_hook (path->text);
   if (resolved == NULL)
     {
       og_rule_refuse (ctx, action, d, "hooks", ppath, og_json_to_text (path),
@@ -112,7 +150,7 @@ og_rule_hooks (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og
       for (size_t i = 0; i < list->n; i++)
         {
           og_cleanup_free char *p = og_xasprintf ("hooks.%s[%zu]", kinds[k], i);
-          check_hook (ctx, list->vals[i], p, d);
+          check_hook (ctx, list->vals[i], kinds[k], p, d);
         }
     }
   return 0;

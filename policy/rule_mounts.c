@@ -437,6 +437,16 @@ check_root_path (struct mount_check *mc, struct og_json *spec)
           return;
         }
     }
+  /* runc mounts what was checked, not what a swapped symlink names later. */
+  if (strcmp (resolved, path->text) != 0)
+    {
+      struct og_json *np = og_json_new_string (resolved);
+      if (og_rule_change (mc->ctx, mc->ctx->policy->mounts.action, mc->d, "mounts", "root.path", og_json_to_text (path),
+                          og_json_to_text (np), "root path rewritten to its resolved path"))
+        og_json_set (og_json_get (spec, "root"), "path", np);
+      else
+        og_json_free (np);
+    }
 }
 
 int

@@ -177,7 +177,8 @@ memory_and_swap (const struct res_ctx *rc, struct og_json *res)
     return;
   if (!swap.present || swap.value < 0 || (!rc->update && swap.value == 0))
     {
-      int64_t extra = p->resources.swap.has_default && !rc->update ? p->resources.swap.def : p->resources.swap.max;
+      int64_t extra = rc->update ? (p->resources.swap.has_max ? p->resources.swap.max : p->resources.swap.def)
+                                 : (p->resources.swap.has_default ? p->resources.swap.def : p->resources.swap.max);
       og_cleanup_free char *why
           = og_xasprintf ("memory+swap limit is %s: policy allows %" PRId64 " bytes of swap on top of memory",
                           swap.present ? "unlimited" : "unset", extra);
@@ -219,7 +220,9 @@ cpu (const struct res_ctx *rc, struct og_json *res)
     {
       /* The quota is judged against the default period: say so to runc,
        * or a container created with a short period would get more. */
-      og_json_set (c, "period", og_json_new_number (per));
+      if (og_rule_change (rc->ctx, OG_ACTION_ENFORCE, rc->d, "resources", pp, NULL, og_xasprintf ("%" PRId64, per),
+                          "cpu quota is judged against a period of %" PRId64 " us", per))
+        og_json_set (c, "period", og_json_new_number (per));
       period.present = true;
     }
   if (!quota.present || quota.value <= 0)

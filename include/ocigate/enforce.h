@@ -46,6 +46,22 @@ int og_rule_rootfs (const struct og_enforce_ctx *, struct og_json *, struct og_d
 int og_rule_resources (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_mounts (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_hooks (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_privileged (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_namespaces (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_devices (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_sysctls (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_seccomp (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_paths (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_process_hardening (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *,
+                               struct og_error *);
+int og_rule_env (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_lsm (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+
+/* Shared by rules: {"allow": true} with no device type (every device). */
+bool og_device_rule_allows_all (const struct og_json *rule);
+/* Read and validate a seccomp profile (strict JSON, known syscalls and
+ * architectures, not allow-by-default). */
+int og_seccomp_load_profile (const char *path, struct og_json **out, struct og_error *err);
 
 /* A needed change to the config.  Records a mutate / refuse / audit decision
  * according to `action` (and the policy's mode) and returns true only when

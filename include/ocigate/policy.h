@@ -77,6 +77,70 @@ struct og_policy
     enum og_action action;
     char **allow; /* resolved executable paths */
   } hooks;
+
+  struct
+  {
+    enum og_action action; /* deny: refuse privileged configs; enforce: neuter them (the other rules) */
+  } privileged;
+
+  struct
+  {
+    enum og_action action;
+    char **require;     /* namespace types that must be private */
+    char **allow_paths; /* glob patterns of namespace paths a container may join */
+  } namespaces;
+
+  struct
+  {
+    enum og_action action;
+    char **allow; /* "c 10:229" / "b 8:0" device numbers beyond the default set */
+  } devices;
+
+  struct
+  {
+    enum og_action action;
+    char **allow; /* names beyond the safe list; "prefix.*" allowed */
+  } sysctls;
+
+  struct
+  {
+    enum og_action action;
+    char *default_profile; /* absolute path (resolved against the policy's directory) */
+    char **deny_syscalls;  /* added to every profile */
+    bool allow_unconfined; /* accept a profile whose default action allows */
+  } seccomp;
+
+  struct
+  {
+    enum og_action action;
+    char **masked;       /* must be in linux.maskedPaths */
+    char **readonly;     /* must be in linux.readonlyPaths */
+    bool readonly_sysfs; /* sysfs and cgroup mounts read-only */
+  } paths;
+
+  struct
+  {
+    enum og_action action;
+    bool run_as_non_root; /* uid 0 refused unless a user namespace maps it */
+    bool has_oom_score_adj_min;
+    int64_t oom_score_adj_min;
+    char **rlimit_max; /* "RLIMIT_NOFILE=1048576" */
+    bool deny_shared_propagation;
+  } process;
+
+  struct
+  {
+    enum og_action action;
+    char **deny_names; /* fnmatch patterns of variable names */
+    bool check_values; /* private key material in values */
+  } env;
+
+  struct
+  {
+    enum og_action action;
+    char *apparmor_profile; /* required/injected when AppArmor is enabled */
+    bool require_selinux_label;
+  } lsm;
 };
 
 /* Load and validate a policy file.  Unknown keys, wrong types, bad values

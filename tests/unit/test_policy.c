@@ -17,7 +17,16 @@ static const char *base_sections
       "\"rootfs\":{\"readonly\":true,\"writable_tmpfs\":[\"/tmp\"]},"
       "\"resources\":{\"memory\":{\"default\":\"512M\",\"max\":\"1G\"},\"pids\":{\"default\":100,\"max\":200}},"
       "\"mounts\":{\"deny_trees\":[\"/etc\"]},"
-      "\"hooks\":{\"allow\":[]}";
+      "\"hooks\":{\"allow\":[]},"
+      "\"privileged\":{\"action\":\"deny\"},"
+      "\"namespaces\":{\"require\":[\"pid\",\"network\"]},"
+      "\"devices\":{\"allow\":[\"c 10:229\"]},"
+      "\"sysctls\":{\"allow\":[\"net.core.*\"]},"
+      "\"seccomp\":{\"default_profile\":\"seccomp.json\",\"deny_syscalls\":[\"ptrace\"]},"
+      "\"paths\":{\"masked\":[\"/proc/kcore\"],\"readonly_sysfs\":true},"
+      "\"process\":{\"run_as_non_root\":true,\"oom_score_adj_min\":-100,\"rlimit_max\":[\"RLIMIT_NOFILE=1024\"]},"
+      "\"env\":{\"action\":\"audit\",\"deny_names\":[\"*_TOKEN\"]},"
+      "\"lsm\":{\"action\":\"audit\"}";
 
 static int
 load_text (const char *text, struct og_policy **p, struct og_error *err)
@@ -82,6 +91,10 @@ START_TEST (minimal_policy_loads)
   ck_assert_uint_eq (og_strv_len (p->rootfs.tmpfs_options), 4);
   ck_assert_uint_eq (p->mounts.scan_max_entries, 4096);
   ck_assert_ptr_nonnull (p->audit_log); /* defaults to the configured path */
+  ck_assert_int_eq (p->privileged.action, OG_ACTION_DENY);
+  ck_assert_str_eq (p->seccomp.default_profile, "seccomp.json"); /* no directory in the name */
+  ck_assert (p->process.has_oom_score_adj_min && p->process.oom_score_adj_min == -100);
+  ck_assert_int_eq (p->env.action, OG_ACTION_AUDIT);
 }
 END_TEST
 
@@ -110,6 +123,48 @@ START_TEST (mistakes_are_errors)
   assert_error ("{\"version\":1, \"version\":1}", "duplicate key");
   assert_error ("{\"version\":1,", "invalid json");
   assert_error ("", "invalid json");
+}
+END_TEST
+
+/* The base policy with one section replaced. */
+static char *
+replacing (const char *section_json)
+{
+  size_t namelen = strcspn (section_json + 1, "\"");
+  og_cleanup_free char *needle = og_xasprintf ("\"%.*s\":{", (int)namelen, section_json + 1);
+  og_cleanup_free char *base = with ("");
+  char *at = strstr (base, needle), *end;
+  int depth = 0;
+
+  ck_assert_ptr_nonnull (at);
+  for (end = at + strlen (needle) - 1; *end; end++)
+    {
+      depth += *end == '{';
+      depth -= *end == '}';
+      if (depth == 0)
+        break;
+    }
+  return og_xasprintf ("%.*s%s%s", (int)(at - base), base, section_json, end + 1);
+}
+
+START_TEST (hardening_mistakes)
+{
+  static const char *const cases[][2] = {
+    { "\"namespaces\":{\"require\":[\"net\"]}", "not a namespace type" },
+    { "\"devices\":{\"allow\":[\"/dev/fuse\"]}", "not a device number" },
+    { "\"devices\":{\"allow\":[\"x 1:2\"]}", "not a device number" },
+    { "\"process\":{\"rlimit_max\":[\"NOFILE=5\"]}", "RLIMIT_NAME=MAX" },
+    { "\"process\":{\"oom_score_adj_min\":\"low\"}", "invalid value" },
+    { "\"seccomp\":{\"allow_unconfined\":1}", "true or false" },
+    { "\"lsm\":{\"apparmor\":\"x\"}", "unknown key \"apparmor\"" },
+    { "\"paths\":{\"masked\":[\"proc/kcore\"]}", "absolute path" },
+    { "\"privileged\":{\"action\":\"allow\"}", "\"action\" must be" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      og_cleanup_free char *text = replacing (cases[i][0]);
+      assert_error (text, cases[i][1]);
+    }
 }
 END_TEST
 
@@ -226,6 +281,7 @@ suite (void)
   tcase_add_test (tc, minimal_policy_loads);
   tcase_add_test (tc, mistakes_are_errors);
   tcase_add_test (tc, resource_mistakes);
+  tcase_add_test (tc, hardening_mistakes);
   tcase_add_test (tc, mount_mistakes);
   tcase_add_test (tc, files);
   tcase_add_test (tc, sizes);

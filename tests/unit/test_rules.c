@@ -14,6 +14,11 @@
 #include "helpers.h"
 #include "ocigate/util.h"
 
+/* The five private namespaces the default policy requires. */
+#define NS                                                                                                             \
+  "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":"         \
+  "\"mount\"}]"
+
 #define DOCKER_DEFAULT_ID "959f8979778f1bb6fbd642b5767d5ffe9d72a6a31d1fe2f5a214512373880122"
 
 struct fx
@@ -279,7 +284,7 @@ START_TEST (resources_clamped)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
   og_cleanup_json struct og_json *spec
-      = spec_from ("{\"process\":{\"args\":[\"x\"]},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"resources\":{"
+      = spec_from ("{\"process\":{\"args\":[\"x\"]},\"root\":{\"path\":\"rootfs\"},\"linux\":{" NS ",\"resources\":{"
                    "\"memory\":{\"limit\":107374182400,\"swap\":-1},\"cpu\":{\"quota\":-1,\"period\":50000},"
                    "\"pids\":{\"limit\":-1}}}}");
   struct og_decisions d = { 0 };
@@ -380,6 +385,258 @@ START_TEST (unknown_cap_spelling_dropped)
   b = og_json_path (spec, "process", "capabilities", "bounding", NULL);
   ck_assert_uint_eq (b->n, 1);
   ck_assert_str_eq (b->vals[0]->text, "CAP_CHOWN");
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+/* ---- the hardened baseline --------------------------------------------- */
+
+START_TEST (privileged_neutered)
+{
+  struct fx f;
+  struct og_json *rules, *mounts, *masked, *nodes;
+
+  fx_load (&f, "docker-20.10/privileged.config.json", "default.json");
+  th_enforce (f.p, f.spec, "e2fe2361eb9b55c7ed2d84307a3c8ce900f3961f10387bbad0df140c3f50f96d", &f.d);
+  ck_assert_msg (!og_decisions_refused (&f.d), "refused: %s", og_decisions_first_refusal (&f.d)->reason);
+  assert_invariants (&f);
+  ck_assert_ptr_nonnull (th_find (&f.d, "privileged", OG_DECISION_AUDIT, NULL));
+  /* device cgroup: no allow-all, deny-all first */
+  rules = og_json_path (f.spec, "linux", "resources", "devices", NULL);
+  ck_assert_ptr_nonnull (rules);
+  for (size_t i = 0; i < rules->n; i++)
+    ck_assert (!og_device_rule_allows_all (rules->vals[i]));
+  ck_assert (!og_json_is_true (og_json_get (rules->vals[0], "allow")));
+  /* device nodes: only the default set is left */
+  nodes = og_json_path (f.spec, "linux", "devices", NULL);
+  for (size_t i = 0; nodes && i < nodes->n; i++)
+    ck_assert_str_ne (og_json_get (nodes->vals[i], "type")->text, "b");
+  ck_assert_ptr_nonnull (th_find (&f.d, "devices", OG_DECISION_MUTATE, "linux.devices["));
+  /* seccomp injected, masked paths restored, /sys read-only */
+  ck_assert_str_eq (og_json_path (f.spec, "linux", "seccomp", "defaultAction", NULL)->text, "SCMP_ACT_ERRNO");
+  masked = og_json_path (f.spec, "linux", "maskedPaths", NULL);
+  ck_assert (og_json_array_has_string (masked, "/proc/kcore"));
+  ck_assert (og_json_array_has_string (og_json_path (f.spec, "linux", "readonlyPaths", NULL), "/proc/sysrq-trigger"));
+  mounts = og_json_get (f.spec, "mounts");
+  for (size_t i = 0; i < mounts->n; i++)
+    {
+      struct og_json *type = og_json_get (mounts->vals[i], "type");
+      if (strcmp (type->text, "sysfs") == 0 || strcmp (type->text, "cgroup") == 0)
+        ck_assert (og_json_array_has_string (og_json_get (mounts->vals[i], "options"), "ro"));
+    }
+  fx_free (&f);
+}
+END_TEST
+
+START_TEST (privileged_denied)
+{
+  struct fx f;
+  const struct og_decision *r;
+
+  fx_load (&f, "docker-20.10/privileged.config.json", "default.json");
+  f.p->privileged.action = OG_ACTION_DENY;
+  th_enforce (f.p, f.spec, "e2fe2361eb9b55c7ed2d84307a3c8ce900f3961f10387bbad0df140c3f50f96d", &f.d);
+  r = og_decisions_first_refusal (&f.d);
+  ck_assert_ptr_nonnull (r);
+  ck_assert_str_eq (r->rule, "privileged");
+  ck_assert_ptr_nonnull (strstr (r->reason, "every device"));
+  fx_free (&f);
+}
+END_TEST
+
+START_TEST (capall_sysctl_device_seccomp)
+{
+  struct fx f;
+
+  fx_load (&f, "docker-20.10/capall.config.json", "default.json");
+  th_enforce (f.p, f.spec, "cd02175a30ff26531e219aab614f8c07ea71ac489fca37986053e51adbe1d131", &f.d);
+  ck_assert_msg (!og_decisions_refused (&f.d), "refused: %s", og_decisions_first_refusal (&f.d)->reason);
+  ck_assert_ptr_null (og_json_path (f.spec, "linux", "sysctl", "net.ipv4.ip_forward", NULL));
+  ck_assert_ptr_nonnull (og_json_path (f.spec, "linux", "sysctl", "net.ipv4.ping_group_range", NULL));
+  ck_assert_ptr_nonnull (th_find (&f.d, "sysctls", OG_DECISION_MUTATE, "linux.sysctl.net.ipv4.ip_forward"));
+  ck_assert_ptr_nonnull (th_find (&f.d, "devices", OG_DECISION_MUTATE, "linux.devices[0]")); /* /dev/fuse */
+  ck_assert_ptr_nonnull (th_find (&f.d, "seccomp", OG_DECISION_MUTATE, "linux.seccomp"));
+  ck_assert_ptr_nonnull (og_json_path (f.spec, "linux", "seccomp", "syscalls", NULL));
+  fx_free (&f);
+}
+END_TEST
+
+START_TEST (hostns_namespaces_refused)
+{
+  struct fx f;
+  struct og_json *mounts;
+
+  fx_load (&f, "docker-20.10/hostns.config.json", "default.json");
+  /* without the /dev/shm bind, the namespaces themselves are refused */
+  mounts = og_json_get (f.spec, "mounts");
+  for (size_t i = mounts->n; i-- > 0;)
+    if (strcmp (og_json_get (mounts->vals[i], "destination")->text, "/dev/shm") == 0)
+      og_json_remove_at (mounts, i);
+  th_enforce (f.p, f.spec, "ec564bf6db5a9349d34be5db66448feab0738978efd3df3d548fcb3744312560", &f.d);
+  ck_assert_str_eq (og_decisions_first_refusal (&f.d)->rule, "namespaces");
+  ck_assert_uint_eq (th_count (&f.d, OG_DECISION_REFUSE), 4); /* network pid ipc uts */
+  fx_free (&f);
+}
+END_TEST
+
+START_TEST (joined_host_namespace_refused)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec
+      = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":\"pid\"},"
+                   "{\"type\":\"network\",\"path\":\"/proc/self/ns/net\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
+                   "{\"type\":\"mount\"}]}}");
+  og_cleanup_json struct og_json *elsewhere
+      = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":\"pid\"},"
+                   "{\"type\":\"network\",\"path\":\"/tmp/netns-x\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
+                   "{\"type\":\"mount\"}]}}");
+  struct og_decisions d = { 0 };
+  const struct og_decision *r;
+
+  th_enforce (p, spec, "x", &d);
+  r = og_decisions_first_refusal (&d);
+  ck_assert_ptr_nonnull (r);
+  ck_assert_str_eq (r->reason, "network namespace /proc/self/ns/net is the host's");
+  og_decisions_clear (&d);
+  th_enforce (p, elsewhere, "x", &d);
+  r = og_decisions_first_refusal (&d);
+  ck_assert_ptr_nonnull (r);
+  ck_assert_ptr_nonnull (strstr (r->reason, "namespaces.allow_paths"));
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (seccomp_profiles)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *allow_all
+      = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{" NS ",\"seccomp\":{\"defaultAction\":"
+                   "\"SCMP_ACT_ALLOW\"}}}");
+  og_cleanup_json struct og_json *strict
+      = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{" NS ",\"seccomp\":{\"defaultAction\":"
+                   "\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\",\"ptrace\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+                   "{\"names\":[\"bpf\"],\"action\":\"SCMP_ACT_ALLOW\"}]}}}");
+  struct og_decisions d = { 0 };
+  struct og_json *rules;
+
+  th_enforce (p, allow_all, "x", &d);
+  ck_assert_ptr_nonnull (th_find (&d, "seccomp", OG_DECISION_REFUSE, "linux.seccomp.defaultAction"));
+  og_decisions_clear (&d);
+  th_strv_add (&p->seccomp.deny_syscalls, "ptrace");
+  th_strv_add (&p->seccomp.deny_syscalls, "bpf");
+  th_enforce (p, strict, "x", &d);
+  ck_assert (!og_decisions_refused (&d));
+  rules = og_json_path (strict, "linux", "seccomp", "syscalls", NULL);
+  ck_assert_uint_eq (rules->n, 1); /* the bpf-only rule is gone */
+  ck_assert (og_json_array_has_string (og_json_get (rules->vals[0], "names"), "read"));
+  ck_assert (!og_json_array_has_string (og_json_get (rules->vals[0], "names"), "ptrace"));
+  og_decisions_clear (&d);
+  p->seccomp.allow_unconfined = true;
+  th_enforce (p, allow_all, "x", &d);
+  ck_assert (!og_decisions_refused (&d));
+  rules = og_json_path (allow_all, "linux", "seccomp", "syscalls", NULL);
+  ck_assert_ptr_nonnull (rules);
+  ck_assert_str_eq (og_json_get (rules->vals[0], "action")->text, "SCMP_ACT_ERRNO");
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (seccomp_profile_validation)
+{
+  og_cleanup_free char *bad = og_xasprintf ("%s/bad.json", th_tmpdir ());
+  struct og_json *prof = NULL;
+  struct og_error err = { 0 };
+  FILE *f;
+
+  f = fopen (bad, "we");
+  fputs ("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\",\"raed\"],"
+         "\"action\":\"SCMP_ACT_ALLOW\"}]}",
+         f);
+  fclose (f);
+  ck_assert_int_lt (og_seccomp_load_profile (bad, &prof, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "unknown syscall raed"));
+  og_error_clear (&err);
+  {
+    og_cleanup_free char *shipped = og_xasprintf ("%s/seccomp.json", PROFILES);
+    ck_assert_msg (og_seccomp_load_profile (shipped, &prof, &err) == 0, "%s", err.msg);
+    og_json_free (prof);
+  }
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (process_hardening)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec
+      = spec_from ("{\"process\":{\"user\":{\"uid\":0},\"oomScoreAdj\":-1000,\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
+                   "\"hard\":18446744073709551615,\"soft\":1024}]},\"root\":{\"path\":\"rootfs\"},\"mounts\":[{"
+                   "\"destination\":\"/m\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"rshared\"]}],"
+                   "\"linux\":{\"rootfsPropagation\":\"shared\"}}");
+  og_cleanup_json struct og_json *mapped
+      = spec_from ("{\"process\":{\"user\":{\"uid\":0}},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":["
+                   "{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]}}");
+  struct og_decisions d = { 0 };
+
+  th_strv_add (&p->process.rlimit_max, "RLIMIT_NOFILE=1048576");
+  p->process.run_as_non_root = true;
+  th_enforce (p, spec, "x", &d);
+  ck_assert_ptr_nonnull (th_find (&d, "process", OG_DECISION_REFUSE, "process.user.uid"));
+  ck_assert_str_eq (og_json_path (spec, "process", "oomScoreAdj", NULL)->text, "-500");
+  ck_assert_str_eq (og_json_get (og_json_path (spec, "process", "rlimits", NULL)->vals[0], "hard")->text, "1048576");
+  ck_assert_str_eq (og_json_get (og_json_path (spec, "process", "rlimits", NULL)->vals[0], "soft")->text, "1024");
+  ck_assert_str_eq (og_json_path (spec, "linux", "rootfsPropagation", NULL)->text, "rslave");
+  ck_assert (og_json_array_has_string (og_json_get (og_json_get (spec, "mounts")->vals[0], "options"), "rslave"));
+  og_decisions_clear (&d);
+  th_enforce (p, mapped, "x", &d);
+  ck_assert_ptr_null (th_find (&d, "process", OG_DECISION_REFUSE, "process.user.uid"));
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (env_secrets_never_logged)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec = spec_from (
+      "{\"process\":{\"env\":[\"PATH=/bin\",\"DB_PASSWORD=hunter2\",\"KEY=-----BEGIN RSA PRIVATE KEY-----x\"]},"
+      "\"root\":{\"path\":\"rootfs\"},\"linux\":{" NS "}}");
+  struct og_decisions d = { 0 };
+
+  th_enforce (p, spec, "x", &d);
+  ck_assert (!og_decisions_refused (&d)); /* the default policy only records */
+  ck_assert_ptr_nonnull (th_find (&d, "env", OG_DECISION_AUDIT, "process.env[1]"));
+  ck_assert_ptr_nonnull (th_find (&d, "env", OG_DECISION_AUDIT, "process.env[2]"));
+  for (size_t i = 0; i < d.n; i++)
+    {
+      ck_assert_ptr_null (strstr (d.v[i].reason, "hunter2"));
+      ck_assert (d.v[i].before == NULL || strstr (d.v[i].before, "hunter2") == NULL);
+      ck_assert (d.v[i].before == NULL || strstr (d.v[i].before, "BEGIN") == NULL);
+    }
+  og_decisions_clear (&d);
+  p->env.action = OG_ACTION_DENY;
+  th_enforce (p, spec, "x", &d);
+  ck_assert_str_eq (og_decisions_first_refusal (&d)->rule, "env");
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (lsm_skipped_and_recorded)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec
+      = spec_from ("{\"process\":{\"apparmorProfile\":\"unconfined\"},\"root\":{\"path\":\"rootfs\"}}");
+  struct og_decisions d = { 0 };
+
+  th_enforce (p, spec, "x", &d);
+  if (access ("/sys/module/apparmor/parameters/enabled", F_OK) != 0)
+    ck_assert_ptr_nonnull (th_find (&d, "lsm", OG_DECISION_AUDIT, "process.apparmorProfile"));
+  else
+    ck_assert_ptr_nonnull (th_find (&d, "lsm", OG_DECISION_MUTATE, "process.apparmorProfile"));
   og_decisions_clear (&d);
   th_cleanup ();
 }
@@ -748,6 +1005,16 @@ suite (void)
   tcase_add_test (unit, missing_capabilities_become_empty);
   tcase_add_test (unit, unknown_cap_spelling_dropped);
   tcase_add_test (unit, exec_privileged_process);
+  tcase_add_test (fx, privileged_neutered);
+  tcase_add_test (fx, privileged_denied);
+  tcase_add_test (fx, capall_sysctl_device_seccomp);
+  tcase_add_test (fx, hostns_namespaces_refused);
+  tcase_add_test (unit, joined_host_namespace_refused);
+  tcase_add_test (unit, seccomp_profiles);
+  tcase_add_test (unit, seccomp_profile_validation);
+  tcase_add_test (unit, process_hardening);
+  tcase_add_test (unit, env_secrets_never_logged);
+  tcase_add_test (unit, lsm_skipped_and_recorded);
   tcase_add_test (unit, update_fixture_within_policy);
   tcase_add_test (unit, update_cannot_lift_limits);
   tcase_add_test (unit, update_leaves_the_rest);
