@@ -642,6 +642,47 @@ START_TEST (lsm_skipped_and_recorded)
 }
 END_TEST
 
+/* Each Docker fixture under each shipped profile: refused (by which rule)
+ * or allowed. */
+START_TEST (profiles_table)
+{
+  static const struct
+  {
+    const char *fixture, *id, *profile, *refused_by; /* NULL: allowed */
+  } rows[] = {
+    { "privileged", "e2fe2361eb9b55c7ed2d84307a3c8ce900f3961f10387bbad0df140c3f50f96d", "default.json", NULL },
+    { "privileged", "e2fe2361eb9b55c7ed2d84307a3c8ce900f3961f10387bbad0df140c3f50f96d", "baseline.json", "privileged" },
+    { "privileged", "e2fe2361eb9b55c7ed2d84307a3c8ce900f3961f10387bbad0df140c3f50f96d", "restricted.json",
+      "privileged" },
+    { "capall", "cd02175a30ff26531e219aab614f8c07ea71ac489fca37986053e51adbe1d131", "default.json", NULL },
+    { "capall", "cd02175a30ff26531e219aab614f8c07ea71ac489fca37986053e51adbe1d131", "baseline.json", "privileged" },
+    { "capall", "cd02175a30ff26531e219aab614f8c07ea71ac489fca37986053e51adbe1d131", "restricted.json", "privileged" },
+    { "hostns", "ec564bf6db5a9349d34be5db66448feab0738978efd3df3d548fcb3744312560", "default.json", "mounts" },
+    { "hostns", "ec564bf6db5a9349d34be5db66448feab0738978efd3df3d548fcb3744312560", "baseline.json", "mounts" },
+    { "hostns", "ec564bf6db5a9349d34be5db66448feab0738978efd3df3d548fcb3744312560", "restricted.json", "mounts" },
+    { "default", DOCKER_DEFAULT_ID, "default.json", NULL },
+    { "default", DOCKER_DEFAULT_ID, "baseline.json", NULL },
+    { "default", DOCKER_DEFAULT_ID, "restricted.json", "process" },
+    { "hardened", "744245ded3eb42a3d2f32256c67951a3f1100b975eeb8f87445f397d00b20a0c", "restricted.json", NULL },
+  };
+  struct fx f;
+  og_cleanup_free char *name = og_xasprintf ("docker-20.10/%s.config.json", rows[_i].fixture);
+  const struct og_decision *r;
+
+  fx_load (&f, name, rows[_i].profile);
+  th_enforce (f.p, f.spec, rows[_i].id, &f.d);
+  r = og_decisions_first_refusal (&f.d);
+  if (rows[_i].refused_by == NULL)
+    ck_assert_msg (r == NULL, "%s under %s refused: %s", rows[_i].fixture, rows[_i].profile, r ? r->reason : "");
+  else
+    {
+      ck_assert_msg (r != NULL, "%s under %s allowed", rows[_i].fixture, rows[_i].profile);
+      ck_assert_str_eq (r->rule, rows[_i].refused_by);
+    }
+  fx_free (&f);
+}
+END_TEST
+
 /* ---- exec and update ---------------------------------------------------- */
 
 START_TEST (exec_privileged_process)
@@ -1006,6 +1047,7 @@ suite (void)
   tcase_add_test (unit, unknown_cap_spelling_dropped);
   tcase_add_test (unit, exec_privileged_process);
   tcase_add_test (fx, privileged_neutered);
+  tcase_add_loop_test (fx, profiles_table, 0, 13);
   tcase_add_test (fx, privileged_denied);
   tcase_add_test (fx, capall_sysctl_device_seccomp);
   tcase_add_test (fx, hostns_namespaces_refused);
