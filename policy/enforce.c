@@ -9,20 +9,11 @@
 
 /* privileged first: it judges the request before the others neuter it. */
 static const og_rule_fn rules[] = {
-  og_rule_privileged,
-  og_rule_no_new_privileges,
-  og_rule_capabilities,
-  og_rule_rootfs,
-  og_rule_resources,
-  og_rule_mounts,
-  og_rule_hooks,
-  og_rule_namespaces,
-  og_rule_devices,
-  og_rule_sysctls,
-  og_rule_seccomp,
-  og_rule_paths,
-  og_rule_process_hardening,
-  og_rule_env,
+  og_rule_privileged, og_rule_no_new_privileges, og_rule_capabilities,
+  og_rule_rootfs,     og_rule_resources,         og_rule_mounts,
+  og_rule_hooks,      og_rule_namespaces,        og_rule_devices,
+  og_rule_sysctls,    og_rule_seccomp,           og_rule_paths,
+  og_rule_userns,     og_rule_process_hardening, og_rule_env,
   og_rule_lsm,
 };
 

@@ -608,12 +608,52 @@ load_lsm (struct loader *l, const struct og_json *root, struct og_policy *p)
 }
 
 static int
+load_userns (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[]
+      = { "mode", "pool_start", "pool_size", "range_size", "allocation", "description", NULL };
+  og_cleanup_free char *mode = NULL, *alloc = NULL;
+  struct og_json *o;
+  bool has = false;
+
+  p->userns.pool_start = 1000000;
+  p->userns.pool_size = 65536LL * 1024;
+  p->userns.range_size = 65536;
+  if (need_object (l, root, "user_namespace", &o) < 0 || only_keys (l, o, "user_namespace", keys) < 0
+      || get_string (l, o, "mode", "user_namespace", &mode) < 0
+      || get_string (l, o, "allocation", "user_namespace", &alloc) < 0
+      || get_quantity (l, o, "pool_start", "user_namespace", parse_count, &has, &p->userns.pool_start) < 0
+      || get_quantity (l, o, "pool_size", "user_namespace", parse_count, &has, &p->userns.pool_size) < 0
+      || get_quantity (l, o, "range_size", "user_namespace", parse_count, &has, &p->userns.range_size) < 0)
+    return -1;
+  if (mode == NULL || strcmp (mode, "off") == 0)
+    p->userns.mode = OG_USERNS_OFF;
+  else if (strcmp (mode, "if-possible") == 0)
+    p->userns.mode = OG_USERNS_IF_POSSIBLE;
+  else if (strcmp (mode, "required") == 0)
+    p->userns.mode = OG_USERNS_REQUIRED;
+  else
+    return bad (l, "user_namespace.mode", "must be \"required\", \"if-possible\" or \"off\"");
+  if (alloc && strcmp (alloc, "shared") == 0)
+    p->userns.shared = true;
+  else if (alloc && strcmp (alloc, "per-container") != 0)
+    return bad (l, "user_namespace.allocation", "must be \"per-container\" or \"shared\"");
+  /* Host ids below the pool belong to the host's own users; root must never
+   * be in it, and a range must fit in the pool and in 32 bits. */
+  if (p->userns.pool_start < 65536 || p->userns.range_size < 1 || p->userns.range_size > p->userns.pool_size
+      || p->userns.pool_start + p->userns.pool_size > 4294967295LL)
+    return bad (l, "user_namespace", "pool_start must be >= 65536 and range_size <= pool_size, within 32 bits");
+  return 0;
+}
+
+static int
 load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
-  static const char *const keys[] = { "version",      "description", "mode",      "audit",   "no_new_privileges",
-                                      "capabilities", "rootfs",      "resources", "mounts",  "hooks",
-                                      "privileged",   "namespaces",  "devices",   "sysctls", "seccomp",
-                                      "paths",        "process",     "env",       "lsm",     NULL };
+  static const char *const keys[]
+      = { "version", "description",    "mode",    "audit", "no_new_privileges", "capabilities",
+          "rootfs",  "resources",      "mounts",  "hooks", "privileged",        "namespaces",
+          "devices", "sysctls",        "seccomp", "paths", "process",           "env",
+          "lsm",     "user_namespace", NULL };
   static const char *const audit_keys[] = { "log", NULL };
   struct og_json *v;
   og_cleanup_free char *mode = NULL;
@@ -648,7 +688,7 @@ load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
                  || load_privileged (l, root, p) < 0 || load_namespaces (l, root, p) < 0
                  || load_devices (l, root, p) < 0 || load_sysctls (l, root, p) < 0 || load_seccomp (l, root, p) < 0
                  || load_paths (l, root, p) < 0 || load_process (l, root, p) < 0 || load_env (l, root, p) < 0
-                 || load_lsm (l, root, p) < 0
+                 || load_lsm (l, root, p) < 0 || load_userns (l, root, p) < 0
              ? -1
              : 0;
 }

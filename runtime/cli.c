@@ -21,7 +21,10 @@ struct command
   const char *name;
   const char *const *value_flags; /* flags that take a value */
   bool stop_at_id;                /* no flags after the id (runc exec: the rest is the command) */
+  bool enforced;                  /* judged against the policy */
 };
+
+static const char *const no_flags[] = { NULL };
 
 static const char *const create_flags[]
     = { "bundle",    "b",           "console-socket",      "pid-file",    "preserve-fds",      "image-path",
@@ -68,8 +71,9 @@ static const char *const update_flags[] = { "resources",
 /* Commands whose arguments ocigate must read; every other one is exec'd
  * without looking further than its name. */
 static const struct command commands[] = {
-  { "create", create_flags, false }, { "run", create_flags, false },    { "restore", create_flags, false },
-  { "exec", exec_flags, true },      { "update", update_flags, false },
+  { "create", create_flags, false, true },  { "run", create_flags, false, true },
+  { "restore", create_flags, false, true }, { "exec", exec_flags, true, true },
+  { "update", update_flags, false, true },  { "delete", no_flags, false, false },
 };
 
 static const struct command *
@@ -84,7 +88,8 @@ find_command (const char *name)
 bool
 ocigate_command_enforced (const char *command)
 {
-  return find_command (command) != NULL;
+  const struct command *c = find_command (command);
+  return c != NULL && c->enforced;
 }
 
 /* "--name=value" / "-name" -> name (without dashes), value or NULL. */
@@ -114,11 +119,20 @@ is_negative_number (const char *s)
   return *s == '\0';
 }
 
+static bool
+is_own_option (const char *name)
+{
+  return strcmp (name, "ocigate-policy") == 0 || strcmp (name, "ocigate-runtime") == 0
+         || strcmp (name, "ocigate-state-dir") == 0;
+}
+
 static int
 own_option (struct ocigate_cmdline *cl, const char *name, const char *value, int argc, char **argv, int *i,
             struct og_error *err)
 {
-  const char **slot = strcmp (name, "ocigate-policy") == 0 ? &cl->policy_path : &cl->runtime_path;
+  const char **slot = strcmp (name, "ocigate-policy") == 0    ? &cl->policy_path
+                      : strcmp (name, "ocigate-runtime") == 0 ? &cl->runtime_path
+                                                              : &cl->state_dir;
 
   if (value == NULL)
     {
@@ -220,7 +234,7 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
         }
       if (!split_flag (arg, &name, &value))
         break; /* the command */
-      if (strcmp (name, "ocigate-policy") == 0 || strcmp (name, "ocigate-runtime") == 0)
+      if (is_own_option (name))
         {
           if (own_option (cl, name, value, argc, argv, &i, err) < 0)
             return -1;
@@ -238,6 +252,8 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
         }
       if (strcmp (name, "log") == 0)
         cl->log_path = value[0] ? value : NULL;
+      else if (strcmp (name, "root") == 0)
+        cl->root = value;
       else if (strcmp (name, "log-format") == 0)
         cl->log_format = value;
     }
@@ -249,6 +265,10 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
         cl->argv[cl->argc++] = argv[i];
     }
   cl->argv[cl->argc] = NULL;
+  if (cl->root == NULL || cl->root[0] == '\0')
+    cl->root = "/run/runc";
+  if (cl->state_dir == NULL)
+    cl->state_dir = OG_STATE_DIR;
   cmd = find_command (cl->command);
   if (cmd == NULL)
     return 0;

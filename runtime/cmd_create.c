@@ -1,34 +1,131 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* create, run, restore: enforce the policy on <bundle>/config.json. */
 #include <config.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ocigate/enforce.h"
 #include "ocigate/spec.h"
 #include "ocigate/util.h"
 #include "ocigate.h"
+#include "userns.h"
+
+struct create
+{
+  struct ocigate_run *r;
+  struct ocigate_bundle bundle;
+  struct og_json *spec;
+  struct ocigate_userns userns;
+  char *userns_error;
+};
+
+/* Every refusal after an allocation gives the range back first. */
+static void __attribute__ ((noreturn)) fail (struct create *c, const char *event, const char *msg)
+{
+  struct og_error err = { 0 };
+
+  if (c->userns.allocated || c->userns.staged)
+    ocigate_userns_release (&c->userns, &err);
+  og_error_clear (&err);
+  ocigate_refuse (c->r, event, msg);
+}
+
+static char *
+rootfs_path (struct create *c)
+{
+  struct og_json *path = og_json_path (c->spec, "root", "path", NULL);
+  og_cleanup_free char *joined = NULL;
+
+  if (!og_json_is_string (path) || path->len == 0)
+    return NULL;
+  joined = path->text[0] == '/' ? og_xstrdup (path->text)
+                                : og_xasprintf ("%s/%s", c->r->cl.bundle ? c->r->cl.bundle : ".", path->text);
+  return realpath (joined, NULL);
+}
+
+/* Allocate a host id range and stage the idmapped rootfs; on failure the
+ * rule refuses (required) or records the fallback (if-possible). */
+static void
+setup_userns (struct create *c)
+{
+  const struct og_policy *p = c->r->policy;
+  og_cleanup_free char *rootfs = NULL;
+  struct og_error err = { 0 };
+
+  if (p->userns.mode == OG_USERNS_OFF)
+    return;
+  if (c->r->cl.id == NULL || strchr (c->r->cl.id, '/') || c->r->cl.id[0] == '.')
+    {
+      c->userns_error = og_xstrdup ("no valid container id");
+      return;
+    }
+  rootfs = rootfs_path (c);
+  if (rootfs == NULL)
+    {
+      c->userns_error = og_xasprintf ("the root filesystem cannot be resolved (%s)", strerror (errno));
+      return;
+    }
+  if (ocigate_userns_allocate (c->r->cl.state_dir, p, c->r->cl.root, c->r->cl.id, &c->userns, &err) < 0
+      || ocigate_userns_stage (&c->userns, rootfs, &err) < 0)
+    {
+      struct og_error ignored = { 0 };
+      c->userns_error = og_steal_pointer (&err.msg);
+      ocigate_userns_release (&c->userns, &ignored);
+      og_error_clear (&ignored);
+    }
+}
+
+static void
+use_staged_root (struct create *c)
+{
+  struct og_json *root = og_json_get_set (c->spec, "root");
+  struct og_json *np = og_json_new_string (c->userns.stage_root);
+
+  og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_MUTATE, "root.path",
+                    og_json_to_text (og_json_get (root, "path")), og_json_to_text (np),
+                    "the root filesystem is an idmapped mount of the image for the container's id range");
+  og_json_set (root, "path", np);
+}
 
 void
 ocigate_cmd_create (struct ocigate_run *r)
 {
+  struct create c = { .r = r, .bundle = { .dirfd = -1 } };
   struct og_enforce_ctx ctx = { .policy = r->policy, .bundle = r->cl.bundle, .container_id = r->cl.id };
-  struct ocigate_bundle bundle = { .dirfd = -1 };
-  og_cleanup_json struct og_json *spec = NULL;
   struct og_error err = { 0 };
   og_cleanup_free char *out = NULL;
   size_t out_len;
 
-  if (ocigate_bundle_open (r->cl.bundle, &bundle, &err) < 0 || og_spec_parse (bundle.data, bundle.len, &spec, &err) < 0)
+  if (ocigate_bundle_open (r->cl.bundle, &c.bundle, &err) < 0
+      || og_spec_parse (c.bundle.data, c.bundle.len, &c.spec, &err) < 0)
     {
       og_cleanup_free char *msg
           = og_xasprintf ("config.json of bundle %s: %s", r->cl.bundle ? r->cl.bundle : ".", err.msg);
-      ocigate_refuse (r, "error", msg);
+      fail (&c, "error", msg);
     }
-  if (og_enforce_config (&ctx, spec, &r->decisions, &err) < 0)
-    ocigate_refuse (r, "error", err.msg);
-  ocigate_refuse_if_refused (r);
-  if (og_json_write (spec, false, &out, &out_len, &err) < 0 || ocigate_bundle_write (&bundle, out, out_len, &err) < 0)
-    ocigate_refuse (r, "error", err.msg);
-  ocigate_bundle_close (&bundle);
+  setup_userns (&c);
+  ctx.userns = c.userns.staged ? &c.userns.range : NULL;
+  ctx.userns_error = c.userns_error;
+  if (og_enforce_config (&ctx, c.spec, &r->decisions, &err) < 0)
+    fail (&c, "error", err.msg);
+  if (og_decisions_refused (&r->decisions))
+    {
+      struct og_error ignored = { 0 };
+      if (c.userns.allocated)
+        ocigate_userns_release (&c.userns, &ignored);
+      og_error_clear (&ignored);
+      ocigate_refuse_if_refused (r);
+    }
+  if (c.userns.staged && !r->policy->audit_only)
+    use_staged_root (&c);
+  if (og_json_write (c.spec, false, &out, &out_len, &err) < 0
+      || ocigate_bundle_write (&c.bundle, out, out_len, &err) < 0)
+    fail (&c, "error", err.msg);
+  ocigate_bundle_close (&c.bundle);
+  og_json_free (c.spec);
+  ocigate_userns_free (&c.userns);
+  free (c.userns_error);
   ocigate_audit_accepted (r, "create");
 }

@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ocigate/enforce.h"
 #include "ocigate/util.h"
 #include "ocigate.h"
+#include "userns.h"
 
 void
 ocigate_refuse (struct ocigate_run *r, const char *event, const char *msg)
@@ -113,6 +115,41 @@ load_policy (struct ocigate_run *r)
     }
 }
 
+/* delete of a container that has a staged rootfs: runc runs as a child,
+ * then the staging and the id range are released. */
+static void
+delete_with_cleanup (struct ocigate_run *r, const char *runtime)
+{
+  struct ocigate_userns u;
+  struct og_error err = { 0 };
+  int status = 1;
+  pid_t pid;
+
+  if (r->cl.id == NULL || !ocigate_userns_lookup (r->cl.state_dir, r->cl.root, r->cl.id, &u))
+    return; /* nothing of ours: plain exec */
+  r->cl.argv[0] = (char *)runtime;
+  pid = fork ();
+  if (pid == 0)
+    {
+      execv (runtime, r->cl.argv);
+      _exit (127);
+    }
+  if (pid < 0 || waitpid (pid, &status, 0) < 0)
+    ocigate_refuse (r, "error", "cannot run the runtime for delete");
+  {
+    og_cleanup_free char *state = og_xasprintf ("%s/%s/state.json", r->cl.root, r->cl.id);
+    struct stat st;
+    /* runc's verdict stands; ours is only to clean up once it is gone */
+    if (stat (state, &st) < 0 && ocigate_userns_release (&u, &err) < 0)
+      ocigate_report_error (&r->cl, err.msg);
+  }
+  og_error_clear (&err);
+  ocigate_userns_free (&u);
+  if (WIFEXITED (status))
+    exit (WEXITSTATUS (status));
+  exit (128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -135,6 +172,8 @@ main (int argc, char **argv)
       og_policy_free (r.policy);
       r.policy = NULL;
     }
+  if (r.cl.command && strcmp (r.cl.command, "delete") == 0)
+    delete_with_cleanup (&r, runtime_path (&r.cl, buf, sizeof buf));
   ocigate_exec_runtime (runtime_path (&r.cl, buf, sizeof buf), &r.cl, &err);
   ocigate_refuse (&r, "error", err.msg);
 }

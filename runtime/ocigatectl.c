@@ -20,6 +20,7 @@
 #include "ocigate/spec.h"
 #include "ocigate/util.h"
 #include "install.h"
+#include "userns.h"
 
 enum
 {
@@ -34,6 +35,7 @@ usage (FILE *f, int status)
   fprintf (f, "usage: ocigatectl check [--policy FILE] [--bundle DIR] [--id ID] [--output FILE] CONFIG.json\n"
               "       ocigatectl validate [FILE]\n"
               "       ocigatectl install-as-runc [--runc PATH] [--ocigate PATH]\n"
+              "       ocigatectl gc [--state-dir DIR]\n"
               "       ocigatectl uninstall-as-runc [--runc PATH] [--ocigate PATH]\n"
               "       ocigatectl --version\n");
   return status;
@@ -230,6 +232,34 @@ cmd_runc_mode (int argc, char **argv, bool install)
   return EXIT_ALLOWED;
 }
 
+/* Release the id ranges and staged mounts of containers whose delete never
+ * came (a killed create, a daemon restart). */
+static int
+cmd_gc (int argc, char **argv)
+{
+  static const struct option opts[] = { { "state-dir", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
+  const char *state_dir = OG_STATE_DIR;
+  struct og_error err = { 0 };
+  int c, n;
+
+  while ((c = getopt_long (argc, argv, "s:", opts, NULL)) != -1)
+    if (c == 's')
+      state_dir = optarg;
+    else
+      return usage (stderr, EXIT_ERROR);
+  if (optind != argc)
+    return usage (stderr, EXIT_ERROR);
+  n = ocigate_userns_gc (state_dir, true, &err);
+  if (n < 0)
+    {
+      int status = fail (err.msg);
+      og_error_clear (&err);
+      return status;
+    }
+  printf ("gc: %d released\n", n);
+  return EXIT_ALLOWED;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -246,6 +276,8 @@ main (int argc, char **argv)
     return cmd_check (argc - 1, argv + 1);
   if (strcmp (argv[1], "validate") == 0)
     return cmd_validate (argc - 1, argv + 1);
+  if (strcmp (argv[1], "gc") == 0)
+    return cmd_gc (argc - 1, argv + 1);
   if (strcmp (argv[1], "install-as-runc") == 0)
     return cmd_runc_mode (argc - 1, argv + 1, true);
   if (strcmp (argv[1], "uninstall-as-runc") == 0)

@@ -5,17 +5,27 @@
 #define OCIGATE_ENFORCE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "ocigate/decision.h"
 #include "ocigate/error.h"
 #include "ocigate/json.h"
 #include "ocigate/policy.h"
 
+/* A host id range given to one container (allocated by the runtime). */
+struct og_userns_range
+{
+  int64_t host_start;
+  int64_t size;
+};
+
 struct og_enforce_ctx
 {
   const struct og_policy *policy;
-  const char *bundle;       /* bundle directory; relative mount sources are resolved against it */
-  const char *container_id; /* NULL when unknown (ocigatectl check) */
+  const char *bundle;                   /* bundle directory; relative mount sources are resolved against it */
+  const char *container_id;             /* NULL when unknown (ocigatectl check) */
+  const struct og_userns_range *userns; /* NULL: no range (see userns_error) */
+  const char *userns_error;             /* why there is no range, when the policy wants one */
 };
 
 /* Run every rule over `spec` (a config.json tree), mutating it in place and
@@ -56,6 +66,7 @@ int og_rule_process_hardening (const struct og_enforce_ctx *, struct og_json *, 
                                struct og_error *);
 int og_rule_env (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_lsm (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_userns (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 
 /* Shared by rules: {"allow": true} with no device type (every device). */
 bool og_device_rule_allows_all (const struct og_json *rule);

@@ -141,6 +141,19 @@ struct og_policy
     char *apparmor_profile; /* required/injected when AppArmor is enabled */
     bool require_selinux_label;
   } lsm;
+
+  struct
+  {
+    enum og_userns_mode
+    {
+      OG_USERNS_OFF,
+      OG_USERNS_IF_POSSIBLE, /* fall back to no user namespace, recorded */
+      OG_USERNS_REQUIRED,    /* refuse when it cannot be set up */
+    } mode;
+    int64_t pool_start, pool_size; /* host ids handed out */
+    int64_t range_size;            /* ids per container */
+    bool shared;                   /* one range for every container (like userns-remap) */
+  } userns;
 };
 
 /* Load and validate a policy file.  Unknown keys, wrong types, bad values

@@ -26,7 +26,8 @@ static const char *base_sections
       "\"paths\":{\"masked\":[\"/proc/kcore\"],\"readonly_sysfs\":true},"
       "\"process\":{\"run_as_non_root\":true,\"oom_score_adj_min\":-100,\"rlimit_max\":[\"RLIMIT_NOFILE=1024\"]},"
       "\"env\":{\"action\":\"audit\",\"deny_names\":[\"*_TOKEN\"]},"
-      "\"lsm\":{\"action\":\"audit\"}";
+      "\"lsm\":{\"action\":\"audit\"},"
+      "\"user_namespace\":{\"mode\":\"required\",\"allocation\":\"shared\"}";
 
 static int
 load_text (const char *text, struct og_policy **p, struct og_error *err)
@@ -159,6 +160,10 @@ START_TEST (hardening_mistakes)
     { "\"lsm\":{\"apparmor\":\"x\"}", "unknown key \"apparmor\"" },
     { "\"paths\":{\"masked\":[\"proc/kcore\"]}", "absolute path" },
     { "\"privileged\":{\"action\":\"allow\"}", "\"action\" must be" },
+    { "\"user_namespace\":{\"mode\":\"on\"}", "must be \"required\"" },
+    { "\"user_namespace\":{\"pool_start\":0}", "invalid value" },
+    { "\"user_namespace\":{\"pool_start\":1000}", "pool_start must be" },
+    { "\"user_namespace\":{\"range_size\":70000,\"pool_size\":65536}", "range_size <= pool_size" },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * user_namespace: container root is an unprivileged host uid from the
+ * policy's pool, so an escape lands as nobody in particular.  The runtime
+ * allocates the range (and stages an idmapped rootfs); this rule writes the
+ * mappings, replaces any engine mapping outside the pool (an identity map
+ * makes container root host root) and clamps the sysctl that depends on it.
+ */
+#include <config.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocigate/enforce.h"
+#include "ocigate/util.h"
+
+static struct og_json *
+mapping (const struct og_userns_range *r)
+{
+  struct og_json *list = og_json_new (OG_JSON_ARRAY), *m = og_json_new (OG_JSON_OBJECT);
+
+  og_json_set (m, "containerID", og_json_new_number (0));
+  og_json_set (m, "hostID", og_json_new_number (r->host_start));
+  og_json_set (m, "size", og_json_new_number (r->size));
+  og_json_append (list, m);
+  return list;
+}
+
+static bool
+same_mapping (const struct og_json *have, const struct og_userns_range *r)
+{
+  int64_t c, h, s;
+
+  if (have == NULL || have->type != OG_JSON_ARRAY || have->n != 1)
+    return false;
+  return og_json_int64 (og_json_get (have->vals[0], "containerID"), &c) == 0
+         && og_json_int64 (og_json_get (have->vals[0], "hostID"), &h) == 0
+         && og_json_int64 (og_json_get (have->vals[0], "size"), &s) == 0 && c == 0 && h == r->host_start
+         && s == r->size;
+}
+
+static void
+set_mappings (const struct og_enforce_ctx *ctx, struct og_json *linux_, const char *key, struct og_decisions *d)
+{
+  struct og_json *have = og_json_get_set (linux_, key);
+  og_cleanup_json struct og_json *want = mapping (ctx->userns);
+  og_cleanup_free char *path = og_xasprintf ("linux.%s", key);
+
+  if (same_mapping (have, ctx->userns))
+    return;
+  if (og_rule_change (ctx, OG_ACTION_ENFORCE, d, "user_namespace", path, og_json_to_text (have), og_json_to_text (want),
+                      "container ids map to the host range %" PRId64 "-%" PRId64 " from the policy pool",
+                      ctx->userns->host_start, ctx->userns->host_start + ctx->userns->size - 1))
+    og_json_set (linux_, key, og_steal_pointer (&want));
+}
+
+/* Docker sets net.ipv4.ping_group_range to "0 2147483647"; inside a user
+ * namespace only mapped gids are valid and runc would fail. */
+static void
+clamp_ping_range (const struct og_enforce_ctx *ctx, struct og_json *linux_, struct og_decisions *d)
+{
+  struct og_json *v = og_json_path (linux_, "sysctl", "net.ipv4.ping_group_range", NULL);
+  long long lo, hi;
+  char want[64];
+
+  if (!og_json_is_string (v) || sscanf (v->text, "%lld %lld", &lo, &hi) != 2)
+    return;
+  if (lo >= 0 && hi < ctx->userns->size && lo <= hi)
+    return;
+  snprintf (want, sizeof want, "%lld %" PRId64, lo < 0 ? 0 : lo, ctx->userns->size - 1);
+  if (og_rule_change (ctx, OG_ACTION_ENFORCE, d, "user_namespace", "linux.sysctl.net.ipv4.ping_group_range",
+                      og_json_to_text (v), og_xasprintf ("\"%s\"", want),
+                      "ping_group_range clamped to the mapped group ids"))
+    og_json_set (og_json_get_set (linux_, "sysctl"), "net.ipv4.ping_group_range", og_json_new_string (want));
+}
+
+int
+og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d, struct og_error *err)
+{
+  const struct og_policy *p = ctx->policy;
+  struct og_json *linux_, *ns;
+  bool have_userns = false;
+
+  if (p->userns.mode == OG_USERNS_OFF)
+    return 0;
+  if (ctx->userns == NULL)
+    {
+      const char *why = ctx->userns_error ? ctx->userns_error : "no host id range was allocated";
+      if (p->userns.mode == OG_USERNS_REQUIRED)
+        og_decisions_add (d, "user_namespace", p->audit_only ? OG_DECISION_AUDIT : OG_DECISION_REFUSE,
+                          "linux.namespaces", NULL, NULL, "a user namespace is required but cannot be set up: %s", why);
+      else
+        og_decisions_add (d, "user_namespace", OG_DECISION_AUDIT, "linux.namespaces", NULL, NULL,
+                          "no user namespace (%s); the policy allows running without one", why);
+      return 0;
+    }
+  linux_ = og_json_ensure_object (spec, "linux");
+  if (linux_ == NULL)
+    return 0; /* refused elsewhere */
+  ns = og_json_get_set (linux_, "namespaces");
+  for (size_t i = 0; ns && ns->type == OG_JSON_ARRAY && i < ns->n; i++)
+    {
+      struct og_json *t = og_json_get_set (ns->vals[i], "type"), *path = og_json_get_set (ns->vals[i], "path");
+      if (!og_json_is_string (t) || strcmp (t->text, "user") != 0)
+        continue;
+      if (path && og_json_is_string (path) && path->len > 0)
+        {
+          og_rule_refuse (ctx, OG_ACTION_DENY, d, "user_namespace", "linux.namespaces", og_json_to_text (path),
+                          "joining an existing user namespace (%s) bypasses the policy pool", path->text);
+          return 0;
+        }
+      have_userns = true;
+    }
+  if (!have_userns)
+    {
+      struct og_json *u = og_json_new (OG_JSON_OBJECT);
+      og_json_set (u, "type", og_json_new_string ("user"));
+      if (og_rule_change (ctx, OG_ACTION_ENFORCE, d, "user_namespace", "linux.namespaces", NULL,
+                          og_xstrdup ("{\"type\":\"user\"}"), "the container gets its own user namespace"))
+        {
+          if (ns == NULL || ns->type != OG_JSON_ARRAY)
+            {
+              ns = og_json_new (OG_JSON_ARRAY);
+              og_json_set (linux_, "namespaces", ns);
+            }
+          og_json_append (ns, u);
+        }
+      else
+        og_json_free (u);
+    }
+  set_mappings (ctx, linux_, "uidMappings", d);
+  set_mappings (ctx, linux_, "gidMappings", d);
+  clamp_ping_range (ctx, linux_, d);
+  return 0;
+}

@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * User namespaces done so images still work: each container gets a host id
+ * range from the policy pool, and its rootfs is presented through an
+ * idmapped mount (open_tree + mount_setattr(MOUNT_ATTR_IDMAP) + move_mount)
+ * so files owned by host root appear owned by container root.  Engines keep
+ * rootfs dirs under 0710 state dirs the mapped root could not traverse; the
+ * staged mount lives in our own state dir instead.
+ *
+ * State: <state>/lock (flock), <state>/userns/<key> one record per
+ * container ("start size\nroot\nid\n"), <state>/stage/<key>/rootfs.
+ */
+#include <config.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ocigate/sha256.h"
+#include "ocigate/util.h"
+#include "userns.h"
+
+#ifndef MOUNT_ATTR_IDMAP
+#define MOUNT_ATTR_IDMAP 0x00100000
+#endif
+
+static char *
+key_of (const char *root, const char *id)
+{
+  og_cleanup_free char *both = og_xasprintf ("%s%c%s", root, '\0', id);
+  char hex[65];
+
+  /* root and id both matter: two runtimes may reuse an id */
+  og_sha256_hex (both, strlen (root) + 1 + strlen (id), hex);
+  hex[32] = '\0';
+  return og_xstrdup (hex);
+}
+
+static int
+mkdir_p (const char *path, mode_t mode)
+{
+  og_cleanup_free char *p = og_xstrdup (path);
+
+  for (char *s = p + 1; *s; s++)
+    if (*s == '/')
+      {
+        *s = '\0';
+        if (mkdir (p, mode) < 0 && errno != EEXIST)
+          return -1;
+        *s = '/';
+      }
+  return mkdir (p, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void
+set_paths (const char *state_dir, const char *root, const char *id, struct ocigate_userns *u)
+{
+  og_cleanup_free char *key = key_of (root, id);
+
+  u->record = og_xasprintf ("%s/userns/%s", state_dir, key);
+  u->stage_dir = og_xasprintf ("%s/stage/%s", state_dir, key);
+  u->stage_root = og_xasprintf ("%s/rootfs", u->stage_dir);
+}
+
+static int
+read_record (const char *path, int64_t *start, int64_t *size, char **root, char **id, pid_t *pid)
+{
+  char buf[8192];
+  ssize_t n;
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  char *nl1, *nl2, *nl3;
+
+  if (fd < 0)
+    return -1;
+  n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  if (sscanf (buf, "%" SCNd64 " %" SCNd64, start, size) != 2 || (nl1 = strchr (buf, '\n')) == NULL
+      || (nl2 = strchr (nl1 + 1, '\n')) == NULL || (nl3 = strchr (nl2 + 1, '\n')) == NULL)
+    return -1;
+  if (root)
+    *root = og_xstrndup (nl1 + 1, (size_t)(nl2 - nl1 - 1));
+  if (id)
+    *id = og_xstrndup (nl2 + 1, (size_t)(nl3 - nl2 - 1));
+  if (pid)
+    *pid = (pid_t)atoi (nl3 + 1);
+  return 0;
+}
+
+static int
+write_record (const char *path, const struct og_userns_range *r, const char *root, const char *id, struct og_error *err)
+{
+  og_cleanup_free char *tmp = og_xasprintf ("%s.tmp-%d", path, (int)getpid ());
+  /* the pid stays the same across the exec into runc: while it lives, the
+   * create is in progress and gc leaves the record alone */
+  og_cleanup_free char *text
+      = og_xasprintf ("%" PRId64 " %" PRId64 "\n%s\n%s\n%d\n", r->host_start, r->size, root, id, (int)getpid ());
+  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+  if (fd < 0 || og_write_all (fd, text, strlen (text)) < 0 || fsync (fd) < 0)
+    {
+      int saved = errno;
+      if (fd >= 0)
+        close (fd);
+      unlink (tmp);
+      return og_error_set (err, saved, "cannot write the user namespace record %s", path);
+    }
+  close (fd);
+  if (rename (tmp, path) < 0)
+    {
+      int saved = errno;
+      unlink (tmp);
+      return og_error_set (err, saved, "cannot write the user namespace record %s", path);
+    }
+  return 0;
+}
+
+/* Host starts of every recorded range. */
+static int64_t *
+used_starts (const char *dir, size_t *n)
+{
+  DIR *d = opendir (dir);
+  struct dirent *e;
+  int64_t *v = NULL;
+
+  *n = 0;
+  if (d == NULL)
+    return NULL;
+  while ((e = readdir (d)) != NULL)
+    {
+      og_cleanup_free char *path = NULL;
+      int64_t start, size;
+
+      if (e->d_name[0] == '.' || strchr (e->d_name, '.'))
+        continue;
+      path = og_xasprintf ("%s/%s", dir, e->d_name);
+      if (read_record (path, &start, &size, NULL, NULL, NULL) < 0)
+        continue;
+      v = og_xrealloc (v, (*n + 1) * sizeof *v);
+      v[(*n)++] = start;
+    }
+  closedir (d);
+  return v;
+}
+
+static int
+lock_state (const char *state_dir, struct og_error *err)
+{
+  og_cleanup_free char *lock = og_xasprintf ("%s/lock", state_dir);
+  int fd;
+
+  if (mkdir_p (state_dir, 0711) < 0)
+    return og_error_set (err, errno, "cannot create the state directory %s", state_dir);
+  fd = open (lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return og_error_set (err, errno, "cannot open %s", lock);
+  while (flock (fd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        close (fd);
+        return og_error_set (err, errno, "cannot lock %s", lock);
+      }
+  return fd;
+}
+
+int
+ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const char *root, const char *id,
+                         struct ocigate_userns *u, struct og_error *err)
+{
+  og_cleanup_free char *dir = og_xasprintf ("%s/userns", state_dir);
+  og_cleanup_free int64_t *used = NULL;
+  og_cleanup_close int lock = -1;
+  int64_t slots = p->userns.pool_size / p->userns.range_size, start, size;
+  size_t n;
+
+  memset (u, 0, sizeof *u);
+  set_paths (state_dir, root, id, u);
+  lock = lock_state (state_dir, err);
+  if (lock < 0)
+    return -1;
+  if (mkdir_p (dir, 0700) < 0)
+    return og_error_set (err, errno, "cannot create %s", dir);
+  /* The same container created again (a retried create) keeps its range. */
+  if (read_record (u->record, &start, &size, NULL, NULL, NULL) == 0 && size == p->userns.range_size)
+    {
+      u->range = (struct og_userns_range){ start, size };
+      u->allocated = true;
+      return write_record (u->record, &u->range, root, id, err);
+    }
+  u->range.size = p->userns.range_size;
+  if (p->userns.shared)
+    u->range.host_start = p->userns.pool_start;
+  else
+    {
+      int64_t k;
+      used = used_starts (dir, &n);
+      for (k = 0; k < slots; k++)
+        {
+          int64_t s = p->userns.pool_start + k * p->userns.range_size;
+          bool taken = false;
+          for (size_t i = 0; i < n && !taken; i++)
+            taken = used[i] == s;
+          if (!taken)
+            break;
+        }
+      if (k == slots)
+        return og_error_set (err, 0, "the user namespace pool is exhausted (%" PRId64 " ranges in use)", slots);
+      u->range.host_start = p->userns.pool_start + k * p->userns.range_size;
+    }
+  if (write_record (u->record, &u->range, root, id, err) < 0)
+    return -1;
+  u->allocated = true;
+  return 0;
+}
+
+/* A user namespace with the container's mapping, as an fd: a child
+ * unshares, we write its maps, keep /proc/<child>/ns/user. */
+static int
+userns_fd (const struct og_userns_range *r, struct og_error *err)
+{
+  int sync[2], fd = -1, status;
+  pid_t pid;
+  char c = 0;
+  const char *maps[] = { "uid_map", "gid_map" };
+
+  if (pipe2 (sync, O_CLOEXEC) < 0)
+    return og_error_set (err, errno, "pipe");
+  pid = fork ();
+  if (pid < 0)
+    return og_error_set (err, errno, "fork");
+  if (pid == 0)
+    {
+      close (sync[1]);
+      if (unshare (CLONE_NEWUSER) < 0)
+        _exit (1);
+      /* wait until the parent is done with our namespace */
+      (void)!read (sync[0], &c, 1);
+      _exit (0);
+    }
+  close (sync[0]);
+  for (int i = 0; i < 2; i++)
+    {
+      og_cleanup_free char *path = og_xasprintf ("/proc/%d/%s", (int)pid, maps[i]);
+      og_cleanup_free char *line = og_xasprintf ("0 %" PRId64 " %" PRId64 "\n", r->host_start, r->size);
+      int mfd;
+      /* the child may not have unshared yet: retry briefly */
+      for (int tries = 0; tries < 1000; tries++)
+        {
+          mfd = open (path, O_WRONLY | O_CLOEXEC);
+          if (mfd >= 0 && write (mfd, line, strlen (line)) == (ssize_t)strlen (line))
+            break;
+          if (mfd >= 0)
+            close (mfd);
+          mfd = -1;
+          usleep (100);
+        }
+      if (mfd < 0)
+        {
+          og_error_set (err, errno, "cannot write %s", path);
+          goto out;
+        }
+      close (mfd);
+    }
+  {
+    og_cleanup_free char *ns = og_xasprintf ("/proc/%d/ns/user", (int)pid);
+    fd = open (ns, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      og_error_set (err, errno, "cannot open %s", ns);
+  }
+out:
+  close (sync[1]);
+  waitpid (pid, &status, 0);
+  return fd;
+}
+
+int
+ocigate_userns_stage (struct ocigate_userns *u, const char *rootfs, struct og_error *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+  og_cleanup_close int ns = -1, tree = -1;
+
+  if (mkdir_p (u->stage_root, 0711) < 0)
+    return og_error_set (err, errno, "cannot create %s", u->stage_root);
+  umount2 (u->stage_root, MNT_DETACH); /* a leftover of a create that died */
+  ns = userns_fd (&u->range, err);
+  if (ns < 0)
+    return -1;
+  tree = (int)syscall (SYS_open_tree, AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return og_error_set (err, errno, "open_tree %s", rootfs);
+  attr.userns_fd = (uint64_t)ns;
+  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    return og_error_set (err, errno, "idmapped mounts are not supported for %s (mount_setattr)", rootfs);
+  if (syscall (SYS_move_mount, tree, "", AT_FDCWD, u->stage_root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return og_error_set (err, errno, "move_mount to %s", u->stage_root);
+  u->staged = true;
+  return 0;
+}
+
+int
+ocigate_userns_release (struct ocigate_userns *u, struct og_error *err)
+{
+  int r = 0;
+
+  if (u->stage_root && umount2 (u->stage_root, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+    r = og_error_set (err, errno, "cannot unmount %s", u->stage_root);
+  if (u->stage_root)
+    rmdir (u->stage_root);
+  if (u->stage_dir)
+    rmdir (u->stage_dir);
+  if (u->record && unlink (u->record) < 0 && errno != ENOENT)
+    r = og_error_set (err, errno, "cannot remove %s", u->record);
+  u->staged = u->allocated = false;
+  return r;
+}
+
+void
+ocigate_userns_free (struct ocigate_userns *u)
+{
+  free (u->record);
+  free (u->stage_dir);
+  free (u->stage_root);
+  memset (u, 0, sizeof *u);
+}
+
+bool
+ocigate_userns_lookup (const char *state_dir, const char *root, const char *id, struct ocigate_userns *u)
+{
+  struct stat st;
+
+  memset (u, 0, sizeof *u);
+  set_paths (state_dir, root, id, u);
+  if (lstat (u->record, &st) == 0 || lstat (u->stage_dir, &st) == 0)
+    return true;
+  ocigate_userns_free (u);
+  return false;
+}
+
+int
+ocigate_userns_gc (const char *state_dir, bool verbose, struct og_error *err)
+{
+  og_cleanup_free char *dir = og_xasprintf ("%s/userns", state_dir);
+  og_cleanup_close int lock = -1;
+  DIR *d;
+  struct dirent *e;
+  int released = 0;
+
+  lock = lock_state (state_dir, err);
+  if (lock < 0)
+    return -1;
+  d = opendir (dir);
+  if (d == NULL)
+    return errno == ENOENT ? 0 : og_error_set (err, errno, "cannot read %s", dir);
+  while ((e = readdir (d)) != NULL)
+    {
+      og_cleanup_free char *path = NULL, *root = NULL, *id = NULL, *state = NULL;
+      struct ocigate_userns u;
+      int64_t start, size;
+      pid_t pid = 0;
+      struct stat st;
+
+      if (e->d_name[0] == '.' || strchr (e->d_name, '.'))
+        continue;
+      path = og_xasprintf ("%s/%s", dir, e->d_name);
+      if (read_record (path, &start, &size, &root, &id, &pid) < 0)
+        continue;
+      /* runc keeps <root>/<id>/state.json while the container exists */
+      state = og_xasprintf ("%s/%s/state.json", root, id);
+      if (stat (state, &st) == 0)
+        continue;
+      if (pid > 0 && kill (pid, 0) == 0)
+        continue; /* its create is still running */
+      memset (&u, 0, sizeof u);
+      set_paths (state_dir, root, id, &u);
+      if (ocigate_userns_release (&u, err) == 0)
+        {
+          released++;
+          if (verbose)
+            printf ("released %s (root %s): host ids %" PRId64 "-%" PRId64 "\n", id, root, start, start + size - 1);
+        }
+      ocigate_userns_free (&u);
+    }
+  closedir (d);
+  return released;
+}
