@@ -683,6 +683,46 @@ START_TEST (profiles_table)
 }
 END_TEST
 
+START_TEST (userns_mappings)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec = spec_from (
+      "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{" NS ",\"uidMappings\":[{\"containerID\":0,"
+      "\"hostID\":0,\"size\":4294967295}],\"sysctl\":{\"net.ipv4.ping_group_range\":\"0 2147483647\"}}}");
+  const struct og_userns_range range = { 1065536, 65536 };
+  struct og_enforce_ctx ctx = { .policy = p, .bundle = th_tmpdir (), .container_id = "x", .userns = &range };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+  struct og_json *m;
+
+  p->userns.mode = OG_USERNS_REQUIRED;
+  ck_assert_int_eq (og_enforce_config (&ctx, spec, &d, &err), 0);
+  ck_assert (!og_decisions_refused (&d));
+  /* the identity map (container root = host root) is replaced */
+  m = og_json_path (spec, "linux", "uidMappings", NULL);
+  ck_assert_uint_eq (m->n, 1);
+  ck_assert_str_eq (og_json_get (m->vals[0], "hostID")->text, "1065536");
+  ck_assert_str_eq (og_json_get (m->vals[0], "size")->text, "65536");
+  ck_assert_str_eq (og_json_get (og_json_path (spec, "linux", "gidMappings", NULL)->vals[0], "hostID")->text,
+                    "1065536");
+  ck_assert_str_eq (og_json_path (spec, "linux", "sysctl", "net.ipv4.ping_group_range", NULL)->text, "0 65535");
+  ck_assert_ptr_nonnull (th_find (&d, "user_namespace", OG_DECISION_MUTATE, "linux.namespaces"));
+  og_decisions_clear (&d);
+  /* no range: refused when required, recorded when if-possible */
+  ctx.userns = NULL;
+  ctx.userns_error = "idmapped mounts are not supported";
+  ck_assert_int_eq (og_enforce_config (&ctx, spec, &d, &err), 0);
+  ck_assert_ptr_nonnull (strstr (og_decisions_first_refusal (&d)->reason, "idmapped mounts are not supported"));
+  og_decisions_clear (&d);
+  p->userns.mode = OG_USERNS_IF_POSSIBLE;
+  ck_assert_int_eq (og_enforce_config (&ctx, spec, &d, &err), 0);
+  ck_assert (!og_decisions_refused (&d));
+  ck_assert_ptr_nonnull (th_find (&d, "user_namespace", OG_DECISION_AUDIT, NULL));
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
 /* ---- exec and update ---------------------------------------------------- */
 
 START_TEST (exec_privileged_process)
@@ -1057,6 +1097,7 @@ suite (void)
   tcase_add_test (unit, process_hardening);
   tcase_add_test (unit, env_secrets_never_logged);
   tcase_add_test (unit, lsm_skipped_and_recorded);
+  tcase_add_test (unit, userns_mappings);
   tcase_add_test (unit, update_fixture_within_policy);
   tcase_add_test (unit, update_cannot_lift_limits);
   tcase_add_test (unit, update_leaves_the_rest);
