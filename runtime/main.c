@@ -168,8 +168,7 @@ main (int argc, char **argv)
         ocigate_cmd_update (&r);
       else
         ocigate_cmd_create (&r);
-      og_decisions_clear (&r.decisions);
-      og_policy_free (r.policy);
+      /* not freed: the exec below replaces the address space */
       r.policy = NULL;
     }
   if (r.cl.command && strcmp (r.cl.command, "delete") == 0)
