@@ -322,48 +322,36 @@ read_u4 (const char *p, const char *end)
 /* yajl turns an unpaired high surrogate escape into '?' and pairs a high
  * surrogate with any following \u escape; Go produces U+FFFD instead.  Reject
  * every \u escape that is not a well-formed pair.  Only valid for input
- * without comments (a quote inside a comment would confuse the scan). */
+ * without comments (a backslash inside a comment would confuse the scan). */
 static int
 check_surrogate_escapes (const char *buf, size_t len, struct og_error *err)
 {
   const char *p = buf, *end = buf + len;
-  bool in_string = false;
 
-  for (; p < end; p++)
+  /* A backslash is only valid inside a string, so every one found starts
+   * an escape (invalid documents are reported by yajl anyway). */
+  while (p < end && (p = memchr (p, '\\', (size_t) (end - p))) != NULL)
     {
-      if (!in_string)
+      long cp, lo;
+
+      if (end - p < 2 || p[1] != 'u' || (cp = read_u4 (p + 2, end)) < 0)
         {
-          if (*p == '"')
-            in_string = true;
+          p += 2;
           continue;
         }
-      if (*p == '"')
-        {
-          in_string = false;
-          continue;
-        }
-      if (*p != '\\')
-        continue;
-      if (++p >= end)
-        break;
-      if (*p != 'u')
-        continue;
-      long cp = read_u4 (p + 1, end);
-      if (cp < 0)
-        continue; /* yajl reports the bad escape */
       if (cp >= 0xdc00 && cp <= 0xdfff)
         return og_error_set (err, 0, "invalid json: unpaired surrogate escape \\u%04lx at byte %zu", cp,
-                             (size_t)(p - buf));
-      if (cp >= 0xd800 && cp <= 0xdbff)
+                             (size_t) (p - buf));
+      if (cp < 0xd800 || cp > 0xdbff)
         {
-          long lo = (end - p > 10 && p[5] == '\\' && p[6] == 'u') ? read_u4 (p + 7, end) : -1;
-          if (lo < 0xdc00 || lo > 0xdfff)
-            return og_error_set (err, 0, "invalid json: unpaired surrogate escape \\u%04lx at byte %zu", cp,
-                                 (size_t)(p - buf));
-          p += 10;
+          p += 6;
+          continue;
         }
-      else
-        p += 4;
+      lo = (end - p >= 12 && p[6] == '\\' && p[7] == 'u') ? read_u4 (p + 8, end) : -1;
+      if (lo < 0xdc00 || lo > 0xdfff)
+        return og_error_set (err, 0, "invalid json: unpaired surrogate escape \\u%04lx at byte %zu", cp,
+                             (size_t) (p - buf));
+      p += 12;
     }
   return 0;
 }

@@ -698,6 +698,13 @@ load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
 int
 og_policy_parse (const char *buf, size_t len, const char *name, struct og_policy **out, struct og_error *err)
 {
+  return og_policy_parse_digest (buf, len, name, NULL, out, err);
+}
+
+int
+og_policy_parse_digest (const char *buf, size_t len, const char *name, const char *digest, struct og_policy **out,
+                        struct og_error *err)
+{
   const struct og_json_opts opts = { .max_size = OG_POLICY_MAX_SIZE, .max_depth = 16, .allow_comments = true };
   og_cleanup_json struct og_json *root = NULL;
   og_cleanup_policy struct og_policy *p = og_xcalloc (1, sizeof *p);
@@ -708,7 +715,10 @@ og_policy_parse (const char *buf, size_t len, const char *name, struct og_policy
   if (load_top (&l, root, p) < 0)
     return -1;
   p->path = og_xstrdup (name);
-  og_sha256_hex (buf, len, p->digest);
+  if (digest && strlen (digest) == 64)
+    memcpy (p->digest, digest, 65);
+  else
+    og_sha256_hex (buf, len, p->digest);
   *out = og_steal_pointer (&p);
   return 0;
 }
@@ -716,10 +726,19 @@ og_policy_parse (const char *buf, size_t len, const char *name, struct og_policy
 int
 og_policy_load (const char *path, struct og_policy **out, struct og_error *err)
 {
+  return og_policy_load_cached (path, NULL, out, err);
+}
+
+int
+og_policy_load_cached (const char *path, const struct og_digest_cache *cache, struct og_policy **out,
+                       struct og_error *err)
+{
   og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   og_cleanup_free char *buf = NULL;
-  struct stat st;
-  size_t off = 0;
+  struct stat st, after;
+  size_t off = 0, cap;
+  char digest[65];
+  bool cached;
 
   if (fd < 0)
     return og_error_set (err, errno, "cannot open policy %s", path);
@@ -735,25 +754,34 @@ og_policy_load (const char *path, struct og_policy **out, struct og_error *err)
         path);
   if (st.st_size > (off_t)OG_POLICY_MAX_SIZE)
     return og_error_set (err, 0, "policy %s is larger than %u bytes", path, OG_POLICY_MAX_SIZE);
-  /* Read to EOF rather than trusting st_size: the file may change under us,
-   * and a short read must not be mistaken for the whole policy. */
-  buf = og_xmalloc (OG_POLICY_MAX_SIZE + 1);
+  /* Read to EOF rather than trusting st_size, one byte past it: a file that
+   * changes under us is refused, never half-read. */
+  cap = (size_t) st.st_size + 1;
+  buf = og_xmalloc (cap + 1);
   for (;;)
     {
-      ssize_t r = read (fd, buf + off, OG_POLICY_MAX_SIZE + 1 - off);
+      ssize_t r = read (fd, buf + off, cap - off);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
         return og_error_set (err, errno, "cannot read policy %s", path);
       if (r == 0)
         break;
-      off += (size_t)r;
-      if (off > OG_POLICY_MAX_SIZE)
-        return og_error_set (err, 0, "policy %s is larger than %u bytes", path, OG_POLICY_MAX_SIZE);
+      off += (size_t) r;
+      if (off == cap)
+        return og_error_set (err, 0, "policy %s changed while it was read", path);
     }
   if (off == 0)
     return og_error_set (err, 0, "policy %s is empty", path);
-  return og_policy_parse (buf, off, path, out, err);
+  if (fstat (fd, &after) < 0 || after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec
+      || (size_t) after.st_size != off)
+    return og_error_set (err, 0, "policy %s changed while it was read", path);
+  cached = cache && cache->lookup (cache->data, &st, digest);
+  if (og_policy_parse_digest (buf, off, path, cached ? digest : NULL, out, err) < 0)
+    return -1;
+  if (cache && !cached)
+    cache->store (cache->data, &st, (*out)->digest);
+  return 0;
 }
 
 void

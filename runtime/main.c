@@ -106,7 +106,7 @@ load_policy (struct ocigate_run *r)
   struct og_error err = { 0 };
 
   r->policy_path = r->cl.policy_path ? r->cl.policy_path : OG_POLICY_DEFAULT;
-  if (og_policy_load (r->policy_path, &r->policy, &err) < 0)
+  if (ocigate_policy_load (r->policy_path, r->cl.state_dir, &r->policy, &err) < 0)
     {
       og_cleanup_free char *msg = og_xasprintf ("%s; every container start, exec and update is refused until the "
                                                 "policy is fixed",

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "ocigate/error.h"
 
@@ -159,8 +160,22 @@ struct og_policy
 /* Load and validate a policy file.  Unknown keys, wrong types, bad values
  * and unreadable files are errors naming the file and the problem. */
 int og_policy_load (const char *path, struct og_policy **out, struct og_error *err);
+/* A cache of policy digests keyed by the file's identity (dev, inode, size,
+ * mtime, ctime), so a caller that runs on every container start need not
+ * hash the file each time.  The library itself keeps no state. */
+struct og_digest_cache
+{
+  bool (*lookup) (void *data, const struct stat *st, char hex[65]);
+  void (*store) (void *data, const struct stat *st, const char hex[65]);
+  void *data;
+};
+int og_policy_load_cached (const char *path, const struct og_digest_cache *cache, struct og_policy **out,
+                           struct og_error *err);
 /* The same from memory (`name` is used in messages). */
 int og_policy_parse (const char *buf, size_t len, const char *name, struct og_policy **out, struct og_error *err);
+/* ...with the digest already known (NULL: compute it). */
+int og_policy_parse_digest (const char *buf, size_t len, const char *name, const char *digest, struct og_policy **out,
+                            struct og_error *err);
 void og_policy_free (struct og_policy *p);
 void og_policy_freep (struct og_policy **p);
 #define og_cleanup_policy __attribute__ ((cleanup (og_policy_freep)))
