@@ -12,11 +12,70 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
 #include "ocigate/json.h"
 #include "ocigate/util.h"
+
+/* ---- arena --------------------------------------------------------------- */
+
+/* Parsed documents are allocated in blocks: one malloc per 64 KiB instead
+ * of three per value.  Child arrays stay on the heap (they grow). */
+struct og_arena_block
+{
+  struct og_arena_block *next;
+  size_t used, size;
+  char data[];
+};
+
+struct og_arena
+{
+  struct og_arena_block *head;
+};
+
+static void *
+arena_alloc (struct og_arena *a, size_t n)
+{
+  struct og_arena_block *blk = a->head;
+  void *p;
+
+  n = (n + 15) & ~(size_t)15;
+  if (blk == NULL || blk->size - blk->used < n)
+    {
+      size_t size = n > 65536 ? n : 65536;
+      blk = og_xmalloc (sizeof *blk + size);
+      blk->next = a->head;
+      blk->used = 0;
+      blk->size = size;
+      a->head = blk;
+    }
+  p = blk->data + blk->used;
+  blk->used += n;
+  return p;
+}
+
+static char *
+arena_strndup (struct og_arena *a, const char *s, size_t n)
+{
+  char *d = arena_alloc (a, n + 1);
+  memcpy (d, s, n);
+  d[n] = '\0';
+  return d;
+}
+
+static void
+arena_destroy (struct og_arena *a)
+{
+  struct og_arena_block *b = a ? a->head : NULL;
+
+  while (b)
+    {
+      struct og_arena_block *next = b->next;
+      free (b);
+      b = next;
+    }
+  free (a);
+}
 
 /* ---- nodes -------------------------------------------------------------- */
 
@@ -60,18 +119,25 @@ og_json_new_bool (bool v)
 void
 og_json_free (struct og_json *j)
 {
+  struct og_arena *owned;
+
   if (j == NULL)
     return;
+  owned = j->owns_arena ? j->arena : NULL;
   for (size_t i = 0; i < j->n; i++)
     {
-      if (j->keys)
+      if (j->keys && j->arena == NULL)
         free (j->keys[i]);
       og_json_free (j->vals[i]);
     }
   free (j->keys);
   free (j->vals);
-  free (j->text);
-  free (j);
+  if (j->arena == NULL)
+    {
+      free (j->text);
+      free (j);
+    }
+  arena_destroy (owned);
 }
 
 void
@@ -91,9 +157,16 @@ grow (struct og_json *c)
     c->keys = og_xrealloc (c->keys, c->cap * sizeof *c->keys);
 }
 
+/* Takes key (heap); an arena object keeps its keys in the arena. */
 static void
 add_member (struct og_json *obj, char *key, struct og_json *val)
 {
+  if (obj->arena)
+    {
+      char *k = arena_strndup (obj->arena, key, strlen (key));
+      free (key);
+      key = k;
+    }
   grow (obj);
   obj->keys[obj->n] = key;
   obj->vals[obj->n] = val;
@@ -113,7 +186,7 @@ og_json_remove_at (struct og_json *c, size_t i)
   if (i >= c->n)
     return;
   og_json_free (c->vals[i]);
-  if (c->keys)
+  if (c->keys && c->arena == NULL)
     free (c->keys[i]);
   memmove (&c->vals[i], &c->vals[i + 1], (c->n - i - 1) * sizeof *c->vals);
   if (c->keys)
@@ -259,10 +332,22 @@ utf8_valid (const unsigned char *s, size_t len)
 
   while (i < len)
     {
-      unsigned c = s[i];
+      unsigned c;
       size_t need;
       uint32_t cp, min;
 
+      /* ASCII eight bytes at a time */
+      while (i + 8 <= len)
+        {
+          uint64_t w;
+          memcpy (&w, s + i, 8);
+          if (w & 0x8080808080808080ULL)
+            break;
+          i += 8;
+        }
+      if (i >= len)
+        break;
+      c = s[i];
       if (c < 0x80)
         {
           i++;
@@ -330,7 +415,7 @@ check_surrogate_escapes (const char *buf, size_t len, struct og_error *err)
 
   /* A backslash is only valid inside a string, so every one found starts
    * an escape (invalid documents are reported by yajl anyway). */
-  while (p < end && (p = memchr (p, '\\', (size_t) (end - p))) != NULL)
+  while (p < end && (p = memchr (p, '\\', (size_t)(end - p))) != NULL)
     {
       long cp, lo;
 
@@ -341,7 +426,7 @@ check_surrogate_escapes (const char *buf, size_t len, struct og_error *err)
         }
       if (cp >= 0xdc00 && cp <= 0xdfff)
         return og_error_set (err, 0, "invalid json: unpaired surrogate escape \\u%04lx at byte %zu", cp,
-                             (size_t) (p - buf));
+                             (size_t)(p - buf));
       if (cp < 0xd800 || cp > 0xdbff)
         {
           p += 6;
@@ -350,7 +435,7 @@ check_surrogate_escapes (const char *buf, size_t len, struct og_error *err)
       lo = (end - p >= 12 && p[6] == '\\' && p[7] == 'u') ? read_u4 (p + 8, end) : -1;
       if (lo < 0xdc00 || lo > 0xdfff)
         return og_error_set (err, 0, "invalid json: unpaired surrogate escape \\u%04lx at byte %zu", cp,
-                             (size_t) (p - buf));
+                             (size_t)(p - buf));
       p += 12;
     }
   return 0;
@@ -360,6 +445,7 @@ check_surrogate_escapes (const char *buf, size_t len, struct og_error *err)
 
 struct builder
 {
+  struct og_arena *arena;
   struct og_json *root;
   struct og_json **stack; /* open containers */
   size_t depth, cap;
@@ -403,6 +489,27 @@ check_text (struct builder *b, const unsigned char *s, size_t len, const char *w
   return 1;
 }
 
+static struct og_json *
+node (struct builder *b, enum og_json_type type)
+{
+  struct og_json *j = arena_alloc (b->arena, sizeof *j);
+
+  memset (j, 0, sizeof *j);
+  j->type = type;
+  j->arena = b->arena;
+  return j;
+}
+
+static struct og_json *
+text_node (struct builder *b, enum og_json_type type, const char *s, size_t len)
+{
+  struct og_json *j = node (b, type);
+
+  j->text = arena_strndup (b->arena, s, len);
+  j->len = len;
+  return j;
+}
+
 static int
 add_value (struct builder *b, struct og_json *v)
 {
@@ -411,6 +518,7 @@ add_value (struct builder *b, struct og_json *v)
   if (b->depth == 0)
     {
       b->root = v;
+      v->owns_arena = true;
       return 1;
     }
   parent = b->stack[b->depth - 1];
@@ -418,7 +526,10 @@ add_value (struct builder *b, struct og_json *v)
     og_json_append (parent, v);
   else
     {
-      add_member (parent, b->key, v);
+      /* the key is already in the arena */
+      grow (parent);
+      parent->keys[parent->n] = b->key;
+      parent->vals[parent->n++] = v;
       b->key = NULL;
     }
   return 1;
@@ -431,7 +542,7 @@ push (struct builder *b, enum og_json_type type)
 
   if (b->max_depth && b->depth >= b->max_depth)
     return fail (b, "nesting deeper than %u levels", b->max_depth);
-  c = og_json_new (type);
+  c = node (b, type);
   add_value (b, c);
   if (b->depth == b->cap)
     {
@@ -488,19 +599,19 @@ pop (struct builder *b)
 static int
 cb_null (void *ctx)
 {
-  return add_value (ctx, og_json_new (OG_JSON_NULL));
+  return add_value (ctx, node (ctx, OG_JSON_NULL));
 }
 
 static int
 cb_boolean (void *ctx, int v)
 {
-  return add_value (ctx, og_json_new_bool (v));
+  return add_value (ctx, node (ctx, v ? OG_JSON_TRUE : OG_JSON_FALSE));
 }
 
 static int
 cb_number (void *ctx, const char *s, size_t len)
 {
-  return add_value (ctx, new_text (OG_JSON_NUMBER, s, len));
+  return add_value (ctx, text_node (ctx, OG_JSON_NUMBER, s, len));
 }
 
 static int
@@ -508,7 +619,7 @@ cb_string (void *ctx, const unsigned char *s, size_t len)
 {
   if (!check_text (ctx, s, len, "a string"))
     return 0;
-  return add_value (ctx, new_text (OG_JSON_STRING, (const char *)s, len));
+  return add_value (ctx, text_node (ctx, OG_JSON_STRING, (const char *)s, len));
 }
 
 static int
@@ -524,8 +635,7 @@ cb_map_key (void *ctx, const unsigned char *s, size_t len)
 
   if (!check_text (b, s, len, "an object key"))
     return 0;
-  free (b->key);
-  b->key = og_xstrndup ((const char *)s, len);
+  b->key = arena_strndup (b->arena, (const char *)s, len);
   return 1;
 }
 
@@ -580,6 +690,7 @@ og_json_parse (const char *buf, size_t len, const struct og_json_opts *opts, str
   h = yajl_alloc (&callbacks, NULL, &b);
   if (h == NULL)
     return og_error_set (err, ENOMEM, "yajl_alloc");
+  b.arena = og_xcalloc (1, sizeof *b.arena);
   yajl_config (h, yajl_allow_comments, opts && opts->allow_comments ? 1 : 0);
   yajl_config (h, yajl_dont_validate_strings, 0);
   st = yajl_parse (h, (const unsigned char *)buf, len);
@@ -589,10 +700,12 @@ og_json_parse (const char *buf, size_t len, const struct og_json_opts *opts, str
     yajl_message (h, buf, len, err);
   yajl_free (h);
   free (b.stack);
-  free (b.key);
   if (st != yajl_status_ok || b.failed || b.root == NULL)
     {
-      og_json_free (b.root);
+      if (b.root)
+        og_json_free (b.root); /* frees the arena */
+      else
+        arena_destroy (b.arena);
       if (!b.failed && st == yajl_status_ok)
         return og_error_set (err, 0, "invalid json: empty document");
       return -1;
@@ -603,64 +716,206 @@ og_json_parse (const char *buf, size_t len, const struct og_json_opts *opts, str
 
 /* ---- writer ------------------------------------------------------------- */
 
-static yajl_gen_status
-gen_node (yajl_gen g, const struct og_json *j)
-{
-  yajl_gen_status s = yajl_gen_status_ok;
+/* A direct serialiser: one pass, one growing buffer, strings copied in runs
+ * between the few bytes that need escaping.  Input strings were validated
+ * as UTF-8 and NUL-free when parsed; constructed ones come from us. */
+#define out og_buf
 
+static void
+reserve (struct out *o, size_t n)
+{
+  if (o->len + n + 1 <= o->cap)
+    return;
+  while (o->len + n + 1 > o->cap)
+    o->cap = o->cap ? o->cap * 2 : 4096;
+  o->buf = og_xrealloc (o->buf, o->cap);
+}
+
+static void
+put (struct out *o, const char *s, size_t n)
+{
+  reserve (o, n);
+  memcpy (o->buf + o->len, s, n);
+  o->len += n;
+  o->buf[o->len] = '\0';
+}
+
+void
+og_buf_put (struct og_buf *b, const char *s, size_t n)
+{
+  put (b, s, n);
+}
+
+void
+og_buf_puts (struct og_buf *b, const char *s)
+{
+  put (b, s, strlen (s));
+}
+
+static void
+put_string (struct out *o, const char *s, size_t n)
+{
+  static const char hex[] = "0123456789abcdef";
+  size_t run = 0;
+
+  reserve (o, n + 2);
+  o->buf[o->len++] = '"';
+  for (size_t i = 0; i < n; i++)
+    {
+      unsigned char c;
+      char esc[6];
+      size_t elen = 2;
+
+      /* skip eight bytes at a time while none is a control character, a
+       * quote or a backslash (and so none needs escaping) */
+      while (i + 8 <= n)
+        {
+          uint64_t w, q, b;
+          const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+          memcpy (&w, s + i, 8);
+          q = w ^ (ones * '"');
+          b = w ^ (ones * '\\');
+          if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs)
+            break;
+          i += 8;
+        }
+      if (i >= n)
+        break;
+      c = (unsigned char)s[i];
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+      put (o, s + run, i - run);
+      run = i + 1;
+      esc[0] = '\\';
+      switch (c)
+        {
+          case '"':
+            esc[1] = '"';
+            break;
+          case '\\':
+            esc[1] = '\\';
+            break;
+          case '\n':
+            esc[1] = 'n';
+            break;
+          case '\t':
+            esc[1] = 't';
+            break;
+          case '\r':
+            esc[1] = 'r';
+            break;
+          case '\b':
+            esc[1] = 'b';
+            break;
+          case '\f':
+            esc[1] = 'f';
+            break;
+          default:
+            memcpy (esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            elen = 6;
+        }
+      put (o, esc, elen);
+    }
+  put (o, s + run, n - run);
+  put (o, "\"", 1);
+}
+
+void
+og_buf_put_json_string (struct og_buf *b, const char *s)
+{
+  if (s == NULL)
+    put (b, "null", 4);
+  else
+    put_string (b, s, strlen (s));
+}
+
+static void
+newline (struct out *o, bool pretty, unsigned depth)
+{
+  if (!pretty)
+    return;
+  reserve (o, 1 + 4 * (size_t)depth);
+  o->buf[o->len++] = '\n';
+  for (unsigned i = 0; i < depth; i++)
+    {
+      memcpy (o->buf + o->len, "    ", 4);
+      o->len += 4;
+    }
+}
+
+static int
+write_node (struct out *o, const struct og_json *j, bool pretty, unsigned depth)
+{
+  if (depth > 1024)
+    return -1;
   switch (j->type)
     {
       case OG_JSON_NULL:
-        return yajl_gen_null (g);
+        put (o, "null", 4);
+        return 0;
       case OG_JSON_FALSE:
-        return yajl_gen_bool (g, 0);
+        put (o, "false", 5);
+        return 0;
       case OG_JSON_TRUE:
-        return yajl_gen_bool (g, 1);
+        put (o, "true", 4);
+        return 0;
       case OG_JSON_NUMBER:
-        return yajl_gen_number (g, j->text, j->len);
+        put (o, j->text, j->len);
+        return 0;
       case OG_JSON_STRING:
-        return yajl_gen_string (g, (const unsigned char *)j->text, j->len);
+        /* runc would read invalid UTF-8 as U+FFFD: a path resolved on the host
+         * with such bytes would not be the path that was checked */
+        if (j->arena == NULL
+            && (!utf8_valid ((const unsigned char *)j->text, j->len) || memchr (j->text, '\0', j->len)))
+          return -1; /* parsed strings were checked by the parser */
+        put_string (o, j->text, j->len);
+        return 0;
       case OG_JSON_OBJECT:
-        s = yajl_gen_map_open (g);
-        for (size_t i = 0; s == yajl_gen_status_ok && i < j->n; i++)
-          {
-            s = yajl_gen_string (g, (const unsigned char *)j->keys[i], strlen (j->keys[i]));
-            if (s == yajl_gen_status_ok)
-              s = gen_node (g, j->vals[i]);
-          }
-        return s == yajl_gen_status_ok ? yajl_gen_map_close (g) : s;
       case OG_JSON_ARRAY:
-        s = yajl_gen_array_open (g);
-        for (size_t i = 0; s == yajl_gen_status_ok && i < j->n; i++)
-          s = gen_node (g, j->vals[i]);
-        return s == yajl_gen_status_ok ? yajl_gen_array_close (g) : s;
+        put (o, j->type == OG_JSON_OBJECT ? "{" : "[", 1);
+        for (size_t i = 0; i < j->n; i++)
+          {
+            if (i)
+              put (o, ",", 1);
+            newline (o, pretty, depth + 1);
+            if (j->type == OG_JSON_OBJECT)
+              {
+                size_t klen = strlen (j->keys[i]);
+                if (j->arena == NULL && !utf8_valid ((const unsigned char *)j->keys[i], klen))
+                  return -1;
+                put_string (o, j->keys[i], klen);
+                put (o, pretty ? ": " : ":", pretty ? 2 : 1);
+              }
+            if (write_node (o, j->vals[i], pretty, depth + 1) < 0)
+              return -1;
+          }
+        if (j->n)
+          newline (o, pretty, depth);
+        put (o, j->type == OG_JSON_OBJECT ? "}" : "]", 1);
+        return 0;
     }
-  return yajl_gen_invalid_string;
+  return -1;
 }
 
 int
 og_json_write (const struct og_json *j, bool pretty, char **out, size_t *out_len, struct og_error *err)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
-  yajl_gen_status s;
+  struct out o = { 0 };
 
-  if (g == NULL)
-    return og_error_set (err, ENOMEM, "yajl_gen_alloc");
-  yajl_gen_config (g, yajl_gen_beautify, pretty ? 1 : 0);
-  yajl_gen_config (g, yajl_gen_validate_utf8, 1);
-  s = gen_node (g, j);
-  if (s != yajl_gen_status_ok)
+  if (write_node (&o, j, pretty, 0) < 0)
     {
-      yajl_gen_free (g);
-      return og_error_set (err, 0, "cannot serialise json (yajl_gen status %d)", (int)s);
+      free (o.buf);
+      return og_error_set (err, 0, "cannot serialise json: a string is not valid UTF-8, or the tree is too deep");
     }
-  yajl_gen_get_buf (g, &buf, &len);
-  *out = og_xstrndup ((const char *)buf, len);
+  if (pretty)
+    put (&o, "\n", 1);
+  reserve (&o, 0);
+  o.buf[o.len] = '\0';
+  *out = o.buf;
   if (out_len)
-    *out_len = len;
-  yajl_gen_free (g);
+    *out_len = o.len;
   return 0;
 }
 

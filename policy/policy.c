@@ -756,7 +756,7 @@ og_policy_load_cached (const char *path, const struct og_digest_cache *cache, st
     return og_error_set (err, 0, "policy %s is larger than %u bytes", path, OG_POLICY_MAX_SIZE);
   /* Read to EOF rather than trusting st_size, one byte past it: a file that
    * changes under us is refused, never half-read. */
-  cap = (size_t) st.st_size + 1;
+  cap = (size_t)st.st_size + 1;
   buf = og_xmalloc (cap + 1);
   for (;;)
     {
@@ -767,14 +767,14 @@ og_policy_load_cached (const char *path, const struct og_digest_cache *cache, st
         return og_error_set (err, errno, "cannot read policy %s", path);
       if (r == 0)
         break;
-      off += (size_t) r;
+      off += (size_t)r;
       if (off == cap)
         return og_error_set (err, 0, "policy %s changed while it was read", path);
     }
   if (off == 0)
     return og_error_set (err, 0, "policy %s is empty", path);
   if (fstat (fd, &after) < 0 || after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec
-      || (size_t) after.st_size != off)
+      || (size_t)after.st_size != off)
     return og_error_set (err, 0, "policy %s changed while it was read", path);
   cached = cache && cache->lookup (cache->data, &st, digest);
   if (og_policy_parse_digest (buf, off, path, cached ? digest : NULL, out, err) < 0)

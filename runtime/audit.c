@@ -6,87 +6,75 @@
 #include <config.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
+#include "ocigate/json.h"
 #include "ocigate/util.h"
 #include "ocigate.h"
 
 static void
-gen_str (yajl_gen g, const char *s)
+kv (struct og_buf *b, const char *key, const char *value, bool first)
 {
-  if (s == NULL)
-    yajl_gen_null (g);
-  else
-    yajl_gen_string (g, (const unsigned char *)s, strlen (s));
+  if (!first)
+    og_buf_put (b, ",", 1);
+  og_buf_put_json_string (b, key);
+  og_buf_put (b, ":", 1);
+  og_buf_put_json_string (b, value);
 }
 
 static void
-gen_kv (yajl_gen g, const char *k, const char *v)
+put_decisions (struct og_buf *b, const struct og_decisions *d)
 {
-  gen_str (g, k);
-  gen_str (g, v);
-}
-
-static void
-gen_decisions (yajl_gen g, const struct og_decisions *d)
-{
-  yajl_gen_array_open (g);
+  og_buf_puts (b, ",\"decisions\":[");
   for (size_t i = 0; d && i < d->n; i++)
     {
       const struct og_decision *e = &d->v[i];
-      yajl_gen_map_open (g);
-      gen_kv (g, "rule", e->rule);
-      gen_kv (g, "action", og_decision_kind_name (e->kind));
-      gen_kv (g, "path", e->path);
-      gen_kv (g, "before", e->before);
-      gen_kv (g, "after", e->after);
-      gen_kv (g, "reason", e->reason);
-      yajl_gen_map_close (g);
+      og_buf_puts (b, i ? ",{" : "{");
+      kv (b, "rule", e->rule, true);
+      kv (b, "action", og_decision_kind_name (e->kind), false);
+      kv (b, "path", e->path, false);
+      kv (b, "before", e->before, false);
+      kv (b, "after", e->after, false);
+      kv (b, "reason", e->reason, false);
+      og_buf_put (b, "}", 1);
     }
-  yajl_gen_array_close (g);
+  og_buf_put (b, "]", 1);
 }
 
 char *
 ocigate_audit_line (const struct ocigate_audit *a)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
-  char now[64], *line;
+  struct og_buf b = { 0 };
+  char now[64], pid[32];
   struct timespec ts;
   struct tm tm;
 
-  if (g == NULL)
-    abort ();
   clock_gettime (CLOCK_REALTIME, &ts);
   gmtime_r (&ts.tv_sec, &tm);
   strftime (now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  yajl_gen_map_open (g);
-  gen_kv (g, "time", now);
-  gen_kv (g, "event", a->event);
-  gen_kv (g, "command", a->cl ? a->cl->command : NULL);
-  gen_kv (g, "id", a->cl ? a->cl->id : NULL);
+  snprintf (pid, sizeof pid, "%d", (int)getpid ());
+  og_buf_put (&b, "{", 1);
+  kv (&b, "time", now, true);
+  kv (&b, "event", a->event, false);
+  kv (&b, "command", a->cl ? a->cl->command : NULL, false);
+  kv (&b, "id", a->cl ? a->cl->id : NULL, false);
   if (a->cl && a->cl->command && strcmp (a->cl->command, "exec") != 0 && strcmp (a->cl->command, "update") != 0)
-    gen_kv (g, "bundle", a->cl->bundle ? a->cl->bundle : ".");
-  gen_kv (g, "policy", a->policy_path);
-  gen_kv (g, "policy_sha256", a->policy ? a->policy->digest : NULL);
-  gen_kv (g, "mode", a->policy ? (a->policy->audit_only ? "audit" : "enforce") : NULL);
-  gen_str (g, "pid");
-  yajl_gen_integer (g, getpid ());
+    kv (&b, "bundle", a->cl->bundle ? a->cl->bundle : ".", false);
+  kv (&b, "policy", a->policy_path, false);
+  kv (&b, "policy_sha256", a->policy ? a->policy->digest : NULL, false);
+  kv (&b, "mode", a->policy ? (a->policy->audit_only ? "audit" : "enforce") : NULL, false);
+  og_buf_puts (&b, ",\"pid\":");
+  og_buf_puts (&b, pid);
   if (a->message)
-    gen_kv (g, "message", a->message);
-  gen_str (g, "decisions");
-  gen_decisions (g, a->decisions);
-  yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  line = og_xasprintf ("%.*s\n", (int)len, buf);
-  yajl_gen_free (g);
-  return line;
+    kv (&b, "message", a->message, false);
+  put_decisions (&b, a->decisions);
+  og_buf_put (&b, "}\n", 2);
+  return b.buf;
 }
 
 /* mkdir -p of the log's directory, private to root. */

@@ -21,15 +21,14 @@
 static char *
 entry_path (const char *state_dir, const struct stat *st)
 {
-  return og_xasprintf ("%s/policy-digest/%" PRIx64 "-%" PRIx64, state_dir, (uint64_t) st->st_dev,
-                       (uint64_t) st->st_ino);
+  return og_xasprintf ("%s/policy-digest/%" PRIx64 "-%" PRIx64, state_dir, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
 }
 
 static char *
 identity (const struct stat *st)
 {
-  return og_xasprintf ("%lld %lld.%09ld %lld.%09ld", (long long) st->st_size, (long long) st->st_mtim.tv_sec,
-                       st->st_mtim.tv_nsec, (long long) st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+  return og_xasprintf ("%lld %lld.%09ld %lld.%09ld", (long long)st->st_size, (long long)st->st_mtim.tv_sec,
+                       st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
 }
 
 static bool
@@ -45,7 +44,7 @@ lookup (void *data, const struct stat *st, char hex[65])
   if (fd < 0 || fstat (fd, &cst) < 0 || cst.st_uid != geteuid () || (cst.st_mode & 022) != 0)
     return false;
   n = read (fd, buf, sizeof buf - 1);
-  if (n != (ssize_t) (idlen + 1 + 64 + 1))
+  if (n != (ssize_t)(idlen + 1 + 64 + 1))
     return false;
   buf[n] = '\0';
   if (strncmp (buf, id, idlen) != 0 || buf[idlen] != ' ' || buf[n - 1] != '\n')
@@ -58,9 +57,9 @@ lookup (void *data, const struct stat *st, char hex[65])
 static void
 store (void *data, const struct stat *st, const char hex[65])
 {
-  og_cleanup_free char *dir = og_xasprintf ("%s/policy-digest", (const char *) data);
+  og_cleanup_free char *dir = og_xasprintf ("%s/policy-digest", (const char *)data);
   og_cleanup_free char *path = entry_path (data, st), *id = identity (st);
-  og_cleanup_free char *tmp = og_xasprintf ("%s.%d", path, (int) getpid ());
+  og_cleanup_free char *tmp = og_xasprintf ("%s.%d", path, (int)getpid ());
   og_cleanup_free char *line = og_xasprintf ("%s %s\n", id, hex);
   int fd;
 
@@ -77,6 +76,6 @@ store (void *data, const struct stat *st, const char hex[65])
 int
 ocigate_policy_load (const char *path, const char *state_dir, struct og_policy **out, struct og_error *err)
 {
-  const struct og_digest_cache cache = { lookup, store, (void *) state_dir };
+  const struct og_digest_cache cache = { lookup, store, (void *)state_dir };
   return og_policy_load_cached (path, state_dir ? &cache : NULL, out, err);
 }

@@ -27,11 +27,13 @@ enum og_json_type
 struct og_json
 {
   enum og_json_type type;
-  char *text;            /* string value or number text, NUL-terminated */
-  size_t len;            /* length of text */
-  size_t n, cap;         /* members of an object / elements of an array */
-  char **keys;           /* object keys (NUL-free, NUL-terminated) */
-  struct og_json **vals; /* object values / array elements */
+  char *text;             /* string value or number text, NUL-terminated */
+  size_t len;             /* length of text */
+  size_t n, cap;          /* members of an object / elements of an array */
+  char **keys;            /* object keys (NUL-free, NUL-terminated) */
+  struct og_json **vals;  /* object values / array elements */
+  struct og_arena *arena; /* parsed nodes: node, text and keys live here */
+  bool owns_arena;        /* the root of a parsed document frees it */
 };
 
 struct og_json_opts
@@ -49,6 +51,17 @@ int og_json_parse (const char *buf, size_t len, const struct og_json_opts *opts,
 void og_json_free (struct og_json *j);
 void og_json_freep (struct og_json **j);
 #define og_cleanup_json __attribute__ ((cleanup (og_json_freep)))
+
+/* A growing text buffer (data is NUL-terminated once anything was put). */
+struct og_buf
+{
+  char *buf;
+  size_t len, cap;
+};
+void og_buf_put (struct og_buf *b, const char *s, size_t n);
+void og_buf_puts (struct og_buf *b, const char *s);
+/* s as a quoted, escaped JSON string ("null" for NULL). */
+void og_buf_put_json_string (struct og_buf *b, const char *s);
 
 /* Serialise.  *out is NUL-terminated and owned by the caller. */
 int og_json_write (const struct og_json *j, bool pretty, char **out, size_t *out_len, struct og_error *err);
