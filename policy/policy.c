@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ocigate/enforce.h"
 #include "ocigate/json.h"
 #include "ocigate/policy.h"
 #include "ocigate/sha256.h"
@@ -146,9 +147,9 @@ need_object (struct loader *l, const struct og_json *parent, const char *key, st
 
   if (v == NULL)
     {
-      og_cleanup_free char *msg = og_xasprintf ("missing required section \"%s\" (use \"action\": \"audit\" to "
-                                                "turn a rule off explicitly)",
-                                                key);
+      og_cleanup_free char *msg
+          = og_xasprintf ("missing required section \"%s\" (use %s to turn the rule off explicitly)", key,
+                          strcmp (key, "user_namespace") == 0 ? "\"mode\": \"off\"" : "\"action\": \"audit\"");
       return bad (l, "top level", msg);
     }
   if (v->type != OG_JSON_OBJECT)
@@ -473,7 +474,8 @@ load_devices (struct loader *l, const struct og_json *root, struct og_policy *p)
       char type;
       unsigned major, minor;
       int n = 0;
-      if (sscanf (*d, "%c %u:%u%n", &type, &major, &minor, &n) != 3 || (*d)[n] != '\0' || (type != 'c' && type != 'b'))
+      if (sscanf (*d, "%c %u:%u%n", &type, &major, &minor, &n) != 3 || (*d)[n] != '\0' || (*d)[1] != ' '
+          || strchr (*d + 2, ' ') || (type != 'c' && type != 'b'))
         {
           og_cleanup_free char *msg = og_xasprintf ("\"%s\" is not a device number (\"c MAJOR:MINOR\")", *d);
           return bad (l, "devices.allow", msg);
@@ -566,11 +568,30 @@ load_process (struct loader *l, const struct og_json *root, struct og_policy *p)
       || get_strv (l, o, "rlimit_max", "process", false, &p->process.rlimit_max) < 0
       || get_bool (l, o, "deny_shared_propagation", "process", &p->process.deny_shared_propagation) < 0)
     return -1;
+  static const char *const rlimits[] = { "RLIMIT_AS",
+                                         "RLIMIT_CORE",
+                                         "RLIMIT_CPU",
+                                         "RLIMIT_DATA",
+                                         "RLIMIT_FSIZE",
+                                         "RLIMIT_LOCKS",
+                                         "RLIMIT_MEMLOCK",
+                                         "RLIMIT_MSGQUEUE",
+                                         "RLIMIT_NICE",
+                                         "RLIMIT_NOFILE",
+                                         "RLIMIT_NPROC",
+                                         "RLIMIT_RSS",
+                                         "RLIMIT_RTPRIO",
+                                         "RLIMIT_RTTIME",
+                                         "RLIMIT_SIGPENDING",
+                                         "RLIMIT_STACK",
+                                         NULL };
   for (char **r = p->process.rlimit_max; r && *r; r++)
     {
       const char *eq = strchr (*r, '=');
+      og_cleanup_free char *name = eq ? og_xstrndup (*r, (size_t)(eq - *r)) : NULL;
       int64_t v;
-      if (strncmp (*r, "RLIMIT_", 7) != 0 || eq == NULL || parse_count (eq + 1, &v) < 0)
+      /* a misspelt name would silently clamp nothing */
+      if (name == NULL || !og_strv_contains ((char *const *)rlimits, name) || parse_count (eq + 1, &v) < 0)
         {
           og_cleanup_free char *msg = og_xasprintf ("\"%s\" is not RLIMIT_NAME=MAX", *r);
           return bad (l, "process.rlimit_max", msg);

@@ -97,6 +97,8 @@ og_rule_namespaces (const struct og_enforce_ctx *ctx, struct og_json *spec, stru
   for (char **t = p->namespaces.require; t && *t; t++)
     {
       bool found = false;
+      if (strcmp (*t, "user") == 0 && p->userns.mode != OG_USERNS_OFF)
+        continue; /* the user_namespace rule adds it */
       for (size_t i = 0; list && i < list->n && !found; i++)
         {
           struct og_json *type = og_json_get_set (list->vals[i], "type");

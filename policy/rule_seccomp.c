@@ -26,8 +26,8 @@ static const uint32_t arch_tokens[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86,     SCM
 
 /* A name no supported architecture knows is a typo that would silently
  * leave a hole (runc skips unknown names). */
-static bool
-syscall_known (const char *name)
+bool
+og_syscall_known (const char *name)
 {
   for (size_t i = 0; i < sizeof arch_tokens / sizeof arch_tokens[0]; i++)
     if (seccomp_syscall_resolve_name_arch (arch_tokens[i], name) != __NR_SCMP_ERROR)
@@ -80,7 +80,7 @@ og_seccomp_load_profile (const char *path, struct og_json **out, struct og_error
       if (names == NULL || names->type != OG_JSON_ARRAY)
         return og_error_set (err, 0, "seccomp profile %s: syscalls[%zu] has no names", path, i);
       for (size_t k = 0; k < names->n; k++)
-        if (!og_json_is_string (names->vals[k]) || !syscall_known (names->vals[k]->text))
+        if (!og_json_is_string (names->vals[k]) || !og_syscall_known (names->vals[k]->text))
           return og_error_set (err, 0, "seccomp profile %s: unknown syscall %s", path,
                                og_json_is_string (names->vals[k]) ? names->vals[k]->text : "(not a string)");
     }

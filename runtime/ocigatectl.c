@@ -192,6 +192,16 @@ cmd_validate (int argc, char **argv)
       og_error_clear (&err);
       return status;
     }
+  if (policy->seccomp.default_profile)
+    {
+      og_cleanup_json struct og_json *prof = NULL;
+      if (og_seccomp_load_profile (policy->seccomp.default_profile, &prof, &err) < 0)
+        {
+          status = fail (err.msg);
+          og_error_clear (&err);
+          return status;
+        }
+    }
   printf ("%s: valid (sha256 %s)\n", path, policy->digest);
   return EXIT_ALLOWED;
 }

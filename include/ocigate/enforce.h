@@ -73,6 +73,8 @@ bool og_device_rule_allows_all (const struct og_json *rule);
 /* Read and validate a seccomp profile (strict JSON, known syscalls and
  * architectures, not allow-by-default). */
 int og_seccomp_load_profile (const char *path, struct og_json **out, struct og_error *err);
+/* True when libseccomp knows the name on any supported architecture. */
+bool og_syscall_known (const char *name);
 
 /* A needed change to the config.  Records a mutate / refuse / audit decision
  * according to `action` (and the policy's mode) and returns true only when
