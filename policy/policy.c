@@ -510,12 +510,20 @@ load_seccomp (struct loader *l, const struct og_json *root, struct og_policy *p)
       || get_strv (l, o, "deny_syscalls", "seccomp", false, &p->seccomp.deny_syscalls) < 0
       || get_bool (l, o, "allow_unconfined", "seccomp", &p->seccomp.allow_unconfined) < 0)
     return -1;
-  /* A relative profile lives beside the policy file. */
+  for (char **sc = p->seccomp.deny_syscalls; sc && *sc; sc++)
+    if (!og_syscall_known (*sc))
+      {
+        og_cleanup_free char *msg = og_xasprintf ("\"%s\" is not a syscall on any supported architecture", *sc);
+        return bad (l, "seccomp.deny_syscalls", msg);
+      }
+  /* A relative profile lives beside the policy file; made absolute so a
+   * relative --ocigate-policy does not leave a cwd-relative path behind. */
   if (p->seccomp.default_profile && p->seccomp.default_profile[0] != '/')
     {
       const char *slash = strrchr (l->name, '/');
-      char *abs = slash ? og_xasprintf ("%.*s/%s", (int)(slash - l->name), l->name, p->seccomp.default_profile)
-                        : og_xstrdup (p->seccomp.default_profile);
+      og_cleanup_free char *dir = slash ? og_xstrndup (l->name, (size_t)(slash - l->name)) : og_xstrdup (".");
+      og_cleanup_free char *absdir = realpath (dir[0] ? dir : "/", NULL);
+      char *abs = og_xasprintf ("%s/%s", absdir ? absdir : dir, p->seccomp.default_profile);
       free (p->seccomp.default_profile);
       p->seccomp.default_profile = abs;
     }
