@@ -126,7 +126,13 @@ res_section (const struct res_ctx *rc, struct og_json *res, const char *key, cha
   *path = og_xasprintf ("%s.%s", rc->prefix, key);
   if (rc->update)
     {
-      struct og_json *s = og_json_get_set (res, key);
+      struct og_json *s = og_json_get (res, key);
+      /* runc 1.1 dereferences a null section of an update and panics */
+      if (s && s->type == OG_JSON_NULL)
+        {
+          og_rule_malformed (rc->d, "resources", *path, s, "an object");
+          return NULL;
+        }
       if (s && s->type != OG_JSON_OBJECT)
         {
           og_rule_malformed (rc->d, "resources", *path, s, "an object");

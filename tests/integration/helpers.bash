@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
+# jq filters are single-quoted on purpose; status/output/stderr/lines come
+# from bats' run.
+# shellcheck disable=SC2016,SC2119,SC2120,SC2154
 #
 # Shared helpers for the ocigate integration tests: real runc on a
 # busybox-static rootfs, driven through ocigate exactly as an engine would.
@@ -29,13 +32,16 @@ DOCKER_FIXTURES="$FIXTURES/engines/docker-20.10"
 # SETPCAP 8, NET_BIND_SERVICE 10, SYS_CHROOT 18.
 ALLOWED_CAP_MASK=$(((1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 18)))
 
-# What the container prints by default: its privileges, its cgroup limits
-# and whether it can write its root filesystem and /tmp.
-DEFAULT_PROBE='grep -E "^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):" /proc/self/status
+# What the container prints by default: its privileges, its cgroup limits,
+# whether it can write its root filesystem and /tmp, its /sys mount options
+# and the device nodes it has.
+DEFAULT_PROBE='grep -E "^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):" /proc/self/status
 echo "pids.max: $(cat /sys/fs/cgroup/pids/pids.max)"
 echo "memory.limit_in_bytes: $(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)"
 if touch /x 2>/dev/null; then echo "rootfs: writable"; else echo "rootfs: read-only"; fi
-if touch /tmp/probe 2>/dev/null; then echo "tmp: writable"; else echo "tmp: read-only"; fi'
+if touch /tmp/probe 2>/dev/null; then echo "tmp: writable"; else echo "tmp: read-only"; fi
+echo "sysfs: $(grep " /sys sysfs " /proc/self/mounts | cut -d" " -f4)"
+echo "devices: $(ls /dev | tr "\n" " ")"'
 
 # ---------------------------------------------------------------------------
 # per-file and per-test setup
@@ -61,8 +67,15 @@ og_setup_file() {
 	echo 'root:x:0:0:root:/root:/bin/sh' >"$rootfs/etc/passwd"
 	echo 'root:x:0:' >"$rootfs/etc/group"
 
-	grep -v '^[[:space:]]*//' "$PROFILES/default.json" >"$BATS_FILE_TMPDIR/default.json"
-	jq -e .version "$BATS_FILE_TMPDIR/default.json" >/dev/null
+	# The test policies live in temp dirs: files the profile names relative
+	# to itself (the seccomp profile) are made absolute.
+	grep -v '^[[:space:]]*//' "$PROFILES/default.json" |
+		jq --arg dir "$PROFILES" '
+			if (.seccomp.default_profile? // "/") | startswith("/") then .
+			else .seccomp.default_profile = $dir + "/" + .seccomp.default_profile end
+		' >"$BATS_FILE_TMPDIR/default.json"
+	jq '.audit.log = "@AUDIT@"' "$BATS_FILE_TMPDIR/default.json" >"$BATS_FILE_TMPDIR/policy.template.json"
+	grep -q '"@AUDIT@"' "$BATS_FILE_TMPDIR/policy.template.json"
 
 	# The runtime ocigate execs in these tests: records its argv (one call
 	# per line, to $OG_SPY_LOG) and becomes runc.  An absent or empty log
@@ -110,9 +123,14 @@ teardown() { og_teardown; }
 # make_policy [JQ_FILTER [jq args...]]: $POLICY = default.json with its audit
 # log moved to $AUDIT and the filter applied.
 make_policy() {
-	local filter=${1:-.}
-	shift || true
-	jq --arg audit "$AUDIT" "$@" "($filter) | .audit.log = \$audit" \
+	if [ $# -eq 0 ]; then
+		# the common case, without starting jq
+		sed "s|\"@AUDIT@\"|\"$AUDIT\"|" "$BATS_FILE_TMPDIR/policy.template.json" >"$POLICY"
+		return
+	fi
+	local filter=$1
+	shift
+	jq --arg audit "$AUDIT" "$@" ".audit.log = \$audit | ($filter)" \
 		"$BATS_FILE_TMPDIR/default.json" >"$POLICY"
 }
 
@@ -141,7 +159,7 @@ new_id() {
 #  - linux.cgroupsPath -> /ocigate-test-<id>; hooks and the AppArmor
 #    profile dropped (no dockerd, no AppArmor on this host).
 make_bundle() {
-	local fixture=$1 probe=${2:-$DEFAULT_PROBE} src p
+	local fixture=$1 probe=${2:-$DEFAULT_PROBE} src p missing
 	case $fixture in
 	*/*) src=$fixture ;;
 	*) src="$DOCKER_FIXTURES/$fixture.config.json" ;;
@@ -151,22 +169,47 @@ make_bundle() {
 	CID=$(new_id)
 	mkdir -p "$BUNDLE"
 	cp -a "$BATS_FILE_TMPDIR/rootfs" "$BUNDLE/rootfs"
-	jq --arg root "$BUNDLE/rootfs" --arg probe "$probe" --arg cg "/ocigate-test-$CID" '
-		.root.path = $root
-		| .process.terminal = false
-		| .process.args = ["/bin/sh", "-c", $probe]
-		| .mounts |= map(select(((.source // "") | startswith("/var/lib/docker/")) | not))
-		| .linux.cgroupsPath = $cg
-		| del(.hooks)
-		| del(.process.apparmorProfile)
-	' "$src" >"$BUNDLE/config.json"
-	for p in $(jq -r '.linux.namespaces[]? | .path // empty' "$BUNDLE/config.json"); do
-		[ -e "$p" ] && continue
-		edit_config "$BUNDLE" '.linux.namespaces |= map(select(.path != $p))' --arg p "$p"
-	done
-	if ! jq -e '.linux.namespaces | any(.type == "network")' "$BUNDLE/config.json" >/dev/null; then
-		edit_config "$BUNDLE" 'del(.linux.sysctl)'
+	# The per-fixture part of the adaptation is done once per .bats file.
+	local cached
+	cached="$BATS_FILE_TMPDIR/fixture-$(echo "$src" | sha256sum | cut -c1-16).json"
+	if [ ! -f "$cached" ]; then
+		missing=()
+		for p in $(jq -r '.linux.namespaces[]? | .path // empty' "$src"); do
+			[ -e "$p" ] || missing+=("$p")
+		done
+		jq --argjson missing "$(jq -nc '$ARGS.positional' --args "${missing[@]}")" '
+			.root.path = "@ROOT@"
+			| .process.args = ["/bin/sh", "-c", "@PROBE@"]
+			| .linux.cgroupsPath = "@CID@"
+			| .process.terminal = false
+			| .mounts |= map(select(((.source // "") | startswith("/var/lib/docker/")) | not))
+			| .linux.namespaces |= map(select(.path as $p | $missing | any(. == $p) | not))
+			| if (.linux.namespaces | any(.type == "network")) then . else del(.linux.sysctl) end
+			| del(.hooks)
+			| del(.process.apparmorProfile)
+		' "$src" >"$cached.tmp"
+		mv "$cached.tmp" "$cached"
 	fi
+	# root.path, args and cgroupsPath are placeholders in the cached copy
+	# (sed is much cheaper than another jq here)
+	local r=${BUNDLE//\\/\\\\} pr
+	pr=$(json_escape "$probe")
+	pr=${pr//\\/\\\\}
+	pr=${pr//&/\\&}
+	pr=${pr//|/\\|}
+	sed -e "s|\"@ROOT@\"|\"$r/rootfs\"|" -e "s|\"@CID@\"|\"/ocigate-test-$CID\"|" \
+		-e "s|\"@PROBE@\"|\"$pr\"|" "$cached" >"$BUNDLE/config.json"
+}
+
+# json_escape STRING: STRING as the inside of a JSON string literal.
+json_escape() {
+	local s=$1
+	s=${s//\\/\\\\}
+	s=${s//\"/\\\"}
+	s=${s//$'\n'/\\n}
+	s=${s//$'\t'/\\t}
+	s=${s//$'\r'/\\r}
+	printf '%s' "$s"
 }
 
 # edit_config BUNDLE JQ_FILTER [jq args...]
@@ -190,9 +233,8 @@ record_container() {
 	echo "$1 $2" >>"$T/containers"
 }
 
-# ocigate_cmd [OCIGATE_OPTIONS...] -- RUNC_ARGS...: runs ocigate with the
-# spy runtime, --root $ROOTDIR and log.json in $BUNDLE (json format).
-# Output lands in bats' $status/$output/$stderr.
+# run_ocigate_raw ARGS...: ocigate with exactly these arguments, stdin from
+# /dev/null, a 60 s timeout; results in bats' $status, $output, $stderr.
 run_ocigate_raw() {
 	run --separate-stderr timeout -k 5 60 "$OCIGATE" "$@" </dev/null
 }
@@ -246,6 +288,19 @@ assert_status() {
 	}
 }
 
+# assert_privileges_gone: on top of assert_enforced_inside, for the
+# privileged fixtures: a seccomp filter, read-only /sys, no host devices.
+assert_privileges_gone() {
+	local d
+	assert_enforced_inside
+	[ "$(probe_value Seccomp)" = 2 ] || { show_run; fail "no seccomp filter inside"; }
+	[[ "$(probe_value sysfs)," == ro,* ]] || { show_run; fail "/sys is not read-only"; }
+	for d in kmsg mem kvm vda loop0 autofs btrfs-control cpu_dma_latency userfaultfd; do
+		[[ " $(probe_value devices) " != *" $d "* ]] || { show_run; fail "/dev/$d is in the container"; }
+	done
+	[[ " $(probe_value devices) " == *" null "* ]] || { show_run; fail "no /dev/null in the container"; }
+}
+
 # assert_enforced_inside: the probe's output shows the default policy at work.
 assert_enforced_inside() {
 	local set v
@@ -276,19 +331,25 @@ assert_log_error() {
 	local re=$1 b=${2:-$BUNDLE} line msg
 	[ -s "$b/log.json" ] || { show_run; fail "no $b/log.json"; }
 	line=$(tail -n1 "$b/log.json")
-	echo "$line" | jq -e 'type == "object" and .level == "error" and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"))' >/dev/null || {
+	msg=$(jq -r 'if type == "object" and .level == "error"
+			and (.time | type == "string" and test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"))
+			and (.msg | type == "string")
+		then .msg else error("not a runc-format error line") end' <<<"$line") || {
 		show_run
 		fail "last log.json line is not a runc-format error line: $line"
 	}
-	msg=$(echo "$line" | jq -r .msg)
 	[[ $msg == "ocigate: "* ]] || { show_run; fail "msg does not start with 'ocigate: ': $msg"; }
 	[[ $msg =~ $re ]] || { show_run; fail "msg does not match /$re/: $msg"; }
 }
 
-# assert_runtime_not_started ID: neither runc nor anything else ran.
+# assert_runtime_not_started ID: no runtime call for ID (the spy saw none)
+# and runc has no state for it.
 assert_runtime_not_started() {
 	local id=$1
-	[ ! -s "$OG_SPY_LOG" ] || { show_run; fail "the runtime was started: $(cat "$OG_SPY_LOG")"; }
+	if [ -s "$OG_SPY_LOG" ] && grep -qw -- "$id" "$OG_SPY_LOG"; then
+		show_run
+		fail "the runtime was started for $id: $(cat "$OG_SPY_LOG")"
+	fi
 	[ ! -e "$ROOTDIR/$id" ] || fail "runc state exists for $id"
 	if "$RUNC" --root "$ROOTDIR" state "$id" >/dev/null 2>&1; then
 		fail "runc knows container $id"

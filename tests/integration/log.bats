@@ -4,6 +4,7 @@
 # How a refusal reaches the engine: runc-format lines in --log (json or
 # logrus text), or plain text on stderr when there is no --log.
 
+# shellcheck disable=SC2016,SC2154
 load helpers
 
 hostile_bundle() {

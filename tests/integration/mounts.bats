@@ -5,6 +5,7 @@
 # and sensitive host trees are refused; an innocent directory is mounted
 # from its resolved path with the forced options.
 
+# shellcheck disable=SC2016,SC2154
 load helpers
 
 setup() {
@@ -207,4 +208,72 @@ bind_refused() {
 @test "a non-bind mount type that takes a host path is refused" {
 	bind_refused "/dev/vda" "mount type ext4" '{"type": "ext4", "options": ["ro"]}'
 	bind_refused "overlay" "mount type overlay" '{"type": "overlay", "options": ["lowerdir=/etc,upperdir=/tmp/u,workdir=/tmp/w"]}'
+}
+
+@test "a sibling whose name merely starts with a sensitive tree's name is not in it" {
+	mkdir -p "$T/engine" "$T/engine-other"
+	echo ok >"$T/engine-other/f"
+	make_policy '.mounts.deny_trees += [$t]' --arg t "$T/engine"
+	make_bundle default 'cat /data/f'
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/engine-other" '{destination: "/data", type: "bind", source: $s, options: ["rbind", "ro"]}')"
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$output" = ok ] || { show_run; false; }
+}
+
+@test "engine state: this container's own files are allowed ({id}), another container's are not" {
+	mkdir -p "$T/engine/containers"
+	make_policy '.mounts.deny_trees += [$t] | .mounts.allow_sources += [$t + "/containers/{id}/*"]' --arg t "$T/engine"
+
+	make_bundle default 'cat /etc/hostname'
+	mkdir -p "$T/engine/containers/$CID"
+	echo "my-hostname" >"$T/engine/containers/$CID/hostname"
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/engine/containers/$CID/hostname" \
+		'{destination: "/etc/hostname", type: "bind", source: $s, options: ["rbind", "rprivate"]}')"
+	# the id comes before the flags here (runc reorders them)
+	record_container "$ROOTDIR" "$CID"
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json run "$CID" --bundle "$BUNDLE"
+	assert_status 0
+	[ "$output" = my-hostname ] || { show_run; false; }
+	local mine=$CID
+
+	# another container's file, and the state dir itself, are refused
+	mkdir -p "$T/engine/containers/other-container"
+	echo "theirs" >"$T/engine/containers/other-container/hostname"
+	bind_refused "$T/engine/containers/other-container/hostname" "bind mount of .* exposes the sensitive host tree $(re_quote "$T/engine")"
+	bind_refused "$T/engine/containers/$mine/hostname" "bind mount of .* exposes the sensitive host tree $(re_quote "$T/engine")"
+	# this container's whole state dir is not one of its files
+	make_bundle default
+	mkdir -p "$T/engine/containers/$CID"
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/engine/containers/$CID" \
+		'{destination: "/state", type: "bind", source: $s, options: ["rbind"]}')"
+	refuse_check "$CID" "bind mount of .* exposes the sensitive host tree $(re_quote "$T/engine")"
+}
+
+@test "root.path: relative is resolved against the bundle; the host root, via a symlink too, is refused" {
+	make_policy # plain default: our socket under / would be found first
+	make_bundle default 'echo hi'
+	edit_config "$BUNDLE" '.root.path = "rootfs"'
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$output" = hi ]
+	jq -e --arg r "$BUNDLE/rootfs" '.root.path == $r and .root.readonly == true' "$BUNDLE/config.json"
+
+	make_bundle default
+	edit_config "$BUNDLE" '.root.path = "/"'
+	refuse_check "$CID" '^ocigate: refused by policy: mounts: root filesystem / exposes the sensitive host tree /$'
+
+	ln -s / "$T/rootlink"
+	make_bundle default
+	edit_config "$BUNDLE" '.root.path = $r' --arg r "$T/rootlink"
+	refuse_check "$CID" '^ocigate: refused by policy: mounts: root filesystem / exposes the sensitive host tree /$'
+}
+
+@test "root.path: a directory holding the daemon socket is refused" {
+	make_bundle default
+	# $SOCK is $T/sockdir/daemon.sock: make the rootfs $T itself
+	cp -a "$BUNDLE/rootfs/." "$T/"
+	edit_config "$BUNDLE" '.root.path = $r' --arg r "$T"
+	refuse_check "$CID" "^ocigate: refused by policy: mounts: root filesystem $(re_quote "$T") contains the daemon socket $(re_quote "$SOCK")"
 }
