@@ -286,6 +286,29 @@ out:
   return fd;
 }
 
+/* runc opens the rootfs as the container's root, an unprivileged host
+ * uid: every directory above the stage must be searchable by others. */
+static int
+check_searchable (const char *path, struct og_error *err)
+{
+  og_cleanup_free char *p = og_xstrdup (path);
+  char *slash;
+
+  while ((slash = strrchr (p, '/')) != NULL && slash != p)
+    {
+      struct stat st;
+      *slash = '\0';
+      if (stat (p, &st) < 0)
+        return og_error_set (err, errno, "cannot stat %s", p);
+      if ((st.st_mode & S_IXOTH) == 0)
+        return og_error_set (err, 0,
+                             "%s is not searchable by the container's user (mode %03o); the state directory must "
+                             "be reachable by unprivileged users",
+                             p, (unsigned)(st.st_mode & 0777));
+    }
+  return 0;
+}
+
 int
 ocigate_userns_stage (struct ocigate_userns *u, const char *rootfs, struct og_error *err)
 {
@@ -294,6 +317,8 @@ ocigate_userns_stage (struct ocigate_userns *u, const char *rootfs, struct og_er
 
   if (mkdir_p (u->stage_root, 0711) < 0)
     return og_error_set (err, errno, "cannot create %s", u->stage_root);
+  if (check_searchable (u->stage_root, err) < 0)
+    return -1;
   umount2 (u->stage_root, MNT_DETACH); /* a leftover of a create that died */
   ns = userns_fd (&u->range, err);
   if (ns < 0)

@@ -1,0 +1,192 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+#
+# User namespaces: every container gets its own host id range from the
+# policy pool and an idmapped rootfs, so image files still look root-owned
+# inside.  Delete and `ocigatectl gc` give both back.
+
+# shellcheck disable=SC2016,SC2154
+load helpers
+
+USERNS_PROBE='echo "uid_map: $(cat /proc/self/uid_map | tr -s " " | sed "s/^ //")"
+echo "gid_map: $(cat /proc/self/gid_map | tr -s " " | sed "s/^ //")"
+echo "busybox owner: $(stat -c %u:%g /bin/busybox)"
+echo "id: $(id -u):$(id -g)"
+grep -E "^(CapEff|NoNewPrivs):" /proc/self/status'
+
+setup() {
+	og_setup
+	# The container's root (an unprivileged host uid) must be able to walk
+	# to the staged rootfs: bats' own temp dirs are 0700.
+	STATE=$(mktemp -d /tmp/ocigate-userns-XXXXXX)
+	chmod 711 "$STATE"
+	make_policy '.user_namespace.mode = "required"'
+}
+
+teardown() {
+	og_teardown
+	# whatever a failed test left: staged mounts and records
+	"$OCIGATECTL" gc --state-dir "$STATE" >/dev/null 2>&1 || true
+	awk -v s="$STATE/" 'index($5, s) == 1 {print $5}' /proc/self/mountinfo | xargs -r umount -l 2>/dev/null
+	rm -rf "$STATE"
+	return 0
+}
+
+og_userns() {
+	local id=$1 bundle=$2
+	shift 2
+	record_container "$ROOTDIR" "$id"
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$STATE" \
+		--root "$ROOTDIR" --log "$bundle/log.json" --log-format json "$@"
+}
+
+staged_mounts() {
+	awk -v s="$STATE/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l
+}
+
+@test "userns: the container runs in a pool range with an idmapped rootfs" {
+	make_bundle default "$USERNS_PROBE"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	show_run
+	[ "$status" -eq 0 ]
+	# container root is host uid 1000000 + k*65536, never host root
+	[[ "$(probe_value uid_map)" =~ ^0\ ([0-9]+)\ 65536$ ]]
+	host=${BASH_REMATCH[1]}
+	[ "$host" -ge 1000000 ]
+	[ $(((host - 1000000) % 65536)) -eq 0 ]
+	[ "$(probe_value gid_map)" = "0 $host 65536" ]
+	# image files (owned by host root) are root-owned inside
+	[ "$(probe_value 'busybox owner')" = "0:0" ]
+	[ "$(probe_value id)" = "0:0" ]
+	[ "$(probe_value NoNewPrivs)" = 1 ]
+	# the rewritten config says the same
+	jq -e --argjson h "$host" '(.linux.namespaces | any(.type == "user"))
+		and .linux.uidMappings == [{"containerID": 0, "hostID": $h, "size": 65536}]
+		and (.root.path | startswith("'"$STATE"'/stage/"))' "$BUNDLE/config.json"
+	tail -n1 "$AUDIT" | jq -e '.decisions | any(.rule == "user_namespace" and .path == "root.path")'
+}
+
+@test "userns: an identity mapping from the engine is replaced by a pool range" {
+	make_bundle default "$USERNS_PROBE"
+	edit_config "$BUNDLE" '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 4294967295}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 4294967295}]'
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	show_run
+	[ "$status" -eq 0 ]
+	[[ "$(probe_value uid_map)" =~ ^0\ ([0-9]+)\ 65536$ ]]
+	[ "${BASH_REMATCH[1]}" -ge 1000000 ]
+}
+
+@test "userns: Docker's ping_group_range is clamped to the mapped groups" {
+	make_bundle default 'cat /proc/sys/net/ipv4/ping_group_range'
+	jq -e '.linux.sysctl["net.ipv4.ping_group_range"] == "0 2147483647"' "$BUNDLE/config.json"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	show_run
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^0[[:space:]]+65535$ ]]
+}
+
+@test "userns: parallel creates get pairwise disjoint ranges; delete frees them and unmounts" {
+	local n=10 i ids=() starts
+	for i in $(seq 1 $n); do
+		make_bundle default 'sleep 30'
+		ids+=("$CID:$BUNDLE")
+	done
+	for e in "${ids[@]}"; do
+		(
+			id=${e%%:*} b=${e#*:}
+			rc=0
+			"$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNC" --ocigate-state-dir "$STATE" \
+				--root "$ROOTDIR" --log "$b/log.json" create --bundle "$b" "$id" </dev/null >/dev/null 2>&1 || rc=$?
+			echo "$id $rc" >>"$T/created"
+		) &
+		record_container "$ROOTDIR" "${e%%:*}"
+	done
+	wait
+	[ "$(grep -c ' 0$' "$T/created")" -eq $n ]
+	starts=$(for e in "${ids[@]}"; do jq '.linux.uidMappings[0].hostID' "${e#*:}/config.json"; done | sort -n)
+	[ "$(echo "$starts" | uniq | wc -l)" -eq $n ]
+	# disjoint: consecutive starts at least one range apart
+	echo "$starts" | awk 'NR > 1 && $1 - prev < 65536 {exit 1} {prev = $1}'
+	[ "$(staged_mounts)" -eq $n ]
+	[ "$(ls "$STATE/userns" | wc -l)" -eq $n ]
+	for e in "${ids[@]}"; do
+		"$OCIGATE" --ocigate-state-dir "$STATE" --ocigate-runtime "$RUNC" --root "$ROOTDIR" delete --force "${e%%:*}"
+	done
+	[ "$(staged_mounts)" -eq 0 ]
+	[ "$(ls "$STATE/userns" | wc -l)" -eq 0 ]
+	[ "$(ls "$STATE/stage" | wc -l)" -eq 0 ]
+}
+
+@test "userns: a create killed after staging is cleaned up by ocigatectl gc" {
+	make_bundle default 'true'
+	# a runtime that dies like a SIGKILLed create: state never written
+	printf '#!/bin/sh\nkill -9 $$\n' >"$T/dying-runtime"
+	chmod 755 "$T/dying-runtime"
+	run "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$T/dying-runtime" --ocigate-state-dir "$STATE" \
+		--root "$ROOTDIR" create --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 137 ]
+	[ "$(staged_mounts)" -eq 1 ]
+	[ "$(ls "$STATE/userns" | wc -l)" -eq 1 ]
+	run "$OCIGATECTL" gc --state-dir "$STATE"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"gc: 1 released"* ]]
+	[ "$(staged_mounts)" -eq 0 ]
+	[ "$(ls "$STATE/userns" | wc -l)" -eq 0 ]
+}
+
+@test "userns: gc leaves a running container alone" {
+	make_bundle default 'sleep 30'
+	"$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNC" --ocigate-state-dir "$STATE" \
+		--root "$ROOTDIR" create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+	record_container "$ROOTDIR" "$CID"
+	run "$OCIGATECTL" gc --state-dir "$STATE"
+	[[ "$output" == *"gc: 0 released"* ]]
+	[ "$(staged_mounts)" -eq 1 ]
+	"$OCIGATE" --ocigate-state-dir "$STATE" --ocigate-runtime "$RUNC" --root "$ROOTDIR" delete --force "$CID"
+	[ "$(staged_mounts)" -eq 0 ]
+}
+
+@test "userns: 1000 create/delete cycles leak no mount, record or range" {
+	local noop="$T/noop-runtime" i
+	printf '#!/bin/sh\nexit 0\n' >"$noop"
+	chmod 755 "$noop"
+	make_bundle default 'true'
+	cp "$BUNDLE/config.json" "$T/config.orig"
+	for i in $(seq 1 1000); do
+		cp "$T/config.orig" "$BUNDLE/config.json"
+		"$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$noop" --ocigate-state-dir "$STATE" \
+			--root "$ROOTDIR" create --bundle "$BUNDLE" "c$i" </dev/null || fail "create $i failed"
+		"$OCIGATE" --ocigate-runtime "$noop" --ocigate-state-dir "$STATE" --root "$ROOTDIR" delete "c$i" ||
+			fail "delete $i failed"
+	done
+	[ "$(staged_mounts)" -eq 0 ]
+	[ "$(ls "$STATE/userns" | wc -l)" -eq 0 ]
+	[ "$(ls "$STATE/stage" | wc -l)" -eq 0 ]
+	# every cycle got the first range again: nothing was left allocated
+	jq -e '.linux.uidMappings[0].hostID == 1000000' "$BUNDLE/config.json"
+}
+
+@test "userns: a state dir the container's user cannot walk is refused with the reason" {
+	local hidden="$T/private-state"
+	mkdir -m 700 "$hidden"
+	make_bundle default 'true'
+	record_container "$ROOTDIR" "$CID"
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$hidden/s" \
+		--root "$ROOTDIR" --log "$BUNDLE/log.json" --log-format json run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	last_log_line "$BUNDLE/log.json" | jq -e '.msg | contains("not searchable")'
+	assert_runtime_not_started
+	[ "$(awk -v s="$hidden/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l)" -eq 0 ]
+}
+
+@test "userns: required, but the rootfs cannot be resolved: refused with the reason" {
+	make_bundle default 'true'
+	edit_config "$BUNDLE" '.root.path = "/nonexistent-rootfs"'
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 1 ]
+	last_log_line "$BUNDLE/log.json" | jq -e '.msg | startswith("ocigate: refused by policy:")'
+	[ "$(staged_mounts)" -eq 0 ]
+	[ "$(ls "$STATE/userns" 2>/dev/null | wc -l)" -eq 0 ]
+}
