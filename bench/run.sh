@@ -1,0 +1,482 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# bench/run.sh SRCDIR BUILDDIR: the cost of ocigate against the bare runtime
+# (`make bench`).  See bench/README.md for the method.
+#
+# Every case runs ocigate (with a no-op runtime behind it) and the no-op
+# runtime alone, paired and alternating, under bench/driver; instruction
+# counts come from callgrind, dumped just before ocigate execs the runtime.
+# Prints a table and writes BUILDDIR/bench/results.json.
+#
+# Environment:
+#   BENCH_RUNS=31       paired runs per main case (>= 20 recommended)
+#   BENCH_SCALE_RUNS=9  paired runs per scaling point (5 for the largest)
+#   BENCH_TMPFS=1       put the bundles on a private tmpfs, as engines do
+#                       (/run/containerd, /run/docker); 0: on $TMPDIR
+#   BENCH_CALLGRIND=1   0 skips the instruction counts
+#   BENCH_CALLGRIND_SCALING=1  0: instructions of the main cases only
+#                       (the 10 MB config alone takes ~20 s under callgrind)
+#   BENCH_STRICT=0      1: exit 1 when a target is missed
+#   DOCKER_HOST         when set, bench/docker.sh runs at the end
+# shellcheck disable=SC2016 # jq programs are in single quotes on purpose
+# shellcheck disable=SC2317 # cleanup runs from a trap
+set -euo pipefail
+
+SRC=${1:?usage: run.sh SRCDIR BUILDDIR}
+BUILD=${2:?usage: run.sh SRCDIR BUILDDIR}
+RUNS=${BENCH_RUNS:-31}
+SCALE_RUNS=${BENCH_SCALE_RUNS:-9}
+WARM=2
+USE_TMPFS=${BENCH_TMPFS:-1}
+USE_CALLGRIND=${BENCH_CALLGRIND:-1}
+CG_SCALING=${BENCH_CALLGRIND_SCALING:-1}
+STRICT=${BENCH_STRICT:-0}
+
+OCIGATE="$BUILD/ocigate"
+OUT="$BUILD/bench"
+RAW="$OUT/raw"
+RES="$OUT/results.json"
+FIX="$SRC/tests/fixtures/engines/docker-20.10"
+SPEC_MAX=$((32 * 1024 * 1024)) # OG_SPEC_MAX_SIZE, include/ocigate/spec.h
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+say() { printf '%s\n' "$*" >&2; }
+
+[ "$(id -u)" = 0 ] || die "needs root: policy files must be owned by root, user-namespace staging mounts"
+[ -x "$OCIGATE" ] || die "no $OCIGATE (run make first)"
+for t in gcc jq findmnt; do
+	command -v "$t" >/dev/null || die "needs $t"
+done
+if [ "$USE_CALLGRIND" = 1 ] && ! command -v valgrind >/dev/null; then
+	say "bench: valgrind not found: instruction counts skipped"
+	USE_CALLGRIND=0
+fi
+grep -q "OG_SPEC_MAX_SIZE (32u \* 1024 \* 1024)" "$SRC/include/ocigate/spec.h" ||
+	say "bench: warning: OG_SPEC_MAX_SIZE changed in include/ocigate/spec.h; the over-limit case assumes 32 MiB"
+
+mkdir -p "$OUT" "$RAW"
+rm -f "$RAW"/*
+
+# ---------------------------------------------------------------------------
+# tools
+
+DRIVER="$OUT/driver"
+NOOP="$OUT/noop-runtime"
+# static: a forked child starts with a copy of the driver's resident memory,
+# which would otherwise show in the bare runtime's peak RSS
+gcc -O2 -Wall -Wextra -static -o "$DRIVER" "$SRC/bench/driver.c"
+gcc -O2 -static -o "$NOOP" "$SRC/bench/noop-runtime.c"
+
+# ---------------------------------------------------------------------------
+# work area: bundles, rootfs, bind sources, policies, state
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/ocigate-bench.XXXXXX")
+DISK=""
+MOUNTED=0
+cleanup() {
+	local rc=$?
+	set +e
+	if [ -d "$W/state" ]; then
+		[ -x "$W/ocigatectl" ] && "$W/ocigatectl" gc --state-dir "$W/state" >/dev/null 2>&1
+		findmnt -rn -o TARGET | grep -F "$W/" | sort -r | while read -r m; do umount -l "$m"; done
+	fi
+	[ "$MOUNTED" = 1 ] && umount "$W"
+	rm -rf --one-file-system "$W"
+	[ -n "$DISK" ] && rm -rf --one-file-system "$DISK"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if [ "$USE_TMPFS" = 1 ]; then
+	if mount -t tmpfs -o size=1g,mode=0755 ocigate-bench "$W"; then
+		MOUNTED=1
+	else
+		say "bench: cannot mount a tmpfs: bundles stay on $(findmnt -n -o FSTYPE -T "$W")"
+	fi
+fi
+BUNDLE_FS=$(findmnt -n -o FSTYPE -T "$W")
+LOG="$W/children.log"
+# Measure a snapshot: the tree may be rebuilt while the bench runs (and a
+# binary being linked is empty or partial for a moment).
+for try in 1 2 3 4 5 6 7 8 9 10; do
+	cp "$OCIGATE" "$W/ocigate"
+	if [ "$(head -c 4 "$W/ocigate" | od -An -c | tr -d ' ')" = '177ELF' ] && cmp -s "$OCIGATE" "$W/ocigate" &&
+		"$W/ocigate" --ocigate-runtime "$NOOP" --version >/dev/null 2>&1; then
+		break
+	fi
+	[ "$try" = 10 ] && die "$OCIGATE does not run (being rebuilt?)"
+	sleep 1
+done
+[ -x "$BUILD/ocigatectl" ] && cp "$BUILD/ocigatectl" "$W/ocigatectl"
+OCIGATE="$W/ocigate"
+OCIGATE_SHA=$(sha256sum "$OCIGATE" | cut -c1-16)
+
+# make_area DIR: rootfs, bind-mount sources, policies and the base config.
+make_area() {
+	local d=$1 f
+	mkdir -p "$d/bundle" "$d/rootfs" "$d/files" "$d/root" "$d/state"
+	for f in resolv.conf hostname hosts; do echo "# $f" >"$d/files/$f"; done
+	cp "$SRC/policy/profiles/seccomp.json" "$d/seccomp.json"
+	# the profile has // comments, jq does not take them
+	grep -v '^[[:space:]]*//' "$SRC/policy/profiles/default.json" |
+		jq --arg log "$d/audit.log" '.audit.log = $log' >"$d/policy.json"
+	jq '.user_namespace.mode = "required"' "$d/policy.json" >"$d/policy-userns.json"
+	chmod 0644 "$d/policy.json" "$d/policy-userns.json" "$d/seccomp.json"
+	# Docker's config.json: root.path an existing (empty) dir, the three
+	# binds from /var/lib/docker/containers/<id>/ -> files here, no hooks.
+	jq --arg rootfs "$d/rootfs" --arg files "$d/files" '
+		del(.hooks) | .root.path = $rootfs
+		| .mounts |= map(if (.source | startswith("/")) then .source = $files + "/" + (.source | split("/") | last) else . end)
+	' "$FIX/default.config.json" >"$d/config.json"
+}
+make_area "$W"
+cp "$FIX/exec.process.json" "$W/process.orig.json"
+cp "$FIX/update.update.json" "$W/update.json"
+
+ID=bench0
+OG=("$OCIGATE" --ocigate-policy "$W/policy.json" --ocigate-runtime "$NOOP" --ocigate-state-dir "$W/state" --root "$W/root")
+OGU=("$OCIGATE" --ocigate-policy "$W/policy-userns.json" --ocigate-runtime "$NOOP" --ocigate-state-dir "$W/state" --root "$W/root")
+BARE=("$NOOP" --root "$W/root")
+CREATE=(create --bundle "$W/bundle" "$ID")
+RESTORE=(-r "$W/config.json:$W/bundle/config.json")
+# between user-namespace creates: release the range and the staged mount
+DELETE_CMD="'$OCIGATE' --ocigate-state-dir '$W/state' --ocigate-runtime '$NOOP' --root '$W/root' delete $ID"
+
+printf '{}' >"$RES"
+# put KEY JSON: results.json[KEY path] = JSON
+put() {
+	jq --argjson v "$2" "$1 = \$v" "$RES" >"$RES.tmp" && mv "$RES.tmp" "$RES"
+}
+
+# measure NAME RUNS DRIVER_OPTIONS... -- A... --vs B...
+measure() {
+	local name=$1 n=$2
+	shift 2
+	say "  $name ($n paired runs)"
+	if ! "$DRIVER" -n "$n" -w "$WARM" -l "$LOG" -o "$RAW/$name.tsv" "$@" >"$RAW/$name.json"; then
+		say "bench: $name failed; the children's last output:"
+		tail -n 20 "$LOG" >&2
+		exit 1
+	fi
+}
+
+# callgrind NAME STDIN EXPECTED_STATUS CMD...: instructions of ocigate up to
+# its execv of the runtime (--dump-before=execv writes that part to OUT.1;
+# the exec'd runtime is not traced).  A call that never execs (a refusal)
+# dumps to OUT itself.  Prints the count, or null when the call did not end
+# as expected under valgrind (valgrind 3.19 does not know open_tree(2), so
+# user-namespace staging fails under it).
+callgrind() {
+	local name=$1 in=$2 expect=$3 f rc=0
+	shift 3
+	rm -f "$RAW/cg.$name".*
+	valgrind --tool=callgrind --dump-before=execv --callgrind-out-file="$RAW/cg.$name.%p" \
+		"$@" <"$in" >>"$LOG" 2>"$RAW/cg.$name.stderr" || rc=$?
+	if [ "$rc" != "$expect" ]; then
+		say "  callgrind $name: exit status $rc under valgrind, not $expect: no count ($(grep -v '^[=-]' \
+			"$RAW/cg.$name.stderr" | tail -n 1))"
+		echo null
+		return 0
+	fi
+	# the parent's part 1 if it exec'd, else its only dump
+	f=$(find "$RAW" -maxdepth 1 -name "cg.$name.*.1" | head -n 1)
+	if [ -z "$f" ]; then
+		local pid
+		pid=$(sed -n 's/^==\([0-9]*\)== Command:.*/\1/p' "$RAW/cg.$name.stderr" | head -n 1)
+		f="$RAW/cg.$name.$pid"
+	fi
+	[ -s "$f" ] || die "callgrind $name: no profile (see $RAW/cg.$name.stderr)"
+	cp "$f" "$RAW/callgrind.$name.out"
+	sed -n 's/^summary: *//p' "$f" | head -n 1
+}
+
+START=$(date +%s)
+NPROC=$(nproc)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+say "bench: $BUILD/ocigate (sha256 $OCIGATE_SHA...), bundles on $BUNDLE_FS, $RUNS paired runs, $NPROC CPUs, load $LOAD0"
+
+# ---------------------------------------------------------------------------
+# main cases: wall time, CPU time, peak RSS
+
+say "timing:"
+measure create "$RUNS" "${RESTORE[@]}" -- "${OG[@]}" "${CREATE[@]}" --vs "${BARE[@]}" "${CREATE[@]}"
+measure create_userns "$RUNS" "${RESTORE[@]}" -c "$DELETE_CMD" -- "${OGU[@]}" "${CREATE[@]}" --vs "${BARE[@]}" "${CREATE[@]}"
+measure exec "$RUNS" -r "$W/process.orig.json:$W/process.json" -- \
+	"${OG[@]}" exec --process "$W/process.json" "$ID" --vs "${BARE[@]}" exec --process "$W/process.json" "$ID"
+measure update "$RUNS" -i "$W/update.json" -- \
+	"${OG[@]}" update --resources - "$ID" --vs "${BARE[@]}" update --resources - "$ID"
+measure state "$RUNS" -- "${OG[@]}" state "$ID" --vs "${BARE[@]}" state "$ID"
+measure kill "$RUNS" -- "${OG[@]}" kill "$ID" KILL --vs "${BARE[@]}" kill "$ID" KILL
+
+# the same create with the bundle on a disk filesystem: the rewrite's
+# fsync(file) + fsync(dir) then cost what the disk makes them cost
+DISK=$(mktemp -d "${BENCH_DISK_DIR:-/var/tmp}/ocigate-bench-disk.XXXXXX")
+make_area "$DISK"
+DISK_FS=$(findmnt -n -o FSTYPE -T "$DISK")
+measure create_disk "$(((RUNS + 1) / 2))" -r "$DISK/config.json:$DISK/bundle/config.json" -- \
+	"$OCIGATE" --ocigate-policy "$DISK/policy.json" --ocigate-runtime "$NOOP" --ocigate-state-dir "$DISK/state" \
+	--root "$DISK/root" create --bundle "$DISK/bundle" "$ID" --vs "$NOOP" --root "$DISK/root" create --bundle "$DISK/bundle" "$ID"
+
+for c in create create_userns exec update state kill create_disk; do
+	put ".cases.$c" "$(cat "$RAW/$c.json")"
+done
+put .cases.create_disk.filesystem "\"$DISK_FS\""
+
+# ---------------------------------------------------------------------------
+# instructions (callgrind), after the timing runs: caches are warm as on a
+# host that starts containers all day
+
+declare -A IR=()
+if [ "$USE_CALLGRIND" = 1 ]; then
+	say "instructions (callgrind):"
+	cp "$W/config.json" "$W/bundle/config.json"
+	IR[create]=$(callgrind create /dev/null 0 "${OG[@]}" "${CREATE[@]}")
+	cp "$W/config.json" "$W/bundle/config.json"
+	IR[create_userns]=$(callgrind create_userns /dev/null 0 "${OGU[@]}" "${CREATE[@]}")
+	sh -c "$DELETE_CMD"
+	cp "$W/process.orig.json" "$W/process.json"
+	IR[exec]=$(callgrind exec /dev/null 0 "${OG[@]}" exec --process "$W/process.json" "$ID")
+	IR[update]=$(callgrind update "$W/update.json" 0 "${OG[@]}" update --resources - "$ID")
+	IR[state]=$(callgrind state /dev/null 0 "${OG[@]}" state "$ID")
+	IR[kill]=$(callgrind kill /dev/null 0 "${OG[@]}" kill "$ID" KILL)
+	IR[noop]=$(callgrind noop /dev/null 0 "${BARE[@]}" "${CREATE[@]}")
+	for k in "${!IR[@]}"; do put ".instructions.$k" "${IR[$k]}"; done
+	# where a create spends them (the listings, self and inclusive, stay
+	# in the build dir's bench/)
+	if [ "${IR[create]}" != null ]; then
+		cp "$RAW/callgrind.create.out" "$OUT/callgrind-create.out"
+		callgrind_annotate --auto=no "$RAW/callgrind.create.out" 2>/dev/null >"$OUT/callgrind-create.txt" || true
+		callgrind_annotate --auto=no --inclusive=yes "$RAW/callgrind.create.out" 2>/dev/null \
+			>"$OUT/callgrind-create-inclusive.txt" || true
+		# Top 10 by self cost, one row per function: callgrind_annotate
+		# splits a function by the file of inlined code and by recursion
+		# level ('2); those rows are partitions of its cost, summed here.
+		put .top_functions_create "$(awk '/file:function/ { go = 1; next } go && /^ *[0-9,]+ / { print }' \
+			"$OUT/callgrind-create.txt" | sed -E 's/^ *([0-9,]+) +\( *[0-9.]+%\) +(.*)$/\1\t\2/' |
+			jq -R -s --argjson total "${IR[create]}" 'split("\n") | map(select(length > 0) | split("\t")
+				| (.[1] | sub(" \\[.*\\]$"; "")) as $name
+				| {ir: (.[0] | gsub(","; "") | tonumber), file: ($name | sub(":[^:]*$"; "")),
+				   function: ($name | sub("^.*:"; "") | sub("\u0027[0-9]+$"; ""))})
+				| group_by(.function)
+				| map({function: .[0].function, file: (max_by(.ir).file), ir: (map(.ir) | add)})
+				| sort_by(-.ir) | .[:10] | map(. + {percent: (.ir * 1000 / $total | round / 10)})')"
+	fi
+fi
+
+# ---------------------------------------------------------------------------
+# scaling: config size, env entries, mounts; over-limit refusal
+
+say "scaling:"
+SC="$W/scale"
+mkdir -p "$SC"
+BASE_BYTES=$(stat -c %s "$W/config.json")
+
+# gen NAME JQ_FILTER N: $SC/NAME.json = base config with the filter applied
+gen() {
+	jq --argjson n "$3" "$2" "$W/config.json" >"$SC/$1.json"
+}
+# point SERIES NAME UNITS RUNS: time one config through create (and count
+# its instructions)
+point() {
+	local series=$1 name=$2 units=$3 n=$4 bytes ir=null
+	bytes=$(stat -c %s "$SC/$name.json")
+	measure "scale_$name" "$n" -r "$SC/$name.json:$W/bundle/config.json" -- \
+		"${OG[@]}" "${CREATE[@]}" --vs "${BARE[@]}" "${CREATE[@]}"
+	if [ "$CG_SCALING" = 1 ] && [ "$USE_CALLGRIND" = 1 ]; then
+		cp "$SC/$name.json" "$W/bundle/config.json"
+		ir=$(callgrind "scale_$name" /dev/null 0 "${OG[@]}" "${CREATE[@]}")
+	fi
+	jq --slurpfile r "$RAW/scale_$name.json" --arg s "$series" --arg name "$name" --argjson units "$units" \
+		--argjson bytes "$bytes" --argjson ir "$ir" \
+		'.scaling[$s] = ((.scaling[$s] // []) + [{name: $name, units: $units, bytes: $bytes, instructions: $ir} + $r[0]])' \
+		"$RES" >"$RES.tmp" && mv "$RES.tmp" "$RES"
+}
+
+# config size: process.env grows by ~100-byte entries
+ENV_ENTRY='("=" + ("v" * 84))'
+gen size_1m ".process.env += [range(0; \$n) | \"BENCH_VAR_\(.)\" + $ENV_ENTRY]" 10000
+gen size_10m ".process.env += [range(0; \$n) | \"BENCH_VAR_\(.)\" + $ENV_ENTRY]" 100000
+cp "$W/config.json" "$SC/size_16k.json"
+point config_size size_16k "$BASE_BYTES" "$SCALE_RUNS"
+point config_size size_1m "$(stat -c %s "$SC/size_1m.json")" "$SCALE_RUNS"
+point config_size size_10m "$(stat -c %s "$SC/size_10m.json")" 5
+
+# env entries (short ones): 10 -> 100 000
+for n in 10 1000 10000 100000; do
+	gen "env_$n" '.process.env = (.process.env[0:1] + [range(1; $n) | "E\(.)=\(.)"])' "$n"
+done
+point env env_10 10 "$SCALE_RUNS"
+point env env_1000 1000 "$SCALE_RUNS"
+point env env_10000 10000 "$SCALE_RUNS"
+point env env_100000 100000 5
+
+# mounts: tmpfs mounts 10 -> 10 000 (the base config has 10 mounts)
+for n in 100 1000 10000; do
+	gen "mounts_$n" '.mounts += [range(10; $n) | {destination: "/mnt/t\(.)", type: "tmpfs", source: "tmpfs",
+		options: ["nosuid", "nodev", "size=64k"]}]' "$n"
+done
+cp "$W/config.json" "$SC/mounts_10.json"
+point mounts mounts_10 10 "$SCALE_RUNS"
+point mounts mounts_100 100 "$SCALE_RUNS"
+point mounts mounts_1000 1000 "$SCALE_RUNS"
+point mounts mounts_10000 10000 5
+
+# bind mounts of files (each source resolved and checked): 3 -> 300
+mkdir -p "$W/binds"
+for i in $(seq 0 299); do : >"$W/binds/f$i"; done
+for n in 100 300; do
+	jq --argjson n "$n" --arg dir "$W/binds" '.mounts += [range(3; $n) | {destination: "/mnt/b\(.)", type: "bind",
+		source: "\($dir)/f\(.)", options: ["rbind", "rprivate"]}]' "$W/config.json" >"$SC/binds_$n.json"
+done
+cp "$W/config.json" "$SC/binds_3.json"
+point binds binds_3 3 "$SCALE_RUNS"
+point binds binds_100 100 "$SCALE_RUNS"
+point binds binds_300 300 "$SCALE_RUNS"
+
+# above OG_SPEC_MAX_SIZE: a valid config of 33 MiB is refused before it is
+# read; nothing is rewritten, so nothing to restore
+jq -c --argjson n 340 '.process.env += [range(0; $n) | "BIG_\(.)=" + ("v" * 102400)]' "$W/config.json" >"$SC/over.json"
+OVER_BYTES=$(stat -c %s "$SC/over.json")
+[ "$OVER_BYTES" -gt "$SPEC_MAX" ] || die "over-limit config is only $OVER_BYTES bytes"
+cp "$SC/over.json" "$W/bundle/config.json"
+measure over_limit "$RUNS" -x 1 -- "${OG[@]}" "${CREATE[@]}" --vs "${BARE[@]}" "${CREATE[@]}"
+cmp -s "$SC/over.json" "$W/bundle/config.json" || die "the over-limit config.json was modified"
+OVER_MSG=$(grep -o 'above the limit[^"]*' "$W/audit.log" | tail -n 1 || true)
+put .over_limit "$(jq --argjson bytes "$OVER_BYTES" --arg msg "$OVER_MSG" '. + {bytes: $bytes, message: $msg}' "$RAW/over_limit.json")"
+if [ "$USE_CALLGRIND" = 1 ]; then
+	put .instructions.over_limit "$(callgrind over_limit /dev/null 1 "${OG[@]}" "${CREATE[@]}")"
+fi
+rm -f "$W/bundle/config.json"
+
+# linearity: per series, the cost per unit added of each step; the last
+# step against the one before is 1 when the cost is linear and grows with
+# the size when it is superlinear.  Wall time (noisy), CPU time (steadier
+# on a busy machine) and instructions (exact).
+put .linearity "$(jq '.scaling | with_entries(.value |= (
+	(map(.units)) as $u | length as $k
+	| def steps($t): [range(1; $k) | {from: $u[. - 1], to: $u[.],
+	                                   per_unit: (($t[.] - $t[. - 1]) / ($u[.] - $u[. - 1]))}];
+	  def ratio($s): if ($s | length) >= 2 and $s[-2].per_unit > 0 then $s[-1].per_unit / $s[-2].per_unit else null end;
+	  steps(map(.paired_diff_median_ns)) as $wall | steps(map(.cpu_paired_diff_median_ns)) as $cpu
+	| (if all(.[]; .instructions != null) then steps(map(.instructions)) else null end) as $ir
+	| {wall_ns_steps: $wall, wall_last_over_previous: ratio($wall),
+	   cpu_ns_steps: $cpu, cpu_last_over_previous: ratio($cpu),
+	   instruction_steps: $ir, instructions_last_over_previous: (if $ir then ratio($ir) else null end)}))' "$RES")"
+
+# ---------------------------------------------------------------------------
+# targets
+
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+# every user-namespace create was deleted: no staged mount may be left
+USERNS_LEFT=$(findmnt -rn -o TARGET | grep -cF "$W/state/" || true)
+[ "$USERNS_LEFT" = 0 ] || say "bench: warning: $USERNS_LEFT staged mounts left under $W/state"
+BINARY=$( (file -b "$OCIGATE" 2>/dev/null || echo unknown) | cut -d, -f1-2,5)
+put .machine "$(jq -n --arg kernel "$(uname -r)" --argjson nproc "$NPROC" --arg load_start "$LOAD0" \
+	--arg load_end "$LOAD1" --arg fs "$BUNDLE_FS" --arg date "$(date -u +%FT%TZ)" \
+	--arg binary "$BINARY" --arg sha "$OCIGATE_SHA" --argjson runs "$RUNS" \
+	--argjson userns_mounts_left "$USERNS_LEFT" --argjson seconds "$(($(date +%s) - START))" \
+	'{date: $date, kernel: $kernel, nproc: $nproc, load_start: $load_start, load_end: $load_end,
+	  bundle_filesystem: $fs, ocigate_binary: $binary, ocigate_sha256_prefix: $sha, runs: $runs,
+	  userns_mounts_left: $userns_mounts_left, seconds: $seconds}')"
+put .targets "$(jq '[
+	{target: "added wall time per create (median of paired differences)", limit: 500000, unit: "ns",
+	 measured: .cases.create.paired_diff_median_ns},
+	{target: "instructions per create", limit: 1500000, unit: "instructions", measured: .instructions.create},
+	{target: "instructions per pass-through call (max of state, kill)", limit: 100000, unit: "instructions",
+	 measured: (if .instructions.state then ([.instructions.state, .instructions.kill] | max) else null end)},
+	{target: "peak RSS above the bare runtime (create, median ru_maxrss)", limit: 1024, unit: "KiB",
+	 measured: (.cases.create.a.rss_kb_median - .cases.create.b.rss_kb_median)},
+	{target: "linear scaling in instructions (last step per unit / previous, worst series)", limit: 1.5,
+	 unit: "ratio", measured: ([.linearity[].instructions_last_over_previous | select(. != null)] | max)},
+	{target: "linear scaling in CPU time (same ratio; wall time is in the table)", limit: 2, unit: "ratio",
+	 measured: ([.linearity[].cpu_last_over_previous | select(. != null)] | max)},
+	{target: "over-limit config refused at once (added wall time)", limit: 1000000, unit: "ns",
+	 measured: .over_limit.paired_diff_median_ns}
+	] | map(. + {met: (if .measured == null then null else .measured <= .limit end)})' "$RES")"
+put .machine.seconds "$(($(date +%s) - START))"
+
+# ---------------------------------------------------------------------------
+# report
+
+jq -r '
+	def lpad($n): tostring | if length < $n then (" " * ($n - length)) + . else . end;
+	def pad($n): tostring | if length < $n then . + (" " * ($n - length)) else . end;
+	def ms: if . == null then "-" else (. / 1000 | round) as $us
+		| (if $us < 0 then "-" else "" end) + (($us | fabs) / 1000 | floor | tostring) + "."
+		  + (($us | fabs) % 1000 | tostring | if length < 3 then ("0" * (3 - length)) + . else . end) end;
+	def kir: if . == null then "-" elif . >= 10000000 then ((. / 1e6 | round | tostring) + " M")
+		else ((. / 1000 | round | tostring) + " K") end;
+	def r2: if . == null then "-" else (. * 100 | round / 100 | tostring) end;
+	def fn: sub("^\\?\\?\\?:"; "");
+	"",
+	"ocigate vs the bare runtime: \(.machine.runs) paired runs, bundles on \(.machine.bundle_filesystem), \(.machine.nproc) CPUs, load \(.machine.load_start) -> \(.machine.load_end)",
+	"wall ms: median [min-max] of the wrapper; added = median of the paired differences (wrapper - bare);",
+	"min-min = fastest wrapper run - fastest bare run (least disturbed by other work);",
+	"CPU = user+sys of the child; RSS = ru_maxrss (KiB) and minor page faults, wrapper/bare;",
+	"instructions = ocigate up to its execv of the runtime (callgrind)",
+	"",
+	("case" | pad(20)) + ("wrapper ms" | lpad(24)) + ("bare ms" | lpad(9)) + ("added ms" | lpad(10)) + ("min-min" | lpad(9))
+		+ ("added CPU" | lpad(11))
+		+ ("RSS w/b" | lpad(11)) + ("faults w/b" | lpad(12)) + ("instructions" | lpad(14)),
+	(. as $r | ["create", "create_userns", "create_disk", "exec", "update", "state", "kill"][] as $c
+	 | $r.cases[$c] as $x
+	 | ($c + (if $c == "create_disk" then " (" + $x.filesystem + ")" else "" end) | pad(20))
+		+ (($x.a.median_ns | ms) + " [" + ($x.a.min_ns | ms) + "-" + ($x.a.max_ns | ms) + "]" | lpad(24))
+		+ ($x.b.median_ns | ms | lpad(9)) + ($x.paired_diff_median_ns | ms | lpad(10))
+		+ ($x.a.min_ns - $x.b.min_ns | ms | lpad(9))
+		+ ($x.cpu_paired_diff_median_ns | ms | lpad(11))
+		+ (($x.a.rss_kb_median | tostring) + "/" + ($x.b.rss_kb_median | tostring) | lpad(11))
+		+ (($x.a.minflt_median | tostring) + "/" + ($x.b.minflt_median | tostring) | lpad(12))
+		+ ($r.instructions[$c] | kir | lpad(14))),
+	(if .instructions.noop then "(the no-op runtime alone: \(.instructions.noop | kir) instructions)" else empty end),
+	(if .instructions and .instructions.create_userns == null then
+		"(create_userns: no instruction count, the staging failed under valgrind: see bench/raw/cg.create_userns.stderr)"
+	else empty end),
+	"",
+	"scaling (create, default policy; \(.scaling.config_size[0].n) paired runs, 5 for the largest point):",
+	("series" | pad(12)) + ("point" | pad(14)) + ("bytes" | lpad(10)) + ("wrapper ms" | lpad(12)) + ("added ms" | lpad(10))
+		+ ("added CPU" | lpad(11))
+		+ ("RSS KiB" | lpad(9)) + ("instructions" | lpad(14)),
+	(.scaling | to_entries[] | .key as $s | .value[]
+	 | ($s | pad(12)) + (.name | pad(14)) + (.bytes | lpad(10)) + (.a.median_ns | ms | lpad(12))
+		+ (.paired_diff_median_ns | ms | lpad(10)) + (.cpu_paired_diff_median_ns | ms | lpad(11)) + (.a.rss_kb_median | lpad(9)) + (.instructions | kir | lpad(14))),
+	"",
+	"linearity: cost per unit (byte, entry, mount) added by each step; last/previous ~1 = linear",
+	(.linearity | to_entries[] | .value as $v
+	 | "  \(.key | pad(12)) wall ns/unit: " + ([$v.wall_ns_steps[] | .per_unit | round | tostring] | join(" -> "))
+		+ "  (\($v.wall_last_over_previous | r2))"
+		+ "   CPU ns/unit: " + ([$v.cpu_ns_steps[] | .per_unit | round | tostring] | join(" -> "))
+		+ "  (\($v.cpu_last_over_previous | r2))"
+		+ (if $v.instruction_steps then "   instr/unit: " + ([$v.instruction_steps[] | .per_unit | round | tostring] | join(" -> "))
+		   + "  (\($v.instructions_last_over_previous | r2))" else "" end)),
+	"",
+	"above the 32 MiB limit (\(.over_limit.bytes) bytes): refused in \(.over_limit.a.median_ns | ms) ms (added \(.over_limit.paired_diff_median_ns | ms) ms, \(.instructions.over_limit | kir) instructions)",
+	"",
+	"targets:",
+	(.targets[] | "  " + (if .met == null then "n/a   " elif .met then "MET   " else "MISSED" end) + "  " + .target + ": "
+		+ (if .unit == "ns" then (.measured | ms) + " ms (limit " + (.limit | ms) + " ms)"
+		   elif .unit == "instructions" then (.measured | kir) + " (limit " + (.limit | kir) + ")"
+		   elif .unit == "ratio" then (.measured | r2) + " (limit " + (.limit | tostring) + ")"
+		   else (.measured | tostring) + " " + .unit + " (limit " + (.limit | tostring) + ")" end)),
+	(if .top_functions_create then
+		"",
+		"top 10 functions of a create by instructions (self; bench/callgrind-create.txt has them all):",
+		(.top_functions_create[] | "  " + (.ir | tostring | lpad(8)) + (.percent | tostring | lpad(6)) + "%  " + .function
+			+ (if .file == "???" then "" else " (" + .file + ")" end))
+	else empty end)
+' "$RES"
+echo
+echo "results: $RES"
+
+if [ -n "${DOCKER_HOST:-}" ]; then
+	"$SRC/bench/docker.sh" "$SRC" "$BUILD" || say "bench: docker.sh failed"
+fi
+
+if [ "$STRICT" = 1 ] && jq -e '[.targets[] | select(.met == false)] | length > 0' "$RES" >/dev/null; then
+	exit 1
+fi
+exit 0
