@@ -39,6 +39,7 @@ struct mount_check
   struct denied_socket *sockets;
   size_t nsockets;
   char *bundle_abs;
+  char **trees; /* deny_trees, each resolved once (as listed if absent) */
   struct og_decisions *d;
 };
 
@@ -65,8 +66,24 @@ load_denied_sockets (struct mount_check *mc)
 }
 
 static void
+resolve_trees (struct mount_check *mc)
+{
+  char **list = mc->ctx->policy->mounts.deny_trees;
+  size_t n = og_strv_len (list);
+
+  mc->trees = og_xcalloc (n + 1, sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    {
+      mc->trees[i] = realpath (list[i], NULL);
+      if (mc->trees[i] == NULL)
+        mc->trees[i] = og_xstrdup (list[i]);
+    }
+}
+
+static void
 free_mount_check (struct mount_check *mc)
 {
+  og_strv_free (mc->trees);
   for (size_t i = 0; i < mc->nsockets; i++)
     free (mc->sockets[i].resolved);
   free (mc->sockets);
@@ -136,10 +153,10 @@ source_allowed (const struct mount_check *mc, const char *resolved)
 static char *
 sensitive_tree (const struct mount_check *mc, const char *resolved)
 {
-  for (char **t = mc->ctx->policy->mounts.deny_trees; t && *t; t++)
+  for (size_t i = 0; mc->trees && mc->trees[i]; i++)
     {
-      og_cleanup_free char *rt = realpath (*t, NULL);
-      const char *tree = rt ? rt : *t;
+      const char *const *t = (const char *const *)&mc->ctx->policy->mounts.deny_trees[i];
+      const char *tree = mc->trees[i];
 
       if (strcmp (tree, "/") == 0 ? strcmp (resolved, "/") == 0 : og_path_under (resolved, tree))
         return og_xstrdup (*t);
@@ -423,10 +440,10 @@ check_root_path (struct mount_check *mc, struct og_json *spec)
                 mc->sockets[i].listed);
         return;
       }
-  for (char **t = mc->ctx->policy->mounts.deny_trees; t && *t; t++)
+  for (size_t i = 0; mc->trees && mc->trees[i]; i++)
     {
-      og_cleanup_free char *rt = realpath (*t, NULL);
-      const char *tree = rt ? rt : *t;
+      const char *const *t = (const char *const *)&mc->ctx->policy->mounts.deny_trees[i];
+      const char *tree = mc->trees[i];
       bool kernel_tree = strcmp (tree, "/proc") == 0 || strcmp (tree, "/sys") == 0 || strcmp (tree, "/dev") == 0;
 
       /* Engines keep image roots under their state dirs (a deny tree), so
@@ -464,6 +481,7 @@ og_rule_mounts (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
   if (mc.bundle_abs == NULL)
     return og_error_set (err, errno, "cannot resolve bundle %s", ctx->bundle ? ctx->bundle : ".");
   load_denied_sockets (&mc);
+  resolve_trees (&mc);
   check_root_path (&mc, spec);
   for (size_t i = 0; mounts && i < mounts->n; i++)
     check_mount (&mc, mounts->vals[i], i);
