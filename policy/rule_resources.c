@@ -179,8 +179,20 @@ memory_and_swap (const struct res_ctx *rc, struct og_json *res)
     base = p->resources.memory.has_max ? p->resources.memory.max : p->resources.memory.def;
   else
     return;
-  if (rc->update && (!swap.present || swap.value == 0))
+  if (rc->update && swap.present && swap.value == 0)
     return;
+  if (rc->update && !swap.present)
+    {
+      /* The kernel refuses a memory limit above the current memory+swap
+       * limit: an update that raises memory must say what swap becomes. */
+      int64_t extra = p->resources.swap.has_default ? p->resources.swap.def : p->resources.swap.max;
+      og_cleanup_free char *why = NULL;
+      if (!limit.present || limit.value <= 0)
+        return;
+      why = og_xasprintf ("memory+swap follows the new memory limit (%" PRId64 " bytes of swap)", extra);
+      set_field (rc->ctx, rc->d, &swap, limit.value + extra, false, why);
+      return;
+    }
   if (!swap.present || swap.value < 0 || (!rc->update && swap.value == 0))
     {
       int64_t extra = rc->update ? (p->resources.swap.has_max ? p->resources.swap.max : p->resources.swap.def)

@@ -86,6 +86,10 @@ ocigate_report_error (const struct ocigate_cmdline *cl, const char *msg)
       fprintf (stderr, "%s\n", full);
       return;
     }
+  /* containerd shows the runtime's stderr, not the log, for update (and
+   * stderr is not a container's stdio there) */
+  if (cl->command && strcmp (cl->command, "update") == 0)
+    fprintf (stderr, "%s\n", full);
   rfc3339_now (now, sizeof now);
   if (cl->log_format && strcmp (cl->log_format, "text") == 0)
     line = text_line (full, now);

@@ -1,0 +1,83 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+#
+# ocigate under containerd 1.6, driven by ctr.  ctr's --runc-binary gives
+# the runc shim a runtime path but no arguments, so the shim runs
+# $W/bin/ocigate-runc, a two-line wrapper that execs ocigate with
+# --ocigate-policy and --ocigate-runtime.
+
+load helpers
+
+teardown() {
+	ctr_cleanup
+}
+
+# ctr_probe ID [CTR RUN OPTIONS...]: run $PROBE in a busybox container.
+ctr_probe() {
+	local id=$1
+	shift
+	run --separate-stderr ctrc "${CTR_RUN[@]}" --rm "$@" "$CTR_BUSYBOX" "$id" sh -c "$PROBE"
+}
+
+# ctr_pid ID: the pid of a running task.
+ctr_pid() { ctrc tasks ls | awk -v id="$1" '$1 == id { print $2 }'; }
+
+@test "ctr run --mount of the private containerd socket: refused, ctr shows why" {
+	ctr_probe e2e-ctr-sock --mount "type=bind,src=$CONTAINERD_ADDRESS,dst=/run/containerd.sock,options=rbind"
+	assert_refused
+	[[ $stderr == *"OCI runtime create failed: $REFUSED: mounts: "*"$CONTAINERD_ADDRESS"* ]]
+	[ "$(audit_count refuse e2e-ctr-sock)" -eq 1 ]
+	[ "$(audit_count create e2e-ctr-sock)" -eq 0 ]
+	# ctr removed what it had created; no task, no container
+	[ -z "$(ctrc containers ls -q)" ]
+	[ -z "$(ctrc tasks ls -q)" ]
+}
+
+@test "ctr run --mount of the private docker socket's directory: refused" {
+	ctr_probe e2e-ctr-dockerdir --mount "type=bind,src=$W/docker/run,dst=/host-run,options=rbind:ro"
+	assert_refused
+	[[ $stderr == *"$REFUSED: mounts: "* ]]
+	[ "$(audit_count refuse e2e-ctr-dockerdir)" -eq 1 ]
+}
+
+@test "ctr run (no options): runs, policy enforced inside and on its cgroup" {
+	local pid
+	run --separate-stderr ctrc "${CTR_RUN[@]}" -d "$CTR_BUSYBOX" e2e-ctr-plain sleep 300
+	[ "$status" -eq 0 ]
+	pid=$(ctr_pid e2e-ctr-plain)
+	[ -n "$pid" ]
+	assert_enforced_pid "$pid"
+	[ "$(cgroup_file "$pid" pids pids.max)" = "$PIDS_DEFAULT" ]
+	[ "$(cgroup_file "$pid" memory memory.limit_in_bytes)" = "$MEM_DEFAULT" ]
+	[ "$(audit_count create e2e-ctr-plain)" -eq 1 ]
+	# ctr's spec mounts no cgroup filesystem: the limits were read above;
+	# inside, the process rules and the read-only root
+	run --separate-stderr ctrc "${CTR_EXEC[@]}" --exec-id probe e2e-ctr-plain sh -c "$PROBE"
+	[ "$status" -eq 0 ]
+	assert_enforced "$output" - -
+	[ "$(audit_count exec e2e-ctr-plain)" -ge 1 ]
+}
+
+@test "ctr run --privileged: refused, or runs with the policy enforced" {
+	local pid
+	run --separate-stderr ctrc "${CTR_RUN[@]}" -d --privileged "$CTR_BUSYBOX" e2e-ctr-priv sleep 300
+	if [ "$status" -ne 0 ]; then
+		assert_refused
+		[ "$(audit_count refuse e2e-ctr-priv)" -eq 1 ]
+		echo "# refused: $stderr" >&3
+		return 0
+	fi
+	pid=$(ctr_pid e2e-ctr-priv)
+	assert_enforced_pid "$pid"
+	[ "$(cgroup_file "$pid" pids pids.max)" = "$PIDS_DEFAULT" ]
+	run --separate-stderr ctrc "${CTR_EXEC[@]}" --exec-id probe e2e-ctr-priv sh -c "$PROBE"
+	assert_enforced "$output" - -
+	[ "$(value CapBnd)" = "$(printf '%016x' "$ALLOWED_CAP_MASK")" ]
+	echo "# ran, enforced: $(value CapEff) NoNewPrivs=$(value NoNewPrivs)" >&3
+}
+
+@test "ctr run --rm echo: output untouched" {
+	run --separate-stderr ctrc "${CTR_RUN[@]}" --rm "$CTR_BUSYBOX" e2e-ctr-echo echo hello-ocigate
+	[ "$status" -eq 0 ]
+	[ "$output" = hello-ocigate ]
+}

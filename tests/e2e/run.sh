@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# End-to-end tests of ocigate under real engines (root, Debian 12):
+#
+#     bash tests/e2e/run.sh [BATS_FILE...]      (default: tests/e2e/*.bats)
+#
+# Installs what it needs with apt-get (docker.io, containerd, podman,
+# debootstrap, curl, busybox-static, jq, bats), starts a PRIVATE containerd
+# and dockerd and configures a private Podman (own state dirs, sockets and
+# namespaces under one temp dir; a system-wide engine, if any, is never
+# used or touched), runs the bats files, and always tears everything down:
+# no containers, processes, mounts or cgroups are left behind.
+#
+# Environment:
+#   OCIGATE, OCIGATECTL  the binaries under test (default: the build tree's)
+#   E2E_PROFILE          the policy the test policy starts from
+#                        (default: policy/profiles/default.json)
+#   E2E_CACHE            where the nginx root filesystem tarball is cached
+#                        (default /var/cache/ocigate-e2e; the first run
+#                        debootstraps it, about a minute)
+#   E2E_NO_INSTALL=1     do not run apt-get (the packages must be there)
+#   E2E_KEEP=1           keep the work dir (the daemons are stopped anyway)
+#   BATS_FLAGS           extra flags for bats (e.g. "--filter nginx")
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+OCIGATE=${OCIGATE:-$SRC/ocigate}
+OCIGATECTL=${OCIGATECTL:-$SRC/ocigatectl}
+START=$SECONDS
+
+if [ "$(id -u)" != 0 ]; then
+	echo "e2e: must run as root (it starts container engines)" >&2
+	exit 1
+fi
+
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
+
+[ -x "$OCIGATE" ] || e2e_die "no ocigate binary at $OCIGATE (build it first: ./configure && make)"
+[ -x "$OCIGATECTL" ] || OCIGATECTL=true
+
+W=$(mktemp -d /tmp/ocigate-e2e.XXXXXX) || exit 1
+chmod 700 "$W"
+mkdir -p "$W/logs" "$W/images" "$W/bin"
+e2e_init_names
+PODMAN_FLAGS=()
+e2e_snapshot_host
+
+on_exit() {
+	local rc=$? f
+	trap - EXIT INT TERM
+	if [ -n "${BATS_PGID:-}" ]; then
+		e2e_log "interrupted: stopping bats"
+		kill -TERM -- "-$BATS_PGID" 2>/dev/null
+		sleep 1
+		kill -KILL -- "-$BATS_PGID" 2>/dev/null
+	fi
+	if [ "$rc" != 0 ] && [ -d "$W/logs" ]; then
+		for f in "$W/logs/dockerd.log" "$W/logs/containerd.log"; do
+			[ -s "$f" ] && { echo "---- last lines of $f" >&2; tail -n 15 "$f" >&2; }
+		done
+	fi
+	e2e_teardown
+	if ! e2e_leak_check; then
+		e2e_log "ERROR: the teardown left something behind (see above)"
+		[ "$rc" = 0 ] && rc=1
+	fi
+	e2e_log "done in $((SECONDS - START)) s (exit $rc)"
+	exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The engines run a copy: a rebuild of the tree during the run (make
+# replaces the binary) must not pull the runtime out from under them.
+install -m 755 "$OCIGATE" "$W/bin/ocigate" || e2e_die "cannot copy $OCIGATE"
+e2e_log "ocigate under test: $OCIGATE (sha256 $(sha256sum "$W/bin/ocigate" | cut -c1-16)...)"
+OCIGATE=$W/bin/ocigate
+
+[ -n "${E2E_NO_INSTALL:-}" ] || e2e_install
+
+export W OCIGATE OCIGATECTL RUNC DOCKER_CLI E2E_NS E2E_MOBY_NS E2E_CGROUP_DOCKER E2E_CGROUP_PODMAN
+export DOCKER_HOST=unix://$W/docker/run/docker.sock
+export DOCKER_CONFIG=$W/docker/cli
+export CONTAINERD_ADDRESS=$W/containerd/containerd.sock
+export CONTAINERD_STATE=$W/containerd/state
+export CONTAINERD_NAMESPACE=$E2E_NS
+export CONTAINERD_SNAPSHOTTER=native
+export CONTAINERS_CONF=$W/podman/containers.conf
+export CONTAINERS_STORAGE_CONF=$W/podman/storage.conf
+export CONTAINERS_REGISTRIES_CONF=$W/podman/registries.conf
+# (runc's state root too: without --root it would be /run/runc)
+PODMAN_FLAGS=(--root "$W/podman/root" --runroot "$W/podman/runroot" --storage-driver vfs
+	--cgroup-manager cgroupfs --events-backend file --runtime runc --runtime-flag "root=$W/podman/runc")
+export E2E_PODMAN_FLAGS="${PODMAN_FLAGS[*]}"
+
+e2e_policy "${E2E_PROFILE:-$SRC/policy/profiles/default.json}"
+e2e_log "starting private containerd"
+e2e_start_containerd
+e2e_log "starting private dockerd"
+e2e_start_dockerd
+e2e_setup_podman
+e2e_log "loading images"
+e2e_load_images
+
+e2e_log "engines: $("$DOCKER_CLI" version -f 'docker {{.Server.Version}}'), $(containerd --version | awk '{print "containerd", $3}'), $(podman --version), $("$RUNC" --version | head -n1)"
+
+if [ $# -gt 0 ]; then files=("$@"); else files=("$HERE"/*.bats); fi
+# bats runs as a background job in its own process group, so that a
+# signal to this script ends it at once (a trap waits for a foreground
+# command) and on_exit can stop the whole group.
+set -m
+# shellcheck disable=SC2086  # BATS_FLAGS is a list of flags
+(bats --timing ${BATS_FLAGS:-} "${files[@]}" </dev/null | tee "$W/logs/bats.tap") &
+BATS_PGID=$!
+set +m
+wait "$BATS_PGID"
+rc=$?
+BATS_PGID=
+passed=$(grep -c '^ok .*' "$W/logs/bats.tap" | head -n1)
+skipped=$(grep -c '^ok .* # skip' "$W/logs/bats.tap" | head -n1)
+failed=$(grep -c '^not ok ' "$W/logs/bats.tap" | head -n1)
+e2e_log "bats exit status $rc"
+echo "e2e: $((passed - skipped)) passed, $failed failed, $skipped skipped"
+exit "$rc"
