@@ -231,7 +231,16 @@ cpu (const struct res_ctx *rc, struct og_json *res)
   quota.parent = period.parent = c;
   if (!read_field (rc->d, &quota) || !read_field (rc->d, &period))
     return;
-  per = period.present && period.value > 0 ? period.value : CPU_PERIOD_DEFAULT;
+  /* The kernel takes periods of 1 ms to 1 s; anything else is refused by
+   * it, and would overflow the arithmetic below. */
+  if (period.present && period.value == 0)
+    period.present = false; /* engines send 0 for "not set" */
+  if (period.present && (period.value < 1000 || period.value > 1000000))
+    {
+      og_rule_malformed (rc->d, "resources", period.path, og_json_get (c, "period"), "between 1000 and 1000000");
+      return;
+    }
+  per = period.present ? period.value : CPU_PERIOD_DEFAULT;
   if (rc->update && !quota.present && !period.present)
     return;
   if (rc->update && quota.present && !period.present)

@@ -246,7 +246,10 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
       if (value == NULL)
         {
           if (i + 1 >= argc)
-            break; /* runc reports the missing value */
+            {
+              i = argc; /* runc reports the missing value; no command */
+              break;
+            }
           value = argv[++i];
           cl->argv[cl->argc++] = argv[i];
         }

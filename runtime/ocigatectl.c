@@ -277,7 +277,9 @@ main (int argc, char **argv)
     return usage (stderr, EXIT_ERROR);
   if (strcmp (argv[1], "--version") == 0)
     {
-      printf ("ocigatectl %s\n", PACKAGE_VERSION);
+      /* the compiled-in paths, for admins and scripts */
+      printf ("ocigatectl %s\npolicy: %s\nruntime: %s\nstate: %s\naudit: %s\n", PACKAGE_VERSION, OG_POLICY_DEFAULT,
+              OG_DEFAULT_RUNTIME, OG_STATE_DIR, OG_AUDIT_LOG_DEFAULT);
       return EXIT_ALLOWED;
     }
   if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
