@@ -210,6 +210,19 @@ START_TEST (update_values)
 }
 END_TEST
 
+START_TEST (trailing_value_flag)
+{
+  struct ocigate_cmdline cl;
+  struct og_error err = { 0 };
+
+  /* found by fuzz_cli: a value flag given last must not become a command */
+  ck_assert_int_eq (parse (&cl, &err, "--root", "/r", "--log", NULL), 0);
+  ck_assert_ptr_null (cl.command);
+  assert_argv (&cl, "--root /r --log");
+  ocigate_cmdline_free (&cl);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -225,6 +238,7 @@ suite (void)
   tcase_add_test (tc, podman_forms);
   tcase_add_test (tc, exec_stops_at_the_id);
   tcase_add_test (tc, update_values);
+  tcase_add_test (tc, trailing_value_flag);
   suite_add_tcase (s, tc);
   return s;
 }

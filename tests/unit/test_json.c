@@ -172,6 +172,17 @@ START_TEST (case_folded_keys_refused)
 }
 END_TEST
 
+START_TEST (folded_keys_everywhere_runc_decodes)
+{
+  /* found by the differential test: struct values of a map, and the
+   * windows/solaris/vm structs, are decoded by runc too */
+  assert_refused ("{\"linux\":{\"resources\":{\"rdma\":{\"sysctl\":{\"HCAHANDLES\":5}}}}}", "exact spelling");
+  assert_refused ("{\"windows\":{\"LAYERFOLDERS\":[\"/x\"]}}", "exact spelling");
+  assert_refused ("{\"vm\":{\"Hypervisor\":{}}}", "exact spelling");
+  assert_accepted ("{\"linux\":{\"resources\":{\"rdma\":{\"mlx5_0\":{\"hcaHandles\":3}}}}}");
+}
+END_TEST
+
 START_TEST (folding_in_maps_is_exact)
 {
   /* annotations and sysctl are Go maps: keys are distinct there. */
@@ -316,6 +327,7 @@ suite (void)
   tcase_add_test (tc, duplicate_keys_refused);
   tcase_add_test (tc, case_folded_keys_refused);
   tcase_add_test (tc, folding_in_maps_is_exact);
+  tcase_add_test (tc, folded_keys_everywhere_runc_decodes);
   tcase_add_test (tc, invalid_utf8_refused);
   tcase_add_test (tc, surrogate_escapes);
   tcase_add_test (tc, nul_refused);

@@ -336,6 +336,11 @@ START_TEST (malformed_values_refused)
     { "{\"root\":{\"path\":\"rootfs\"}}", "process" },
     { "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"hooks\":{\"prestart\":[{\"path\":\"relative\"}]}}",
       "hooks.prestart[0]" },
+    /* found by fuzz_spec: a period the kernel would refuse overflowed the
+     * quota arithmetic */
+    { "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"resources\":{\"cpu\":{\"quota\":5,"
+      "\"period\":9223372036854775807}}}}",
+      "linux.resources.cpu.period" },
   };
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
 
