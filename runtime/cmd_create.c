@@ -45,6 +45,20 @@ rootfs_path (struct create *c)
   return realpath (joined, NULL);
 }
 
+static bool
+has_private_pid_ns (const struct og_json *spec)
+{
+  struct og_json *ns = og_json_path (spec, "linux", "namespaces", NULL);
+
+  for (size_t i = 0; ns && ns->type == OG_JSON_ARRAY && i < ns->n; i++)
+    {
+      struct og_json *t = og_json_get_set (ns->vals[i], "type"), *path = og_json_get_set (ns->vals[i], "path");
+      if (og_json_is_string (t) && strcmp (t->text, "pid") == 0)
+        return path == NULL || (og_json_is_string (path) && path->len == 0);
+    }
+  return false;
+}
+
 /* Allocate a host id range and stage the idmapped rootfs; on failure the
  * rule refuses (required) or records the fallback (if-possible). */
 static void
@@ -56,9 +70,24 @@ setup_userns (struct create *c)
 
   if (p->userns.mode == OG_USERNS_OFF)
     return;
+  /* `runc run` in the foreground deletes its container itself, without a
+   * `delete` through us: staging left by earlier ones is released here */
+  if (strcmp (c->r->cl.command, "run") == 0)
+    {
+      struct og_error ignored = { 0 };
+      ocigate_userns_gc (c->r->cl.state_dir, false, &ignored);
+      og_error_clear (&ignored);
+    }
   if (c->r->cl.id == NULL || strchr (c->r->cl.id, '/') || c->r->cl.id[0] == '.')
     {
       c->userns_error = og_xstrdup ("no valid container id");
+      return;
+    }
+  /* procfs cannot be mounted for a pid namespace the new user namespace
+   * does not own: runc would fail on /proc */
+  if (!has_private_pid_ns (c->spec))
+    {
+      c->userns_error = og_xstrdup ("the container shares a pid namespace it does not own");
       return;
     }
   rootfs = rootfs_path (c);
@@ -87,6 +116,44 @@ use_staged_root (struct create *c)
                     og_json_to_text (og_json_get (root, "path")), og_json_to_text (np),
                     "the root filesystem is an idmapped mount of the image for the container's id range");
   og_json_set (root, "path", np);
+}
+
+static bool
+is_bind (const struct og_json *m)
+{
+  struct og_json *type = og_json_get_set (m, "type"), *opts = og_json_get_set (m, "options");
+  return (og_json_is_string (type) && strcmp (type->text, "bind") == 0) || og_json_array_has_string (opts, "bind")
+         || og_json_array_has_string (opts, "rbind");
+}
+
+/* Each bind source (already resolved and judged by the mounts rule) is
+ * presented through the container's mapping.  A source whose filesystem
+ * cannot be idmapped stays as it is: readable, owned by nobody inside. */
+static void
+stage_binds (struct create *c)
+{
+  struct og_json *mounts = og_json_get_set (c->spec, "mounts");
+
+  for (size_t i = 0; mounts && mounts->type == OG_JSON_ARRAY && i < mounts->n; i++)
+    {
+      struct og_json *m = mounts->vals[i], *src = og_json_get_set (m, "source");
+      og_cleanup_free char *staged = NULL, *path = NULL;
+      struct og_error err = { 0 };
+
+      if (!is_bind (m) || !og_json_is_string (src) || src->text[0] != '/')
+        continue;
+      path = og_xasprintf ("mounts[%zu].source", i);
+      if (ocigate_userns_stage_bind (&c->userns, i, src->text, &staged, &err) < 0)
+        {
+          og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_AUDIT, path, og_json_to_text (src), NULL,
+                            "bind source not idmapped (%s): its files keep their host owners", err.msg);
+          og_error_clear (&err);
+          continue;
+        }
+      og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_MUTATE, path, og_json_to_text (src),
+                        og_xasprintf ("\"%s\"", staged), "bind source seen through the container's id mapping");
+      og_json_set (m, "source", og_json_new_string (staged));
+    }
 }
 
 void
@@ -119,7 +186,10 @@ ocigate_cmd_create (struct ocigate_run *r)
       ocigate_refuse_if_refused (r);
     }
   if (c.userns.staged && !r->policy->audit_only)
-    use_staged_root (&c);
+    {
+      use_staged_root (&c);
+      stage_binds (&c);
+    }
   if (og_json_write (c.spec, false, &out, &out_len, &err) < 0
       || ocigate_bundle_write (&c.bundle, out, out_len, &err) < 0)
     fail (&c, "error", err.msg);

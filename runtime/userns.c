@@ -309,30 +309,91 @@ check_searchable (const char *path, struct og_error *err)
   return 0;
 }
 
+/* Mount an idmapped clone of `source` on `target` (an existing mount point). */
+static int
+idmapped_clone (int ns, const char *source, const char *target, struct og_error *err)
+{
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ns };
+  og_cleanup_close int tree = -1;
+
+  tree = (int)syscall (SYS_open_tree, AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return og_error_set (err, errno, "open_tree %s", source);
+  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    return og_error_set (err, errno, "idmapped mounts are not supported for %s (mount_setattr)", source);
+  if (syscall (SYS_move_mount, tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return og_error_set (err, errno, "move_mount to %s", target);
+  return 0;
+}
+
 int
 ocigate_userns_stage (struct ocigate_userns *u, const char *rootfs, struct og_error *err)
 {
-  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
-  og_cleanup_close int ns = -1, tree = -1;
-
   if (mkdir_p (u->stage_root, 0711) < 0)
     return og_error_set (err, errno, "cannot create %s", u->stage_root);
   if (check_searchable (u->stage_root, err) < 0)
     return -1;
   umount2 (u->stage_root, MNT_DETACH); /* a leftover of a create that died */
-  ns = userns_fd (&u->range, err);
-  if (ns < 0)
+  if (u->nsfd <= 0)
+    u->nsfd = userns_fd (&u->range, err);
+  if (u->nsfd < 0)
     return -1;
-  tree = (int)syscall (SYS_open_tree, AT_FDCWD, rootfs, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-  if (tree < 0)
-    return og_error_set (err, errno, "open_tree %s", rootfs);
-  attr.userns_fd = (uint64_t)ns;
-  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
-    return og_error_set (err, errno, "idmapped mounts are not supported for %s (mount_setattr)", rootfs);
-  if (syscall (SYS_move_mount, tree, "", AT_FDCWD, u->stage_root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-    return og_error_set (err, errno, "move_mount to %s", u->stage_root);
+  if (idmapped_clone (u->nsfd, rootfs, u->stage_root, err) < 0)
+    return -1;
   u->staged = true;
   return 0;
+}
+
+/* Bind sources are seen through the same mapping, so files the host's
+ * root owns (named volumes, the engine's resolv.conf) are the container
+ * root's, as they would be without a user namespace. */
+int
+ocigate_userns_stage_bind (struct ocigate_userns *u, size_t index, const char *source, char **staged,
+                           struct og_error *err)
+{
+  og_cleanup_free char *dir = og_xasprintf ("%s/binds", u->stage_dir);
+  og_cleanup_free char *target = og_xasprintf ("%s/%zu", dir, index);
+  struct stat st;
+
+  if (stat (source, &st) < 0)
+    return og_error_set (err, errno, "cannot stat %s", source);
+  if (!S_ISDIR (st.st_mode) && !S_ISREG (st.st_mode))
+    return og_error_set (err, 0, "%s is neither a directory nor a file", source);
+  if (mkdir_p (dir, 0711) < 0)
+    return og_error_set (err, errno, "cannot create %s", dir);
+  umount2 (target, MNT_DETACH);
+  if (S_ISDIR (st.st_mode) ? (mkdir (target, 0711) < 0 && errno != EEXIST)
+                           : (close (open (target, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)), access (target, F_OK) < 0))
+    return og_error_set (err, errno, "cannot create %s", target);
+  if (idmapped_clone (u->nsfd, source, target, err) < 0)
+    {
+      remove (target);
+      return -1;
+    }
+  *staged = og_steal_pointer (&target);
+  return 0;
+}
+
+static void
+release_binds (const char *stage_dir)
+{
+  og_cleanup_free char *dir = og_xasprintf ("%s/binds", stage_dir);
+  DIR *d = opendir (dir);
+  struct dirent *e;
+
+  if (d == NULL)
+    return;
+  while ((e = readdir (d)) != NULL)
+    {
+      og_cleanup_free char *path = NULL;
+      if (e->d_name[0] == '.')
+        continue;
+      path = og_xasprintf ("%s/%s", dir, e->d_name);
+      umount2 (path, MNT_DETACH);
+      remove (path);
+    }
+  closedir (d);
+  rmdir (dir);
 }
 
 int
@@ -340,6 +401,8 @@ ocigate_userns_release (struct ocigate_userns *u, struct og_error *err)
 {
   int r = 0;
 
+  if (u->stage_dir)
+    release_binds (u->stage_dir);
   if (u->stage_root && umount2 (u->stage_root, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
     r = og_error_set (err, errno, "cannot unmount %s", u->stage_root);
   if (u->stage_root)
@@ -355,6 +418,8 @@ ocigate_userns_release (struct ocigate_userns *u, struct og_error *err)
 void
 ocigate_userns_free (struct ocigate_userns *u)
 {
+  if (u->nsfd > 0)
+    close (u->nsfd);
   free (u->record);
   free (u->stage_dir);
   free (u->stage_root);

@@ -16,6 +16,7 @@ struct ocigate_userns
   char *stage_dir;  /* <state>/stage/<key> */
   char *stage_root; /* <stage_dir>/rootfs: the idmapped rootfs */
   struct og_userns_range range;
+  int nsfd; /* a user namespace with the container's mapping (0: none yet) */
   bool allocated, staged;
 };
 
@@ -27,7 +28,11 @@ int ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, c
 /* Mount an idmapped clone of `rootfs` (container 0 -> range start) at
  * u->stage_root. */
 int ocigate_userns_stage (struct ocigate_userns *u, const char *rootfs, struct og_error *err);
-/* Undo stage and allocation. */
+/* An idmapped clone of a bind source under the stage dir; *staged is the
+ * path to bind instead (caller-owned). */
+int ocigate_userns_stage_bind (struct ocigate_userns *u, size_t index, const char *source, char **staged,
+                               struct og_error *err);
+/* Undo stage (rootfs and binds) and allocation. */
 int ocigate_userns_release (struct ocigate_userns *u, struct og_error *err);
 void ocigate_userns_free (struct ocigate_userns *u);
 

@@ -5,9 +5,8 @@
 # daemon.json with runtimeArgs --ocigate-policy / --ocigate-runtime, see
 # lib.sh): what the docker user sees, and what the container gets.
 #
-# PLACEHOLDER(runc-replacement-mode): the test of ocigate installed in
-# place of runc (ocigatectl install-as-runc, dpkg-divert of /usr/sbin/runc)
-# under this dockerd is to be added here by the lead.
+# ocigate installed in place of runc (ocigatectl install-as-runc) is tested
+# in runc-mode.bats.
 
 load helpers
 

@@ -74,6 +74,10 @@ og_setup_file() {
 			if (.seccomp.default_profile? // "/") | startswith("/") then .
 			else .seccomp.default_profile = $dir + "/" + .seccomp.default_profile end
 		' >"$BATS_FILE_TMPDIR/default.json"
+	# User namespaces have their own suite (userns.bats); elsewhere the
+	# rewritten paths are easier to assert without the staging.
+	jq '.user_namespace.mode = "off"' "$BATS_FILE_TMPDIR/default.json" >"$BATS_FILE_TMPDIR/default.json.new"
+	mv "$BATS_FILE_TMPDIR/default.json.new" "$BATS_FILE_TMPDIR/default.json"
 	jq '.audit.log = "@AUDIT@"' "$BATS_FILE_TMPDIR/default.json" >"$BATS_FILE_TMPDIR/policy.template.json"
 	grep -q '"@AUDIT@"' "$BATS_FILE_TMPDIR/policy.template.json"
 

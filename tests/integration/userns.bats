@@ -190,3 +190,22 @@ staged_mounts() {
 	[ "$(staged_mounts)" -eq 0 ]
 	[ "$(ls "$STATE/userns" 2>/dev/null | wc -l)" -eq 0 ]
 }
+
+@test "userns: a bind-mounted host dir owned by root is writable by container root, files stay root-owned" {
+	local vol="$T/volume"
+	mkdir -m 755 "$vol"
+	echo host >"$vol/from-host"
+	make_bundle default 'echo "owner: $(stat -c %u /data/from-host)"; echo written >/data/from-container && echo "write: ok"'
+	add_mount "$BUNDLE" '{"destination": "/data", "type": "bind", "source": "'"$vol"'", "options": ["rbind", "rw"]}'
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	show_run
+	[ "$status" -eq 0 ]
+	[ "$(probe_value owner)" = 0 ]
+	[ "$(probe_value write)" = ok ]
+	# on the host the new file belongs to root, as without a user namespace
+	[ "$(stat -c %u "$vol/from-container")" = 0 ]
+	jq -e '.mounts | any(.destination == "/data" and (.source | startswith("'"$STATE"'/stage/")))' "$BUNDLE/config.json"
+	# delete (here gc, the container exited) unmounts the staged bind
+	"$OCIGATECTL" gc --state-dir "$STATE" >/dev/null
+	[ "$(staged_mounts)" -eq 0 ]
+}
