@@ -81,3 +81,9 @@ ctr_pid() { ctrc tasks ls | awk -v id="$1" '$1 == id { print $2 }'; }
 	[ "$status" -eq 0 ]
 	[ "$output" = hello-ocigate ]
 }
+
+@test "ctr run: a user namespace from the pool" {
+	run --separate-stderr ctrc "${CTR_RUN[@]}" --rm "$CTR_BUSYBOX" e2e-userns-$$ cat /proc/self/uid_map
+	[ "$status" -eq 0 ]
+	assert_pool_map "$output"
+}

@@ -96,6 +96,15 @@ refused_or_enforced() {
 	[ "$(audit_count refuse "$(cid e2e-root)")" -eq 1 ]
 }
 
+@test "docker run: container root is a pool uid, image files are root-owned inside (idmapped rootfs)" {
+	run --separate-stderr dk run --rm --network none "$BUSYBOX" sh -c \
+		'cat /proc/self/uid_map; echo "owner $(stat -c %u:%g /bin/busybox)"; echo "id $(id -u)"'
+	[ "$status" -eq 0 ]
+	assert_pool_map "$(echo "$output" | head -n1)"
+	[[ $output == *"owner 0:0"* ]]
+	[[ $output == *"id 0"* ]]
+}
+
 @test "docker run -v <named volume>: the engine's own volume dir is allowed" {
 	# what the engine itself binds must keep working: the volume lives in
 	# <data-root>/volumes/<name>/_data, on the policy's allow_sources

@@ -179,3 +179,25 @@ ctr_cleanup() {
 	done
 	return 0
 }
+
+# ---------------------------------------------------------------------------
+# user namespaces (the default policy: "if-possible", pool from 1000000)
+
+USERNS_POOL_START=1000000
+USERNS_RANGE=65536
+# the state dir of this ocigate build (staged rootfs mounts, id records)
+USERNS_STATE=$("$OCIGATECTL" --version | sed -n 's/^state: //p')
+
+# assert_pool_map "UID_MAP LINE": container root maps into the pool
+assert_pool_map() {
+	local line host
+	line=$(echo "$1" | tr -s ' ' | sed 's/^ //')
+	[[ $line =~ ^0\ ([0-9]+)\ $USERNS_RANGE$ ]] || fail "uid_map is not a pool range: $1"
+	host=${BASH_REMATCH[1]}
+	[ "$host" -ge "$USERNS_POOL_START" ] || fail "host id $host is below the pool"
+	[ $(((host - USERNS_POOL_START) % USERNS_RANGE)) -eq 0 ] || fail "host id $host is not a range start"
+}
+
+staged_mounts() {
+	awk -v s="$USERNS_STATE/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l
+}

@@ -422,6 +422,9 @@ e2e_teardown() {
 	sleep 0.5
 	for p in $(e2e_pids_under_w); do kill -KILL "$p" 2>/dev/null; done
 	e2e_runc_cleanup
+	# id ranges and staged mounts of containers whose delete never came
+	# through ocigate (Podman deletes without its --root runtime flag)
+	"$OCIGATECTL" gc >/dev/null 2>&1
 	e2e_umount_all
 	e2e_host_cleanup
 	e2e_log "teardown: removing $W"

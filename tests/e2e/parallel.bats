@@ -14,7 +14,8 @@ teardown() {
 }
 
 @test "20 containers started in parallel: all running and enforced, one audit create each, nothing left after rm -f" {
-	local i jobs=() ids=() inits=() id pid runtime_dirs
+	local i jobs=() ids=() inits=() id pid runtime_dirs mounts_before
+	mounts_before=$(staged_mounts)
 	for ((i = 1; i <= N; i++)); do
 		dk run -d --network none --name "e2e-par-$i" "$BUSYBOX" sleep 60 \
 			>"$BATS_TEST_TMPDIR/id.$i" 2>"$BATS_TEST_TMPDIR/err.$i" &
@@ -40,6 +41,13 @@ teardown() {
 		# exactly one create record for each container
 		[ "$(audit_count create "$id")" -eq 1 ] || fail "$id: $(audit_count create "$id") audit create lines"
 	done
+	# 20 pairwise disjoint id ranges from the pool
+	local starts
+	starts=$(for pid in "${inits[@]}"; do awk 'NR == 1 {print $2}' "/proc/$pid/uid_map"; done | sort -n)
+	[ "$(echo "$starts" | uniq | wc -l)" -eq "$N" ] || fail "ranges shared: $starts"
+	echo "$starts" | awk -v r="$USERNS_RANGE" -v p="$USERNS_POOL_START" '$1 < p || (NR > 1 && $1 - prev < r) {exit 1} {prev = $1}' ||
+		fail "ranges overlap or leave the pool: $starts"
+	[ "$(staged_mounts)" -ge $((mounts_before + N)) ]
 	# one container checked from inside too
 	run dk exec "${ids[0]}" grep NoNewPrivs /proc/self/status
 	[[ $output == *"NoNewPrivs:"*1 ]]
@@ -57,5 +65,10 @@ teardown() {
 	done
 	for pid in "${inits[@]}"; do
 		! kill -0 "$pid" 2>/dev/null || fail "process $pid still there"
+	done
+	# the staged mounts are gone and no id range is still held for them
+	[ "$(staged_mounts)" -eq "$mounts_before" ] || fail "staged mounts left: $(staged_mounts) (before: $mounts_before)"
+	for id in "${ids[@]}"; do
+		! grep -qsx "$id" "$USERNS_STATE"/userns/* || fail "id range of $id still held"
 	done
 }

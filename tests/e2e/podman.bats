@@ -80,3 +80,11 @@ assert_pm_limits() {
 	[ "$status" -eq 0 ]
 	[ "$output" = hello-ocigate ]
 }
+
+@test "podman run: a user namespace from the pool, root-owned image files" {
+	run --separate-stderr pm "${PM_RUN[@]}" --rm --network none "$PM_BUSYBOX" sh -c \
+		'cat /proc/self/uid_map; echo "owner $(stat -c %u /bin/busybox)"'
+	[ "$status" -eq 0 ]
+	assert_pool_map "$(echo "$output" | head -n1)"
+	[[ $output == *"owner 0"* ]]
+}
