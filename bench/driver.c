@@ -213,10 +213,9 @@ run_once (char **argv, struct sample *s)
     if (errno != EINTR)
       die ("wait4: %s", strerror (errno));
   t1 = now_ns ();
-  *s = (struct sample){ .wall = t1 - t0,
-                        .cpu = tv_ns (ru.ru_utime) + tv_ns (ru.ru_stime),
-                        .minflt = ru.ru_minflt,
-                        .rss_kb = ru.ru_maxrss };
+  *s = (struct sample){
+    .wall = t1 - t0, .cpu = tv_ns (ru.ru_utime) + tv_ns (ru.ru_stime), .minflt = ru.ru_minflt, .rss_kb = ru.ru_maxrss
+  };
 
   if (cleanup_cmd)
     {
@@ -303,38 +302,38 @@ main (int argc, char **argv)
   while ((opt = getopt (argc, argv, "+n:w:r:i:l:c:x:o:")) != -1)
     switch (opt)
       {
-      case 'n':
-        n = atoi (optarg);
-        break;
-      case 'w':
-        warm = atoi (optarg);
-        break;
-      case 'r':
-        {
-          char *colon = strchr (optarg, ':');
-          if (colon == NULL || nrestores == MAX_RESTORE)
-            usage ();
-          *colon = '\0';
-          restores[nrestores++] = (struct restore){ optarg, colon + 1 };
+        case 'n':
+          n = atoi (optarg);
           break;
-        }
-      case 'i':
-        stdin_path = optarg;
-        break;
-      case 'l':
-        log_path = optarg;
-        break;
-      case 'c':
-        cleanup_cmd = optarg;
-        break;
-      case 'x':
-        expect_a = atoi (optarg);
-        break;
-      case 'o':
-        raw_path = optarg;
-        break;
-      default:
-        usage ();
+        case 'w':
+          warm = atoi (optarg);
+          break;
+        case 'r':
+          {
+            char *colon = strchr (optarg, ':');
+            if (colon == NULL || nrestores == MAX_RESTORE)
+              usage ();
+            *colon = '\0';
+            restores[nrestores++] = (struct restore){ optarg, colon + 1 };
+            break;
+          }
+        case 'i':
+          stdin_path = optarg;
+          break;
+        case 'l':
+          log_path = optarg;
+          break;
+        case 'c':
+          cleanup_cmd = optarg;
+          break;
+        case 'x':
+          expect_a = atoi (optarg);
+          break;
+        case 'o':
+          raw_path = optarg;
+          break;
+        default:
+          usage ();
       }
   if (n < 1 || warm < 0 || optind >= argc)
     usage ();
@@ -369,8 +368,8 @@ main (int argc, char **argv)
           continue;
         arm->s[i] = s;
         if (raw)
-          fprintf (raw, "%s\t%d\t%lld\t%lld\t%lld\t%lld\n", is_a ? "A" : "B", i, (long long)s.wall,
-                   (long long)s.cpu, (long long)s.minflt, (long long)s.rss_kb);
+          fprintf (raw, "%s\t%d\t%lld\t%lld\t%lld\t%lld\n", is_a ? "A" : "B", i, (long long)s.wall, (long long)s.cpu,
+                   (long long)s.minflt, (long long)s.rss_kb);
       }
   if (raw && fclose (raw) != 0)
     die ("cannot write %s", raw_path);
@@ -384,7 +383,8 @@ main (int argc, char **argv)
       printf (",\"diff_median_ns\":%lld,\"paired_diff_median_ns\":%lld,\"cpu_paired_diff_median_ns\":%lld",
               (long long)(median (a.s, NULL, n, offsetof (struct sample, wall))
                           - median (b.s, NULL, n, offsetof (struct sample, wall))),
-              (long long)median (a.s, b.s, n, offsetof (struct sample, wall)), (long long)median (a.s, b.s, n, offsetof (struct sample, cpu)));
+              (long long)median (a.s, b.s, n, offsetof (struct sample, wall)),
+              (long long)median (a.s, b.s, n, offsetof (struct sample, cpu)));
     }
   printf ("}\n");
   return 0;
