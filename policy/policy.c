@@ -762,7 +762,7 @@ int
 og_policy_load_cached (const char *path, const struct og_digest_cache *cache, struct og_policy **out,
                        struct og_error *err)
 {
-  og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); /* a FIFO must not hang us */
   og_cleanup_free char *buf = NULL;
   struct stat st, after;
   size_t off = 0, cap;

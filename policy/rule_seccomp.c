@@ -45,7 +45,7 @@ allows_by_default (const struct og_json *action)
 int
 og_seccomp_load_profile (const char *path, struct og_json **out, struct og_error *err)
 {
-  og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); /* a FIFO must not hang us */
   og_cleanup_free char *buf = NULL;
   og_cleanup_json struct og_json *prof = NULL;
   struct og_json *syscalls, *archs;

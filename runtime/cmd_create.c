@@ -193,6 +193,11 @@ ocigate_cmd_create (struct ocigate_run *r)
   if (og_json_write (c.spec, false, &out, &out_len, &err) < 0
       || ocigate_bundle_write (&c.bundle, out, out_len, &err) < 0)
     fail (&c, "error", err.msg);
+  if (c.userns.allocated)
+    {
+      r->staged = og_xmalloc (sizeof *r->staged);
+      *r->staged = c.userns;
+    }
   /* The trees are not freed: the exec that follows replaces the whole
    * address space, and freeing ~1000 nodes would cost more than the rest
    * of the call's bookkeeping.  Descriptors are O_CLOEXEC. */

@@ -150,6 +150,20 @@ delete_with_cleanup (struct ocigate_run *r, const char *runtime)
   exit (128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0));
 }
 
+/* `create --help` makes runc print its usage and create nothing: hand it
+ * over untouched.  "--help=false" does not count (runc would go on). */
+static bool
+asks_for_help (const struct ocigate_cmdline *cl)
+{
+  static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
+  bool help = false;
+
+  for (size_t i = 0; i < cl->nflags; i++)
+    if (strcmp (cl->flags[i].name, "help") == 0 || strcmp (cl->flags[i].name, "h") == 0)
+      help = cl->flags[i].value == NULL || og_strv_contains ((char *const *)yes, cl->flags[i].value);
+  return help;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -159,7 +173,7 @@ main (int argc, char **argv)
 
   if (ocigate_cmdline_parse (argc, argv, &r.cl, &err) < 0)
     ocigate_refuse (&r, "error", err.msg);
-  if (ocigate_command_enforced (r.cl.command))
+  if (ocigate_command_enforced (r.cl.command) && !asks_for_help (&r.cl))
     {
       load_policy (&r);
       if (strcmp (r.cl.command, "exec") == 0)
@@ -169,10 +183,15 @@ main (int argc, char **argv)
       else
         ocigate_cmd_create (&r);
       /* not freed: the exec below replaces the address space */
-      r.policy = NULL;
     }
   if (r.cl.command && strcmp (r.cl.command, "delete") == 0)
     delete_with_cleanup (&r, runtime_path (&r.cl, buf, sizeof buf));
   ocigate_exec_runtime (runtime_path (&r.cl, buf, sizeof buf), &r.cl, &err);
+  if (r.staged)
+    {
+      struct og_error ignored = { 0 };
+      ocigate_userns_release (r.staged, &ignored);
+      og_error_clear (&ignored);
+    }
   ocigate_refuse (&r, "error", err.msg);
 }

@@ -98,12 +98,15 @@ char *ocigate_audit_line (const struct ocigate_audit *a);
 /* ---- main.c and the commands ------------------------------------------- */
 
 /* One enforced call. */
+struct ocigate_userns;
+
 struct ocigate_run
 {
   struct ocigate_cmdline cl;
   const char *policy_path;
   struct og_policy *policy;
   struct og_decisions decisions;
+  struct ocigate_userns *staged; /* released if the runtime cannot be exec'd */
 };
 
 /* Tell the engine, record it in the audit log, exit 1. */
