@@ -740,6 +740,15 @@ put (struct out *o, const char *s, size_t n)
   o->buf[o->len] = '\0';
 }
 
+static inline void
+put_char (struct out *o, char c)
+{
+  if (o->len + 2 > o->cap)
+    reserve (o, 1);
+  o->buf[o->len++] = c;
+  o->buf[o->len] = '\0';
+}
+
 void
 og_buf_put (struct og_buf *b, const char *s, size_t n)
 {
@@ -756,70 +765,74 @@ static void
 put_string (struct out *o, const char *s, size_t n)
 {
   static const char hex[] = "0123456789abcdef";
-  size_t run = 0;
+  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  size_t i = 0;
+  char *d;
 
-  reserve (o, n + 2);
-  o->buf[o->len++] = '"';
-  for (size_t i = 0; i < n; i++)
+  /* worst case: every byte becomes \u00XX */
+  reserve (o, 6 * n + 2);
+  d = o->buf + o->len;
+  *d++ = '"';
+  while (i < n)
     {
       unsigned char c;
-      char esc[6];
-      size_t elen = 2;
 
-      /* skip eight bytes at a time while none is a control character, a
-       * quote or a backslash (and so none needs escaping) */
+      /* copy eight bytes at a time while none is a control character, a
+       * quote or a backslash */
       while (i + 8 <= n)
         {
           uint64_t w, q, b;
-          const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
           memcpy (&w, s + i, 8);
           q = w ^ (ones * '"');
           b = w ^ (ones * '\\');
           if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs)
             break;
+          memcpy (d, s + i, 8);
+          d += 8;
           i += 8;
         }
       if (i >= n)
         break;
-      c = (unsigned char)s[i];
+      c = (unsigned char)s[i++];
       if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-      put (o, s + run, i - run);
-      run = i + 1;
-      esc[0] = '\\';
+        {
+          *d++ = (char)c;
+          continue;
+        }
+      *d++ = '\\';
       switch (c)
         {
           case '"':
-            esc[1] = '"';
+            *d++ = '"';
             break;
           case '\\':
-            esc[1] = '\\';
+            *d++ = '\\';
             break;
           case '\n':
-            esc[1] = 'n';
+            *d++ = 'n';
             break;
           case '\t':
-            esc[1] = 't';
+            *d++ = 't';
             break;
           case '\r':
-            esc[1] = 'r';
+            *d++ = 'r';
             break;
           case '\b':
-            esc[1] = 'b';
+            *d++ = 'b';
             break;
           case '\f':
-            esc[1] = 'f';
+            *d++ = 'f';
             break;
           default:
-            memcpy (esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            elen = 6;
+            memcpy (d, "u00", 3);
+            d[3] = hex[c >> 4];
+            d[4] = hex[c & 15];
+            d += 5;
         }
-      put (o, esc, elen);
     }
-  put (o, s + run, n - run);
-  put (o, "\"", 1);
+  *d++ = '"';
+  o->len = (size_t)(d - o->buf);
+  o->buf[o->len] = '\0';
 }
 
 void
@@ -874,11 +887,11 @@ write_node (struct out *o, const struct og_json *j, bool pretty, unsigned depth)
         return 0;
       case OG_JSON_OBJECT:
       case OG_JSON_ARRAY:
-        put (o, j->type == OG_JSON_OBJECT ? "{" : "[", 1);
+        put_char (o, j->type == OG_JSON_OBJECT ? '{' : '[');
         for (size_t i = 0; i < j->n; i++)
           {
             if (i)
-              put (o, ",", 1);
+              put_char (o, ',');
             newline (o, pretty, depth + 1);
             if (j->type == OG_JSON_OBJECT)
               {
@@ -886,14 +899,17 @@ write_node (struct out *o, const struct og_json *j, bool pretty, unsigned depth)
                 if (j->arena == NULL && !utf8_valid ((const unsigned char *)j->keys[i], klen))
                   return -1;
                 put_string (o, j->keys[i], klen);
-                put (o, pretty ? ": " : ":", pretty ? 2 : 1);
+                if (pretty)
+                  put (o, ": ", 2);
+                else
+                  put_char (o, ':');
               }
             if (write_node (o, j->vals[i], pretty, depth + 1) < 0)
               return -1;
           }
         if (j->n)
           newline (o, pretty, depth);
-        put (o, j->type == OG_JSON_OBJECT ? "}" : "]", 1);
+        put_char (o, j->type == OG_JSON_OBJECT ? '}' : ']');
         return 0;
     }
   return -1;
