@@ -113,6 +113,29 @@ ocigate_audit_write (const struct ocigate_audit *a, struct og_error *err)
     fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
   if (fd < 0)
     return og_error_set (err, errno, "cannot open audit log %s", path);
+  /* A writer SIGKILLed in the middle of a record leaves it without its
+   * newline: start on a fresh line so the torn fragment stays on its own
+   * and this record is whole. */
+  {
+    struct stat st;
+    char last = '\n';
+    if (fstat (fd, &st) == 0 && st.st_size > 0)
+      {
+        int rfd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (rfd >= 0)
+          {
+            if (pread (rfd, &last, 1, st.st_size - 1) != 1)
+              last = '\n';
+            close (rfd);
+          }
+      }
+    if (last != '\n')
+      {
+        char *l = og_xasprintf ("\n%s", line);
+        free (line);
+        line = l;
+      }
+  }
   if (og_write_all (fd, line, strlen (line)) < 0)
     return og_error_set (err, errno, "cannot write audit log %s", path);
   return 0;
