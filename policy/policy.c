@@ -286,15 +286,7 @@ get_limit (struct loader *l, const struct og_json *res, const char *key, value_p
 static int
 parse_count (const char *s, int64_t *out)
 {
-  char *end;
-  long long v;
-
-  errno = 0;
-  v = strtoll (s, &end, 10);
-  if (errno || end == s || *end || v <= 0)
-    return -1;
-  *out = v;
-  return 0;
+  return og_parse_int64 (s, out) == 0 && *out > 0 ? 0 : -1;
 }
 
 /* ---- areas -------------------------------------------------------------- */
@@ -546,20 +538,6 @@ load_paths (struct loader *l, const struct og_json *root, struct og_policy *p)
 }
 
 static int
-parse_signed (const char *s, int64_t *out)
-{
-  char *end;
-  long long v;
-
-  errno = 0;
-  v = strtoll (s, &end, 10);
-  if (errno || end == s || *end)
-    return -1;
-  *out = v;
-  return 0;
-}
-
-static int
 load_process (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
   static const char *const keys[] = { "action",     "run_as_non_root",         "oom_score_adj_min",
@@ -570,7 +548,7 @@ load_process (struct loader *l, const struct og_json *root, struct og_policy *p)
   if (need_object (l, root, "process", &o) < 0 || only_keys (l, o, "process", keys) < 0
       || get_action (l, o, "process", &p->process.action) < 0
       || get_bool (l, o, "run_as_non_root", "process", &p->process.run_as_non_root) < 0
-      || get_quantity (l, o, "oom_score_adj_min", "process", parse_signed, &p->process.has_oom_score_adj_min,
+      || get_quantity (l, o, "oom_score_adj_min", "process", og_parse_int64, &p->process.has_oom_score_adj_min,
                        &p->process.oom_score_adj_min)
              < 0
       || get_strv (l, o, "rlimit_max", "process", false, &p->process.rlimit_max) < 0

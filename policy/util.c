@@ -133,6 +133,20 @@ og_strv_contains (char *const *v, const char *s)
   return false;
 }
 
+int
+og_parse_int64 (const char *s, int64_t *out)
+{
+  char *end;
+  long long v;
+
+  errno = 0;
+  v = strtoll (s, &end, 10);
+  if (errno || end == s || *end)
+    return -1;
+  *out = v;
+  return 0;
+}
+
 bool
 og_path_under (const char *path, const char *dir)
 {

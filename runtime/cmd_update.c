@@ -149,20 +149,6 @@ ram_in_bytes (const char *s, int64_t *out)
   return 0;
 }
 
-static int
-parse_int (const char *s, int64_t *out)
-{
-  char *end;
-  long long v;
-
-  errno = 0;
-  v = strtoll (s, &end, 10);
-  if (errno || end == s || *end)
-    return -1;
-  *out = v;
-  return 0;
-}
-
 struct inline_flag
 {
   const char *flag;
@@ -182,9 +168,9 @@ parse_mem (const char *s, int64_t *out)
 }
 
 static const struct inline_flag inline_flags[] = {
-  { "memory", "memory", "limit", parse_mem },   { "memory-swap", "memory", "swap", parse_mem },
-  { "cpu-quota", "cpu", "quota", parse_int },   { "cpu-period", "cpu", "period", parse_int },
-  { "pids-limit", "pids", "limit", parse_int },
+  { "memory", "memory", "limit", parse_mem },        { "memory-swap", "memory", "swap", parse_mem },
+  { "cpu-quota", "cpu", "quota", og_parse_int64 },   { "cpu-period", "cpu", "period", og_parse_int64 },
+  { "pids-limit", "pids", "limit", og_parse_int64 },
 };
 
 /* Inline flags become a resources object, are judged like JSON, and are

@@ -45,6 +45,9 @@ void og_strv_free (char **v);
 size_t og_strv_len (char *const *v);
 bool og_strv_contains (char *const *v, const char *s);
 
+/* A whole decimal int64 ("-1", "42"); -1 on anything else. */
+int og_parse_int64 (const char *s, int64_t *out);
+
 /* True when `path` equals `dir` or lies below it (both absolute, normalised). */
 bool og_path_under (const char *path, const char *dir);
 
