@@ -754,8 +754,7 @@ og_policy_load_cached (const char *path, const struct og_digest_cache *cache, st
   if (!S_ISREG (st.st_mode))
     return og_error_set (err, 0, "policy %s is not a regular file", path);
   /* Whoever can write the policy can switch the boundary off. */
-  if ((st.st_mode & 002) != 0 || ((st.st_mode & 020) != 0 && st.st_gid != 0)
-      || (st.st_uid != 0 && st.st_uid != geteuid ()))
+  if (!og_file_trusted (&st))
     return og_error_set (
         err, 0, "policy %s is writable by others (or by a non-root group) or not owned by root; refusing to trust it",
         path);

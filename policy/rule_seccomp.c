@@ -56,6 +56,11 @@ og_seccomp_load_profile (const char *path, struct og_json **out, struct og_error
     return og_error_set (err, errno, "cannot open seccomp profile %s", path);
   if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_size > (off_t)OG_SPEC_MAX_SIZE)
     return og_error_set (err, 0, "seccomp profile %s is not a regular file of sane size", path);
+  /* the profile is part of the policy: whoever could write it could allow
+   * every syscall */
+  if (!og_file_trusted (&st))
+    return og_error_set (err, 0, "seccomp profile %s is writable by others or not owned by root; refusing to trust it",
+                         path);
   buf = og_xmalloc ((size_t)st.st_size + 1);
   n = read (fd, buf, (size_t)st.st_size);
   if (n != (ssize_t)st.st_size)

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ocigate/util.h"
@@ -131,6 +132,13 @@ og_strv_contains (char *const *v, const char *s)
     if (strcmp (v[i], s) == 0)
       return true;
   return false;
+}
+
+bool
+og_file_trusted (const struct stat *st)
+{
+  return (st->st_mode & 002) == 0 && ((st->st_mode & 020) == 0 || st->st_gid == 0)
+         && (st->st_uid == 0 || st->st_uid == geteuid ());
 }
 
 int

@@ -108,9 +108,9 @@ ocigate_audit_write (const struct ocigate_audit *a, struct og_error *err)
   if (path == NULL)
     return 0;
   line = ocigate_audit_line (a);
-  fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+  fd = open (path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
   if (fd < 0 && errno == ENOENT && make_parent (path) == 0)
-    fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+    fd = open (path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
   if (fd < 0)
     return og_error_set (err, errno, "cannot open audit log %s", path);
   /* A writer SIGKILLed in the middle of a record leaves it without its
@@ -119,16 +119,8 @@ ocigate_audit_write (const struct ocigate_audit *a, struct og_error *err)
   {
     struct stat st;
     char last = '\n';
-    if (fstat (fd, &st) == 0 && st.st_size > 0)
-      {
-        int rfd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (rfd >= 0)
-          {
-            if (pread (rfd, &last, 1, st.st_size - 1) != 1)
-              last = '\n';
-            close (rfd);
-          }
-      }
+    if (fstat (fd, &st) == 0 && st.st_size > 0 && pread (fd, &last, 1, st.st_size - 1) != 1)
+      last = '\n';
     if (last != '\n')
       {
         char *l = og_xasprintf ("\n%s", line);

@@ -45,6 +45,12 @@ void og_strv_free (char **v);
 size_t og_strv_len (char *const *v);
 bool og_strv_contains (char *const *v, const char *s);
 
+struct stat;
+/* A file whose content decides the boundary (policy, seccomp profile):
+ * owned by root (or us) and writable by no one else (a group-writable file
+ * is accepted only with group root). */
+bool og_file_trusted (const struct stat *st);
+
 /* A whole decimal int64 ("-1", "42"); -1 on anything else. */
 int og_parse_int64 (const char *s, int64_t *out);
 

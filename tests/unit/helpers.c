@@ -236,3 +236,15 @@ th_caps_within (const struct og_json *spec, const struct og_policy *p)
     }
   return true;
 }
+
+int
+th_run (Suite *s)
+{
+  SRunner *sr = srunner_create (s);
+  int failed;
+
+  srunner_run_all (sr, CK_NORMAL);
+  failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

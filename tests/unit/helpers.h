@@ -37,4 +37,7 @@ void th_make_socket (const char *path);
 /* True when every capability in every set of spec is in the allowlist. */
 bool th_caps_within (const struct og_json *spec, const struct og_policy *p);
 
+/* Run a suite; the exit status of a test program. */
+int th_run (Suite *s);
+
 #endif

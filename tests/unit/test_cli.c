@@ -2,6 +2,8 @@
 /* argv splitting: what the engines send, in every spelling runc accepts. */
 #include <config.h>
 #include <check.h>
+
+#include "helpers.h"
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,11 +248,5 @@ suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (suite ());
-  int failed;
-
-  srunner_run_all (sr, CK_NORMAL);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return th_run (suite ());
 }

@@ -3,6 +3,8 @@
  * case of design.md: each must be refused. */
 #include <config.h>
 #include <check.h>
+
+#include "helpers.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -343,11 +345,5 @@ suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (suite ());
-  int failed;
-
-  srunner_run_all (sr, CK_NORMAL);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return th_run (suite ());
 }

@@ -3,6 +3,8 @@
  * that names the file and the problem. */
 #include <config.h>
 #include <check.h>
+
+#include "helpers.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,11 +304,5 @@ suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (suite ());
-  int failed;
-
-  srunner_run_all (sr, CK_NORMAL);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return th_run (suite ());
 }

@@ -564,6 +564,11 @@ START_TEST (seccomp_profile_validation)
   ck_assert_int_lt (og_seccomp_load_profile (bad, &prof, &err), 0);
   ck_assert_ptr_nonnull (strstr (err.msg, "unknown syscall raed"));
   og_error_clear (&err);
+  /* a profile anyone may rewrite is not trusted (it could allow everything) */
+  ck_assert_int_eq (chmod (bad, 0666), 0);
+  ck_assert_int_lt (og_seccomp_load_profile (bad, &prof, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "refusing to trust it"));
+  og_error_clear (&err);
   {
     og_cleanup_free char *shipped = og_xasprintf ("%s/seccomp.json", PROFILES);
     ck_assert_msg (og_seccomp_load_profile (shipped, &prof, &err) == 0, "%s", err.msg);
@@ -1122,11 +1127,5 @@ suite (void)
 int
 main (void)
 {
-  SRunner *sr = srunner_create (suite ());
-  int failed;
-
-  srunner_run_all (sr, CK_NORMAL);
-  failed = srunner_ntests_failed (sr);
-  srunner_free (sr);
-  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+  return th_run (suite ());
 }
