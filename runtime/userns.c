@@ -226,63 +226,70 @@ ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const
   return 0;
 }
 
-/* A user namespace with the container's mapping, as an fd: a child
- * unshares, we write its maps, keep /proc/<child>/ns/user. */
+/* The child of userns_fd: born in the new user namespace (CLONE_NEWUSER),
+ * sharing our memory (CLONE_VM: no page tables copied, no copy-on-write
+ * faults afterwards), it only waits for the pipe to close.  Raw syscalls:
+ * it shares our TLS, so it must not touch errno or stdio. */
+static int
+userns_child (void *arg)
+{
+  int *sync = arg;
+  char c;
+
+  /* our own copy of the fd table still has the write end */
+  syscall (SYS_close, sync[1]);
+  syscall (SYS_read, sync[0], &c, 1);
+  syscall (SYS_exit, 0);
+  return 0;
+}
+
+static int
+write_map (pid_t pid, const char *map, const struct og_userns_range *r, struct og_error *err)
+{
+  char path[64], line[64];
+  og_cleanup_close int fd = -1;
+  int n;
+
+  snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, map);
+  n = snprintf (line, sizeof line, "0 %" PRId64 " %" PRId64 "\n", r->host_start, r->size);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, line, (size_t)n) != n)
+    return og_error_set (err, errno, "cannot write %s", path);
+  return 0;
+}
+
+/* A user namespace with the container's mapping, as an fd: a child is
+ * cloned into a new user namespace, we write its maps and keep
+ * /proc/<child>/ns/user. */
 static int
 userns_fd (const struct og_userns_range *r, struct og_error *err)
 {
+  static char stack[16384] __attribute__ ((aligned (16)));
   int sync[2], fd = -1, status;
+  char ns[64];
   pid_t pid;
-  char c = 0;
-  const char *maps[] = { "uid_map", "gid_map" };
 
   if (pipe2 (sync, O_CLOEXEC) < 0)
     return og_error_set (err, errno, "pipe");
-  pid = fork ();
+  pid = clone (userns_child, stack + sizeof stack, CLONE_NEWUSER | CLONE_VM | SIGCHLD, sync);
   if (pid < 0)
-    return og_error_set (err, errno, "fork");
-  if (pid == 0)
     {
+      og_error_set (err, errno, "clone (CLONE_NEWUSER)");
+      close (sync[0]);
       close (sync[1]);
-      if (unshare (CLONE_NEWUSER) < 0)
-        _exit (1);
-      /* wait until the parent is done with our namespace */
-      (void)!read (sync[0], &c, 1);
-      _exit (0);
+      return -1;
     }
   close (sync[0]);
-  for (int i = 0; i < 2; i++)
+  if (write_map (pid, "uid_map", r, err) == 0 && write_map (pid, "gid_map", r, err) == 0)
     {
-      og_cleanup_free char *path = og_xasprintf ("/proc/%d/%s", (int)pid, maps[i]);
-      og_cleanup_free char *line = og_xasprintf ("0 %" PRId64 " %" PRId64 "\n", r->host_start, r->size);
-      int mfd;
-      /* the child may not have unshared yet: retry briefly */
-      for (int tries = 0; tries < 1000; tries++)
-        {
-          mfd = open (path, O_WRONLY | O_CLOEXEC);
-          if (mfd >= 0 && write (mfd, line, strlen (line)) == (ssize_t)strlen (line))
-            break;
-          if (mfd >= 0)
-            close (mfd);
-          mfd = -1;
-          usleep (100);
-        }
-      if (mfd < 0)
-        {
-          og_error_set (err, errno, "cannot write %s", path);
-          goto out;
-        }
-      close (mfd);
+      snprintf (ns, sizeof ns, "/proc/%d/ns/user", (int)pid);
+      fd = open (ns, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        og_error_set (err, errno, "cannot open %s", ns);
     }
-  {
-    og_cleanup_free char *ns = og_xasprintf ("/proc/%d/ns/user", (int)pid);
-    fd = open (ns, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      og_error_set (err, errno, "cannot open %s", ns);
-  }
-out:
   close (sync[1]);
-  waitpid (pid, &status, 0);
+  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+    ;
   return fd;
 }
 
