@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Strict JSON reader and canonical writer over yajl.
+ * Strict JSON reader and canonical writer.
  *
  * Strictness exists to remove parser differentials with runc (Go's
  * encoding/json): we only accept input whose meaning both readers agree on,
@@ -12,7 +12,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_parse.h>
 
 #include "ocigate/json.h"
 #include "ocigate/util.h"
@@ -130,8 +129,11 @@ og_json_free (struct og_json *j)
         free (j->keys[i]);
       og_json_free (j->vals[i]);
     }
-  free (j->keys);
-  free (j->vals);
+  if (!j->kids_in_arena)
+    {
+      free (j->keys);
+      free (j->vals);
+    }
   if (j->arena == NULL)
     {
       free (j->text);
@@ -146,15 +148,36 @@ og_json_freep (struct og_json **j)
   og_json_free (*j);
 }
 
+/* Child arrays of parsed containers sit in the arena at their exact size;
+ * the first growth moves them to the heap. */
 static void
 grow (struct og_json *c)
 {
+  size_t cap;
+
   if (c->n < c->cap)
     return;
-  c->cap = c->cap ? c->cap * 2 : 4;
-  c->vals = og_xrealloc (c->vals, c->cap * sizeof *c->vals);
-  if (c->type == OG_JSON_OBJECT)
-    c->keys = og_xrealloc (c->keys, c->cap * sizeof *c->keys);
+  cap = c->cap ? c->cap * 2 : 4;
+  if (c->kids_in_arena)
+    {
+      struct og_json **vals = og_xmalloc (cap * sizeof *vals);
+      memcpy (vals, c->vals, c->n * sizeof *vals);
+      c->vals = vals;
+      if (c->keys)
+        {
+          char **keys = og_xmalloc (cap * sizeof *keys);
+          memcpy (keys, c->keys, c->n * sizeof *keys);
+          c->keys = keys;
+        }
+      c->kids_in_arena = false;
+    }
+  else
+    {
+      c->vals = og_xrealloc (c->vals, cap * sizeof *c->vals);
+      if (c->type == OG_JSON_OBJECT)
+        c->keys = og_xrealloc (c->keys, cap * sizeof *c->keys);
+    }
+  c->cap = cap;
 }
 
 /* Takes key (heap); an arena object keeps its keys in the arena. */
@@ -322,56 +345,53 @@ og_json_array_has_string (const struct og_json *arr, const char *s)
 
 /* ---- strict text checks ------------------------------------------------- */
 
-/* Go's utf8.Valid: no overlongs, no surrogates, nothing above U+10FFFF.
- * Go silently replaces such bytes with U+FFFD, so accepting them would let
- * ocigate and runc read different strings. */
+/* Length of the UTF-8 sequence at s (Go's utf8.Valid rules: no overlongs,
+ * no surrogates, nothing above U+10FFFF), 0 if invalid.  Go silently
+ * replaces such bytes with U+FFFD, so accepting them would let ocigate and
+ * runc read different strings. */
+static size_t
+utf8_seq (const unsigned char *s, const unsigned char *end)
+{
+  unsigned c = s[0];
+  size_t need;
+  uint32_t cp, min;
+
+  if (c >= 0xc2 && c <= 0xdf)
+    need = 1, cp = c & 0x1f, min = 0x80;
+  else if (c >= 0xe0 && c <= 0xef)
+    need = 2, cp = c & 0x0f, min = 0x800;
+  else if (c >= 0xf0 && c <= 0xf4)
+    need = 3, cp = c & 0x07, min = 0x10000;
+  else
+    return 0;
+  if ((size_t)(end - s) <= need)
+    return 0;
+  for (size_t k = 1; k <= need; k++)
+    {
+      if ((s[k] & 0xc0) != 0x80)
+        return 0;
+      cp = (cp << 6) | (s[k] & 0x3f);
+    }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return need + 1;
+}
+
 static bool
 utf8_valid (const unsigned char *s, size_t len)
 {
-  size_t i = 0;
+  const unsigned char *end = s + len;
 
-  while (i < len)
+  while (s < end)
     {
-      unsigned c;
-      size_t need;
-      uint32_t cp, min;
+      size_t k;
 
-      /* ASCII eight bytes at a time */
-      while (i + 8 <= len)
-        {
-          uint64_t w;
-          memcpy (&w, s + i, 8);
-          if (w & 0x8080808080808080ULL)
-            break;
-          i += 8;
-        }
-      if (i >= len)
-        break;
-      c = s[i];
-      if (c < 0x80)
-        {
-          i++;
-          continue;
-        }
-      if (c >= 0xc2 && c <= 0xdf)
-        need = 1, cp = c & 0x1f, min = 0x80;
-      else if (c >= 0xe0 && c <= 0xef)
-        need = 2, cp = c & 0x0f, min = 0x800;
-      else if (c >= 0xf0 && c <= 0xf4)
-        need = 3, cp = c & 0x07, min = 0x10000;
+      if (*s < 0x80)
+        s++;
+      else if ((k = utf8_seq (s, end)) == 0)
+        return false;
       else
-        return false;
-      if (i + need >= len)
-        return false;
-      for (size_t k = 1; k <= need; k++)
-        {
-          if ((s[i + k] & 0xc0) != 0x80)
-            return false;
-          cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-      if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return false;
-      i += need + 1;
+        s += k;
     }
   return true;
 }
@@ -388,15 +408,178 @@ hexval (int c)
   return -1;
 }
 
+/* Without a limit from the caller, nesting still stops where the writer
+ * stops (and the recursion well before the stack does). */
+#define OG_JSON_HARD_DEPTH 1024
+
+/* ---- parser ------------------------------------------------------------- */
+
+/* A recursive-descent reader: RFC 8259 JSON as Go's encoding/json accepts
+ * it (plus comments, for policy files only), with every strictness check
+ * fused into one pass over the bytes.  Nodes, text and child arrays all go
+ * to the document's arena; the children of the open containers wait on one
+ * shared scratch stack and are copied to an exact-size arena array when
+ * their container closes. */
+struct parser
+{
+  const unsigned char *p, *start, *end;
+  struct og_arena *arena;
+  unsigned max_depth;
+  bool comments;
+  struct og_json **vals; /* scratch: children of the open containers */
+  char **keys;
+  size_t top, cap;
+  struct og_error *err;
+};
+
+/* A syntax error, located at the current byte. */
+static void *syntax (struct parser *ps, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void *
+syntax (struct parser *ps, const char *fmt, ...)
+{
+  va_list ap;
+  char msg[128];
+
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof msg, fmt, ap);
+  va_end (ap);
+  og_error_set (ps->err, 0, "invalid json near byte %zu: %s", (size_t)(ps->p - ps->start), msg);
+  return NULL;
+}
+
+static void *
+unexpected (struct parser *ps, const char *wanted)
+{
+  if (ps->p >= ps->end)
+    return syntax (ps, "premature end of input, %s expected", wanted);
+  if (*ps->p >= 0x20 && *ps->p < 0x7f)
+    return syntax (ps, "unexpected character '%c', %s expected", *ps->p, wanted);
+  return syntax (ps, "unexpected byte 0x%02x, %s expected", *ps->p, wanted);
+}
+
+/* Whitespace (only the four bytes RFC 8259 and Go allow), and comments
+ * where allowed.  Returns false on an error. */
+static bool
+skip_space_slow (struct parser *ps)
+{
+  const uint64_t space_bits = 1ULL << ' ' | 1ULL << '\n' | 1ULL << '\t' | 1ULL << '\r';
+
+  for (;;)
+    {
+      const unsigned char *q = ps->p, *end = ps->end;
+
+      for (;;)
+        {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+          /* indentation: a run of spaces, up to eight at a time */
+          if (end - q >= 8)
+            {
+              uint64_t w;
+              memcpy (&w, q, 8);
+              w ^= 0x2020202020202020ULL;
+              if (w == 0)
+                {
+                  q += 8;
+                  continue;
+                }
+              q += __builtin_ctzll (w) >> 3;
+            }
+#endif
+          if (q >= end || *q > ' ' || !((1ULL << *q) & space_bits))
+            break;
+          q++;
+        }
+      ps->p = q;
+      if (ps->p >= ps->end || *ps->p != '/')
+        return true;
+      if (!ps->comments)
+        return syntax (ps, "comments are not allowed in this document") != NULL;
+      if (ps->end - ps->p >= 2 && ps->p[1] == '/')
+        {
+          const unsigned char *nl = memchr (ps->p, '\n', (size_t)(ps->end - ps->p));
+          ps->p = nl ? nl + 1 : ps->end;
+        }
+      else if (ps->end - ps->p >= 2 && ps->p[1] == '*')
+        {
+          q = ps->p + 2;
+          while (q + 1 < ps->end && !(q[0] == '*' && q[1] == '/'))
+            q++;
+          if (q + 1 >= ps->end)
+            return syntax (ps, "unterminated comment") != NULL;
+          ps->p = q + 2;
+        }
+      else
+        return syntax (ps, "a comment starts with // or /*") != NULL;
+    }
+}
+
+/* Most tokens are followed directly by the next one. */
+static inline bool
+skip_space (struct parser *ps)
+{
+  if (ps->p<ps->end && * ps->p> ' ' && *ps->p != '/')
+    return true;
+  return skip_space_slow (ps);
+}
+
+static struct og_json *
+new_node (struct parser *ps, enum og_json_type type)
+{
+  struct og_json *j = arena_alloc (ps->arena, sizeof *j);
+
+  memset (j, 0, sizeof *j);
+  j->type = type;
+  j->arena = ps->arena;
+  return j;
+}
+
+/* Printable ASCII other than '"' and '\\': a string byte as it is. */
+static const bool plain_byte[256] = {
+  [0x20 ... '"' - 1] = true,
+  ['"' + 1 ... '\\' - 1] = true,
+  ['\\' + 1 ... 0x7f] = true,
+};
+
+/* Bytes that need no decoding from q on: printable ASCII other than '"' and
+ * '\\', and valid UTF-8.  Returns the first byte that is not. */
+static const unsigned char *
+plain_run (const unsigned char *q, const unsigned char *end)
+{
+  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+
+  for (;;)
+    {
+      size_t k;
+
+      while (end - q >= 8)
+        {
+          uint64_t w, a, b;
+          memcpy (&w, q, 8);
+          a = w ^ (ones * '"');
+          b = w ^ (ones * '\\');
+          if ((((w - ones * 0x20) & ~w) | ((a - ones) & ~a) | ((b - ones) & ~b) | w) & highs)
+            break;
+          q += 8;
+        }
+      while (q < end && plain_byte[*q])
+        q++;
+      if (q >= end || *q < 0x80 || (k = utf8_seq (q, end)) == 0)
+        return q;
+      q += k;
+    }
+}
+
 static long
-read_u4 (const char *p, const char *end)
+hex4 (const unsigned char *p, const unsigned char *end)
 {
   long v = 0;
+
   if (end - p < 4)
     return -1;
   for (int i = 0; i < 4; i++)
     {
-      int h = hexval ((unsigned char)p[i]);
+      int h = hexval (p[i]);
       if (h < 0)
         return -1;
       v = v * 16 + h;
@@ -404,153 +587,196 @@ read_u4 (const char *p, const char *end)
   return v;
 }
 
-/* yajl turns an unpaired high surrogate escape into '?' and pairs a high
- * surrogate with any following \u escape; Go produces U+FFFD instead.  Reject
- * every \u escape that is not a well-formed pair.  Only valid for input
- * without comments (a backslash inside a comment would confuse the scan). */
-static int
-check_surrogate_escapes (const char *buf, size_t len, struct og_error *err)
+static char *
+put_utf8 (char *d, uint32_t cp)
 {
-  const char *p = buf, *end = buf + len;
-
-  /* A backslash is only valid inside a string, so every one found starts
-   * an escape (invalid documents are reported by yajl anyway). */
-  while (p < end && (p = memchr (p, '\\', (size_t)(end - p))) != NULL)
+  if (cp < 0x80)
+    *d++ = (char)cp;
+  else if (cp < 0x800)
     {
-      long cp, lo;
-
-      if (end - p < 2 || p[1] != 'u' || (cp = read_u4 (p + 2, end)) < 0)
-        {
-          p += 2;
-          continue;
-        }
-      if (cp >= 0xdc00 && cp <= 0xdfff)
-        return og_error_set (err, 0, "invalid json: unpaired surrogate escape \\u%04lx at byte %zu", cp,
-                             (size_t)(p - buf));
-      if (cp < 0xd800 || cp > 0xdbff)
-        {
-          p += 6;
-          continue;
-        }
-      lo = (end - p >= 12 && p[6] == '\\' && p[7] == 'u') ? read_u4 (p + 8, end) : -1;
-      if (lo < 0xdc00 || lo > 0xdfff)
-        return og_error_set (err, 0, "invalid json: unpaired surrogate escape \\u%04lx at byte %zu", cp,
-                             (size_t)(p - buf));
-      p += 12;
+      *d++ = (char)(0xc0 | (cp >> 6));
+      *d++ = (char)(0x80 | (cp & 0x3f));
     }
-  return 0;
+  else if (cp < 0x10000)
+    {
+      *d++ = (char)(0xe0 | (cp >> 12));
+      *d++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+      *d++ = (char)(0x80 | (cp & 0x3f));
+    }
+  else
+    {
+      *d++ = (char)(0xf0 | (cp >> 18));
+      *d++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+      *d++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+      *d++ = (char)(0x80 | (cp & 0x3f));
+    }
+  return d;
 }
 
-/* ---- parser ------------------------------------------------------------- */
-
-struct builder
+/* The escape at ps->p (a backslash) decoded to d; returns the end of the
+ * decoded bytes, NULL on an error.  A \u escape must be a code point other
+ * than a surrogate or NUL, or a well-formed surrogate pair: Go turns an
+ * unpaired surrogate into U+FFFD. */
+static char *
+unescape (struct parser *ps, char *d, const char *what)
 {
-  struct og_arena *arena;
-  struct og_json *root;
-  struct og_json **stack; /* open containers */
-  size_t depth, cap;
-  unsigned max_depth;
-  char *key; /* pending key of the innermost object */
-  struct og_error *err;
-  bool failed;
-};
+  static const char simple[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
+  const unsigned char *e = ps->p;
+  const char *s;
+  long cp, lo;
 
-static int fail (struct builder *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+  if (e[1] != 'u')
+    {
+      for (s = simple; *s; s += 2)
+        if (*s == (char)e[1])
+          {
+            *d++ = s[1];
+            ps->p += 2;
+            return d;
+          }
+      return syntax (ps, "invalid escape in %s", what);
+    }
+  if ((cp = hex4 (e + 2, ps->end)) < 0)
+    return syntax (ps, "invalid \\u escape in %s", what);
+  if (cp == 0)
+    return og_error_set (ps->err, 0, "invalid json: %s contains a NUL character", what), NULL;
+  if (cp >= 0xd800 && cp <= 0xdbff)
+    {
+      lo = (ps->end - e >= 12 && e[6] == '\\' && e[7] == 'u') ? hex4 (e + 8, ps->end) : -1;
+      if (lo >= 0xdc00 && lo <= 0xdfff)
+        {
+          ps->p += 12;
+          return put_utf8 (d, (uint32_t)(0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00)));
+        }
+    }
+  if (cp >= 0xd800 && cp <= 0xdfff)
+    return og_error_set (ps->err, 0, "invalid json: unpaired surrogate escape \\u%04lx at byte %zu", cp,
+                         (size_t)(e - ps->start)),
+           NULL;
+  ps->p += 6;
+  return put_utf8 (d, (uint32_t)cp);
+}
 
-static int
-fail (struct builder *b, const char *fmt, ...)
+/* The bytes at ps->p (after a plain run) that stop a string: an error,
+ * unless it is a backslash. */
+static void *
+bad_string_byte (struct parser *ps, const char *what)
 {
-  va_list ap;
-  char *msg = NULL;
+  if (ps->p >= ps->end)
+    return syntax (ps, "premature end of input in %s", what);
+  if (*ps->p >= 0x80)
+    return og_error_set (ps->err, 0, "invalid json: %s is not valid UTF-8", what), NULL;
+  return syntax (ps, "control character 0x%02x in %s", *ps->p, what);
+}
 
-  va_start (ap, fmt);
-  if (vasprintf (&msg, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  og_error_set (b->err, 0, "invalid json: %s", msg);
-  free (msg);
-  b->failed = true;
-  return 0; /* tells yajl to stop */
+/* The string at ps->p (its opening quote), validated and decoded into the
+ * arena.  Decoding never lengthens a string (an escape is at least as long
+ * as the bytes it stands for), so the raw length bounds the copy. */
+static char *
+read_string (struct parser *ps, size_t *len, const char *what, bool *plain)
+{
+  const unsigned char *s = ps->p + 1, *q = plain_run (s, ps->end), *close = q;
+  char *out, *d;
+
+  if (q < ps->end && *q == '"')
+    {
+      ps->p = q + 1;
+      *len = (size_t)(q - s);
+      *plain = true;
+      return arena_strndup (ps->arena, (const char *)s, *len);
+    }
+  *plain = false;
+  if (q >= ps->end || *q != '\\')
+    return ps->p = q, bad_string_byte (ps, what);
+  while (close < ps->end && *close != '"')
+    close += *close == '\\' ? 2 : 1;
+  if (close >= ps->end)
+    return ps->p = ps->end, bad_string_byte (ps, what);
+  d = out = arena_alloc (ps->arena, (size_t)(close - s) + 1);
+  ps->p = s;
+  while (ps->p < close)
+    {
+      q = plain_run (ps->p, close);
+      memcpy (d, ps->p, (size_t)(q - ps->p));
+      d += q - ps->p;
+      ps->p = q;
+      if (q == close)
+        break;
+      if (*q != '\\')
+        return bad_string_byte (ps, what);
+      if ((d = unescape (ps, d, what)) == NULL)
+        return NULL;
+    }
+  ps->p = close + 1;
+  *d = '\0';
+  *len = (size_t)(d - out);
+  return out;
 }
 
 static bool
-has_nul (const unsigned char *s, size_t len)
+is_digit (const unsigned char *q, const unsigned char *end)
 {
-  return memchr (s, '\0', len) != NULL;
+  return q < end && *q >= '0' && *q <= '9';
 }
 
-static int
-check_text (struct builder *b, const unsigned char *s, size_t len, const char *what)
-{
-  if (has_nul (s, len))
-    return fail (b, "%s contains a NUL character", what);
-  if (!utf8_valid (s, len))
-    return fail (b, "%s is not valid UTF-8", what);
-  return 1;
-}
-
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, kept as text. */
 static struct og_json *
-node (struct builder *b, enum og_json_type type)
+read_number (struct parser *ps)
 {
-  struct og_json *j = arena_alloc (b->arena, sizeof *j);
+  const unsigned char *s = ps->p, *q = s, *end = ps->end;
+  struct og_json *j;
 
-  memset (j, 0, sizeof *j);
-  j->type = type;
-  j->arena = b->arena;
+  q += *q == '-';
+  if (!is_digit (q, end))
+    return ps->p = q, unexpected (ps, "a digit");
+  if (*q++ != '0')
+    while (is_digit (q, end))
+      q++;
+  if (q < end && *q == '.')
+    {
+      if (!is_digit (++q, end))
+        return ps->p = q, unexpected (ps, "a digit");
+      while (is_digit (q, end))
+        q++;
+    }
+  if (q < end && (*q == 'e' || *q == 'E'))
+    {
+      q++;
+      q += q < end && (*q == '+' || *q == '-');
+      if (!is_digit (q, end))
+        return ps->p = q, unexpected (ps, "a digit");
+      while (is_digit (q, end))
+        q++;
+    }
+  j = new_node (ps, OG_JSON_NUMBER);
+  j->len = (size_t)(q - s);
+  j->text = arena_strndup (ps->arena, (const char *)s, j->len);
+  ps->p = q;
   return j;
 }
 
 static struct og_json *
-text_node (struct builder *b, enum og_json_type type, const char *s, size_t len)
+read_literal (struct parser *ps, const char *word, enum og_json_type type)
 {
-  struct og_json *j = node (b, type);
+  size_t n = strlen (word);
 
-  j->text = arena_strndup (b->arena, s, len);
-  j->len = len;
-  return j;
+  if ((size_t)(ps->end - ps->p) < n || memcmp (ps->p, word, n) != 0)
+    return unexpected (ps, "a value");
+  ps->p += n;
+  return new_node (ps, type);
 }
 
-static int
-add_value (struct builder *b, struct og_json *v)
+static void
+scratch_push (struct parser *ps, char *key, struct og_json *val)
 {
-  struct og_json *parent;
-
-  if (b->depth == 0)
+  if (ps->top == ps->cap)
     {
-      b->root = v;
-      v->owns_arena = true;
-      return 1;
+      ps->cap = ps->cap ? ps->cap * 2 : 256;
+      ps->vals = og_xrealloc (ps->vals, ps->cap * sizeof *ps->vals);
+      ps->keys = og_xrealloc (ps->keys, ps->cap * sizeof *ps->keys);
     }
-  parent = b->stack[b->depth - 1];
-  if (parent->type == OG_JSON_ARRAY)
-    og_json_append (parent, v);
-  else
-    {
-      /* the key is already in the arena */
-      grow (parent);
-      parent->keys[parent->n] = b->key;
-      parent->vals[parent->n++] = v;
-      b->key = NULL;
-    }
-  return 1;
-}
-
-static int
-push (struct builder *b, enum og_json_type type)
-{
-  struct og_json *c;
-
-  if (b->max_depth && b->depth >= b->max_depth)
-    return fail (b, "nesting deeper than %u levels", b->max_depth);
-  c = node (b, type);
-  add_value (b, c);
-  if (b->depth == b->cap)
-    {
-      b->cap = b->cap ? b->cap * 2 : 16;
-      b->stack = og_xrealloc (b->stack, b->cap * sizeof *b->stack);
-    }
-  b->stack[b->depth++] = c;
-  return 1;
+  ps->keys[ps->top] = key;
+  ps->vals[ps->top++] = val;
 }
 
 static int
@@ -585,132 +811,153 @@ find_duplicate_key (const struct og_json *obj)
   return NULL;
 }
 
-static int
-pop (struct builder *b)
+static struct og_json *read_value (struct parser *ps, unsigned depth);
+
+/* The object or array at ps->p; `depth` containers are open around it. */
+static struct og_json *
+read_container (struct parser *ps, unsigned depth, enum og_json_type type)
 {
-  struct og_json *c = b->stack[--b->depth];
+  const bool obj = type == OG_JSON_OBJECT;
+  const char close = obj ? '}' : ']';
+  const size_t base = ps->top;
+  struct og_json *c;
   const char *dup;
 
-  if (c->type == OG_JSON_OBJECT && (dup = find_duplicate_key (c)) != NULL)
-    return fail (b, "duplicate key \"%s\"", dup);
-  return 1;
+  if (depth >= ps->max_depth)
+    return og_error_set (ps->err, 0, "invalid json: nesting deeper than %u levels", ps->max_depth), NULL;
+  c = new_node (ps, type);
+  ps->p++;
+  if (!skip_space (ps))
+    return NULL;
+  if (ps->p < ps->end && *ps->p == close)
+    ps->p++;
+  else
+    for (;;)
+      {
+        char *key = NULL;
+        struct og_json *v;
+        size_t klen;
+        bool plain;
+
+        if (obj)
+          {
+            if (ps->p >= ps->end || *ps->p != '"')
+              return unexpected (ps, "an object key");
+            if ((key = read_string (ps, &klen, "an object key", &plain)) == NULL || !skip_space (ps))
+              return NULL;
+            if (ps->p >= ps->end || *ps->p != ':')
+              return unexpected (ps, "':'");
+            ps->p++;
+            if (!skip_space (ps))
+              return NULL;
+          }
+        if ((v = read_value (ps, depth + 1)) == NULL || !skip_space (ps))
+          return NULL;
+        scratch_push (ps, key, v);
+        if (ps->p < ps->end && *ps->p == ',')
+          {
+            ps->p++;
+            if (!skip_space (ps))
+              return NULL;
+            continue;
+          }
+        if (ps->p < ps->end && *ps->p == close)
+          {
+            ps->p++;
+            break;
+          }
+        return unexpected (ps, obj ? "',' or '}'" : "',' or ']'");
+      }
+  c->n = c->cap = ps->top - base;
+  if (c->n)
+    {
+      c->vals = arena_alloc (ps->arena, c->n * sizeof *c->vals);
+      memcpy (c->vals, ps->vals + base, c->n * sizeof *c->vals);
+      if (obj)
+        {
+          c->keys = arena_alloc (ps->arena, c->n * sizeof *c->keys);
+          memcpy (c->keys, ps->keys + base, c->n * sizeof *c->keys);
+        }
+      c->kids_in_arena = true;
+    }
+  ps->top = base;
+  /* Go keeps the last of two equal keys; a reader that keeps the first
+   * would disagree, so duplicates are refused outright. */
+  if (obj && (dup = find_duplicate_key (c)) != NULL)
+    return og_error_set (ps->err, 0, "invalid json: duplicate key \"%s\"", dup), NULL;
+  return c;
 }
 
-static int
-cb_null (void *ctx)
+static struct og_json *
+read_value (struct parser *ps, unsigned depth)
 {
-  return add_value (ctx, node (ctx, OG_JSON_NULL));
+  struct og_json *j;
+
+  if (ps->p >= ps->end)
+    return unexpected (ps, "a value");
+  switch (*ps->p)
+    {
+      case '{':
+        return read_container (ps, depth, OG_JSON_OBJECT);
+      case '[':
+        return read_container (ps, depth, OG_JSON_ARRAY);
+      case '"':
+        j = new_node (ps, OG_JSON_STRING);
+        j->text = read_string (ps, &j->len, "a string", &j->plain);
+        return j->text ? j : NULL;
+      case 't':
+        return read_literal (ps, "true", OG_JSON_TRUE);
+      case 'f':
+        return read_literal (ps, "false", OG_JSON_FALSE);
+      case 'n':
+        return read_literal (ps, "null", OG_JSON_NULL);
+      default:
+        return *ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9') ? read_number (ps) : unexpected (ps, "a value");
+    }
 }
 
-static int
-cb_boolean (void *ctx, int v)
+static struct og_json *
+read_document (struct parser *ps)
 {
-  return add_value (ctx, node (ctx, v ? OG_JSON_TRUE : OG_JSON_FALSE));
-}
+  struct og_json *root;
 
-static int
-cb_number (void *ctx, const char *s, size_t len)
-{
-  return add_value (ctx, text_node (ctx, OG_JSON_NUMBER, s, len));
-}
-
-static int
-cb_string (void *ctx, const unsigned char *s, size_t len)
-{
-  if (!check_text (ctx, s, len, "a string"))
-    return 0;
-  return add_value (ctx, text_node (ctx, OG_JSON_STRING, (const char *)s, len));
-}
-
-static int
-cb_start_map (void *ctx)
-{
-  return push (ctx, OG_JSON_OBJECT);
-}
-
-static int
-cb_map_key (void *ctx, const unsigned char *s, size_t len)
-{
-  struct builder *b = ctx;
-
-  if (!check_text (b, s, len, "an object key"))
-    return 0;
-  b->key = arena_strndup (b->arena, (const char *)s, len);
-  return 1;
-}
-
-static int
-cb_end (void *ctx)
-{
-  return pop (ctx);
-}
-
-static int
-cb_start_array (void *ctx)
-{
-  return push (ctx, OG_JSON_ARRAY);
-}
-
-static const yajl_callbacks callbacks = {
-  .yajl_null = cb_null,
-  .yajl_boolean = cb_boolean,
-  .yajl_number = cb_number,
-  .yajl_string = cb_string,
-  .yajl_start_map = cb_start_map,
-  .yajl_map_key = cb_map_key,
-  .yajl_end_map = cb_end,
-  .yajl_start_array = cb_start_array,
-  .yajl_end_array = cb_end,
-};
-
-static void
-yajl_message (yajl_handle h, const char *buf, size_t len, struct og_error *err)
-{
-  unsigned char *m = yajl_get_error (h, 0, (const unsigned char *)buf, len);
-  size_t off = yajl_get_bytes_consumed (h);
-  char *nl;
-
-  if (m && (nl = strchr ((char *)m, '\n')))
-    *nl = '\0';
-  og_error_set (err, 0, "invalid json near byte %zu: %s", off, m ? (char *)m : "parse error");
-  yajl_free_error (h, m);
+  if (!skip_space (ps))
+    return NULL;
+  if (ps->p >= ps->end)
+    return og_error_set (ps->err, 0, "invalid json: empty document"), NULL;
+  if ((root = read_value (ps, 0)) == NULL)
+    return NULL;
+  if (!skip_space (ps) || ps->p < ps->end)
+    return syntax (ps, "trailing garbage after the document");
+  return root;
 }
 
 int
 og_json_parse (const char *buf, size_t len, const struct og_json_opts *opts, struct og_json **out, struct og_error *err)
 {
-  struct builder b = { .max_depth = opts ? opts->max_depth : 0, .err = err };
-  yajl_handle h;
-  yajl_status st;
+  struct parser ps = {
+    .p = (const unsigned char *)buf,
+    .start = (const unsigned char *)buf,
+    .end = (const unsigned char *)buf + len,
+    .max_depth = opts && opts->max_depth && opts->max_depth < OG_JSON_HARD_DEPTH ? opts->max_depth : OG_JSON_HARD_DEPTH,
+    .comments = opts && opts->allow_comments,
+    .err = err,
+  };
+  struct og_json *root;
 
   if (opts && opts->max_size && len > opts->max_size)
     return og_error_set (err, EFBIG, "json document of %zu bytes exceeds the limit of %zu bytes", len, opts->max_size);
-  if (!(opts && opts->allow_comments) && check_surrogate_escapes (buf, len, err) < 0)
-    return -1;
-  h = yajl_alloc (&callbacks, NULL, &b);
-  if (h == NULL)
-    return og_error_set (err, ENOMEM, "yajl_alloc");
-  b.arena = og_xcalloc (1, sizeof *b.arena);
-  yajl_config (h, yajl_allow_comments, opts && opts->allow_comments ? 1 : 0);
-  yajl_config (h, yajl_dont_validate_strings, 0);
-  st = yajl_parse (h, (const unsigned char *)buf, len);
-  if (st == yajl_status_ok)
-    st = yajl_complete_parse (h);
-  if (st != yajl_status_ok && !b.failed)
-    yajl_message (h, buf, len, err);
-  yajl_free (h);
-  free (b.stack);
-  if (st != yajl_status_ok || b.failed || b.root == NULL)
+  ps.arena = og_xcalloc (1, sizeof *ps.arena);
+  root = read_document (&ps);
+  free (ps.vals);
+  free (ps.keys);
+  if (root == NULL)
     {
-      if (b.root)
-        og_json_free (b.root); /* frees the arena */
-      else
-        arena_destroy (b.arena);
-      if (!b.failed && st == yajl_status_ok)
-        return og_error_set (err, 0, "invalid json: empty document");
+      arena_destroy (ps.arena);
       return -1;
     }
-  *out = b.root;
+  root->owns_arena = true;
+  *out = root;
   return 0;
 }
 
@@ -761,6 +1008,13 @@ og_buf_puts (struct og_buf *b, const char *s)
   put (b, s, strlen (s));
 }
 
+/* Bytes a JSON string cannot hold as they are: controls, '"', '\\'. */
+static const bool needs_escape[256] = {
+  [0 ... 0x1f] = true,
+  ['"'] = true,
+  ['\\'] = true,
+};
+
 static void
 put_string (struct out *o, const char *s, size_t n)
 {
@@ -773,6 +1027,11 @@ put_string (struct out *o, const char *s, size_t n)
   reserve (o, 6 * n + 2);
   d = o->buf + o->len;
   *d++ = '"';
+  /* most strings need no escape at all: find the first byte that does */
+  while (i < n && !needs_escape[(unsigned char)s[i]])
+    i++;
+  memcpy (d, s, i);
+  d += i;
   while (i < n)
     {
       unsigned char c;
@@ -835,6 +1094,22 @@ put_string (struct out *o, const char *s, size_t n)
   o->buf[o->len] = '\0';
 }
 
+/* A parsed string that had nothing to decode has nothing to escape. */
+static void
+put_plain (struct out *o, const char *s, size_t n)
+{
+  char *d;
+
+  reserve (o, n + 2);
+  d = o->buf + o->len;
+  *d++ = '"';
+  memcpy (d, s, n);
+  d += n;
+  *d++ = '"';
+  o->len = (size_t)(d - o->buf);
+  o->buf[o->len] = '\0';
+}
+
 void
 og_buf_put_json_string (struct og_buf *b, const char *s)
 {
@@ -883,7 +1158,10 @@ write_node (struct out *o, const struct og_json *j, bool pretty, unsigned depth)
         if (j->arena == NULL
             && (!utf8_valid ((const unsigned char *)j->text, j->len) || memchr (j->text, '\0', j->len)))
           return -1; /* parsed strings were checked by the parser */
-        put_string (o, j->text, j->len);
+        if (j->plain)
+          put_plain (o, j->text, j->len);
+        else
+          put_string (o, j->text, j->len);
         return 0;
       case OG_JSON_OBJECT:
       case OG_JSON_ARRAY:

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
 
+#include "ocigate/json.h"
 #include "ocigate/util.h"
 #include "ocigate.h"
 
@@ -32,25 +32,14 @@ rfc3339_now (char *buf, size_t n)
 static char *
 json_line (const char *msg, const char *time)
 {
-  yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
-  char *line;
+  struct og_buf b = { 0 };
 
-  if (g == NULL)
-    abort ();
-  yajl_gen_map_open (g);
-  yajl_gen_string (g, (const unsigned char *)"level", 5);
-  yajl_gen_string (g, (const unsigned char *)"error", 5);
-  yajl_gen_string (g, (const unsigned char *)"msg", 3);
-  yajl_gen_string (g, (const unsigned char *)msg, strlen (msg));
-  yajl_gen_string (g, (const unsigned char *)"time", 4);
-  yajl_gen_string (g, (const unsigned char *)time, strlen (time));
-  yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, &len);
-  line = og_xasprintf ("%.*s\n", (int)len, buf);
-  yajl_gen_free (g);
-  return line;
+  og_buf_puts (&b, "{\"level\":\"error\",\"msg\":");
+  og_buf_put_json_string (&b, msg);
+  og_buf_puts (&b, ",\"time\":");
+  og_buf_put_json_string (&b, time);
+  og_buf_puts (&b, "}\n");
+  return b.buf;
 }
 
 /* logrus text format, as runc writes with --log-format=text. */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small JSON tree that keeps what runc's reader would keep: member order,
- * unknown members, and the exact text of every number.  Parsed with yajl,
- * written back canonically with yajl_gen.
+ * unknown members, and the exact text of every number.  Read by our own
+ * strict parser, written back canonically by our own writer.
  */
 #ifndef OCIGATE_JSON_H
 #define OCIGATE_JSON_H
@@ -34,6 +34,8 @@ struct og_json
   struct og_json **vals;  /* object values / array elements */
   struct og_arena *arena; /* parsed nodes: node, text and keys live here */
   bool owns_arena;        /* the root of a parsed document frees it */
+  bool kids_in_arena;     /* keys/vals are arena arrays (until they grow) */
+  bool plain;             /* parsed string with no byte to escape */
 };
 
 struct og_json_opts

@@ -13,6 +13,13 @@
  *     same compact bytes;
  *   - (strict mode) the input has no \u escape outside a well-formed
  *     surrogate pair (checked by an independent scanner here).
+ * Differential: every input also goes to yajl_ref.c, the strict reading
+ * ocigate did over yajl before it had its own parser.  When both accept,
+ * the two trees must serialise to the same bytes; the only inputs one may
+ * accept and the other refuse are those with a vertical tab or form feed
+ * (yajl takes them as whitespace, Go and ocigate do not) and those with
+ * an unterminated token after the document (yajl's complete_parse does not
+ * look at it; Go and ocigate refuse it).
  * Anything else is an abort().
  */
 #include <config.h>
@@ -23,6 +30,7 @@
 
 #include "ocigate/json.h"
 #include "ocigate/util.h"
+#include "yajl_ref.h"
 
 static const struct og_json_opts strict_opts = { .max_size = 32u * 1024 * 1024, .max_depth = 64 };
 static const struct og_json_opts policy_opts = { .max_size = 1024u * 1024, .max_depth = 16, .allow_comments = true };
@@ -177,7 +185,32 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       struct og_error err = { 0 };
       struct og_json *tree = NULL;
 
-      if (og_json_parse ((const char *)data, size, modes[m], &tree, &err) == 0)
+      struct og_json *ref = NULL;
+      int ours = og_json_parse ((const char *)data, size, modes[m], &tree, &err);
+      int theirs = ref_json_parse (data, size, modes[m]->max_depth, modes[m]->allow_comments, &ref);
+
+      if (ours == 0 && theirs == 0)
+        {
+          char *a = NULL, *b = NULL;
+          size_t la = 0, lb = 0;
+          if (og_json_write (tree, false, &a, &la, NULL) < 0 || og_json_write (ref, false, &b, &lb, NULL) < 0)
+            die ("a tree accepted by both readers does not serialise", NULL);
+          if (la != lb || memcmp (a, b, la) != 0)
+            {
+              fprintf (stderr, "ocigate: %s\nyajl:    %s\n", a, b);
+              die ("ocigate's parser and the yajl reference read the document differently", NULL);
+            }
+          free (a);
+          free (b);
+        }
+      else if ((ours == 0) != (theirs == 0) && !memchr (data, '\v', size) && !memchr (data, '\f', size)
+               && !(ours < 0 && strstr (err.msg, "trailing garbage")))
+        die (ours == 0 ? "ocigate's parser accepts a document the yajl reference refuses"
+                       : "ocigate's parser refuses a document the yajl reference accepts",
+             ours == 0 ? NULL : err.msg);
+      og_json_free (ref);
+
+      if (ours == 0)
         {
           if (tree == NULL)
             die ("og_json_parse succeeded without a tree", NULL);

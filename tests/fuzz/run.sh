@@ -53,12 +53,13 @@ done
 "$FUZZDIR/gen-config.sh" "$SRCDIR" "$BUILDDIR"
 
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-INCLUDES="-I$SRCDIR/include -I$SRCDIR/runtime -I$BUILDDIR"
+INCLUDES="-I$SRCDIR/include -I$SRCDIR/runtime -I$FUZZDIR -I$BUILDDIR"
 LIB_SRCS=$(ls "$SRCDIR"/policy/*.c)
 
 for h in $HARNESSES; do
     extra=
     [ "$h" = fuzz_cli ] && extra="$SRCDIR/runtime/cli.c"
+    [ "$h" = fuzz_json ] && extra="$FUZZDIR/yajl_ref.c"
     echo "== build $h"
     # shellcheck disable=SC2086
     $CC $CFLAGS $INCLUDES -DFUZZ_POLICY_PATH="\"$SRCDIR/policy/profiles/default.json\"" \
