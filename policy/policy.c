@@ -514,7 +514,7 @@ load_seccomp (struct loader *l, const struct og_json *root, struct og_policy *p)
     {
       const char *slash = strrchr (l->name, '/');
       og_cleanup_free char *dir = slash ? og_xstrndup (l->name, (size_t)(slash - l->name)) : og_xstrdup (".");
-      og_cleanup_free char *absdir = realpath (dir[0] ? dir : "/", NULL);
+      og_cleanup_free char *absdir = og_realpath (dir[0] ? dir : "/");
       char *abs = og_xasprintf ("%s/%s", absdir ? absdir : dir, p->seccomp.default_profile);
       free (p->seccomp.default_profile);
       p->seccomp.default_profile = abs;

@@ -50,7 +50,7 @@ allowed (const struct og_policy *p, const char *resolved)
 {
   for (char **a = p->hooks.allow; a && *a; a++)
     {
-      og_cleanup_free char *ra = realpath (*a, NULL);
+      og_cleanup_free char *ra = og_realpath (*a);
       if (strcmp (resolved, ra ? ra : *a) == 0)
         return true;
     }
@@ -68,7 +68,7 @@ resolve_hook (const char *path)
   static const char deleted[] = " (deleted)";
 
   if (!is_proc_exe (path))
-    return realpath (path, NULL);
+    return og_realpath (path);
   n = readlink (path, buf, sizeof buf - 1);
   if (n <= 0)
     return NULL;

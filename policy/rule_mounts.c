@@ -56,7 +56,7 @@ load_denied_sockets (struct mount_check *mc)
       struct stat st;
 
       s->listed = list[i];
-      s->resolved = realpath (list[i], NULL);
+      s->resolved = og_realpath (list[i]);
       if (s->resolved && stat (s->resolved, &st) == 0)
         {
           s->dev = st.st_dev;
@@ -74,7 +74,7 @@ resolve_trees (struct mount_check *mc)
   mc->trees = og_xcalloc (n + 1, sizeof (char *));
   for (size_t i = 0; i < n; i++)
     {
-      mc->trees[i] = realpath (list[i], NULL);
+      mc->trees[i] = og_realpath (list[i]);
       if (mc->trees[i] == NULL)
         mc->trees[i] = og_xstrdup (list[i]);
     }
@@ -393,7 +393,7 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
       return;
     }
   joined = src->text[0] == '/' ? og_xstrdup (src->text) : og_xasprintf ("%s/%s", mc->bundle_abs, src->text);
-  resolved = realpath (joined, NULL);
+  resolved = og_realpath (joined);
   if (resolved == NULL)
     {
       refuse (mc, spath, src->text, "bind source %s cannot be resolved (%s)", src->text, strerror (errno));
@@ -427,7 +427,7 @@ check_root_path (struct mount_check *mc, struct og_json *spec)
       return;
     }
   joined = path->text[0] == '/' ? og_xstrdup (path->text) : og_xasprintf ("%s/%s", mc->bundle_abs, path->text);
-  resolved = realpath (joined, NULL);
+  resolved = og_realpath (joined);
   if (resolved == NULL)
     {
       refuse (mc, "root.path", path->text, "root filesystem %s cannot be resolved (%s)", path->text, strerror (errno));
@@ -477,7 +477,7 @@ og_rule_mounts (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
       og_rule_malformed (d, "mounts", "mounts", mounts, "an array");
       return 0;
     }
-  mc.bundle_abs = realpath (ctx->bundle ? ctx->bundle : ".", NULL);
+  mc.bundle_abs = og_realpath (ctx->bundle ? ctx->bundle : ".");
   if (mc.bundle_abs == NULL)
     return og_error_set (err, errno, "cannot resolve bundle %s", ctx->bundle ? ctx->bundle : ".");
   load_denied_sockets (&mc);

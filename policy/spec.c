@@ -14,7 +14,7 @@
 #include "ocigate/util.h"
 
 /* Every json tag of runtime-spec's specs-go (config.go) that runc 1.1
- * decodes, in its exact spelling, sorted case-insensitively for bsearch.  The check is global rather than per
+ * decodes, in its exact spelling.  The check is global rather than per
  * struct, which is stricter than Go but never looser. */
 static const char *const known_fields[] = {
   "access",
@@ -206,30 +206,60 @@ static const char *const known_fields[] = {
 };
 #define N_KNOWN (sizeof known_fields / sizeof known_fields[0])
 
-/* ASCII case-insensitive order, inline: this runs for every key of every
- * config. */
-static int
-cmp_casefold (const void *a, const void *b)
+/* ASCII case-insensitive equality. */
+static bool
+casefold_eq (const char *a, const char *b)
 {
-  const unsigned char *x = *(const unsigned char *const *)a, *y = *(const unsigned char *const *)b;
+  const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
 
   for (;; x++, y++)
     {
       int cx = *x >= 'A' && *x <= 'Z' ? *x + 32 : *x;
       int cy = *y >= 'A' && *y <= 'Z' ? *y + 32 : *y;
-      if (cx != cy || cx == 0)
-        return cx - cy;
+      if (cx != cy)
+        return false;
+      if (cx == 0)
+        return true;
     }
 }
+
+static unsigned
+casefold_hash (const char *s)
+{
+  unsigned h = 2166136261u;
+
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+    h = (h ^ (*p >= 'A' && *p <= 'Z' ? *p + 32u : *p)) * 16777619u;
+  return h;
+}
+
+/* known_fields by case-folded hash, open addressing; filled on first use
+ * (ocigate is single-threaded).  This runs for every key of every config. */
+#define KNOWN_SLOTS 512
+_Static_assert(N_KNOWN * 2 < KNOWN_SLOTS, "known field table too full");
+static const char *known_slots[KNOWN_SLOTS];
 
 /* The exact spelling of the known field that `folded` matches, or NULL. */
 static const char *
 known_field (const char *folded)
 {
-  const char *const *hit;
+  static bool filled;
+  unsigned i;
 
-  hit = bsearch (&folded, known_fields, N_KNOWN, sizeof known_fields[0], cmp_casefold);
-  return hit ? *hit : NULL;
+  if (!filled)
+    {
+      for (size_t k = 0; k < N_KNOWN; k++)
+        {
+          for (i = casefold_hash (known_fields[k]) % KNOWN_SLOTS; known_slots[i]; i = (i + 1) % KNOWN_SLOTS)
+            ;
+          known_slots[i] = known_fields[k];
+        }
+      filled = true;
+    }
+  for (i = casefold_hash (folded) % KNOWN_SLOTS; known_slots[i]; i = (i + 1) % KNOWN_SLOTS)
+    if (casefold_eq (known_slots[i], folded))
+      return known_slots[i];
+  return NULL;
 }
 
 /* Objects that Go decodes into maps: keys there are matched exactly. */
@@ -324,7 +354,7 @@ check_node (const struct og_json *j, const char *parent_key, unsigned depth, str
       /* A map's keys are data, not field names: its values (structs, for
        * linux.resources.rdma) are judged as structs again. */
       const char *k = j->type == OG_JSON_OBJECT ? (is_map ? NULL : j->keys[i]) : parent_key;
-      if (check_node (j->vals[i], k, depth + 1, err) < 0)
+      if (j->vals[i]->n && check_node (j->vals[i], k, depth + 1, err) < 0)
         return -1;
     }
   return 0;

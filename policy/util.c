@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,4 +188,47 @@ og_write_all (int fd, const void *buf, size_t len)
       len -= (size_t)w;
     }
   return 0;
+}
+
+char *
+og_realpath (const char *path)
+{
+  static const char deleted[] = " (deleted)";
+  char link[32], buf[PATH_MAX];
+  ssize_t n;
+  int fd;
+
+  fd = open (path, O_PATH | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  snprintf (link, sizeof link, "/proc/self/fd/%d", fd);
+  n = readlink (link, buf, sizeof buf);
+  close (fd);
+  /* unreachable from our root, renamed away meanwhile, or no /proc */
+  if (n <= 0 || (size_t)n >= sizeof buf || buf[0] != '/'
+      || ((size_t)n >= sizeof deleted - 1 && memcmp (buf + n - (sizeof deleted - 1), deleted, sizeof deleted - 1) == 0))
+    return realpath (path, NULL);
+  buf[n] = '\0';
+  return og_xstrdup (buf);
+}
+
+int
+og_mkdir_p (const char *path, mode_t parents, mode_t mode)
+{
+  og_cleanup_free char *p = NULL;
+
+  if (mkdir (path, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return -1;
+  p = og_xstrdup (path);
+  for (char *s = p + 1; *s; s++)
+    if (*s == '/')
+      {
+        *s = '\0';
+        if (mkdir (p, parents) < 0 && errno != EEXIST)
+          return -1;
+        *s = '/';
+      }
+  return mkdir (path, mode) < 0 && errno != EEXIST ? -1 : 0;
 }

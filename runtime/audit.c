@@ -87,15 +87,7 @@ make_parent (const char *path)
   if (slash == NULL || slash == dir)
     return 0;
   *slash = '\0';
-  for (char *p = dir + 1; *p; p++)
-    if (*p == '/')
-      {
-        *p = '\0';
-        if (mkdir (dir, 0755) < 0 && errno != EEXIST)
-          return -1;
-        *p = '/';
-      }
-  return mkdir (dir, 0700) < 0 && errno != EEXIST ? -1 : 0;
+  return og_mkdir_p (dir, 0755, 0700);
 }
 
 int

@@ -42,7 +42,7 @@ rootfs_path (struct create *c)
     return NULL;
   joined = path->text[0] == '/' ? og_xstrdup (path->text)
                                 : og_xasprintf ("%s/%s", c->r->cl.bundle ? c->r->cl.bundle : ".", path->text);
-  return realpath (joined, NULL);
+  return og_realpath (joined);
 }
 
 static bool

@@ -47,22 +47,6 @@ key_of (const char *root, const char *id)
   return og_xstrdup (hex);
 }
 
-static int
-mkdir_p (const char *path, mode_t mode)
-{
-  og_cleanup_free char *p = og_xstrdup (path);
-
-  for (char *s = p + 1; *s; s++)
-    if (*s == '/')
-      {
-        *s = '\0';
-        if (mkdir (p, mode) < 0 && errno != EEXIST)
-          return -1;
-        *s = '/';
-      }
-  return mkdir (p, mode) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 static void
 set_paths (const char *state_dir, const char *root, const char *id, struct ocigate_userns *u)
 {
@@ -162,7 +146,7 @@ lock_state (const char *state_dir, struct og_error *err)
   og_cleanup_free char *lock = og_xasprintf ("%s/lock", state_dir);
   int fd;
 
-  if (mkdir_p (state_dir, 0711) < 0)
+  if (og_mkdir_p (state_dir, 0711, 0711) < 0)
     return og_error_set (err, errno, "cannot create the state directory %s", state_dir);
   fd = open (lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
@@ -191,7 +175,7 @@ ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const
   lock = lock_state (state_dir, err);
   if (lock < 0)
     return -1;
-  if (mkdir_p (dir, 0700) < 0)
+  if (og_mkdir_p (dir, 0700, 0700) < 0)
     return og_error_set (err, errno, "cannot create %s", dir);
   /* The same container created again (a retried create) keeps its range. */
   if (read_record (u->record, &start, &size, NULL, NULL, NULL) == 0 && size == p->userns.range_size)
@@ -336,7 +320,7 @@ idmapped_clone (int ns, const char *source, const char *target, struct og_error 
 int
 ocigate_userns_stage (struct ocigate_userns *u, const char *rootfs, struct og_error *err)
 {
-  if (mkdir_p (u->stage_root, 0711) < 0)
+  if (og_mkdir_p (u->stage_root, 0711, 0711) < 0)
     return og_error_set (err, errno, "cannot create %s", u->stage_root);
   if (check_searchable (u->stage_root, err) < 0)
     return -1;
@@ -366,7 +350,7 @@ ocigate_userns_stage_bind (struct ocigate_userns *u, size_t index, const char *s
     return og_error_set (err, errno, "cannot stat %s", source);
   if (!S_ISDIR (st.st_mode) && !S_ISREG (st.st_mode))
     return og_error_set (err, 0, "%s is neither a directory nor a file", source);
-  if (mkdir_p (dir, 0711) < 0)
+  if (og_mkdir_p (dir, 0711, 0711) < 0)
     return og_error_set (err, errno, "cannot create %s", dir);
   umount2 (target, MNT_DETACH);
   if (S_ISDIR (st.st_mode) ? (mkdir (target, 0711) < 0 && errno != EEXIST)

@@ -4,6 +4,7 @@
 #define OCIGATE_UTIL_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +57,16 @@ int og_parse_int64 (const char *s, int64_t *out);
 
 /* True when `path` equals `dir` or lies below it (both absolute, normalised). */
 bool og_path_under (const char *path, const char *dir);
+
+/* mkdir -p: `path` with `mode`, missing parents with `parents`.  An
+ * existing path is success (one syscall when it exists). */
+int og_mkdir_p (const char *path, mode_t parents, mode_t mode);
+
+/* realpath(3), as the kernel resolves the path: the path an O_PATH
+ * descriptor of it has in /proc/self/fd (three syscalls instead of one
+ * readlink per component); realpath(3) itself when /proc cannot say.
+ * Caller-owned; NULL with errno set when the path cannot be resolved. */
+char *og_realpath (const char *path);
 
 /* Write all of buf to fd, retrying on EINTR and short writes; -1 + errno. */
 int og_write_all (int fd, const void *buf, size_t len);
