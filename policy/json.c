@@ -32,7 +32,7 @@ struct og_arena
   struct og_arena_block *head;
 };
 
-static void *
+static inline void *
 arena_alloc (struct og_arena *a, size_t n)
 {
   struct og_arena_block *blk = a->head;
@@ -528,9 +528,7 @@ new_node (struct parser *ps, enum og_json_type type)
 {
   struct og_json *j = arena_alloc (ps->arena, sizeof *j);
 
-  memset (j, 0, sizeof *j);
-  j->type = type;
-  j->arena = ps->arena;
+  *j = (struct og_json){ .type = type, .arena = ps->arena };
   return j;
 }
 
@@ -543,7 +541,7 @@ static const bool plain_byte[256] = {
 
 /* Bytes that need no decoding from q on: printable ASCII other than '"' and
  * '\\', and valid UTF-8.  Returns the first byte that is not. */
-static const unsigned char *
+static inline __attribute__ ((always_inline)) const unsigned char *
 plain_run (const unsigned char *q, const unsigned char *end)
 {
   const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
