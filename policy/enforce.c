@@ -41,7 +41,8 @@ og_enforce_process (const struct og_enforce_ctx *ctx, struct og_json *process, s
   wrapper = og_json_new (OG_JSON_OBJECT);
   og_json_set (wrapper, "process", process);
   if (og_rule_no_new_privileges (ctx, wrapper, d, err) < 0 || og_rule_capabilities (ctx, wrapper, d, err) < 0
-      || og_rule_env (ctx, wrapper, d, err) < 0 || og_rule_lsm (ctx, wrapper, d, err) < 0)
+      || og_rule_env (ctx, wrapper, d, err) < 0 || og_rule_lsm (ctx, wrapper, d, err) < 0
+      || og_rule_process_hardening (ctx, wrapper, d, err) < 0)
     r = -1;
   wrapper->vals[0] = NULL; /* give it back */
   og_json_free (wrapper);

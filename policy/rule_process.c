@@ -54,7 +54,7 @@ non_root (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_json
       og_rule_malformed (d, "process", "process.user.uid", uid, "an integer");
       return;
     }
-  if (v != 0 || root_is_mapped_away (spec))
+  if (v != 0 || ctx->root_mapped_away || root_is_mapped_away (spec))
     return;
   og_rule_refuse (ctx, ctx->policy->process.action, d, "process", "process.user.uid", og_json_to_text (uid),
                   "the container would run as root (uid 0) without a user namespace");

@@ -2,10 +2,13 @@
 /*
  * exec: a new process in a running container gets the same process rules as
  * the container's first one.  Engines pass a process.json (--process); a
- * person may use runc's inline flags (--cap, --no-new-privs).  Without this,
- * `docker exec --privileged` would hand out every capability.
+ * person may use runc's inline flags (--cap, --no-new-privs, --user, --env,
+ * --apparmor).  Without this, `docker exec --privileged` would hand out
+ * every capability, and `docker exec -u 0` would run as host root where
+ * the policy forbids it.
  */
 #include <config.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +16,56 @@
 #include "ocigate/spec.h"
 #include "ocigate/util.h"
 #include "ocigate.h"
+#include "userns.h"
+
+/* Does the container's uid 0 map to an unprivileged host uid?  Yes when we
+ * staged its user namespace; otherwise runc's state says (the container's
+ * namespaces and uid mappings, as libcontainer records them).  Asked only
+ * of a root exec under run_as_non_root. */
+static bool
+root_mapped_away (const struct ocigate_run *r)
+{
+  struct ocigate_userns u = { 0 };
+  struct ocigate_bundle doc = { .dirfd = -1 };
+  og_cleanup_json struct og_json *state = NULL;
+  og_cleanup_free char *path = NULL;
+  const struct og_json_opts opts = { .max_size = OG_SPEC_MAX_SIZE, .max_depth = OG_SPEC_MAX_DEPTH };
+  struct og_json *ns, *maps;
+  struct og_error err = { 0 };
+  bool userns = false, away = false;
+
+  if (r->cl.id == NULL || strchr (r->cl.id, '/') || r->cl.id[0] == '.')
+    return false;
+  if (ocigate_userns_lookup (r->cl.state_dir, r->cl.root, r->cl.id, &u))
+    {
+      ocigate_userns_free (&u);
+      return true;
+    }
+  path = og_xasprintf ("%s/%s/state.json", r->cl.root, r->cl.id);
+  if (ocigate_doc_open_path (path, &doc, &err) < 0 || og_json_parse (doc.data, doc.len, &opts, &state, &err) < 0)
+    {
+      og_error_clear (&err);
+      ocigate_bundle_close (&doc);
+      return false; /* unknown: judged as host root */
+    }
+  ocigate_bundle_close (&doc);
+  ns = og_json_path (state, "config", "namespaces", NULL);
+  maps = og_json_path (state, "config", "uid_mappings", NULL);
+  for (size_t i = 0; ns && ns->type == OG_JSON_ARRAY && i < ns->n; i++)
+    {
+      struct og_json *t = og_json_get (ns->vals[i], "type");
+      userns |= og_json_is_string (t) && strcmp (t->text, "NEWUSER") == 0;
+    }
+  for (size_t i = 0; userns && maps && maps->type == OG_JSON_ARRAY && i < maps->n; i++)
+    {
+      int64_t cid, hid, size;
+      if (og_json_int64 (og_json_get (maps->vals[i], "container_id"), &cid) == 0
+          && og_json_int64 (og_json_get (maps->vals[i], "host_id"), &hid) == 0
+          && og_json_int64 (og_json_get (maps->vals[i], "size"), &size) == 0 && cid <= 0 && cid + size > 0)
+        away = hid - cid != 0;
+    }
+  return away;
+}
 
 static void
 exec_process_file (struct ocigate_run *r, const char *path)
@@ -29,6 +82,8 @@ exec_process_file (struct ocigate_run *r, const char *path)
       og_cleanup_free char *msg = og_xasprintf ("exec process %s: %s", path, err.msg);
       ocigate_refuse (r, "error", msg);
     }
+  if (r->policy->process.run_as_non_root)
+    ctx.root_mapped_away = root_mapped_away (r);
   if (og_enforce_process (&ctx, process, &r->decisions, &err) < 0)
     ocigate_refuse (r, "error", err.msg);
   ocigate_refuse_if_refused (r);
@@ -42,6 +97,70 @@ go_bool_true (const char *v)
 {
   static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
   return v == NULL || og_strv_contains ((char *const *)t, v);
+}
+
+static bool
+is_flag (const struct ocigate_flag *f, const char *name, const char *alias)
+{
+  return strcmp (f->name, name) == 0 || (alias && strcmp (f->name, alias) == 0);
+}
+
+/* --user, --env and --apparmor set fields of the exec'd process (the rest
+ * comes from the container's process, judged at create): judge them as the
+ * process rules judge process.json.  A replaced AppArmor profile is written
+ * back in place, so no argv index moves. */
+static void
+exec_inline_fields (struct ocigate_run *r)
+{
+  struct og_enforce_ctx ctx = { .policy = r->policy, .container_id = r->cl.id };
+  og_cleanup_json struct og_json *spec = og_json_new (OG_JSON_OBJECT);
+  struct og_json *process = og_json_ensure_object (spec, "process"), *env = NULL, *prof;
+  const struct ocigate_flag *user = NULL, *apparmor = NULL;
+  struct og_error err = { 0 };
+
+  for (size_t k = 0; k < r->cl.nflags; k++)
+    {
+      const struct ocigate_flag *f = &r->cl.flags[k];
+
+      if (f->value == NULL)
+        continue;
+      if (is_flag (f, "env", "e"))
+        {
+          if (env == NULL)
+            og_json_set (process, "env", env = og_json_new (OG_JSON_ARRAY));
+          og_json_append (env, og_json_new_string (f->value));
+        }
+      else if (is_flag (f, "user", "u"))
+        user = f;
+      else if (is_flag (f, "apparmor", NULL))
+        apparmor = f;
+    }
+  if (user)
+    {
+      /* runc takes "uid[:gid]", numbers only */
+      char *end;
+      long long uid = strtoll (user->value, &end, 10);
+      if (end != user->value && (*end == '\0' || *end == ':'))
+        og_json_set (og_json_ensure_object (process, "user"), "uid", og_json_new_number (uid));
+      if (r->policy->process.run_as_non_root)
+        ctx.root_mapped_away = root_mapped_away (r);
+    }
+  if (apparmor)
+    og_json_set (process, "apparmorProfile", og_json_new_string (apparmor->value));
+  if ((env && og_rule_env (&ctx, spec, &r->decisions, &err) < 0)
+      || (apparmor && og_rule_lsm (&ctx, spec, &r->decisions, &err) < 0)
+      || (user && og_json_path (process, "user", "uid", NULL)
+          && og_rule_process_hardening (&ctx, spec, &r->decisions, &err) < 0))
+    ocigate_refuse (r, "error", err.msg);
+  ocigate_refuse_if_refused (r);
+  prof = og_json_get (process, "apparmorProfile");
+  if (apparmor && og_json_is_string (prof) && strcmp (prof->text, apparmor->value) != 0)
+    {
+      if (apparmor->value_index >= 0)
+        r->cl.argv[apparmor->value_index] = og_xstrdup (prof->text);
+      else
+        r->cl.argv[apparmor->index] = og_xasprintf ("--apparmor=%s", prof->text);
+    }
 }
 
 /* Inline flags: runc starts from the container's own process and adds
@@ -99,6 +218,9 @@ ocigate_cmd_exec (struct ocigate_run *r)
   if (process && process[0])
     exec_process_file (r, process);
   else
-    exec_inline (r);
+    {
+      exec_inline_fields (r);
+      exec_inline (r);
+    }
   ocigate_audit_accepted (r, "exec");
 }

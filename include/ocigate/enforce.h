@@ -26,6 +26,7 @@ struct og_enforce_ctx
   const char *container_id;             /* NULL when unknown (ocigatectl check) */
   const struct og_userns_range *userns; /* NULL: no range (see userns_error) */
   const char *userns_error;             /* why there is no range, when the policy wants one */
+  bool root_mapped_away;                /* exec: the container's uid 0 is not host root */
 };
 
 /* Run every rule over `spec` (a config.json tree), mutating it in place and
@@ -34,8 +35,10 @@ struct og_enforce_ctx
 int og_enforce_config (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d,
                        struct og_error *err);
 
-/* exec: the process rules (no_new_privileges, capabilities) on a
- * process.json tree, as `runc exec --process` will read it. */
+/* exec: the process rules (no_new_privileges, capabilities, env, lsm,
+ * run_as_non_root, rlimits, oom_score_adj) on a process.json tree, as
+ * `runc exec --process` will read it.  ctx->root_mapped_away says whether
+ * the container runs in a user namespace that maps its root away. */
 int og_enforce_process (const struct og_enforce_ctx *ctx, struct og_json *process, struct og_decisions *d,
                         struct og_error *err);
 

@@ -7,9 +7,11 @@
 # shellcheck disable=SC2016,SC2154
 load helpers
 
-# start_sleeper: a detached container started through ocigate.
+# start_sleeper [JQ_FILTER]: a detached container started through ocigate
+# (its config edited by the filter first).
 start_sleeper() {
 	make_bundle default 'sleep 60'
+	[ $# -eq 0 ] || edit_config "$BUNDLE" "$1"
 	record_container "$ROOTDIR" "$CID"
 	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
 		--log "$BUNDLE/log.json" --log-format json run -d --bundle "$BUNDLE" "$CID" \
@@ -147,4 +149,72 @@ ocigate_update() {
 		[ "$(probe_value NoNewPrivs)" = 1 ] || { show_run; false; }
 		(((0x$(probe_value CapBnd) & ~ALLOWED_CAP_MASK) == 0)) || { show_run; false; }
 	done
+}
+
+# exec_ocigate ARGS...: `ocigate exec ARGS` on the sleeper, log in the bundle.
+exec_ocigate() {
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json exec "$@"
+}
+
+@test "exec --user 0 under run_as_non_root: refused without a user namespace (inline and --process); uid 1000 runs" {
+	make_policy '.process.run_as_non_root = true'
+	start_sleeper '.process.user.uid = 1000 | .process.user.gid = 1000'
+	exec_ocigate --user 0 "$CID" id -u
+	assert_status 1
+	assert_log_error 'process: .*run as root \(uid 0\) without a user namespace'
+	exec_ocigate -u 0:0 "$CID" id -u
+	assert_status 1
+	exec_ocigate --user 1000 "$CID" id -u
+	assert_status 0
+	[ "$output" = 1000 ] || { show_run; false; }
+	# without --user the container's own (judged) user runs
+	exec_ocigate "$CID" id -u
+	assert_status 0
+	[ "$output" = 1000 ] || { show_run; false; }
+	jq '.args = ["/bin/id", "-u"] | .cwd = "/" | .user = {"uid": 0, "gid": 0}' "$DOCKER_FIXTURES/exec.process.json" >"$T/process.json"
+	exec_ocigate --process "$T/process.json" "$CID"
+	assert_status 1
+	assert_log_error 'run as root \(uid 0\) without a user namespace'
+	[ "$(tail -n1 "$AUDIT" | jq -r .event)" = refuse ]
+}
+
+@test "exec --user 0 under run_as_non_root: allowed when the container's user namespace maps root away (runc's state)" {
+	make_policy '.process.run_as_non_root = true'
+	# the mapped root (host uid 100000) must reach the rootfs, as engines
+	# that map users arrange
+	local d=$T
+	while [ "$d" != / ]; do
+		chmod o+x "$d"
+		d=$(dirname "$d")
+	done
+	# a user namespace from the engine, not from ocigate: root is host uid
+	# 100000 (Docker's ping_group_range would not fit its group mapping)
+	start_sleeper 'del(.linux.sysctl["net.ipv4.ping_group_range"]) | .linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+	jq -e '.config.namespaces | any(.type == "NEWUSER")' "$ROOTDIR/$CID/state.json"
+	exec_ocigate --user 0 "$CID" id -u
+	assert_status 0
+	[ "$output" = 0 ] || { show_run; false; }
+	# an identity mapping is still host root
+	start_sleeper 'del(.linux.sysctl["net.ipv4.ping_group_range"]) | .linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}]
+		| .process.user.uid = 1000'
+	exec_ocigate --user 0 "$CID" id -u
+	assert_status 1
+	assert_log_error 'run as root'
+}
+
+@test "exec --env with a credential name is refused when the env rule denies" {
+	make_policy '.env.action = "deny"'
+	start_sleeper
+	exec_ocigate --env AWS_SECRET_ACCESS_KEY=abc "$CID" true
+	assert_status 1
+	assert_log_error 'env: environment variable AWS_SECRET_ACCESS_KEY looks like a credential'
+	! grep -q abc "$AUDIT" || fail "the value reached the audit log"
+	exec_ocigate -e HARMLESS=1 "$CID" sh -c 'echo $HARMLESS'
+	assert_status 0
+	[ "$output" = 1 ] || { show_run; false; }
 }

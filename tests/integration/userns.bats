@@ -209,3 +209,23 @@ staged_mounts() {
 	"$OCIGATECTL" gc --state-dir "$STATE" >/dev/null
 	[ "$(staged_mounts)" -eq 0 ]
 }
+
+@test "userns: under run_as_non_root a root container and a root exec are allowed, root being mapped away" {
+	make_policy '.user_namespace.mode = "required" | .process.run_as_non_root = true'
+	make_bundle default 'sleep 60'
+	record_container "$ROOTDIR" "$CID"
+	# detached, stdio not bats' pipes (as update.bats starts its sleeper)
+	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$STATE" \
+		--root "$ROOTDIR" --log "$BUNDLE/log.json" --log-format json run -d --bundle "$BUNDLE" "$CID" \
+		</dev/null >/dev/null 2>"$T/run.err"
+	[ ! -s "$T/run.err" ] || { cat "$T/run.err"; false; }
+	og_userns "$CID" "$BUNDLE" exec --user 0 "$CID" sh -c 'id -u; cat /proc/self/uid_map'
+	assert_status 0
+	[ "$(echo "$output" | head -n1)" = 0 ] || { show_run; false; }
+	[[ "$(echo "$output" | tail -n1)" =~ ^\ *0\ +([0-9]+)\ +65536$ ]] && [ "${BASH_REMATCH[1]}" -ge 1000000 ] || {
+		show_run
+		false
+	}
+	og_userns "$CID" "$BUNDLE" delete -f "$CID"
+	assert_status 0
+}
