@@ -5,6 +5,7 @@
 #include <check.h>
 
 #include "helpers.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,66 @@ START_TEST (sizes)
 }
 END_TEST
 
+/* og_realpath agrees with realpath(3): symlinks (relative and chained),
+ * "..", "//", a missing path (ENOENT), a dangling link, a file used as a
+ * directory (ENOTDIR); og_mkdir_p makes parents and accepts what exists. */
+START_TEST (realpath_and_mkdir_p)
+{
+  char dir[] = "/tmp/ocigate-unit-XXXXXX";
+  const char *cases[] = { "",         "/d",        "/l1",    "/l2",   "/d/../d//f", "/l2/f", "/l1/",
+                          "/missing", "/dangling", "/d/f/x", "/d/f/", "/d/.",       "/" };
+
+  ck_assert_ptr_nonnull (mkdtemp (dir));
+  {
+    og_cleanup_free char *d = og_xasprintf ("%s/d", dir), *f = og_xasprintf ("%s/d/f", dir),
+                         *l1 = og_xasprintf ("%s/l1", dir), *l2 = og_xasprintf ("%s/l2", dir),
+                         *dg = og_xasprintf ("%s/dangling", dir), *deep = og_xasprintf ("%s/p/q/r", dir);
+    FILE *fp;
+
+    ck_assert_int_eq (og_mkdir_p (d, 0755, 0755), 0);
+    ck_assert_int_eq (og_mkdir_p (d, 0755, 0755), 0); /* exists */
+    ck_assert_int_eq (og_mkdir_p (deep, 0755, 0700), 0);
+    fp = fopen (f, "w");
+    ck_assert_ptr_nonnull (fp);
+    fclose (fp);
+    ck_assert_int_eq (symlink ("d", l1), 0);
+    ck_assert_int_eq (symlink (l1, l2), 0);
+    ck_assert_int_eq (symlink ("nowhere", dg), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+      {
+        og_cleanup_free char *path
+            = cases[i][0] == '/' && cases[i][1] == '\0' ? og_xstrdup ("/") : og_xasprintf ("%s%s", dir, cases[i]);
+        og_cleanup_free char *want = realpath (path, NULL);
+        int want_errno = errno;
+        og_cleanup_free char *got = og_realpath (path);
+        int got_errno = errno;
+
+        if (want == NULL)
+          {
+            ck_assert_msg (got == NULL, "%s: og_realpath gave %s, realpath failed", path, got);
+            ck_assert_int_eq (got_errno, want_errno);
+          }
+        else
+          {
+            ck_assert_msg (got != NULL, "%s: og_realpath failed, realpath gave %s", path, want);
+            ck_assert_str_eq (got, want);
+          }
+      }
+    unlink (f);
+    unlink (l1);
+    unlink (l2);
+    unlink (dg);
+    rmdir (d);
+    rmdir (deep);
+    *strrchr (deep, '/') = '\0';
+    rmdir (deep);
+    *strrchr (deep, '/') = '\0';
+    rmdir (deep);
+  }
+  ck_assert_int_eq (rmdir (dir), 0);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -290,6 +351,7 @@ suite (void)
   TCase *tc = tcase_create ("loader");
 
   tcase_add_test (tc, default_profile_loads);
+  tcase_add_test (tc, realpath_and_mkdir_p);
   tcase_add_test (tc, minimal_policy_loads);
   tcase_add_test (tc, mistakes_are_errors);
   tcase_add_test (tc, resource_mistakes);
