@@ -26,6 +26,7 @@ filter_set (const struct og_enforce_ctx *ctx, struct og_json *caps, const char *
   og_cleanup_free char *path = og_xasprintf ("process.capabilities.%s", set);
   og_cleanup_json struct og_json *kept = NULL;
   og_cleanup_free char *dropped = NULL;
+  struct og_buf names = { 0 };
   size_t ndropped = 0;
 
   if (v == NULL)
@@ -35,6 +36,10 @@ filter_set (const struct og_enforce_ctx *ctx, struct og_json *caps, const char *
       og_rule_malformed (d, "capabilities", path, v, "an array of capability names");
       return 0;
     }
+  for (size_t i = 0; i < v->n && ndropped == 0; i++)
+    ndropped += !allowed (ctx->policy, v->vals[i]);
+  if (ndropped == 0)
+    return 0;
   kept = og_json_new (OG_JSON_ARRAY);
   for (size_t i = 0; i < v->n; i++)
     {
@@ -43,14 +48,17 @@ filter_set (const struct og_enforce_ctx *ctx, struct og_json *caps, const char *
           og_json_append (kept, og_json_clone (v->vals[i]));
           continue;
         }
-      og_cleanup_free char *name = og_json_to_text (v->vals[i]);
-      char *more = og_xasprintf ("%s%s%s", dropped ? dropped : "", dropped ? ", " : "", name);
-      free (dropped);
-      dropped = more;
-      ndropped++;
+      if (names.len)
+        og_buf_puts (&names, ", ");
+      if (og_json_is_string (v->vals[i]))
+        og_buf_put_json_string (&names, v->vals[i]->text);
+      else
+        {
+          og_cleanup_free char *text = og_json_to_text (v->vals[i]);
+          og_buf_puts (&names, text);
+        }
     }
-  if (ndropped == 0)
-    return 0;
+  dropped = names.buf;
   if (og_rule_change (ctx, ctx->policy->caps.action, d, "capabilities", path, og_json_to_text (v),
                       og_json_to_text (kept), "capabilities not on the allowlist: %s", dropped))
     og_json_set (caps, set, og_steal_pointer (&kept));
