@@ -122,6 +122,41 @@ is_bind (const struct og_json *m)
   return og_json_array_has_string (opts, "bind") || og_json_array_has_string (opts, "rbind");
 }
 
+/* pattern with its "{id}" at `hole` replaced by id (no printf: this runs
+ * for every pattern and every bind source). */
+static char *
+expand_id (const char *pattern, const char *hole, const char *id)
+{
+  size_t pre = (size_t)(hole - pattern), idlen = strlen (id), post = strlen (hole + 4);
+  char *out = og_xmalloc (pre + idlen + post + 1);
+
+  memcpy (out, pattern, pre);
+  memcpy (out + pre, id, idlen);
+  memcpy (out + pre + idlen, hole + 4, post + 1);
+  return out;
+}
+
+/* "mounts[i]" followed by suffix, into buf (no printf: this runs for every
+ * mount). */
+static void
+mount_path (char *buf, size_t size, size_t i, const char *suffix)
+{
+  char digits[24];
+  size_t n = 0, len;
+
+  do
+    digits[n++] = (char)('0' + i % 10);
+  while ((i /= 10) != 0);
+  len = strlen ("mounts[") + n + 1 + strlen (suffix);
+  if (len >= size)
+    abort (); /* callers size buf for any size_t and their suffix */
+  memcpy (buf, "mounts[", 7);
+  for (size_t k = 0; k < n; k++)
+    buf[7 + k] = digits[n - 1 - k];
+  buf[7 + n] = ']';
+  memcpy (buf + 8 + n, suffix, strlen (suffix) + 1);
+}
+
 /* Does the allowlist name this resolved source?  "{id}" expands to the
  * container id; without an id such patterns match nothing. */
 static bool
@@ -138,7 +173,7 @@ source_allowed (const struct mount_check *mc, const char *resolved)
         {
           if (id == NULL || id[0] == '\0' || strchr (id, '/') || strpbrk (id, "*?["))
             continue;
-          expanded = og_xasprintf ("%.*s%s%s", (int)(hole - *pat), *pat, id, hole + 4);
+          expanded = expand_id (*pat, hole, id);
         }
       /* Patterns are matched against the resolved path; "*" stays within
        * one path component so a pattern cannot reach into other trees. */
@@ -323,11 +358,14 @@ force_options (const struct mount_check *mc, struct og_json *m, const char *mpat
   char **force = mc->ctx->policy->mounts.force_options;
   struct og_json *opts = og_json_get_set (m, "options");
   og_cleanup_json struct og_json *want = NULL;
-  og_cleanup_free char *path = og_xasprintf ("%s.options", mpath);
+  char path[64];
   bool changed = false;
 
   if (force == NULL || force[0] == NULL)
     return;
+  if (strlen (mpath) + sizeof ".options" > sizeof path)
+    abort (); /* mount_path's output is shorter */
+  memcpy (stpcpy (path, mpath), ".options", sizeof ".options");
   if (opts && opts->type != OG_JSON_ARRAY)
     {
       og_rule_malformed (mc->d, "mounts", path, opts, "an array of strings");
@@ -359,12 +397,13 @@ force_options (const struct mount_check *mc, struct og_json *m, const char *mpat
 static void
 check_mount (struct mount_check *mc, struct og_json *m, size_t i)
 {
-  og_cleanup_free char *mpath = og_xasprintf ("mounts[%zu]", i);
-  og_cleanup_free char *spath = og_xasprintf ("mounts[%zu].source", i);
+  char mpath[64], spath[64];
   og_cleanup_free char *joined = NULL;
   og_cleanup_free char *resolved = NULL;
   struct og_json *type, *src;
 
+  mount_path (mpath, sizeof mpath, i, "");
+  mount_path (spath, sizeof spath, i, ".source");
   if (m->type != OG_JSON_OBJECT)
     {
       og_rule_malformed (mc->d, "mounts", mpath, m, "an object");
