@@ -223,13 +223,20 @@ casefold_eq (const char *a, const char *b)
     }
 }
 
+/* FNV-1a over the ASCII-lowercased bytes; *high gets the OR of all bytes
+ * (>= 0x80: not ASCII). */
 static unsigned
-casefold_hash (const char *s)
+casefold_hash (const char *s, unsigned *high)
 {
-  unsigned h = 2166136261u;
+  unsigned h = 2166136261u, or = 0;
 
   for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-    h = (h ^ (*p >= 'A' && *p <= 'Z' ? *p + 32u : *p)) * 16777619u;
+    {
+      or |= *p;
+      h = (h ^ (*p >= 'A' && *p <= 'Z' ? *p + 32u : *p)) * 16777619u;
+    }
+  if (high)
+    *high = or ;
   return h;
 }
 
@@ -239,9 +246,10 @@ casefold_hash (const char *s)
 _Static_assert(N_KNOWN * 2 < KNOWN_SLOTS, "known field table too full");
 static const char *known_slots[KNOWN_SLOTS];
 
-/* The exact spelling of the known field that `folded` matches, or NULL. */
+/* The exact spelling of the known field that `folded` (whose
+ * casefold_hash is h) matches, or NULL. */
 static const char *
-known_field (const char *folded)
+known_field (const char *folded, unsigned h)
 {
   static bool filled;
   unsigned i;
@@ -250,14 +258,14 @@ known_field (const char *folded)
     {
       for (size_t k = 0; k < N_KNOWN; k++)
         {
-          for (i = casefold_hash (known_fields[k]) % KNOWN_SLOTS; known_slots[i]; i = (i + 1) % KNOWN_SLOTS)
+          for (i = casefold_hash (known_fields[k], NULL) % KNOWN_SLOTS; known_slots[i]; i = (i + 1) % KNOWN_SLOTS)
             ;
           known_slots[i] = known_fields[k];
         }
       filled = true;
     }
-  for (i = casefold_hash (folded) % KNOWN_SLOTS; known_slots[i]; i = (i + 1) % KNOWN_SLOTS)
-    if (casefold_eq (known_slots[i], folded))
+  for (i = h % KNOWN_SLOTS; known_slots[i]; i = (i + 1) % KNOWN_SLOTS)
+    if (strcmp (known_slots[i], folded) == 0 || casefold_eq (known_slots[i], folded))
       return known_slots[i];
   return NULL;
 }
@@ -326,13 +334,15 @@ check_struct_keys (const struct og_json *obj, struct og_error *err)
     {
       const char *key = obj->keys[i], *cmp = key, *field;
       char buf[64];
+      unsigned high, h = casefold_hash (key, &high);
 
-      bool ascii = true;
-      for (const unsigned char *c = (const unsigned char *)key; *c && ascii; c++)
-        ascii = *c < 0x80;
-      if (!ascii && (cmp = fold_small (key, buf, sizeof buf)) == NULL)
-        continue;
-      field = known_field (cmp); /* case-insensitive */
+      if (high >= 0x80)
+        {
+          if ((cmp = fold_small (key, buf, sizeof buf)) == NULL)
+            continue;
+          h = casefold_hash (cmp, NULL);
+        }
+      field = known_field (cmp, h); /* case-insensitive */
       if (field && strcmp (field, key) != 0)
         return og_error_set (err, 0,
                              "key \"%s\" is not the exact spelling of the runtime-spec field \"%s\" "
