@@ -12,7 +12,7 @@
  *     form is a fixed point), and the pretty form must read back to the
  *     same compact bytes;
  *   - (strict mode) the input has no \u escape outside a well-formed
- *     surrogate pair (checked by an independent scanner here).
+ *     surrogate pair (checked by yajl_ref.c's independent scanner).
  * Differential: every input also goes to yajl_ref.c, the strict reading
  * ocigate did over yajl before it had its own parser.  When both accept,
  * the two trees must serialise to the same bytes; the only inputs one may
@@ -101,80 +101,6 @@ check_round_trip (const struct og_json *tree)
   og_error_clear (&err);
 }
 
-/* Reference check, independent of json.c: does a document that parsed
- * (so its strings are well delimited; no comments in strict mode) contain
- * a \u escape that is not part of a well-formed surrogate pair?  yajl
- * reads such escapes differently from Go, so they must be refused. */
-static int
-hex4 (const uint8_t *p, const uint8_t *end)
-{
-  int v = 0;
-
-  if (end - p < 4)
-    return -1;
-  for (int i = 0; i < 4; i++)
-    {
-      int c = p[i], h;
-      if (c >= '0' && c <= '9')
-        h = c - '0';
-      else if (c >= 'a' && c <= 'f')
-        h = c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F')
-        h = c - 'A' + 10;
-      else
-        return -1;
-      v = v * 16 + h;
-    }
-  return v;
-}
-
-static bool
-has_unpaired_surrogate_escape (const uint8_t *p, size_t size)
-{
-  const uint8_t *end = p + size;
-  bool in_string = false;
-
-  while (p < end)
-    {
-      if (!in_string)
-        {
-          in_string = *p++ == '"';
-          continue;
-        }
-      if (*p == '"')
-        {
-          in_string = false;
-          p++;
-          continue;
-        }
-      if (*p != '\\')
-        {
-          p++;
-          continue;
-        }
-      if (end - p < 2)
-        return false;
-      if (p[1] != 'u')
-        {
-          p += 2;
-          continue;
-        }
-      int cp = hex4 (p + 2, end);
-      if (cp >= 0xdc00 && cp <= 0xdfff)
-        return true;
-      if (cp >= 0xd800 && cp <= 0xdbff)
-        {
-          int lo = (end - p >= 12 && p[6] == '\\' && p[7] == 'u') ? hex4 (p + 8, end) : -1;
-          if (lo < 0xdc00 || lo > 0xdfff)
-            return true;
-          p += 12;
-          continue;
-        }
-      p += 6;
-    }
-  return false;
-}
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -216,7 +142,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             die ("og_json_parse succeeded without a tree", NULL);
           if (err.msg != NULL)
             die ("og_json_parse succeeded but left an error message", err.msg);
-          if (modes[m] == &strict_opts && has_unpaired_surrogate_escape (data, size))
+          if (modes[m] == &strict_opts && ref_bad_escape (data, size))
             die ("the strict parser accepted an unpaired surrogate escape", NULL);
           check_round_trip (tree);
           og_json_free (tree);

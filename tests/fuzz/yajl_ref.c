@@ -225,7 +225,7 @@ ref_hex4 (const unsigned char *p, const unsigned char *end)
  * ones into '?', and it decodes \u0000 to a NUL byte; Go produces U+FFFD
  * and keeps the NUL.  Scan the string bodies (outside comments) for \u
  * escapes that are not a well-formed pair. */
-static bool
+bool
 ref_bad_escape (const unsigned char *p, size_t size)
 {
   const unsigned char *end = p + size;

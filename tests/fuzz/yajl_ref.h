@@ -12,4 +12,8 @@
  * checks accept the document; -1 otherwise. */
 int ref_json_parse (const unsigned char *buf, size_t len, unsigned max_depth, bool comments, struct og_json **out);
 
+/* Does the document (strings outside comments) hold a \u escape that is
+ * not part of a well-formed surrogate pair? */
+bool ref_bad_escape (const unsigned char *p, size_t size);
+
 #endif
