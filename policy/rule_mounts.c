@@ -31,6 +31,7 @@ struct denied_socket
   char *resolved;     /* realpath, NULL if absent on this host */
   dev_t dev;
   ino_t ino;
+  nlink_t nlink;
 };
 
 struct mount_check
@@ -61,6 +62,7 @@ load_denied_sockets (struct mount_check *mc)
         {
           s->dev = st.st_dev;
           s->ino = st.st_ino;
+          s->nlink = st.st_nlink;
         }
     }
 }
@@ -208,6 +210,7 @@ struct scan
   bool truncated;
   char *found; /* first offending socket */
   bool found_daemon;
+  bool daemon_only; /* report only the daemon sockets (by inode or name) */
 };
 
 static void
@@ -244,7 +247,7 @@ scan_dir (struct scan *s, int dirfd, const char *path, unsigned depth)
       if (S_ISSOCK (st.st_mode))
         {
           bool daemon = denied_by_inode (s->mc, &st) || denied_by_name (s->mc, e->d_name);
-          if (daemon || s->mc->ctx->policy->mounts.deny_any_socket)
+          if (daemon || (s->mc->ctx->policy->mounts.deny_any_socket && !s->daemon_only))
             {
               s->found = og_xasprintf ("%s/%s", path, e->d_name);
               s->found_daemon = daemon;
@@ -452,6 +455,44 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
   force_options (mc, m, mpath);
 }
 
+/* A daemon socket with more than one name has a hard link somewhere, and
+ * a link can only live on the socket's own filesystem: a rootfs there is
+ * scanned for one, by inode, within the scan limits (normally the socket
+ * has one name and nothing is scanned).  Returns false when it refused. */
+static bool
+root_free_of_socket_links (struct mount_check *mc, const char *resolved)
+{
+  const struct og_policy *p = mc->ctx->policy;
+  struct scan s = {
+    .mc = mc, .max_entries = p->mounts.scan_max_entries, .max_depth = p->mounts.scan_max_depth, .daemon_only = true
+  };
+  struct stat st;
+  bool linked = false;
+  int fd;
+
+  if (stat (resolved, &st) < 0)
+    return true; /* the resolution above just found it; runc will fail */
+  for (size_t i = 0; i < mc->nsockets; i++)
+    linked |= mc->sockets[i].resolved && mc->sockets[i].nlink > 1 && mc->sockets[i].dev == st.st_dev;
+  if (!linked)
+    return true;
+  fd = open (resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    s.truncated = true;
+  else
+    scan_dir (&s, fd, resolved, 0);
+  if (s.found)
+    refuse (mc, "root.path", resolved, "root filesystem %s contains the daemon socket %s (a link to it)", resolved,
+            s.found);
+  else if (s.truncated)
+    refuse (mc, "root.path", resolved,
+            "root filesystem %s is on the filesystem of a daemon socket and could not be fully scanned for links "
+            "to it (more than %u entries, deeper than %u levels, or unreadable)",
+            resolved, p->mounts.scan_max_entries, p->mounts.scan_max_depth);
+  free (s.found);
+  return !s.found && !s.truncated;
+}
+
 /* The rootfs itself is a host path: "/" or an ancestor of a sensitive tree
  * would hand the container the host (and the daemon's socket). */
 static void
@@ -479,6 +520,8 @@ check_root_path (struct mount_check *mc, struct og_json *spec)
                 mc->sockets[i].listed);
         return;
       }
+  if (!root_free_of_socket_links (mc, resolved))
+    return;
   for (size_t i = 0; mc->trees && mc->trees[i]; i++)
     {
       const char *const *t = (const char *const *)&mc->ctx->policy->mounts.deny_trees[i];

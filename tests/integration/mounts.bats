@@ -277,3 +277,18 @@ bind_refused() {
 	edit_config "$BUNDLE" '.root.path = $r' --arg r "$T"
 	refuse_check "$CID" "^ocigate: refused by policy: mounts: root filesystem $(re_quote "$T") contains the daemon socket $(re_quote "$SOCK")"
 }
+
+@test "root.path: a rootfs holding a hard link to the daemon socket is refused (scanned only when the socket has links)" {
+	make_bundle default
+	# the rootfs lives on the socket's filesystem ($T): no link yet, allowed
+	run "$OCIGATECTL" check --policy "$POLICY" "$BUNDLE/config.json"
+	assert_status 0
+	ln "$SOCK" "$BUNDLE/rootfs/tmp/innocent"
+	refuse_check "$CID" "^ocigate: refused by policy: mounts: root filesystem $(re_quote "$BUNDLE/rootfs") contains the daemon socket $(re_quote "$BUNDLE/rootfs/tmp/innocent") \\(a link to it\\)"
+	# a link elsewhere makes the socket's rootfs neighbours be scanned, and
+	# one too large to scan is refused with the reason
+	rm "$BUNDLE/rootfs/tmp/innocent"
+	ln "$SOCK" "$T/elsewhere"
+	make_policy '.mounts.deny_sockets += [$s] | .mounts.scan.max_entries = 5' --arg s "$SOCK"
+	refuse_check "$CID" "root filesystem $(re_quote "$BUNDLE/rootfs") is on the filesystem of a daemon socket and could not be fully scanned"
+}
