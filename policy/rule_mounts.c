@@ -287,6 +287,45 @@ refuse (const struct mount_check *mc, const char *path, const char *source, cons
                   "%s", msg);
 }
 
+/* A daemon socket with more than one name has a hard link somewhere, and
+ * a link can only live on the socket's own filesystem: a rootfs there is
+ * scanned for one, by inode, within the scan limits (normally the socket
+ * has one name and nothing is scanned).  For the rootfs and allowlisted
+ * bind sources, which are not scanned otherwise.  Returns false when it
+ * refused. */
+static bool
+free_of_socket_links (const struct mount_check *mc, const char *path, const char *what, const char *resolved)
+{
+  const struct og_policy *p = mc->ctx->policy;
+  struct scan s = {
+    .mc = mc, .max_entries = p->mounts.scan_max_entries, .max_depth = p->mounts.scan_max_depth, .daemon_only = true
+  };
+  struct stat st;
+  bool linked = false;
+  int fd;
+
+  if (stat (resolved, &st) < 0)
+    return true; /* the resolution above just found it; runc will fail */
+  for (size_t i = 0; i < mc->nsockets; i++)
+    linked |= mc->sockets[i].resolved && mc->sockets[i].nlink > 1 && mc->sockets[i].dev == st.st_dev;
+  if (!linked)
+    return true;
+  fd = open (resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    s.truncated = true;
+  else
+    scan_dir (&s, fd, resolved, 0);
+  if (s.found)
+    refuse (mc, path, resolved, "%s %s contains the daemon socket %s (a link to it)", what, resolved, s.found);
+  else if (s.truncated)
+    refuse (mc, path, resolved,
+            "%s %s is on the filesystem of a daemon socket and could not be fully scanned for links to it (more "
+            "than %u entries, deeper than %u levels, or unreadable)",
+            what, resolved, p->mounts.scan_max_entries, p->mounts.scan_max_depth);
+  free (s.found);
+  return !s.found && !s.truncated;
+}
+
 /* Judge one resolved bind source.  Returns true when it may be mounted. */
 static bool
 judge_source (const struct mount_check *mc, const char *path, const char *resolved)
@@ -331,6 +370,8 @@ judge_source (const struct mount_check *mc, const char *path, const char *resolv
           return false;
         }
     }
+  if (S_ISDIR (st.st_mode) && allowlisted)
+    return free_of_socket_links (mc, path, "bind mount of", resolved);
   if (S_ISDIR (st.st_mode) && !allowlisted)
     {
       struct scan s = { .mc = mc, .max_entries = p->mounts.scan_max_entries, .max_depth = p->mounts.scan_max_depth };
@@ -455,44 +496,6 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
   force_options (mc, m, mpath);
 }
 
-/* A daemon socket with more than one name has a hard link somewhere, and
- * a link can only live on the socket's own filesystem: a rootfs there is
- * scanned for one, by inode, within the scan limits (normally the socket
- * has one name and nothing is scanned).  Returns false when it refused. */
-static bool
-root_free_of_socket_links (struct mount_check *mc, const char *resolved)
-{
-  const struct og_policy *p = mc->ctx->policy;
-  struct scan s = {
-    .mc = mc, .max_entries = p->mounts.scan_max_entries, .max_depth = p->mounts.scan_max_depth, .daemon_only = true
-  };
-  struct stat st;
-  bool linked = false;
-  int fd;
-
-  if (stat (resolved, &st) < 0)
-    return true; /* the resolution above just found it; runc will fail */
-  for (size_t i = 0; i < mc->nsockets; i++)
-    linked |= mc->sockets[i].resolved && mc->sockets[i].nlink > 1 && mc->sockets[i].dev == st.st_dev;
-  if (!linked)
-    return true;
-  fd = open (resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    s.truncated = true;
-  else
-    scan_dir (&s, fd, resolved, 0);
-  if (s.found)
-    refuse (mc, "root.path", resolved, "root filesystem %s contains the daemon socket %s (a link to it)", resolved,
-            s.found);
-  else if (s.truncated)
-    refuse (mc, "root.path", resolved,
-            "root filesystem %s is on the filesystem of a daemon socket and could not be fully scanned for links "
-            "to it (more than %u entries, deeper than %u levels, or unreadable)",
-            resolved, p->mounts.scan_max_entries, p->mounts.scan_max_depth);
-  free (s.found);
-  return !s.found && !s.truncated;
-}
-
 /* The rootfs itself is a host path: "/" or an ancestor of a sensitive tree
  * would hand the container the host (and the daemon's socket). */
 static void
@@ -520,7 +523,7 @@ check_root_path (struct mount_check *mc, struct og_json *spec)
                 mc->sockets[i].listed);
         return;
       }
-  if (!root_free_of_socket_links (mc, resolved))
+  if (!free_of_socket_links (mc, "root.path", "root filesystem", resolved))
     return;
   for (size_t i = 0; mc->trees && mc->trees[i]; i++)
     {

@@ -292,3 +292,15 @@ bind_refused() {
 	make_policy '.mounts.deny_sockets += [$s] | .mounts.scan.max_entries = 5' --arg s "$SOCK"
 	refuse_check "$CID" "root filesystem $(re_quote "$BUNDLE/rootfs") is on the filesystem of a daemon socket and could not be fully scanned"
 }
+
+@test "an allowlisted bind source is scanned for a hard link to the daemon socket when the socket has one" {
+	mkdir -p "$T/vols/v1/_data"
+	echo data >"$T/vols/v1/_data/f"
+	make_policy '.mounts.deny_sockets += [$s] | .mounts.allow_sources += [$v]' --arg s "$SOCK" --arg v "$T/vols/*/_data"
+	make_bundle default
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/vols/v1/_data" '{destination: "/data", type: "bind", source: $s, options: ["rbind"]}')"
+	run "$OCIGATECTL" check --policy "$POLICY" "$BUNDLE/config.json"
+	assert_status 0
+	ln "$SOCK" "$T/vols/v1/_data/metrics"
+	refuse_check "$CID" "bind mount of $(re_quote "$T/vols/v1/_data") contains the daemon socket $(re_quote "$T/vols/v1/_data/metrics") \\(a link to it\\)"
+}
