@@ -518,7 +518,9 @@ skip_space_slow (struct parser *ps)
 static inline bool
 skip_space (struct parser *ps)
 {
-  if (ps->p<ps->end && * ps->p> ' ' && *ps->p != '/')
+  const unsigned char *q = ps->p;
+
+  if (q<ps->end && * q> ' ' && *q != '/')
     return true;
   return skip_space_slow (ps);
 }
