@@ -520,9 +520,9 @@ skip_space (struct parser *ps)
 {
   const unsigned char *q = ps->p;
 
-  if (q<ps->end && * q> ' ' && *q != '/')
-    return true;
-  return skip_space_slow (ps);
+  if (q == ps->end || *q <= ' ' || *q == '/')
+    return skip_space_slow (ps);
+  return true;
 }
 
 static struct og_json *
