@@ -193,6 +193,7 @@ ocigate_cmd_create (struct ocigate_run *r)
   if (og_json_write (c.spec, false, &out, &out_len, &err) < 0
       || ocigate_bundle_write (&c.bundle, out, out_len, &err) < 0)
     fail (&c, "error", err.msg);
+  ocigate_userns_reap (&c.userns);
   if (c.userns.allocated)
     {
       r->staged = og_xmalloc (sizeof *r->staged);

@@ -244,12 +244,13 @@ write_map (pid_t pid, const char *map, const struct og_userns_range *r, struct o
 
 /* A user namespace with the container's mapping, as an fd: a child is
  * cloned into a new user namespace, we write its maps and keep
- * /proc/<child>/ns/user. */
+ * /proc/<child>/ns/user.  The child is told to exit but not waited for
+ * here (*holder): its exit overlaps the rest of the create. */
 static int
-userns_fd (const struct og_userns_range *r, struct og_error *err)
+userns_fd (const struct og_userns_range *r, pid_t *holder, struct og_error *err)
 {
   static char stack[16384] __attribute__ ((aligned (16)));
-  int sync[2], fd = -1, status;
+  int sync[2], fd = -1;
   char ns[64];
   pid_t pid;
 
@@ -272,8 +273,7 @@ userns_fd (const struct og_userns_range *r, struct og_error *err)
         og_error_set (err, errno, "cannot open %s", ns);
     }
   close (sync[1]);
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
-    ;
+  *holder = pid;
   return fd;
 }
 
@@ -326,7 +326,7 @@ ocigate_userns_stage (struct ocigate_userns *u, const char *rootfs, struct og_er
     return -1;
   umount2 (u->stage_root, MNT_DETACH); /* a leftover of a create that died */
   if (u->nsfd <= 0)
-    u->nsfd = userns_fd (&u->range, err);
+    u->nsfd = userns_fd (&u->range, &u->holder, err);
   if (u->nsfd < 0)
     return -1;
   if (idmapped_clone (u->nsfd, rootfs, u->stage_root, err) < 0)
@@ -387,11 +387,24 @@ release_binds (const char *stage_dir)
   rmdir (dir);
 }
 
+void
+ocigate_userns_reap (struct ocigate_userns *u)
+{
+  int status;
+
+  if (u->holder <= 0)
+    return;
+  while (waitpid (u->holder, &status, 0) < 0 && errno == EINTR)
+    ;
+  u->holder = 0;
+}
+
 int
 ocigate_userns_release (struct ocigate_userns *u, struct og_error *err)
 {
   int r = 0;
 
+  ocigate_userns_reap (u);
   if (u->stage_dir)
     release_binds (u->stage_dir);
   if (u->stage_root && umount2 (u->stage_root, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
@@ -409,6 +422,7 @@ ocigate_userns_release (struct ocigate_userns *u, struct og_error *err)
 void
 ocigate_userns_free (struct ocigate_userns *u)
 {
+  ocigate_userns_reap (u);
   if (u->nsfd > 0)
     close (u->nsfd);
   free (u->record);

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 
 #include "ocigate/enforce.h"
+#include <sys/types.h>
+
 #include "ocigate/error.h"
 #include "ocigate/policy.h"
 
@@ -16,7 +18,8 @@ struct ocigate_userns
   char *stage_dir;  /* <state>/stage/<key> */
   char *stage_root; /* <stage_dir>/rootfs: the idmapped rootfs */
   struct og_userns_range range;
-  int nsfd; /* a user namespace with the container's mapping (0: none yet) */
+  int nsfd;     /* a user namespace with the container's mapping (0: none yet) */
+  pid_t holder; /* the exiting process that held it, not yet reaped (0: none) */
   bool allocated, staged;
 };
 
@@ -34,6 +37,9 @@ int ocigate_userns_stage_bind (struct ocigate_userns *u, size_t index, const cha
                                struct og_error *err);
 /* Undo stage (rootfs and binds) and allocation. */
 int ocigate_userns_release (struct ocigate_userns *u, struct og_error *err);
+/* Reap the process that held the namespace (it exits while the create goes
+ * on); before the runtime is exec'd, which must not inherit it. */
+void ocigate_userns_reap (struct ocigate_userns *u);
 void ocigate_userns_free (struct ocigate_userns *u);
 
 /* The record of (root, id), if any: fills paths only. */

@@ -229,3 +229,31 @@ staged_mounts() {
 	og_userns "$CID" "$BUNDLE" delete -f "$CID"
 	assert_status 0
 }
+
+@test "userns: the runtime inherits no child process (the user-namespace holder is reaped before the exec)" {
+	cat >"$T/runtime-children" <<EOF2
+#!/bin/sh
+# the pid is ocigate's: any child it left would be listed here
+# (read is a builtin: no child of its own)
+c=
+read -r c </proc/\$\$/task/\$\$/children || true
+echo "children:\$c" >>"$T/children.log"
+exec $RUNC "\$@"
+EOF2
+	chmod 755 "$T/runtime-children"
+	make_bundle default true
+	: >"$T/children.log"
+	for i in 1 2 3 4 5; do
+		cp "$BUNDLE/config.json" "$T/config.orig.json"
+		record_container "$ROOTDIR" "$CID-$i"
+		# stdio not bats' pipes: the created container holds them open
+		timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$T/runtime-children" \
+			--ocigate-state-dir "$STATE" --root "$ROOTDIR" --log "$BUNDLE/log.json" --log-format json \
+			create --bundle "$BUNDLE" "$CID-$i" </dev/null >/dev/null 2>"$T/create.err"
+		[ ! -s "$T/create.err" ] || { cat "$T/create.err"; false; }
+		jq -e '.linux.uidMappings[0].hostID >= 1000000' "$BUNDLE/config.json" >/dev/null
+		og_userns "$CID-$i" "$BUNDLE" delete -f "$CID-$i"
+		cp "$T/config.orig.json" "$BUNDLE/config.json"
+	done
+	[ "$(grep -c '^children:$' "$T/children.log")" = 5 ] || { cat "$T/children.log"; false; }
+}
