@@ -214,15 +214,20 @@ ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const
  * sharing our memory (CLONE_VM: no page tables copied, no copy-on-write
  * faults afterwards), it only waits for the pipe to close.  Raw syscalls:
  * it shares our TLS, so it must not touch errno or stdio. */
+struct holder_pipe
+{
+  int rd, wr;
+};
+
 static int
 userns_child (void *arg)
 {
-  int *sync = arg;
+  const struct holder_pipe *hp = arg;
   char c;
 
   /* our own copy of the fd table still has the write end */
-  syscall (SYS_close, sync[1]);
-  syscall (SYS_read, sync[0], &c, 1);
+  syscall (SYS_close, hp->wr);
+  syscall (SYS_read, hp->rd, &c, 1);
   syscall (SYS_exit, 0);
   return 0;
 }
@@ -250,13 +255,17 @@ static int
 userns_fd (const struct og_userns_range *r, pid_t *holder, struct og_error *err)
 {
   static char stack[16384] __attribute__ ((aligned (16)));
+  /* static, like the child's stack: the child may still read it after
+   * we have returned (it is reaped at the end of the create) */
+  static struct holder_pipe hp;
   int sync[2], fd = -1;
   char ns[64];
   pid_t pid;
 
   if (pipe2 (sync, O_CLOEXEC) < 0)
     return og_error_set (err, errno, "pipe");
-  pid = clone (userns_child, stack + sizeof stack, CLONE_NEWUSER | CLONE_VM | SIGCHLD, sync);
+  hp = (struct holder_pipe){ .rd = sync[0], .wr = sync[1] };
+  pid = clone (userns_child, stack + sizeof stack, CLONE_NEWUSER | CLONE_VM | SIGCHLD, &hp);
   if (pid < 0)
     {
       og_error_set (err, errno, "clone (CLONE_NEWUSER)");
