@@ -8,7 +8,7 @@
  * the policy forbids it.
  */
 #include <config.h>
-#include <inttypes.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
