@@ -39,8 +39,11 @@
 //	    duplicates, invalid UTF-8, lone surrogates, integer spellings,
 //	    deep nesting, trailing data ...).
 //
-//	oracle -mutate N -seed S -from DIR -out OUTDIR
-//	    write N random mutants of the files in DIR (bounded, deterministic).
+//	oracle -stream N -seed S -from DIR -dump SPEC_DUMP [-diffs OUTDIR] [-v]
+//	    the same check for N random mutants of the files in DIR, made in
+//	    memory and read by ocigate through "SPEC_DUMP -" (a length-prefixed
+//	    stream, no file per input); a mutant keeps its seed's kind.  The
+//	    differentials are written to OUTDIR.  Exit 1 when one was found.
 //
 // Build offline (GOPATH mode, Debian packages golang-go and
 // golang-github-opencontainers-specs-dev):
@@ -49,14 +52,18 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/big"
 	"math/rand"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -216,73 +223,61 @@ type verdict struct {
 	name, what string
 }
 
-func compare(indir, canondir string, verbose bool) int {
-	entries, err := os.ReadDir(indir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "oracle:", err)
-		return 2
+// tally counts the verdicts of a differential run.
+type tally struct {
+	total, accepted, refused, goBoth, lenient, goRefusesRefused int
+	diffs                                                       []verdict
+}
+
+// judge checks one input: orig is the document, canon ocigate's canonical
+// output when accepted.  A differential is appended to t.diffs.
+func (t *tally) judge(name, kind string, orig, canon []byte, accepted, verbose bool) {
+	t.total++
+	if !accepted {
+		t.refused++
+		if _, gerr := decode(kind, orig); gerr != nil {
+			t.goRefusesRefused++
+		}
+		return
 	}
-	var total, accepted, refused, goBoth, lenient, goRefusesRefused int
-	var diffs []verdict
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			continue
+	t.accepted++
+	gOrig, errOrig := decode(kind, orig)
+	gCanon, errCanon := decode(kind, canon)
+	switch {
+	case errOrig != nil && errCanon != nil:
+		// runc cannot decode either: it refuses the container.
+		t.goBoth++
+		return
+	case errOrig != nil:
+		// ocigate accepted what runc would have refused; runc reads
+		// ocigate's output, so this is leniency, not a differential.
+		t.lenient++
+		if verbose {
+			fmt.Printf("LENIENT %s: runc refuses the original (%v), accepts ocigate's output\n", name, errOrig)
 		}
-		name := e.Name()
-		kind := kindOf(name)
-		orig, err := os.ReadFile(filepath.Join(indir, name))
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "oracle:", err)
-			return 2
-		}
-		total++
-		canon, err := os.ReadFile(filepath.Join(canondir, name+".ok"))
-		if err != nil {
-			if _, err2 := os.Stat(filepath.Join(canondir, name+".refused")); err2 != nil {
-				fmt.Fprintf(os.Stderr, "oracle: no ocigate verdict for %s\n", name)
-				return 2
-			}
-			refused++
-			if _, gerr := decode(kind, orig); gerr != nil {
-				goRefusesRefused++
-			}
-			continue
-		}
-		accepted++
-		gOrig, errOrig := decode(kind, orig)
-		gCanon, errCanon := decode(kind, canon)
-		switch {
-		case errOrig != nil && errCanon != nil:
-			// runc cannot decode either: it refuses the container.
-			goBoth++
-			continue
-		case errOrig != nil:
-			// ocigate accepted what runc would have refused; runc reads
-			// ocigate's output, so this is leniency, not a differential.
-			lenient++
-			if verbose {
-				fmt.Printf("LENIENT %s: runc refuses the original (%v), accepts ocigate's output\n", name, errOrig)
-			}
-			continue
-		case errCanon != nil:
-			diffs = append(diffs, verdict{name, fmt.Sprintf("runc reads the original but not ocigate's output: %v", errCanon)})
-			continue
-		case !bytes.Equal(gOrig, gCanon):
-			diffs = append(diffs, verdict{name, fmt.Sprintf("runc reads the original and ocigate's output differently:\n    original: %s\n    ocigate:  %s", clip(gOrig), clip(gCanon))})
-			continue
-		}
-		m, err1 := generic(gCanon)
-		g, err2 := generic(canon)
-		if err1 != nil || err2 != nil {
-			diffs = append(diffs, verdict{name, fmt.Sprintf("cannot re-read for containment: %v %v", err1, err2)})
-			continue
-		}
-		if err := contained(m, g, kind); err != nil {
-			diffs = append(diffs, verdict{name, "containment: " + err.Error()})
-		}
+		return
+	case errCanon != nil:
+		t.diffs = append(t.diffs, verdict{name, fmt.Sprintf("runc reads the original but not ocigate's output: %v", errCanon)})
+		return
+	case !bytes.Equal(gOrig, gCanon):
+		t.diffs = append(t.diffs, verdict{name, fmt.Sprintf("runc reads the original and ocigate's output differently:\n    original: %s\n    ocigate:  %s", clip(gOrig), clip(gCanon))})
+		return
 	}
+	m, err1 := generic(gCanon)
+	g, err2 := generic(canon)
+	if err1 != nil || err2 != nil {
+		t.diffs = append(t.diffs, verdict{name, fmt.Sprintf("cannot re-read for containment: %v %v", err1, err2)})
+		return
+	}
+	if err := contained(m, g, kind); err != nil {
+		t.diffs = append(t.diffs, verdict{name, "containment: " + err.Error()})
+	}
+}
+
+// report prints the differentials, grouped, and the counts; 1 if any.
+func (t *tally) report() int {
 	groups := map[string]int{}
-	for _, d := range diffs {
+	for _, d := range t.diffs {
 		fmt.Printf("DIFFERENTIAL %s: %s\n", d.name, d.what)
 		g := d.what
 		if i := strings.Index(g, ": runc sees"); strings.HasPrefix(g, "containment: ") && i > 0 {
@@ -303,13 +298,42 @@ func compare(indir, canondir string, verbose bool) int {
 			fmt.Printf("  %s  (%d)\n", g, groups[g])
 		}
 	}
-	fmt.Printf("inputs: %d  accepted by ocigate: %d  refused by ocigate: %d (runc also refuses %d)\n", total, accepted, refused, goRefusesRefused)
-	fmt.Printf("accepted but undecodable by runc (original and output): %d  accepted, runc refuses only the original: %d\n", goBoth, lenient)
-	fmt.Printf("differentials: %d\n", len(diffs))
-	if len(diffs) > 0 {
+	fmt.Printf("inputs: %d  accepted by ocigate: %d  refused by ocigate: %d (runc also refuses %d)\n", t.total, t.accepted, t.refused, t.goRefusesRefused)
+	fmt.Printf("accepted but undecodable by runc (original and output): %d  accepted, runc refuses only the original: %d\n", t.goBoth, t.lenient)
+	fmt.Printf("differentials: %d\n", len(t.diffs))
+	if len(t.diffs) > 0 {
 		return 1
 	}
 	return 0
+}
+
+func compare(indir, canondir string, verbose bool) int {
+	entries, err := os.ReadDir(indir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "oracle:", err)
+		return 2
+	}
+	var t tally
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		name := e.Name()
+		orig, err := os.ReadFile(filepath.Join(indir, name))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "oracle:", err)
+			return 2
+		}
+		canon, err := os.ReadFile(filepath.Join(canondir, name+".ok"))
+		if err != nil {
+			if _, err2 := os.Stat(filepath.Join(canondir, name+".refused")); err2 != nil {
+				fmt.Fprintf(os.Stderr, "oracle: no ocigate verdict for %s\n", name)
+				return 2
+			}
+		}
+		t.judge(name, kindOf(name), orig, canon, err == nil, verbose)
+	}
+	return t.report()
 }
 
 func clip(b []byte) string {
@@ -727,35 +751,109 @@ func mutate(rng *rand.Rand, in []byte) []byte {
 	return b
 }
 
-func mutateDir(n int, seed int64, from, out string) error {
-	var seeds [][]byte
+// ---- streamed mutants ----------------------------------------------------
+
+type seedDoc struct {
+	name, kind string
+	data       []byte
+}
+
+func loadSeeds(from string) ([]seedDoc, error) {
+	var seeds []seedDoc
 	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
 		data, err := os.ReadFile(p)
 		if err == nil && len(data) < 256*1024 {
-			seeds = append(seeds, data)
+			seeds = append(seeds, seedDoc{d.Name(), kindOf(d.Name()), data})
 		}
 		return err
 	})
+	if err == nil && len(seeds) == 0 {
+		err = errors.New("no seeds")
+	}
+	return seeds, err
+}
+
+// ask sends one document to spec_dump's stream mode and reads its verdict.
+func ask(w *bufio.Writer, r *bufio.Reader, doc []byte) (accepted bool, out []byte, err error) {
+	var hdr [5]byte
+	binary.LittleEndian.PutUint32(hdr[:4], uint32(len(doc)))
+	if _, err = w.Write(hdr[:4]); err == nil {
+		_, err = w.Write(doc)
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		_, err = io.ReadFull(r, hdr[:])
+	}
 	if err != nil {
-		return err
+		return false, nil, err
 	}
-	if len(seeds) == 0 {
-		return errors.New("no seeds")
+	out = make([]byte, binary.LittleEndian.Uint32(hdr[1:]))
+	if _, err = io.ReadFull(r, out); err != nil {
+		return false, nil, err
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
+	return hdr[0] == 'A', out, nil
+}
+
+// stream judges n random mutants of the documents under from, each read by
+// ocigate through dump (spec_dump in its stream mode), without a file per
+// input.  A mutant keeps its seed's kind (a process.json stays a process);
+// accepted mutants join the seeds (up to twice their first number), so
+// mutations stack.  Differentials are written to diffdir.
+func stream(n int, seed int64, from, dump, diffdir string, verbose bool) int {
+	seeds, err := loadSeeds(from)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "oracle:", err)
+		return 2
 	}
+	cmd := exec.Command(dump, "-")
+	cmd.Stderr = os.Stderr
+	in, err1 := cmd.StdinPipe()
+	out, err2 := cmd.StdoutPipe()
+	if err1 != nil || err2 != nil {
+		fmt.Fprintln(os.Stderr, "oracle: pipes:", err1, err2)
+		return 2
+	}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "oracle:", err)
+		return 2
+	}
+	w, r := bufio.NewWriterSize(in, 1<<16), bufio.NewReaderSize(out, 1<<16)
 	rng := rand.New(rand.NewSource(seed))
+	maxSeeds := 2 * len(seeds)
+	var t tally
 	for i := 0; i < n; i++ {
-		m := mutate(rng, seeds[rng.Intn(len(seeds))])
-		if err := os.WriteFile(filepath.Join(out, fmt.Sprintf("mut-%d-%05d.json", seed, i)), m, 0o644); err != nil {
-			return err
+		s := seeds[rng.Intn(len(seeds))]
+		m := mutate(rng, s.data)
+		ok, canon, err := ask(w, r, m)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "oracle: spec_dump died on mutant %d: %v\n", i, err)
+			os.WriteFile(filepath.Join(diffdir, fmt.Sprintf("crash-%d-%d-%s", seed, i, s.name)), m, 0o644)
+			return 2
+		}
+		name := fmt.Sprintf("mut-%d-%d-%s", seed, i, s.name)
+		if ok && len(seeds) < maxSeeds {
+			seeds = append(seeds, seedDoc{s.name, s.kind, m})
+		}
+		before := len(t.diffs)
+		t.judge(name, s.kind, m, canon, ok, verbose)
+		if len(t.diffs) > before {
+			if err := os.WriteFile(filepath.Join(diffdir, name), m, 0o644); err != nil {
+				fmt.Fprintln(os.Stderr, "oracle:", err)
+				return 2
+			}
 		}
 	}
-	return nil
+	in.Close()
+	if err := cmd.Wait(); err != nil {
+		fmt.Fprintln(os.Stderr, "oracle: spec_dump:", err)
+		return 2
+	}
+	return t.report()
 }
 
 // ---- main ----------------------------------------------------------------
@@ -766,23 +864,20 @@ func main() {
 	canon := flag.String("canon", "", "directory of ocigate's verdicts (NAME.ok / NAME.refused)")
 	verbose := flag.Bool("v", false, "also list inputs runc refuses but ocigate accepts")
 	genDir := flag.String("gen", "", "write the generated inputs to this directory")
-	nmut := flag.Int("mutate", 0, "number of random mutants to write")
 	seed := flag.Int64("seed", 1, "mutation seed")
-	from := flag.String("from", "", "seed directory for -mutate")
-	out := flag.String("out", "", "output directory for -mutate")
+	from := flag.String("from", "", "seed directory for -stream")
+	nstream := flag.Int("stream", 0, "number of random mutants of -from to judge through -dump")
+	dump := flag.String("dump", "", "spec_dump, for -stream")
+	diffdir := flag.String("diffs", ".", "where -stream writes the differentials")
 	flag.Parse()
 
 	switch {
+	case *nstream > 0:
+		os.Exit(stream(*nstream, *seed, *from, *dump, *diffdir, *verbose))
 	case *cmp != "":
 		os.Exit(compare(*cmp, *canon, *verbose))
 	case *genDir != "":
 		if err := gen(*genDir); err != nil {
-			fmt.Fprintln(os.Stderr, "oracle:", err)
-			os.Exit(2)
-		}
-		return
-	case *nmut > 0:
-		if err := mutateDir(*nmut, *seed, *from, *out); err != nil {
 			fmt.Fprintln(os.Stderr, "oracle:", err)
 			os.Exit(2)
 		}
