@@ -135,6 +135,9 @@ make_area() {
 	' "$FIX/default.config.json" >"$d/config.json"
 }
 make_area "$W"
+# ocigate caches a compiled policy only once the file is two seconds old
+# (a host's policy is older than that): let the policies age before timing
+sleep 2.1
 cp "$FIX/exec.process.json" "$W/process.orig.json"
 cp "$FIX/update.update.json" "$W/update.json"
 
@@ -225,6 +228,7 @@ measure kill "$RUNS" -- "${OG[@]}" kill "$ID" KILL --vs "${BARE[@]}" kill "$ID" 
 # fsync(file) + fsync(dir) then cost what the disk makes them cost
 DISK=$(mktemp -d "${BENCH_DISK_DIR:-/var/tmp}/ocigate-bench-disk.XXXXXX")
 make_area "$DISK"
+sleep 2.1 # the policy ages, as above
 DISK_FS=$(findmnt -n -o FSTYPE -T "$DISK")
 measure create_disk "$(((RUNS + 1) / 2))" -r "$DISK/config.json:$DISK/bundle/config.json" \
 	-c "'$OCIGATE' --ocigate-state-dir '$DISK/state' --ocigate-runtime '$NOOP' --root '$DISK/root' delete $ID" -- \
@@ -244,7 +248,7 @@ declare -A IR=()
 if [ "$USE_CALLGRIND" = 1 ]; then
 	say "instructions (callgrind):"
 	cp "$W/config.json" "$W/bundle/config.json"
-	# warm the policy digest cache for this policy file, as the timing
+	# warm the compiled policy cache for this policy file, as the timing
 	# runs warmed it for the others
 	"${OGN[@]}" "${CREATE[@]}" </dev/null >>"$LOG" 2>&1 && sh -c "$DELETE_CMD"
 	cp "$W/config.json" "$W/bundle/config.json"

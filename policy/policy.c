@@ -736,16 +736,58 @@ og_policy_load (const char *path, struct og_policy **out, struct og_error *err)
   return og_policy_load_cached (path, NULL, out, err);
 }
 
+bool
+og_policy_cacheable (const struct stat *st, const struct timespec *now)
+{
+  /* Two seconds: more than a clock tick and than the coarsest timestamps
+   * (FAT's two seconds) a policy file could have. */
+  return now->tv_sec - st->st_ctim.tv_sec > 2
+         || (now->tv_sec - st->st_ctim.tv_sec == 2 && now->tv_nsec >= st->st_ctim.tv_nsec);
+}
+
+/* The compiled policy kept for this identity, if there is a good one. */
+static bool
+from_cache (const struct og_policy_cache *cache, const char *path, const struct stat *st, struct og_policy **out)
+{
+  og_cleanup_free char *image = NULL;
+  struct og_error ignored = { 0 };
+  size_t len = 0;
+  bool ok;
+
+  if (cache == NULL || !cache->lookup (cache->data, path, st, &image, &len))
+    return false;
+  ok = og_policy_image_read (image, len, out, &ignored) == 0;
+  og_error_clear (&ignored);
+  if (ok && strcmp ((*out)->path, path) != 0)
+    {
+      og_policy_free (*out);
+      *out = NULL;
+      ok = false;
+    }
+  return ok;
+}
+
+static void
+to_cache (const struct og_policy_cache *cache, const char *path, const struct stat *st, const struct og_policy *p)
+{
+  og_cleanup_free char *image = NULL;
+  struct timespec now;
+  size_t len;
+
+  if (cache == NULL || clock_gettime (CLOCK_REALTIME, &now) < 0 || !og_policy_cacheable (st, &now)
+      || og_policy_image_write (p, &image, &len) < 0)
+    return;
+  cache->store (cache->data, path, st, image, len);
+}
+
 int
-og_policy_load_cached (const char *path, const struct og_digest_cache *cache, struct og_policy **out,
+og_policy_load_cached (const char *path, const struct og_policy_cache *cache, struct og_policy **out,
                        struct og_error *err)
 {
   og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); /* a FIFO must not hang us */
   og_cleanup_free char *buf = NULL;
   struct stat st, after;
   size_t off = 0, cap;
-  char digest[65];
-  bool cached;
 
   if (fd < 0)
     return og_error_set (err, errno, "cannot open policy %s", path);
@@ -760,6 +802,8 @@ og_policy_load_cached (const char *path, const struct og_digest_cache *cache, st
         path);
   if (st.st_size > (off_t)OG_POLICY_MAX_SIZE)
     return og_error_set (err, 0, "policy %s is larger than %u bytes", path, OG_POLICY_MAX_SIZE);
+  if (from_cache (cache, path, &st, out))
+    return 0;
   /* Read to EOF rather than trusting st_size, one byte past it: a file that
    * changes under us is refused, never half-read. */
   cap = (size_t)st.st_size + 1;
@@ -780,47 +824,11 @@ og_policy_load_cached (const char *path, const struct og_digest_cache *cache, st
   if (off == 0)
     return og_error_set (err, 0, "policy %s is empty", path);
   if (fstat (fd, &after) < 0 || after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec
+      || after.st_ctim.tv_sec != st.st_ctim.tv_sec || after.st_ctim.tv_nsec != st.st_ctim.tv_nsec
       || (size_t)after.st_size != off)
     return og_error_set (err, 0, "policy %s changed while it was read", path);
-  cached = cache && cache->lookup (cache->data, &st, digest);
-  if (og_policy_parse_digest (buf, off, path, cached ? digest : NULL, out, err) < 0)
+  if (og_policy_parse_digest (buf, off, path, NULL, out, err) < 0)
     return -1;
-  if (cache && !cached)
-    cache->store (cache->data, &st, (*out)->digest);
+  to_cache (cache, path, &st, *out);
   return 0;
-}
-
-void
-og_policy_free (struct og_policy *p)
-{
-  if (p == NULL)
-    return;
-  free (p->path);
-  free (p->audit_log);
-  og_strv_free (p->caps.allow);
-  og_strv_free (p->rootfs.writable_tmpfs);
-  og_strv_free (p->rootfs.tmpfs_options);
-  og_strv_free (p->mounts.deny_sockets);
-  og_strv_free (p->mounts.deny_trees);
-  og_strv_free (p->mounts.allow_sources);
-  og_strv_free (p->mounts.force_options);
-  og_strv_free (p->hooks.allow);
-  og_strv_free (p->namespaces.require);
-  og_strv_free (p->namespaces.allow_paths);
-  og_strv_free (p->devices.allow);
-  og_strv_free (p->sysctls.allow);
-  free (p->seccomp.default_profile);
-  og_strv_free (p->seccomp.deny_syscalls);
-  og_strv_free (p->paths.masked);
-  og_strv_free (p->paths.readonly);
-  og_strv_free (p->process.rlimit_max);
-  og_strv_free (p->env.deny_names);
-  free (p->lsm.apparmor_profile);
-  free (p);
-}
-
-void
-og_policy_freep (struct og_policy **p)
-{
-  og_policy_free (*p);
 }

@@ -125,9 +125,9 @@ void ocigate_argv_remove (struct ocigate_cmdline *cl, int i);
 /* Insert s at argv[i]; argv grows by one. */
 void ocigate_argv_insert (struct ocigate_cmdline *cl, int i, char *s);
 
-/* ---- digest_cache.c ----------------------------------------------------- */
+/* ---- policy_cache.c ----------------------------------------------------- */
 
-/* og_policy_load with the digest cached in the state dir. */
+/* og_policy_load with the compiled policy cached in the state dir. */
 int ocigate_policy_load (const char *path, const char *state_dir, struct og_policy **out, struct og_error *err);
 
 /* ---- exec.c ------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "ocigate/error.h"
 
@@ -160,17 +161,29 @@ struct og_policy
 /* Load and validate a policy file.  Unknown keys, wrong types, bad values
  * and unreadable files are errors naming the file and the problem. */
 int og_policy_load (const char *path, struct og_policy **out, struct og_error *err);
-/* A cache of policy digests keyed by the file's identity (dev, inode, size,
- * mtime, ctime), so a caller that runs on every container start need not
- * hash the file each time.  The library itself keeps no state. */
-struct og_digest_cache
+/* A cache of compiled policies (og_policy_image_write) keyed by the file's
+ * identity (path, device, inode, size, mtime, ctime), so that a caller that
+ * runs on every container start need not read, parse, validate and hash the
+ * file each time.  The library itself keeps no state.  lookup returns a
+ * malloc'd image for exactly this identity, or false. */
+struct og_policy_cache
 {
-  bool (*lookup) (void *data, const struct stat *st, char hex[65]);
-  void (*store) (void *data, const struct stat *st, const char hex[65]);
+  bool (*lookup) (void *data, const char *path, const struct stat *st, char **image, size_t *len);
+  void (*store) (void *data, const char *path, const struct stat *st, const char *image, size_t len);
   void *data;
 };
-int og_policy_load_cached (const char *path, const struct og_digest_cache *cache, struct og_policy **out,
+int og_policy_load_cached (const char *path, const struct og_policy_cache *cache, struct og_policy **out,
                            struct og_error *err);
+/* Whether a file with this identity may be cached at `now`: its ctime must
+ * be older than the coarse clock that stamps file times can hide a second
+ * change behind (a change within the same tick, same size, keeps mtime and
+ * ctime -- the "racy git" problem). */
+bool og_policy_cacheable (const struct stat *st, const struct timespec *now);
+/* The compiled form of a policy: bytes another process of the same build
+ * reads back with og_policy_image_read (format in policy/policy_image.c). */
+int og_policy_image_write (const struct og_policy *p, char **out, size_t *len);
+/* Refuses an image of another build, a truncated or damaged one. */
+int og_policy_image_read (const char *buf, size_t len, struct og_policy **out, struct og_error *err);
 /* The same from memory (`name` is used in messages). */
 int og_policy_parse (const char *buf, size_t len, const char *name, struct og_policy **out, struct og_error *err);
 /* ...with the digest already known (NULL: compute it). */

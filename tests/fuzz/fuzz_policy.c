@@ -13,6 +13,11 @@
  * policies: og_enforce_config may fail only with a message (fail closed,
  * e.g. an unreadable seccomp profile), and the enforced tree must still be
  * accepted by og_spec_parse once written.
+ * Every accepted policy is also compiled (og_policy_image_write) and read
+ * back: the image of the copy must be the same bytes, and the copy is what
+ * the rules are applied with.  The input itself is also fed to
+ * og_policy_image_read, which must refuse it (it cannot carry this build's
+ * fingerprint and checksum by chance) without crashing.
  */
 #include <config.h>
 #include <ctype.h>
@@ -115,6 +120,26 @@ check_policy (const struct og_policy *p)
       violation ("digest is not hex");
 }
 
+/* The policy as it comes back from its compiled image. */
+static struct og_policy *
+through_image (const struct og_policy *p)
+{
+  struct og_error err = { 0 };
+  struct og_policy *q = NULL;
+  char *img = NULL, *img2 = NULL;
+  size_t len = 0, len2 = 0;
+
+  if (og_policy_image_write (p, &img, &len) < 0)
+    violation ("og_policy_image_write failed");
+  if (og_policy_image_read (img, len, &q, &err) < 0)
+    violation ("og_policy_image_read refuses a fresh image");
+  if (og_policy_image_write (q, &img2, &len2) < 0 || len2 != len || memcmp (img, img2, len) != 0)
+    violation ("the image of the read-back policy differs");
+  free (img);
+  free (img2);
+  return q;
+}
+
 static void
 apply (struct og_policy *p)
 {
@@ -165,9 +190,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       if (p == NULL)
         violation ("og_policy_parse succeeded without a policy");
+      struct og_policy *q;
+
       check_policy (p);
-      apply (p);
+      q = through_image (p);
       og_policy_free (p);
+      p = NULL;
+      check_policy (q);
+      apply (q);
+      og_policy_free (q);
     }
   else
     {
@@ -176,6 +207,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       if (p != NULL)
         violation ("og_policy_parse failed but set the output");
     }
+  og_error_clear (&err);
+  if (og_policy_image_read ((const char *)data, size, &p, &err) == 0)
+    violation ("og_policy_image_read accepted the raw input");
+  if (p != NULL || err.msg == NULL)
+    violation ("og_policy_image_read failed without a message, or set the output");
   og_error_clear (&err);
   return 0;
 }

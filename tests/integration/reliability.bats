@@ -344,7 +344,7 @@ policy_refused() {
 	config_enforced "$BUNDLE/config.json"
 }
 
-@test "policy swapped by rename, or rewritten in place, between calls: the next create uses the new one; the audit digest follows (with the digest cache)" {
+@test "policy swapped by rename, or rewritten in place, between calls: the next create uses the new one; the audit digest follows (with the policy cache)" {
 	local p1="$T/p1.json" p2="$T/p2.json" i want_pids want_sha prev_sha="" line
 	make_policy
 	cp "$POLICY" "$p1"
@@ -374,8 +374,95 @@ policy_refused() {
 		[ "$want_sha" != "$prev_sha" ] || fail "the two policies have the same digest"
 		prev_sha=$want_sha
 	done
-	# the cache was in use
-	[ -n "$(ls "$T/ogstate/policy-digest")" ]
+	# a policy changed less than two seconds ago is never cached: a second
+	# change within one tick of the file-time clock could hide behind it
+	[ -z "$(ls -A "$T/ogstate/policy-cache" 2>/dev/null)" ] || fail "a fresh policy was cached"
+}
+
+# cached_create ID: a create with the state dir of these tests, enforced
+cached_create() {
+	cp "$T/config.orig" "$BUNDLE/config.json"
+	"$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$MARKER_RUNTIME" --ocigate-state-dir "$T/ogstate" \
+		--root "$ROOTDIR" create --bundle "$BUNDLE" "$1" </dev/null || fail "create $1 failed"
+}
+
+@test "policy cache: a policy older than two seconds is compiled once and read back, with the same result and digest" {
+	local entry sum1
+	make_policy '.resources.pids.default = 2048'
+	make_bundle default 'true'
+	cp "$BUNDLE/config.json" "$T/config.orig"
+	cached_create c1
+	cp "$BUNDLE/config.json" "$T/fresh.json"
+	[ -z "$(ls -A "$T/ogstate/policy-cache" 2>/dev/null)" ] || fail "a fresh policy was cached"
+	sleep 2.1
+	cached_create c2
+	entry=$(ls "$T/ogstate/policy-cache/"*)
+	[ "$(stat -c '%U %a' "$entry")" = "root 600" ]
+	head -n1 "$entry" | grep -qF " $POLICY" || fail "the entry does not name the policy: $(head -n1 "$entry")"
+	sum1=$(sha "$entry")
+	cached_create c3
+	[ "$(sha "$entry")" = "$sum1" ] || fail "the entry was rewritten on a hit"
+	cmp "$T/fresh.json" "$BUNDLE/config.json" || fail "the compiled policy enforces differently"
+	jq -e --arg sha "$(sha "$POLICY")" 'select(.event == "create") | .policy_sha256 == $sha' "$AUDIT" >/dev/null ||
+		fail "an audit record has another digest"
+	[ "$(jq -r 'select(.event == "create") | .policy_sha256' "$AUDIT" | sort -u | wc -l)" -eq 1 ]
+}
+
+@test "policy cache: a damaged, truncated, group-writable or foreign entry is ignored and replaced" {
+	local entry good
+	make_policy '.resources.pids.default = 2048'
+	make_bundle default 'true'
+	cp "$BUNDLE/config.json" "$T/config.orig"
+	sleep 2.1
+	cached_create c0
+	cp "$BUNDLE/config.json" "$T/want.json"
+	entry=$(ls "$T/ogstate/policy-cache/"*)
+	good="$T/good-entry"
+	cp "$entry" "$good"
+	# a flipped byte in the image (the last one: a string byte)
+	printf 'X' | dd of="$entry" bs=1 seek=$(($(stat -c %s "$entry") - 1)) conv=notrunc 2>/dev/null
+	cached_create c1
+	cmp "$T/want.json" "$BUNDLE/config.json" || fail "damaged entry: enforced differently"
+	cmp -s "$entry" "$good" || fail "damaged entry: not replaced"
+	# truncated
+	head -c -100 "$good" >"$entry"
+	cached_create c2
+	cmp "$T/want.json" "$BUNDLE/config.json" || fail "truncated entry: enforced differently"
+	cmp -s "$entry" "$good" || fail "truncated entry: not replaced"
+	# writable by the group: ignored (and replaced by a private one)
+	chmod 0660 "$entry"
+	cached_create c3
+	[ "$(stat -c %a "$entry")" = 600 ] || fail "group-writable entry kept"
+	# the policy rewritten in place (same inode, so the same entry name):
+	# the entry's identity line is the old content's
+	make_policy '.resources.pids.default = 4096'
+	sleep 2.1
+	cp "$good" "$entry"
+	cached_create c4
+	jq -e '.linux.resources.pids.limit == 4096' "$BUNDLE/config.json" >/dev/null ||
+		fail "another policy's image was used: $(jq .linux.resources.pids "$BUNDLE/config.json")"
+}
+
+@test "policy cache: a policy rewritten in place with the same size and its mtime put back is read again (ctime)" {
+	local p2="$T/p2.json"
+	make_policy '.resources.pids.default = 1024'
+	make_policy '.resources.pids.default = 2048'
+	cp "$POLICY" "$p2"
+	make_policy '.resources.pids.default = 1024'
+	[ "$(stat -c %s "$POLICY")" -eq "$(stat -c %s "$p2")" ]
+	make_bundle default 'true'
+	cp "$BUNDLE/config.json" "$T/config.orig"
+	sleep 2.1
+	cached_create c1
+	[ -n "$(ls -A "$T/ogstate/policy-cache")" ] || fail "not cached"
+	jq -e '.linux.resources.pids.limit == 1024' "$BUNDLE/config.json" >/dev/null
+	touch -r "$POLICY" "$T/stamp"
+	cat "$p2" >"$POLICY"
+	touch -r "$T/stamp" "$POLICY"
+	[ "$(stat -c %Y.%y "$POLICY")" = "$(stat -c %Y.%y "$T/stamp")" ]
+	cached_create c2
+	jq -e '.linux.resources.pids.limit == 2048' "$BUNDLE/config.json" >/dev/null ||
+		fail "the cached policy was used after an in-place rewrite: $(jq .linux.resources.pids "$BUNDLE/config.json")"
 }
 
 @test "policy rewritten in place (and appended to) while 200 creates run: each create is enforced or refused, none half-read" {

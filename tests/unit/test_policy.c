@@ -344,6 +344,109 @@ START_TEST (realpath_and_mkdir_p)
 }
 END_TEST
 
+/* The compiled image of a policy reads back to the same policy: the same
+ * image again, and the same enforcement of every engine fixture; a
+ * truncated image or one with any byte changed is refused. */
+static void
+image_round_trip (struct og_policy *p)
+{
+  og_cleanup_policy struct og_policy *q = NULL;
+  og_cleanup_free char *img = NULL, *img2 = NULL;
+  struct og_error err = { 0 };
+  size_t len, len2;
+
+  ck_assert_int_eq (og_policy_image_write (p, &img, &len), 0);
+  ck_assert_msg (og_policy_image_read (img, len, &q, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (og_policy_image_write (q, &img2, &len2), 0);
+  ck_assert_uint_eq (len, len2);
+  ck_assert (memcmp (img, img2, len) == 0);
+  ck_assert_str_eq (q->path, p->path);
+  ck_assert_str_eq (q->digest, p->digest);
+  for (size_t n = 0; n < len; n++)
+    {
+      struct og_policy *r = NULL;
+      ck_assert_msg (og_policy_image_read (img, n, &r, &err) < 0, "a %zu-byte prefix read", n);
+      ck_assert_ptr_null (r);
+      og_error_clear (&err);
+    }
+  for (size_t i = 0; i < len; i++)
+    {
+      struct og_policy *r = NULL;
+      img[i] ^= 0x01;
+      ck_assert_msg (og_policy_image_read (img, len, &r, &err) < 0, "byte %zu changed, image read", i);
+      ck_assert_ptr_null (r);
+      og_error_clear (&err);
+      img[i] ^= 0x01;
+    }
+}
+
+static char *
+enforced (struct og_policy *p, const char *fixture)
+{
+  og_cleanup_json struct og_json *spec = th_fixture (fixture);
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+  char *out = NULL;
+  size_t len;
+
+  th_sandbox (spec, p);
+  th_enforce (p, spec, "0123456789abcdef", &d);
+  ck_assert_msg (og_json_write (spec, false, &out, &len, &err) == 0, "%s", err.msg);
+  og_decisions_clear (&d);
+  return out;
+}
+
+START_TEST (image_reads_back)
+{
+  static const char *const profiles[] = { "default.json", "baseline.json", "restricted.json" };
+  static const char *const fixtures[]
+      = { "docker-20.10/default.config.json", "docker-20.10/capall.config.json", "docker-20.10/sock.config.json",
+          "containerd-1.6/create-1.config.json", "podman-4.3/create-2.config.json" };
+  og_cleanup_free char *text = with ("\"mode\":\"audit\"");
+  struct og_policy *minimal = NULL;
+  struct og_error err = { 0 };
+
+  /* NULL strings and lists, and a profile of each kind */
+  ck_assert_msg (load_text (text, &minimal, &err) == 0, "%s", err.msg);
+  free (minimal->audit_log);
+  minimal->audit_log = NULL;
+  image_round_trip (minimal);
+  og_policy_free (minimal);
+  for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++)
+    {
+      og_cleanup_policy struct og_policy *p = th_profile (profiles[i]), *p2 = th_profile (profiles[i]), *q = NULL;
+      og_cleanup_free char *img = NULL;
+      size_t len;
+
+      image_round_trip (p);
+      ck_assert_int_eq (og_policy_image_write (p2, &img, &len), 0);
+      ck_assert_int_eq (og_policy_image_read (img, len, &q, &err), 0);
+      for (size_t k = 0; k < sizeof fixtures / sizeof fixtures[0]; k++)
+        {
+          og_cleanup_free char *want = enforced (p, fixtures[k]), *got = enforced (q, fixtures[k]);
+          ck_assert_msg (strcmp (want, got) == 0, "%s with %s: the read-back policy enforces differently", fixtures[k],
+                         profiles[i]);
+        }
+    }
+}
+END_TEST
+
+/* Only a policy whose ctime is two seconds old may be cached. */
+START_TEST (cacheable_after_two_seconds)
+{
+  struct stat st = { .st_ctim = { 1000, 500000000 } };
+  struct timespec now = { 1001, 999999999 };
+
+  ck_assert (!og_policy_cacheable (&st, &now));
+  now = (struct timespec){ 1002, 499999999 };
+  ck_assert (!og_policy_cacheable (&st, &now));
+  now = (struct timespec){ 1002, 500000000 };
+  ck_assert (og_policy_cacheable (&st, &now));
+  now = (struct timespec){ 999, 0 }; /* a ctime in the future */
+  ck_assert (!og_policy_cacheable (&st, &now));
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -359,6 +462,8 @@ suite (void)
   tcase_add_test (tc, mount_mistakes);
   tcase_add_test (tc, files);
   tcase_add_test (tc, sizes);
+  tcase_add_test (tc, image_reads_back);
+  tcase_add_test (tc, cacheable_after_two_seconds);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The compiled policy (og_policy_image_write), kept in the state dir under
+ * the policy file's identity: reading, parsing, validating and hashing the
+ * file is most of what an exec or an update costs, and a sixth of a create.
+ *
+ * STATE/policy-cache/DEV-INO holds one line -- the identity: size, mtime,
+ * ctime and the path as given -- then the image.  An entry is used only
+ * when every part of the identity matches (ctime cannot be set back by
+ * anyone who could rewrite the policy without root, and a policy changed
+ * less than two seconds ago is never stored: og_policy_cacheable), the
+ * file is ours and not writable by others, and the image is one this build
+ * wrote (og_policy_image_read checks format, layout and a checksum).
+ * Anything else is a miss: the policy is read from its file.
+ */
+#include <config.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ocigate/util.h"
+#include "ocigate.h"
+
+/* far above any image: the policy itself is at most OG_POLICY_MAX_SIZE */
+#define ENTRY_MAX (2u * OG_POLICY_MAX_SIZE)
+
+static char *
+entry_path (const char *state_dir, const struct stat *st)
+{
+  return og_xasprintf ("%s/policy-cache/%" PRIx64 "-%" PRIx64, state_dir, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
+}
+
+static char *
+identity (const char *path, const struct stat *st)
+{
+  return og_xasprintf ("%lld %lld.%09ld %lld.%09ld %s\n", (long long)st->st_size, (long long)st->st_mtim.tv_sec,
+                       st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec, path);
+}
+
+static bool
+lookup (void *data, const char *path, const struct stat *st, char **image, size_t *len)
+{
+  og_cleanup_free char *entry = entry_path (data, st), *id = identity (path, st), *buf = NULL;
+  og_cleanup_close int fd = open (entry, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  size_t idlen = strlen (id);
+  struct stat est;
+  ssize_t n;
+
+  if (fd < 0 || fstat (fd, &est) < 0 || !S_ISREG (est.st_mode) || est.st_uid != geteuid () || (est.st_mode & 022) != 0
+      || est.st_size <= (off_t)idlen || est.st_size > (off_t)ENTRY_MAX)
+    return false;
+  buf = og_xmalloc ((size_t)est.st_size);
+  n = read (fd, buf, (size_t)est.st_size);
+  if (n != (ssize_t)est.st_size || memcmp (buf, id, idlen) != 0)
+    return false;
+  *len = (size_t)n - idlen;
+  memmove (buf, buf + idlen, *len);
+  *image = og_steal_pointer (&buf);
+  return true;
+}
+
+static void
+store (void *data, const char *path, const struct stat *st, const char *image, size_t len)
+{
+  og_cleanup_free char *dir = og_xasprintf ("%s/policy-cache", (const char *)data);
+  og_cleanup_free char *entry = entry_path (data, st), *id = identity (path, st);
+  og_cleanup_free char *tmp = og_xasprintf ("%s.%d", entry, (int)getpid ());
+  bool ok;
+  int fd;
+
+  /* best effort: a cache that cannot be written only costs time */
+  mkdir (data, 0711);
+  mkdir (dir, 0700);
+  fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return;
+  ok = og_write_all (fd, id, strlen (id)) == 0 && og_write_all (fd, image, len) == 0;
+  if (close (fd) < 0 || !ok || rename (tmp, entry) < 0)
+    unlink (tmp);
+}
+
+int
+ocigate_policy_load (const char *path, const char *state_dir, struct og_policy **out, struct og_error *err)
+{
+  const struct og_policy_cache cache = { lookup, store, (void *)state_dir };
+  return og_policy_load_cached (path, state_dir ? &cache : NULL, out, err);
+}
