@@ -232,3 +232,38 @@ og_mkdir_p (const char *path, mode_t parents, mode_t mode)
       }
   return mkdir (path, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (the civil-from-days
+ * algorithm: eras of 400 years, March-based years). */
+static void
+civil_from_days (int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+  int64_t era;
+  unsigned doe, yoe, doy, mp;
+
+  z += 719468;
+  era = (z >= 0 ? z : z - 146096) / 146097;
+  doe = (unsigned)(z - era * 146097);
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void
+og_format_utc (int64_t t, char buf[OG_UTC_LEN])
+{
+  int64_t days = t / 86400, secs = t % 86400, y;
+  unsigned m, d;
+
+  if (secs < 0)
+    {
+      secs += 86400;
+      days--;
+    }
+  civil_from_days (days, &y, &m, &d);
+  snprintf (buf, OG_UTC_LEN, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d, (unsigned)(secs / 3600),
+            (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+}

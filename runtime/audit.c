@@ -50,13 +50,9 @@ char *
 ocigate_audit_line (const struct ocigate_audit *a)
 {
   struct og_buf b = { 0 };
-  char now[64], pid[32];
-  struct timespec ts;
-  struct tm tm;
+  char now[OG_UTC_LEN], pid[32];
 
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  ocigate_utc_now (now);
   snprintf (pid, sizeof pid, "%d", (int)getpid ());
   og_buf_put (&b, "{", 1);
   kv (&b, "time", now, true);

@@ -10,6 +10,7 @@
 #include "ocigate/error.h"
 #include "ocigate/json.h"
 #include "ocigate/policy.h"
+#include "ocigate/util.h"
 
 /* ---- cli.c: runc-compatible argv ---------------------------------------- */
 
@@ -77,6 +78,8 @@ void ocigate_bundle_close (struct ocigate_bundle *b);
 /* One runc-format line in --log (json or text), or plain text on stderr
  * when there is no --log.  `msg` gets the "ocigate: " prefix. */
 void ocigate_report_error (const struct ocigate_cmdline *cl, const char *msg);
+/* The current time as RFC 3339 UTC ("2026-11-27T14:53:50Z"). */
+void ocigate_utc_now (char buf[OG_UTC_LEN]);
 
 /* ---- audit.c ------------------------------------------------------------ */
 

@@ -18,15 +18,13 @@
 #include "ocigate/util.h"
 #include "ocigate.h"
 
-static void
-rfc3339_now (char *buf, size_t n)
+void
+ocigate_utc_now (char buf[OG_UTC_LEN])
 {
   struct timespec ts;
-  struct tm tm;
 
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  og_format_utc (ts.tv_sec, buf);
 }
 
 static char *
@@ -67,7 +65,7 @@ ocigate_report_error (const struct ocigate_cmdline *cl, const char *msg)
 {
   og_cleanup_free char *full = og_xasprintf ("ocigate: %s", msg);
   og_cleanup_free char *line = NULL;
-  char now[64];
+  char now[OG_UTC_LEN];
   int fd;
 
   if (cl == NULL || cl->log_path == NULL)
@@ -79,7 +77,7 @@ ocigate_report_error (const struct ocigate_cmdline *cl, const char *msg)
    * stderr is not a container's stdio there) */
   if (cl->command && strcmp (cl->command, "update") == 0)
     fprintf (stderr, "%s\n", full);
-  rfc3339_now (now, sizeof now);
+  ocigate_utc_now (now);
   if (cl->log_format && strcmp (cl->log_format, "text") == 0)
     line = text_line (full, now);
   else

@@ -68,6 +68,12 @@ int og_mkdir_p (const char *path, mode_t parents, mode_t mode);
  * Caller-owned; NULL with errno set when the path cannot be resolved. */
 char *og_realpath (const char *path);
 
+/* Seconds since the epoch as RFC 3339 UTC ("2026-11-27T14:53:50Z"), what
+ * gmtime_r + strftime give, without their first-call read of
+ * /etc/localtime (seven system calls on every audit record). */
+#define OG_UTC_LEN 64
+void og_format_utc (int64_t t, char buf[OG_UTC_LEN]);
+
 /* Write all of buf to fd, retrying on EINTR and short writes; -1 + errno. */
 int og_write_all (int fd, const void *buf, size_t len);
 

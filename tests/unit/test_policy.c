@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ocigate/policy.h"
@@ -447,6 +448,25 @@ START_TEST (cacheable_after_two_seconds)
 }
 END_TEST
 
+/* og_format_utc agrees with gmtime_r + strftime: every day of 1900-2400,
+ * every second around a day's edges, negative times, leap days. */
+START_TEST (utc_format_matches_gmtime)
+{
+  for (int64_t t = -2208988800LL; t < 13569465600LL; t += 86400 - 1 + (t & 1) * 2)
+    for (int64_t k = 0; k < 3; k++)
+      {
+        time_t tt = (time_t)(t + k);
+        char want[OG_UTC_LEN], got[OG_UTC_LEN];
+        struct tm tm;
+
+        ck_assert_ptr_nonnull (gmtime_r (&tt, &tm));
+        strftime (want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        og_format_utc (t + k, got);
+        ck_assert_msg (strcmp (want, got) == 0, "%lld: %s, not %s", (long long)(t + k), got, want);
+      }
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -464,6 +484,7 @@ suite (void)
   tcase_add_test (tc, sizes);
   tcase_add_test (tc, image_reads_back);
   tcase_add_test (tc, cacheable_after_two_seconds);
+  tcase_add_test (tc, utc_format_matches_gmtime);
   suite_add_tcase (s, tc);
   return s;
 }
