@@ -31,9 +31,27 @@
 #include "ocigate/util.h"
 #include "userns.h"
 
+/* The new mount API (Linux 5.12 for idmapped mounts), spelled here: glibc
+ * declares it in <sys/mount.h> only since 2.36, musl not at all, and
+ * <linux/mount.h> clashes with glibc's <sys/mount.h>. */
 #ifndef MOUNT_ATTR_IDMAP
 #define MOUNT_ATTR_IDMAP 0x00100000
 #endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+
+/* struct mount_attr of mount_setattr(2) */
+struct og_mount_attr
+{
+  uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
 
 static char *
 key_of (const char *root, const char *id)
@@ -313,7 +331,7 @@ check_searchable (const char *path, struct og_error *err)
 static int
 idmapped_clone (int ns, const char *source, const char *target, struct og_error *err)
 {
-  struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ns };
+  struct og_mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ns };
   og_cleanup_close int tree = -1;
 
   tree = (int)syscall (SYS_open_tree, AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
