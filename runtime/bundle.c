@@ -86,25 +86,77 @@ ocigate_doc_open (const char *dir, const char *name, struct ocigate_bundle *b, s
   return 0;
 }
 
+/* An unnamed file in the bundle (O_TMPFILE): a create killed while it
+ * writes leaves nothing behind.  -1 where the filesystem has no O_TMPFILE. */
+static int
+open_unnamed (struct ocigate_bundle *b)
+{
+  return openat (b->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, b->mode ? b->mode : 0600);
+}
+
+/* A named temporary file, created exclusively; *tmp is its name. */
+static int
+open_named (struct ocigate_bundle *b, char tmp[64])
+{
+  for (int attempt = 0; attempt <= 100; attempt++)
+    {
+      int fd;
+
+      snprintf (tmp, 64, ".ocigate-%d-%d.json", (int)getpid (), attempt);
+      fd = openat (b->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, b->mode ? b->mode : 0600);
+      if (fd >= 0 || errno != EEXIST)
+        return fd;
+    }
+  return -1;
+}
+
+/* Give the unnamed file fd a temporary name (through /proc/self/fd: no
+ * capability needed, unlike AT_EMPTY_PATH). */
+static int
+link_unnamed (struct ocigate_bundle *b, int fd, char tmp[64])
+{
+  char proc[64];
+
+  snprintf (proc, sizeof proc, "/proc/self/fd/%d", fd);
+  for (int attempt = 0; attempt <= 100; attempt++)
+    {
+      snprintf (tmp, 64, ".ocigate-%d-%d.json", (int)getpid (), attempt);
+      if (linkat (AT_FDCWD, proc, b->dirfd, tmp, AT_SYMLINK_FOLLOW) == 0)
+        return 0;
+      if (errno != EEXIST)
+        return -1;
+    }
+  return -1;
+}
+
+/* Replace the document atomically: written and synced under a temporary
+ * name, renamed over it, the directory synced.  The temporary file has no
+ * name until it is complete (O_TMPFILE, where the filesystem has it), so a
+ * SIGKILL leaves at most a complete copy for the instant between link and
+ * rename. */
 int
 ocigate_bundle_write (struct ocigate_bundle *b, const char *data, size_t len, struct og_error *err)
 {
-  char tmp[64];
-  og_cleanup_close int fd = -1;
+  char tmp[64] = "";
+  og_cleanup_close int fd = open_unnamed (b);
+  bool named = false;
 
-  for (int attempt = 0; fd < 0; attempt++)
+  if (fd < 0)
     {
-      snprintf (tmp, sizeof tmp, ".ocigate-%d-%d.json", (int)getpid (), attempt);
-      fd = openat (b->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, b->mode ? b->mode : 0600);
-      if (fd < 0 && (errno != EEXIST || attempt > 100))
+      fd = open_named (b, tmp);
+      if (fd < 0)
         return og_error_set (err, errno, "cannot create a temporary file in %s", b->dir);
+      named = true;
     }
   if (fchmod (fd, b->mode ? b->mode : 0600) < 0 || og_write_all (fd, data, len) < 0 || fsync (fd) < 0)
     {
       int saved = errno;
-      unlinkat (b->dirfd, tmp, 0);
+      if (named)
+        unlinkat (b->dirfd, tmp, 0);
       return og_error_set (err, saved, "cannot write the rewritten %s in %s", b->name, b->dir);
     }
+  if (!named && link_unnamed (b, fd, tmp) < 0)
+    return og_error_set (err, errno, "cannot create a temporary file in %s", b->dir);
   if (renameat (b->dirfd, tmp, b->dirfd, b->name) < 0)
     {
       int saved = errno;

@@ -22,6 +22,9 @@
 #    not injected: the first fails before anything is written, the second
 #    after config.json is already the complete enforced config;
 #  - rename(2) failing (EBUSY): config.json is a mount point;
+#  - no O_TMPFILE (a filesystem without it), and linkat(2) failing: errnos
+#    injected with a seccomp filter by a small launcher (built here with
+#    libseccomp) that then execs ocigate;
 #  - SIGKILL at every point of a create (timed kills);
 #  - the runtime missing or not executable, the --log unwritable;
 #  - the policy missing, empty, truncated, a directory, a FIFO,
@@ -218,6 +221,75 @@ rewritten_size() {
 	assert_fault_refused "$BUNDLE" "$CID" "$before" \
 		"^ocigate: cannot create a temporary file in $(re_quote "$BUNDLE"): Operation not permitted$"
 	chattr -i "$BUNDLE"
+}
+
+# errno_launcher: build $BATS_FILE_TMPDIR/inject, which runs a command under a
+# seccomp filter: `inject tmpfile CMD...` fails openat(2) with O_TMPFILE
+# (EOPNOTSUPP, as a filesystem without it does); `inject linkat CMD...`
+# fails linkat(2) with EMLINK.
+errno_launcher() {
+	[ -x "$BATS_FILE_TMPDIR/inject" ] && return 0
+	command -v gcc >/dev/null || skip "no gcc"
+	cat >"$BATS_FILE_TMPDIR/inject.c" <<'EOF'
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main (int argc, char **argv)
+{
+  scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ALLOW);
+  int r;
+  if (argc < 3 || ctx == NULL)
+    return 125;
+  if (strcmp (argv[1], "tmpfile") == 0)
+    r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EOPNOTSUPP), SCMP_SYS (openat), 1,
+                          SCMP_A2 (SCMP_CMP_MASKED_EQ, __O_TMPFILE, __O_TMPFILE));
+  else
+    r = seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EMLINK), SCMP_SYS (linkat), 0);
+  if (r < 0 || seccomp_load (ctx) < 0)
+    return 125;
+  execv (argv[2], argv + 2);
+  perror ("execv");
+  return 126;
+}
+EOF
+	gcc -O2 -o "$BATS_FILE_TMPDIR/inject" "$BATS_FILE_TMPDIR/inject.c" -lseccomp || skip "cannot build the seccomp launcher"
+}
+
+# injected_ocigate KIND: a script that runs ocigate under `inject KIND`
+injected_ocigate() {
+	printf '#!/bin/sh\nexec "%s" %s "%s" "$@"\n' "$BATS_FILE_TMPDIR/inject" "$1" "$OCIGATE" >"$T/ocigate-$1"
+	chmod 755 "$T/ocigate-$1"
+	echo "$T/ocigate-$1"
+}
+
+@test "no O_TMPFILE on the bundle's filesystem (EOPNOTSUPP injected): a named temporary file, enforced, nothing left" {
+	local before og
+	errno_launcher
+	og=$(injected_ocigate tmpfile)
+	make_bundle default 'true'
+	before=$(sha "$BUNDLE/config.json")
+	OCIGATE=$og RUNTIME=$MARKER_RUNTIME og_create "$BUNDLE" "$CID"
+	assert_status 0
+	config_enforced "$BUNDLE/config.json" || fail "not enforced"
+	assert_bundle_consistent "$BUNDLE" "$before"
+	# and the filter does what it says: O_TMPFILE fails under it
+	run "$BATS_FILE_TMPDIR/inject" tmpfile /usr/bin/python3 -c \
+		"import os; os.open('$BUNDLE', os.O_TMPFILE | os.O_WRONLY, 0o600)"
+	[ "$status" -ne 0 ] && [[ "$output" == *"Operation not supported"* ]] || fail "the filter did not apply: $output"
+}
+
+@test "linkat of the complete temporary file fails (EMLINK injected): refused, config.json unchanged, nothing left" {
+	local before og
+	errno_launcher
+	og=$(injected_ocigate linkat)
+	make_bundle default 'true'
+	before=$(sha "$BUNDLE/config.json")
+	OCIGATE=$og og_create "$BUNDLE" "$CID"
+	assert_fault_refused "$BUNDLE" "$CID" "$before" \
+		"^ocigate: cannot create a temporary file in $(re_quote "$BUNDLE"): Too many links$"
 }
 
 @test "EIO: writeback of the rewritten config fails (ext2 on a loop device with an immutable image): fsync's EIO refuses" {
