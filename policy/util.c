@@ -215,21 +215,21 @@ og_realpath (const char *path)
 int
 og_mkdir_p (const char *path, mode_t parents, mode_t mode)
 {
-  og_cleanup_free char *p = NULL;
+  og_cleanup_free char *parent = NULL;
+  char *slash;
 
   if (mkdir (path, mode) == 0 || errno == EEXIST)
     return 0;
   if (errno != ENOENT)
     return -1;
-  p = og_xstrdup (path);
-  for (char *s = p + 1; *s; s++)
-    if (*s == '/')
-      {
-        *s = '\0';
-        if (mkdir (p, parents) < 0 && errno != EEXIST)
-          return -1;
-        *s = '/';
-      }
+  /* only the missing ancestors: up from the path, not down from the root */
+  parent = og_xstrdup (path);
+  slash = strrchr (parent, '/');
+  if (slash == NULL || slash == parent)
+    return -1;
+  *slash = '\0';
+  if (og_mkdir_p (parent, parents, parents) < 0)
+    return -1;
   return mkdir (path, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 

@@ -362,6 +362,22 @@ ocigate_userns_stage (struct ocigate_userns *u, const char *rootfs, struct og_er
   return 0;
 }
 
+/* The mount point of a staged bind: a new directory or empty file.  One
+ * that exists is a leftover of a create that died, maybe still mounted. */
+static int
+make_mount_point (const char *target, bool dir)
+{
+  int fd;
+
+  if (dir ? mkdir (target, 0711) == 0
+          : (fd = open (target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) >= 0 && close (fd) == 0)
+    return 0;
+  if (errno != EEXIST)
+    return -1;
+  umount2 (target, MNT_DETACH);
+  return 0;
+}
+
 /* Bind sources are seen through the same mapping, so files the host's
  * root owns (named volumes, the engine's resolv.conf) are the container
  * root's, as they would be without a user namespace. */
@@ -379,9 +395,7 @@ ocigate_userns_stage_bind (struct ocigate_userns *u, size_t index, const char *s
     return og_error_set (err, 0, "%s is neither a directory nor a file", source);
   if (og_mkdir_p (dir, 0711, 0711) < 0)
     return og_error_set (err, errno, "cannot create %s", dir);
-  umount2 (target, MNT_DETACH);
-  if (S_ISDIR (st.st_mode) ? (mkdir (target, 0711) < 0 && errno != EEXIST)
-                           : (close (open (target, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)), access (target, F_OK) < 0))
+  if (make_mount_point (target, S_ISDIR (st.st_mode)) < 0)
     return og_error_set (err, errno, "cannot create %s", target);
   if (idmapped_clone (u->nsfd, source, target, err) < 0)
     {
