@@ -705,13 +705,6 @@ load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
 int
 og_policy_parse (const char *buf, size_t len, const char *name, struct og_policy **out, struct og_error *err)
 {
-  return og_policy_parse_digest (buf, len, name, NULL, out, err);
-}
-
-int
-og_policy_parse_digest (const char *buf, size_t len, const char *name, const char *digest, struct og_policy **out,
-                        struct og_error *err)
-{
   const struct og_json_opts opts = { .max_size = OG_POLICY_MAX_SIZE, .max_depth = 16, .allow_comments = true };
   og_cleanup_json struct og_json *root = NULL;
   og_cleanup_policy struct og_policy *p = og_xcalloc (1, sizeof *p);
@@ -722,10 +715,7 @@ og_policy_parse_digest (const char *buf, size_t len, const char *name, const cha
   if (load_top (&l, root, p) < 0)
     return -1;
   p->path = og_xstrdup (name);
-  if (digest && strlen (digest) == 64)
-    memcpy (p->digest, digest, 65);
-  else
-    og_sha256_hex (buf, len, p->digest);
+  og_sha256_hex (buf, len, p->digest);
   *out = og_steal_pointer (&p);
   return 0;
 }
@@ -827,7 +817,7 @@ og_policy_load_cached (const char *path, const struct og_policy_cache *cache, st
       || after.st_ctim.tv_sec != st.st_ctim.tv_sec || after.st_ctim.tv_nsec != st.st_ctim.tv_nsec
       || (size_t)after.st_size != off)
     return og_error_set (err, 0, "policy %s changed while it was read", path);
-  if (og_policy_parse_digest (buf, off, path, NULL, out, err) < 0)
+  if (og_policy_parse (buf, off, path, out, err) < 0)
     return -1;
   to_cache (cache, path, &st, *out);
   return 0;

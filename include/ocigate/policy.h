@@ -161,6 +161,8 @@ struct og_policy
 /* Load and validate a policy file.  Unknown keys, wrong types, bad values
  * and unreadable files are errors naming the file and the problem. */
 int og_policy_load (const char *path, struct og_policy **out, struct og_error *err);
+/* The same from memory (`name` is used in messages). */
+int og_policy_parse (const char *buf, size_t len, const char *name, struct og_policy **out, struct og_error *err);
 /* A cache of compiled policies (og_policy_image_write) keyed by the file's
  * identity (path, device, inode, size, mtime, ctime), so that a caller that
  * runs on every container start need not read, parse, validate and hash the
@@ -184,11 +186,6 @@ bool og_policy_cacheable (const struct stat *st, const struct timespec *now);
 int og_policy_image_write (const struct og_policy *p, char **out, size_t *len);
 /* Refuses an image of another build, a truncated or damaged one. */
 int og_policy_image_read (const char *buf, size_t len, struct og_policy **out, struct og_error *err);
-/* The same from memory (`name` is used in messages). */
-int og_policy_parse (const char *buf, size_t len, const char *name, struct og_policy **out, struct og_error *err);
-/* ...with the digest already known (NULL: compute it). */
-int og_policy_parse_digest (const char *buf, size_t len, const char *name, const char *digest, struct og_policy **out,
-                            struct og_error *err);
 void og_policy_free (struct og_policy *p);
 void og_policy_freep (struct og_policy **p);
 #define og_cleanup_policy __attribute__ ((cleanup (og_policy_freep)))
