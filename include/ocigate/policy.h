@@ -27,6 +27,9 @@ struct og_limit
   int64_t def, max;
 };
 
+/* A new pointer field (string or string list) must also go into
+ * pointer_fields in policy/policy_image.c: that table frees it and carries
+ * it through the compiled image.  Left out, it leaks under valgrind. */
 struct og_policy
 {
   char *path;      /* the file it was loaded from */
