@@ -229,23 +229,12 @@ ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const
 }
 
 /* The child of userns_fd: born in the new user namespace (CLONE_NEWUSER),
- * sharing our memory (CLONE_VM: no page tables copied, no copy-on-write
- * faults afterwards), it only waits for the pipe to close.  Raw syscalls:
- * it shares our TLS, so it must not touch errno or stdio. */
-struct holder_pipe
-{
-  int rd, wr;
-};
-
+ * sharing our memory (CLONE_VM: no page tables copied), it exits at once.
+ * Raw syscall: it shares our TLS, so it must not touch errno or stdio. */
 static int
 userns_child (void *arg)
 {
-  const struct holder_pipe *hp = arg;
-  char c;
-
-  /* our own copy of the fd table still has the write end */
-  syscall (SYS_close, hp->wr);
-  syscall (SYS_read, hp->rd, &c, 1);
+  (void)arg;
   syscall (SYS_exit, 0);
   return 0;
 }
@@ -267,31 +256,23 @@ write_map (pid_t pid, const char *map, const struct og_userns_range *r, struct o
 
 /* A user namespace with the container's mapping, as an fd: a child is
  * cloned into a new user namespace, we write its maps and keep
- * /proc/<child>/ns/user.  The child is told to exit but not waited for
- * here (*holder): its exit overlaps the rest of the create. */
+ * /proc/<child>/ns/user.  The child exits at once, with nothing to wait
+ * for: until it is reaped its credentials, and with them its user
+ * namespace, stay, so the maps can be written and the namespace opened
+ * whether it has exited yet or not.  It is reaped at the end of the create
+ * (*holder), by which time it has long exited. */
 static int
 userns_fd (const struct og_userns_range *r, pid_t *holder, struct og_error *err)
 {
   static char stack[16384] __attribute__ ((aligned (16)));
-  /* static, like the child's stack: the child may still read it after
-   * we have returned (it is reaped at the end of the create) */
-  static struct holder_pipe hp;
-  int sync[2], fd = -1;
+  int fd = -1;
   char ns[64];
   pid_t pid;
 
-  if (pipe2 (sync, O_CLOEXEC) < 0)
-    return og_error_set (err, errno, "pipe");
-  hp = (struct holder_pipe){ .rd = sync[0], .wr = sync[1] };
-  pid = clone (userns_child, stack + sizeof stack, CLONE_NEWUSER | CLONE_VM | SIGCHLD, &hp);
+  pid = clone (userns_child, stack + sizeof stack, CLONE_NEWUSER | CLONE_VM | SIGCHLD, NULL);
   if (pid < 0)
-    {
-      og_error_set (err, errno, "clone (CLONE_NEWUSER)");
-      close (sync[0]);
-      close (sync[1]);
-      return -1;
-    }
-  close (sync[0]);
+    return og_error_set (err, errno, "clone (CLONE_NEWUSER)");
+  *holder = pid;
   if (write_map (pid, "uid_map", r, err) == 0 && write_map (pid, "gid_map", r, err) == 0)
     {
       snprintf (ns, sizeof ns, "/proc/%d/ns/user", (int)pid);
@@ -299,8 +280,6 @@ userns_fd (const struct og_userns_range *r, pid_t *holder, struct og_error *err)
       if (fd < 0)
         og_error_set (err, errno, "cannot open %s", ns);
     }
-  close (sync[1]);
-  *holder = pid;
   return fd;
 }
 
