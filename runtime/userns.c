@@ -273,6 +273,11 @@ userns_fd (const struct og_userns_range *r, pid_t *holder, struct og_error *err)
   if (pid < 0)
     return og_error_set (err, errno, "clone (CLONE_NEWUSER)");
   *holder = pid;
+  /* Let it run (and exit) now: on a host whose CPUs are busy, a child of
+   * the normal class can wait a whole scheduler slice (3 ms seen) for its
+   * first run, and the reap at the end would wait with it.  Best effort
+   * (without CAP_SYS_NICE it stays in the normal class). */
+  sched_setscheduler (pid, SCHED_FIFO, &(struct sched_param){ .sched_priority = 1 });
   if (write_map (pid, "uid_map", r, err) == 0 && write_map (pid, "gid_map", r, err) == 0)
     {
       snprintf (ns, sizeof ns, "/proc/%d/ns/user", (int)pid);

@@ -257,3 +257,28 @@ EOF2
 	done
 	[ "$(grep -c '^children:$' "$T/children.log")" = 5 ] || { cat "$T/children.log"; false; }
 }
+
+@test "userns: without CAP_SYS_NICE (the holder cannot be made real-time) the create is the same, and no child is inherited" {
+	cat >"$T/runtime-children" <<EOF2
+#!/bin/sh
+c=
+read -r c </proc/\$\$/task/\$\$/children || true
+echo "children:\$c" >>"$T/children.log"
+exec $RUNC "\$@"
+EOF2
+	chmod 755 "$T/runtime-children"
+	make_bundle default true
+	: >"$T/children.log"
+	record_container "$ROOTDIR" "$CID"
+	timeout 30 setpriv --bounding-set=-sys_nice --inh-caps=-sys_nice -- "$OCIGATE" --ocigate-policy "$POLICY" \
+		--ocigate-runtime "$T/runtime-children" --ocigate-state-dir "$STATE" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>"$T/create.err"
+	[ ! -s "$T/create.err" ] || { cat "$T/create.err"; false; }
+	jq -e '.linux.uidMappings[0].hostID >= 1000000' "$BUNDLE/config.json" >/dev/null
+	[ "$(cat "$T/children.log")" = "children:" ] || { cat "$T/children.log"; false; }
+	# and setpriv did take the capability away
+	local eff
+	eff=$(setpriv --bounding-set=-sys_nice --inh-caps=-sys_nice -- awk '/^CapEff/ { print $2 }' /proc/self/status)
+	[ $(((0x$eff >> 23) & 1)) -eq 0 ] || fail "CAP_SYS_NICE (bit 23) still effective: $eff"
+	og_userns "$CID" "$BUNDLE" delete -f "$CID"
+}
