@@ -18,6 +18,7 @@
 #   BENCH_CALLGRIND_SCALING=1  0: instructions of the main cases only
 #                       (the 10 MB config alone takes ~20 s under callgrind)
 #   BENCH_STRICT=0      1: exit 1 when a target is missed
+#   BENCH_BUSY=1        0 skips create_busy (a create with every CPU busy)
 #   DOCKER_HOST         when set, bench/docker.sh runs at the end
 # shellcheck disable=SC2016 # jq programs are in single quotes on purpose
 # shellcheck disable=SC2317 # cleanup runs from a trap
@@ -77,9 +78,11 @@ gcc -O2 -static -o "$NOOP" "$SRC/bench/noop-runtime.c"
 W=$(mktemp -d "${TMPDIR:-/tmp}/ocigate-bench.XXXXXX")
 DISK=""
 MOUNTED=0
+BUSY_PIDS=()
 cleanup() {
 	local rc=$?
 	set +e
+	[ "${#BUSY_PIDS[@]}" -gt 0 ] && kill "${BUSY_PIDS[@]}" 2>/dev/null
 	if [ -d "$W/state" ]; then
 		[ -x "$W/ocigatectl" ] && "$W/ocigatectl" gc --state-dir "$W/state" >/dev/null 2>&1
 		findmnt -rn -o TARGET | grep -F "$W/" | sort -r | while read -r m; do umount -l "$m"; done
@@ -235,7 +238,24 @@ measure create_disk "$(((RUNS + 1) / 2))" -r "$DISK/config.json:$DISK/bundle/con
 	"$OCIGATE" --ocigate-policy "$DISK/policy.json" --ocigate-runtime "$NOOP" --ocigate-state-dir "$DISK/state" \
 	--root "$DISK/root" create --bundle "$DISK/bundle" "$ID" --vs "$NOOP" --root "$DISK/root" create --bundle "$DISK/bundle" "$ID"
 
-for c in create create_userns exec update state kill create_disk; do
+# the same create on a busy host: one spinning process per CPU (nice 5,
+# below the create, as a host's batch work would be); both arms run under
+# the same load, so "added" shows what contention adds to ocigate's part
+if [ "${BENCH_BUSY:-1}" = 1 ]; then
+	for _ in $(seq "$(nproc)"); do
+		nice -n 5 sh -c 'while :; do :; done' &
+		BUSY_PIDS+=($!)
+	done
+	measure create_busy "$RUNS" "${RESTORE[@]}" -c "$DELETE_CMD" -- "${OG[@]}" "${CREATE[@]}" --vs "${BARE[@]}" "${CREATE[@]}"
+	kill "${BUSY_PIDS[@]}" 2>/dev/null
+	wait "${BUSY_PIDS[@]}" 2>/dev/null || true
+	BUSY_PIDS=()
+	BUSY_CASES=create_busy
+else
+	BUSY_CASES=
+fi
+
+for c in create create_userns exec update state kill create_disk $BUSY_CASES; do
 	put ".cases.$c" "$(cat "$RAW/$c.json")"
 done
 put .cases.create_disk.filesystem "\"$DISK_FS\""
@@ -440,8 +460,8 @@ jq -r '
 	("case" | pad(20)) + ("wrapper ms" | lpad(24)) + ("bare ms" | lpad(9)) + ("added ms" | lpad(10)) + ("min-min" | lpad(9))
 		+ ("added CPU" | lpad(11))
 		+ ("RSS w/b" | lpad(11)) + ("faults w/b" | lpad(12)) + ("instructions" | lpad(14)),
-	(. as $r | ["create", "create_userns", "create_disk", "exec", "update", "state", "kill"][] as $c
-	 | $r.cases[$c] as $x
+	(. as $r | ["create", "create_userns", "create_disk", "create_busy", "exec", "update", "state", "kill"][] as $c
+	 | $r.cases[$c] as $x | select($x != null)
 	 | ($c + (if $c == "create_disk" then " (" + $x.filesystem + ")" else "" end) | pad(20))
 		+ (($x.a.median_ns | ms) + " [" + ($x.a.min_ns | ms) + "-" + ($x.a.max_ns | ms) + "]" | lpad(24))
 		+ ($x.b.median_ns | ms | lpad(9)) + ($x.paired_diff_median_ns | ms | lpad(10))
