@@ -11,6 +11,7 @@
 #include "ocigate/json.h"
 #include "ocigate/policy.h"
 #include "ocigate/util.h"
+#include "policy_cache.h"
 
 /* ---- cli.c: runc-compatible argv ---------------------------------------- */
 
@@ -127,11 +128,6 @@ void ocigate_cmd_update (struct ocigate_run *r);
 void ocigate_argv_remove (struct ocigate_cmdline *cl, int i);
 /* Insert s at argv[i]; argv grows by one. */
 void ocigate_argv_insert (struct ocigate_cmdline *cl, int i, char *s);
-
-/* ---- policy_cache.c ----------------------------------------------------- */
-
-/* og_policy_load with the compiled policy cached in the state dir. */
-int ocigate_policy_load (const char *path, const char *state_dir, struct og_policy **out, struct og_error *err);
 
 /* ---- exec.c ------------------------------------------------------------- */
 

@@ -20,6 +20,7 @@
 #include "ocigate/spec.h"
 #include "ocigate/util.h"
 #include "install.h"
+#include "policy_cache.h"
 #include "userns.h"
 
 enum
@@ -243,7 +244,8 @@ cmd_runc_mode (int argc, char **argv, bool install)
 }
 
 /* Release the id ranges and staged mounts of containers whose delete never
- * came (a killed create, a daemon restart). */
+ * came (a killed create, a daemon restart); drop the compiled policies of
+ * files that are gone or changed. */
 static int
 cmd_gc (int argc, char **argv)
 {
@@ -267,6 +269,9 @@ cmd_gc (int argc, char **argv)
       return status;
     }
   printf ("gc: %d released\n", n);
+  n = ocigate_policy_cache_gc (state_dir, true);
+  if (n > 0)
+    printf ("gc: %d stale policy cache entries removed\n", n);
   return EXIT_ALLOWED;
 }
 

@@ -14,9 +14,11 @@
  * Anything else is a miss: the policy is read from its file.
  */
 #include <config.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,4 +91,75 @@ ocigate_policy_load (const char *path, const char *state_dir, struct og_policy *
 {
   const struct og_policy_cache cache = { lookup, store, (void *)state_dir };
   return og_policy_load_cached (path, state_dir ? &cache : NULL, out, err);
+}
+
+/* Whether the entry `name` of the cache is still the current one: its
+ * policy file still exists with the identity the entry was written for. */
+static bool
+entry_current (const char *state_dir, const char *name)
+{
+  og_cleanup_free char *entry = og_xasprintf ("%s/policy-cache/%s", state_dir, name), *line = NULL;
+  og_cleanup_free char *want_name = NULL, *want_id = NULL;
+  FILE *f = fopen (entry, "re");
+  const char *path;
+  size_t cap = 0;
+  ssize_t n;
+  struct stat st;
+
+  if (f == NULL)
+    return false;
+  n = getline (&line, &cap, f);
+  fclose (f);
+  /* "SIZE MTIME CTIME PATH\n": the path is what follows the third space */
+  if (n <= 0 || line[n - 1] != '\n' || (path = strchr (line, ' ')) == NULL || (path = strchr (path + 1, ' ')) == NULL
+      || (path = strchr (path + 1, ' ')) == NULL)
+    return false;
+  line[n - 1] = '\0';
+  if (stat (path + 1, &st) < 0)
+    return false;
+  want_name = entry_path (state_dir, &st);
+  want_id = identity (path + 1, &st);
+  /* want_id ends with the newline that line lost */
+  return strcmp (strrchr (want_name, '/') + 1, name) == 0 && strlen (want_id) == (size_t)n
+         && memcmp (want_id, line, (size_t)n - 1) == 0;
+}
+
+int
+ocigate_policy_cache_gc (const char *state_dir, bool verbose)
+{
+  og_cleanup_free char *dir = og_xasprintf ("%s/policy-cache", state_dir);
+  og_cleanup_free char *old = og_xasprintf ("%s/policy-digest", state_dir);
+  DIR *d;
+  struct dirent *e;
+  int removed = 0;
+
+  /* the digest cache of earlier versions */
+  if ((d = opendir (old)) != NULL)
+    {
+      while ((e = readdir (d)) != NULL)
+        if (e->d_name[0] != '.' && unlinkat (dirfd (d), e->d_name, 0) == 0)
+          removed++;
+      closedir (d);
+      rmdir (old);
+    }
+  if ((d = opendir (dir)) == NULL)
+    return removed;
+  while ((e = readdir (d)) != NULL)
+    {
+      const char *dot = strchr (e->d_name, '.');
+
+      if (e->d_name[0] == '.')
+        continue;
+      /* DEV-INO.PID: the temporary file of a writer; kept while it runs */
+      if (dot != NULL ? kill ((pid_t)atoi (dot + 1), 0) == 0 || errno == EPERM : entry_current (state_dir, e->d_name))
+        continue;
+      if (unlinkat (dirfd (d), e->d_name, 0) == 0)
+        {
+          removed++;
+          if (verbose)
+            printf ("removed policy cache entry %s\n", e->d_name);
+        }
+    }
+  closedir (d);
+  return removed;
 }

@@ -544,6 +544,44 @@ cached_create() {
 		fail "the cached policy was used after an in-place rewrite: $(jq .linux.resources.pids "$BUNDLE/config.json")"
 }
 
+@test "policy cache: ocigatectl gc removes the entries of replaced or removed policies, and the old digest cache; keeps the current one" {
+	local other="$T/other.json" n sum
+	make_policy '.resources.pids.default = 2048'
+	make_bundle default 'true'
+	cp "$BUNDLE/config.json" "$T/config.orig"
+	cp "$POLICY" "$other"
+	sleep 2.1
+	cached_create c1
+	# replaced by rename: a new inode, so a second entry
+	cp "$POLICY" "$T/next.json"
+	mv "$T/next.json" "$POLICY"
+	sleep 2.1
+	cached_create c2
+	# a second policy file, then removed
+	cp "$T/config.orig" "$BUNDLE/config.json"
+	"$OCIGATE" --ocigate-policy "$other" --ocigate-runtime "$MARKER_RUNTIME" --ocigate-state-dir "$T/ogstate" \
+		--root "$ROOTDIR" create --bundle "$BUNDLE" c3 </dev/null || fail "create c3 failed"
+	rm "$other"
+	# a digest cache entry of an earlier version, and a dead writer's temporary file
+	mkdir -p "$T/ogstate/policy-digest"
+	echo stale >"$T/ogstate/policy-digest/1-2"
+	n=$(ls "$T/ogstate/policy-cache" | wc -l)
+	[ "$n" -eq 3 ] || fail "expected 3 entries, have: $(ls "$T/ogstate/policy-cache")"
+	echo x >"$T/ogstate/policy-cache/$(ls "$T/ogstate/policy-cache" | head -n1).999999999"
+	run "$OCIGATECTL" gc --state-dir "$T/ogstate"
+	assert_status 0
+	[[ "$output" == *"gc: 4 stale policy cache entries removed"* ]] || fail "gc said: $output"
+	# what is left is the current policy's entry, and it is used
+	[ "$(ls "$T/ogstate/policy-cache" | wc -l)" -eq 1 ] || fail "left: $(ls "$T/ogstate/policy-cache")"
+	[ ! -e "$T/ogstate/policy-digest" ] || fail "the old digest cache is still there"
+	head -n1 "$T/ogstate/policy-cache/"* | grep -qF " $POLICY" || fail "the entry left is not the current policy's"
+	sum=$(sha "$T/ogstate/policy-cache/"*)
+	cached_create c4
+	[ "$(sha "$T/ogstate/policy-cache/"*)" = "$sum" ] || fail "the entry kept was not a hit"
+	run "$OCIGATECTL" gc --state-dir "$T/ogstate"
+	[[ "$output" != *"policy cache"* ]] || fail "a second gc removed more: $output"
+}
+
 @test "policy rewritten in place (and appended to) while 200 creates run: each create is enforced or refused, none half-read" {
 	local good="$T/good.json" bad="$T/bad.json" stop="$T/stop" i rc ok=0 refused=0 good_sha
 	make_policy
