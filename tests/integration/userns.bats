@@ -230,17 +230,23 @@ staged_mounts() {
 	assert_status 0
 }
 
-@test "userns: the runtime inherits no child process (the user-namespace holder is reaped before the exec)" {
+# children_runtime: $T/runtime-children, a runtime that appends the
+# children it was started with to $T/children.log ("children:" and their
+# pids), then execs runc.  Its pid is ocigate's: any child ocigate left
+# would be listed (read is a builtin: no child of its own).
+children_runtime() {
 	cat >"$T/runtime-children" <<EOF2
 #!/bin/sh
-# the pid is ocigate's: any child it left would be listed here
-# (read is a builtin: no child of its own)
 c=
 read -r c </proc/\$\$/task/\$\$/children || true
 echo "children:\$c" >>"$T/children.log"
 exec $RUNC "\$@"
 EOF2
 	chmod 755 "$T/runtime-children"
+}
+
+@test "userns: the runtime inherits no child process (the user-namespace holder is reaped before the exec)" {
+	children_runtime
 	make_bundle default true
 	: >"$T/children.log"
 	for i in 1 2 3 4 5; do
@@ -259,14 +265,7 @@ EOF2
 }
 
 @test "userns: without CAP_SYS_NICE (the holder cannot be made real-time) the create is the same, and no child is inherited" {
-	cat >"$T/runtime-children" <<EOF2
-#!/bin/sh
-c=
-read -r c </proc/\$\$/task/\$\$/children || true
-echo "children:\$c" >>"$T/children.log"
-exec $RUNC "\$@"
-EOF2
-	chmod 755 "$T/runtime-children"
+	children_runtime
 	make_bundle default true
 	: >"$T/children.log"
 	record_container "$ROOTDIR" "$CID"
