@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The audit trail: one JSON line per enforced call, appended with a single
- * write(2) on an O_APPEND descriptor so concurrent creates never interleave.
+ * write(2) on an O_APPEND descriptor, under flock(2), so concurrent creates
+ * never interleave.
  */
 #include <config.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,7 +105,13 @@ ocigate_audit_write (const struct ocigate_audit *a, struct og_error *err)
     return og_error_set (err, errno, "cannot open audit log %s", path);
   /* A writer SIGKILLed in the middle of a record leaves it without its
    * newline: start on a fresh line so the torn fragment stays on its own
-   * and this record is whole. */
+   * and this record is whole.  The lock keeps the check from seeing the
+   * file in the middle of another writer's append (a record longer than a
+   * page grows the file a page at a time), which would put an empty line
+   * after that record; it goes with the descriptor, even from a writer
+   * that is killed. */
+  if (flock (fd, LOCK_EX) < 0)
+    return og_error_set (err, errno, "cannot lock audit log %s", path);
   {
     struct stat st;
     char last = '\n';
