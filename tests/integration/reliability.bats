@@ -833,9 +833,13 @@ EOF
 # fd_snapshot PID: PID's open fds and what they point to (pipes and
 # sockets by kind only: a command substitution's pipe differs every time).
 fd_snapshot() {
-	local fd
+	local fd target
 	for fd in /proc/"$1"/fd/*; do
-		printf '%s %s\n' "${fd##*/}" "$(readlink "$fd" 2>/dev/null | sed -E 's/^(pipe|socket):\[[0-9]+\]$/\1/')"
+		# an fd that is gone by the time it is read was a transient one of
+		# the shell's own (opened and closed while the snapshot ran), not a
+		# leak: a leaked fd stays
+		target=$(readlink "$fd" 2>/dev/null) || continue
+		printf '%s %s\n' "${fd##*/}" "$(sed -E 's/^(pipe|socket):\[[0-9]+\]$/\1/' <<<"$target")"
 	done | sort -n
 }
 
