@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,18 @@ entry_current (const char *state_dir, const char *name)
          && memcmp (want_id, line, (size_t)n - 1) == 0;
 }
 
+/* Whether the writer whose pid ends a temporary entry's name still runs. */
+static bool
+writer_alive (const char *pid)
+{
+  char *end;
+  long n = strtol (pid, &end, 10);
+
+  if (end == pid || *end != '\0' || n <= 0 || n > INT32_MAX)
+    return false;
+  return kill ((pid_t)n, 0) == 0 || errno == EPERM;
+}
+
 int
 ocigate_policy_cache_gc (const char *state_dir, bool verbose)
 {
@@ -151,7 +164,7 @@ ocigate_policy_cache_gc (const char *state_dir, bool verbose)
       if (e->d_name[0] == '.')
         continue;
       /* DEV-INO.PID: the temporary file of a writer; kept while it runs */
-      if (dot != NULL ? kill ((pid_t)atoi (dot + 1), 0) == 0 || errno == EPERM : entry_current (state_dir, e->d_name))
+      if (dot != NULL ? writer_alive (dot + 1) : entry_current (state_dir, e->d_name))
         continue;
       if (unlinkat (dirfd (d), e->d_name, 0) == 0)
         {

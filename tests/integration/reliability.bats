@@ -568,9 +568,11 @@ cached_create() {
 	n=$(ls "$T/ogstate/policy-cache" | wc -l)
 	[ "$n" -eq 3 ] || fail "expected 3 entries, have: $(ls "$T/ogstate/policy-cache")"
 	echo x >"$T/ogstate/policy-cache/$(ls "$T/ogstate/policy-cache" | head -n1).999999999"
+	# a temporary name whose pid does not parse is no live writer's
+	echo x >"$T/ogstate/policy-cache/fe00-1.not-a-pid"
 	run "$OCIGATECTL" gc --state-dir "$T/ogstate"
 	assert_status 0
-	[[ "$output" == *"gc: 4 stale policy cache entries removed"* ]] || fail "gc said: $output"
+	[[ "$output" == *"gc: 5 stale policy cache entries removed"* ]] || fail "gc said: $output"
 	# what is left is the current policy's entry, and it is used
 	[ "$(ls "$T/ogstate/policy-cache" | wc -l)" -eq 1 ] || fail "left: $(ls "$T/ogstate/policy-cache")"
 	[ ! -e "$T/ogstate/policy-digest" ] || fail "the old digest cache is still there"
