@@ -94,6 +94,12 @@ open_unnamed (struct ocigate_bundle *b)
   return openat (b->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, b->mode ? b->mode : 0600);
 }
 
+static void
+temp_name (char tmp[64], int attempt)
+{
+  snprintf (tmp, 64, ".ocigate-%d-%d.json", (int)getpid (), attempt);
+}
+
 /* A named temporary file, created exclusively; *tmp is its name. */
 static int
 open_named (struct ocigate_bundle *b, char tmp[64])
@@ -102,7 +108,7 @@ open_named (struct ocigate_bundle *b, char tmp[64])
     {
       int fd;
 
-      snprintf (tmp, 64, ".ocigate-%d-%d.json", (int)getpid (), attempt);
+      temp_name (tmp, attempt);
       fd = openat (b->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, b->mode ? b->mode : 0600);
       if (fd >= 0 || errno != EEXIST)
         return fd;
@@ -120,7 +126,7 @@ link_unnamed (struct ocigate_bundle *b, int fd, char tmp[64])
   snprintf (proc, sizeof proc, "/proc/self/fd/%d", fd);
   for (int attempt = 0; attempt <= 100; attempt++)
     {
-      snprintf (tmp, 64, ".ocigate-%d-%d.json", (int)getpid (), attempt);
+      temp_name (tmp, attempt);
       if (linkat (AT_FDCWD, proc, b->dirfd, tmp, AT_SYMLINK_FOLLOW) == 0)
         return 0;
       if (errno != EEXIST)

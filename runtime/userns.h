@@ -5,10 +5,9 @@
 #define OCIGATE_USERNS_H
 
 #include <stdbool.h>
-
-#include "ocigate/enforce.h"
 #include <sys/types.h>
 
+#include "ocigate/enforce.h"
 #include "ocigate/error.h"
 #include "ocigate/policy.h"
 
