@@ -7,14 +7,16 @@
 #include "ocigate/enforce.h"
 #include "ocigate/util.h"
 
-/* privileged first: it judges the request before the others neuter it. */
+/* fields first: what no rule knows is gone (or refused) before any rule
+ * reads the tree; then privileged: it judges the request before the others
+ * neuter it. */
 static const og_rule_fn rules[] = {
-  og_rule_privileged, og_rule_no_new_privileges, og_rule_capabilities,
-  og_rule_rootfs,     og_rule_resources,         og_rule_mounts,
-  og_rule_hooks,      og_rule_namespaces,        og_rule_devices,
-  og_rule_sysctls,    og_rule_seccomp,           og_rule_paths,
-  og_rule_userns,     og_rule_process_hardening, og_rule_env,
-  og_rule_lsm,
+  og_rule_fields,       og_rule_privileged, og_rule_no_new_privileges,
+  og_rule_capabilities, og_rule_rootfs,     og_rule_resources,
+  og_rule_mounts,       og_rule_hooks,      og_rule_namespaces,
+  og_rule_devices,      og_rule_sysctls,    og_rule_seccomp,
+  og_rule_paths,        og_rule_userns,     og_rule_process_hardening,
+  og_rule_env,          og_rule_lsm,
 };
 
 int
@@ -40,9 +42,9 @@ og_enforce_process (const struct og_enforce_ctx *ctx, struct og_json *process, s
   /* The process rules read spec.process: lend them the exec's process. */
   wrapper = og_json_new (OG_JSON_OBJECT);
   og_json_set (wrapper, "process", process);
-  if (og_rule_no_new_privileges (ctx, wrapper, d, err) < 0 || og_rule_capabilities (ctx, wrapper, d, err) < 0
-      || og_rule_env (ctx, wrapper, d, err) < 0 || og_rule_lsm (ctx, wrapper, d, err) < 0
-      || og_rule_process_hardening (ctx, wrapper, d, err) < 0)
+  if (og_rule_fields_process (ctx, wrapper, d, err) < 0 || og_rule_no_new_privileges (ctx, wrapper, d, err) < 0
+      || og_rule_capabilities (ctx, wrapper, d, err) < 0 || og_rule_env (ctx, wrapper, d, err) < 0
+      || og_rule_lsm (ctx, wrapper, d, err) < 0 || og_rule_process_hardening (ctx, wrapper, d, err) < 0)
     r = -1;
   wrapper->vals[0] = NULL; /* give it back */
   og_json_free (wrapper);

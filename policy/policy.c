@@ -653,6 +653,30 @@ load_userns (struct loader *l, const struct og_json *root, struct og_policy *p)
   return 0;
 }
 
+/* Optional: a policy written before the section existed gets its secure
+ * defaults (unknown members and the newer runtime features refused). */
+static int
+load_fields (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[]
+      = { "action", "allow", "net_devices", "intel_rdt", "realtime", "idmapped_mounts", "description", NULL };
+  struct og_json *o = og_json_get (root, "fields");
+
+  p->fields.action = OG_ACTION_DENY;
+  if (o == NULL)
+    return 0;
+  if (o->type != OG_JSON_OBJECT)
+    return bad (l, "fields", "must be an object");
+  if (only_keys (l, o, "fields", keys) < 0 || get_action (l, o, "fields", &p->fields.action) < 0
+      || get_strv (l, o, "allow", "fields", false, &p->fields.allow) < 0
+      || get_strv (l, o, "net_devices", "fields", false, &p->fields.net_devices) < 0
+      || get_bool (l, o, "intel_rdt", "fields", &p->fields.intel_rdt) < 0
+      || get_bool (l, o, "realtime", "fields", &p->fields.realtime) < 0
+      || get_bool (l, o, "idmapped_mounts", "fields", &p->fields.idmapped_mounts) < 0)
+    return -1;
+  return 0;
+}
+
 static int
 load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
@@ -660,7 +684,7 @@ load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
       = { "version", "description",    "mode",    "audit", "no_new_privileges", "capabilities",
           "rootfs",  "resources",      "mounts",  "hooks", "privileged",        "namespaces",
           "devices", "sysctls",        "seccomp", "paths", "process",           "env",
-          "lsm",     "user_namespace", NULL };
+          "lsm",     "user_namespace", "fields",  NULL };
   static const char *const audit_keys[] = { "log", NULL };
   struct og_json *v;
   og_cleanup_free char *mode = NULL;
@@ -695,7 +719,7 @@ load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
                  || load_privileged (l, root, p) < 0 || load_namespaces (l, root, p) < 0
                  || load_devices (l, root, p) < 0 || load_sysctls (l, root, p) < 0 || load_seccomp (l, root, p) < 0
                  || load_paths (l, root, p) < 0 || load_process (l, root, p) < 0 || load_env (l, root, p) < 0
-                 || load_lsm (l, root, p) < 0 || load_userns (l, root, p) < 0
+                 || load_lsm (l, root, p) < 0 || load_userns (l, root, p) < 0 || load_fields (l, root, p) < 0
              ? -1
              : 0;
 }

@@ -69,6 +69,8 @@ static const struct
   STRV (process.rlimit_max),
   STRV (env.deny_names),
   STR (lsm.apparmor_profile),
+  STRV (fields.allow),
+  STRV (fields.net_devices),
 };
 
 #define NFIELDS (sizeof pointer_fields / sizeof pointer_fields[0])

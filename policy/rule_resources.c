@@ -315,6 +315,7 @@ og_enforce_update (const struct og_enforce_ctx *ctx, struct og_json *res, struct
 
   if (res == NULL || res->type != OG_JSON_OBJECT)
     return og_error_set (err, 0, "update resources are not a json object");
+  og_rule_fields_resources (ctx, res, d, err);
   memory_and_swap (&rc, res);
   cpu (&rc, res);
   pids (&rc, res);

@@ -13,8 +13,8 @@
 #include "ocigate/spec.h"
 #include "ocigate/util.h"
 
-/* Every json tag of runtime-spec's specs-go (config.go) that runc 1.1
- * decodes, in its exact spelling.  The check is global rather than per
+/* Every json tag of runtime-spec's specs-go (config.go), releases v1.0.2 to
+ * v1.3.0, in its exact spelling.  The check is global rather than per
  * struct, which is stricter than Go but never looser. */
 static const char *const known_fields[] = {
   "access",
@@ -65,11 +65,13 @@ static const char *const known_fields[] = {
   "effective",
   "enableCMT",
   "enableMBM",
+  "enableMonitoring",
   "endpointList",
   "env",
   "errnoRet",
   "execCPUAffinity",
   "fileMode",
+  "final",
   "flags",
   "format",
   "gid",
@@ -91,13 +93,13 @@ static const char *const known_fields[] = {
   "image",
   "index",
   "inheritable",
+  "initial",
   "initrd",
   "intelRdt",
   "ioPriority",
   "iops",
   "kernel",
   "kernelTCP",
-  "l3CacheSchema",
   "layerFolders",
   "leafWeight",
   "limit",
@@ -115,9 +117,11 @@ static const char *const known_fields[] = {
   "maxShmMemory",
   "memBwSchema",
   "memory",
+  "memoryPolicy",
   "mems",
   "milestone",
   "minor",
+  "mode",
   "mountLabel",
   "mounts",
   "name",
@@ -125,10 +129,12 @@ static const char *const known_fields[] = {
   "namespaces",
   "nanosecs",
   "ncpus",
+  "netDevices",
   "network",
   "networkNamespace",
   "networkSharedContainerName",
   "nice",
+  "nodes",
   "noNewPrivileges",
   "ociVersion",
   "oomScoreAdj",
@@ -164,6 +170,7 @@ static const char *const known_fields[] = {
   "runtime",
   "sandboxSize",
   "scheduler",
+  "schemata",
   "seccomp",
   "secs",
   "selinuxLabel",

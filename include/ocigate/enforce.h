@@ -70,6 +70,11 @@ int og_rule_process_hardening (const struct og_enforce_ctx *, struct og_json *, 
 int og_rule_env (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_lsm (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_userns (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_fields (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+/* The same on an exec's process ({"process": ...}) and an update's resources. */
+int og_rule_fields_process (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_fields_resources (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *,
+                              struct og_error *);
 
 /* Shared by rules: {"allow": true} with no device type (every device). */
 bool og_device_rule_allows_all (const struct og_json *rule);

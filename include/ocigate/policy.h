@@ -149,6 +149,19 @@ struct og_policy
 
   struct
   {
+    /* Members no runtime-spec release ocigate knows defines, and the newer
+     * runtime features below: deny refuses, enforce removes the member,
+     * audit records it.  Absent section: deny, nothing allowed. */
+    enum og_action action;
+    char **allow;         /* member shapes allowed although unknown: "linux.example", "mounts[].x" */
+    char **net_devices;   /* host interfaces linux.netDevices may move into a container */
+    bool intel_rdt;       /* linux.intelRdt: a host resctrl group (closID) and its schemata */
+    bool realtime;        /* process.scheduler FIFO/RR/DEADLINE or negative nice, ioPriority real-time class */
+    bool idmapped_mounts; /* mounts[].uidMappings/gidMappings made by the runtime */
+  } fields;
+
+  struct
+  {
     enum og_userns_mode
     {
       OG_USERNS_OFF,

@@ -26,4 +26,25 @@ int og_spec_check_keys (const struct og_json *root, struct og_error *err);
 /* Fold a key the way Go matches struct fields; result is caller-owned. */
 char *og_spec_fold_key (const char *key);
 
+/* Which runtime-spec type a document is. */
+enum og_spec_doc
+{
+  OG_SPEC_DOC_CONFIG,    /* config.json: specs.Spec */
+  OG_SPEC_DOC_PROCESS,   /* exec --process: specs.Process */
+  OG_SPEC_DOC_RESOURCES, /* update --resources: specs.LinuxResources */
+};
+
+/* Called for a member of `parent` (at index i) that no runtime-spec release
+ * up to v1.3.0 defines there: `path` names it ("mounts[2].extra"), `shape`
+ * without indexes and map keys ("mounts[].extra", "linux.netDevices.*.x").
+ * Returns true when it removed the member from parent. */
+typedef bool (*og_spec_unknown_fn) (struct og_json *parent, size_t i, const char *path, const char *shape, void *data);
+
+/* Walk `doc` as the runtime-spec type `kind` and report every unknown
+ * member (free-form maps such as annotations, sysctl and unified are data,
+ * never reported).  `prefix` starts every path ("process" for an exec
+ * document, NULL for none).  Returns how many were found. */
+size_t og_spec_unknown_members (struct og_json *doc, enum og_spec_doc kind, const char *prefix, og_spec_unknown_fn fn,
+                                void *data);
+
 #endif
