@@ -87,6 +87,8 @@ load helpers
 }
 
 @test "the rewrite is atomic: mode kept, no temporary file left, other fields preserved" {
+	# a site extension the policy allows (unknown members are refused by default)
+	make_policy '.fields.allow = ["x_unknown_field"]'
 	make_bundle default
 	edit_config "$BUNDLE" '.annotations["org.example/unknown"] = "kept" | .x_unknown_field = "NUMBERS"'
 	# (jq would normalise numbers: put their text in with sed)
@@ -99,7 +101,7 @@ load helpers
 	# nothing but what was there (no temporary file)
 	[ "$(ls -A "$BUNDLE" | sort | tr '\n' ' ')" = "config.json log.json rootfs " ] || { ls -la "$BUNDLE"; false; }
 	jq -e '.annotations["org.example/unknown"] == "kept"' "$BUNDLE/config.json"
-	# unknown fields are preserved and numbers keep their original text
+	# allowed unknown fields are preserved and numbers keep their original text
 	grep -Eq '"n": *1\.50\b' "$BUNDLE/config.json"
 	grep -Eq '"big": *123456789012345678901234567890\b' "$BUNDLE/config.json"
 }
