@@ -176,7 +176,7 @@ staged_mounts() {
 	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$hidden/s" \
 		--root "$ROOTDIR" --log "$BUNDLE/log.json" --log-format json run --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 1 ]
-	last_log_line "$BUNDLE/log.json" | jq -e '.msg | contains("not searchable")'
+	last_log_line "$BUNDLE" | jq -e '.msg | contains("not searchable")'
 	assert_runtime_not_started
 	[ "$(awk -v s="$hidden/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l)" -eq 0 ]
 }
@@ -186,7 +186,7 @@ staged_mounts() {
 	edit_config "$BUNDLE" '.root.path = "/nonexistent-rootfs"'
 	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 1 ]
-	last_log_line "$BUNDLE/log.json" | jq -e '.msg | startswith("ocigate: refused by policy:")'
+	last_log_line "$BUNDLE" | jq -e '.msg | startswith("ocigate: refused by policy:")'
 	[ "$(staged_mounts)" -eq 0 ]
 	[ "$(ls "$STATE/userns" 2>/dev/null | wc -l)" -eq 0 ]
 }
