@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Today's engines and runtimes, from Debian 14 "forky", in a root filesystem
+# of their own (root, Debian 12 host):
+#
+#     bash tests/current/root.sh            prints the path of the cached tarball
+#
+# debootstrap --variant=minbase trixie, then forky's runc, crun, docker.io,
+# docker-cli, containerd, podman, conmon (and what the tests use inside:
+# jq, bats, busybox-static, python3) installed with -t forky.  forky's Release
+# file is past its Valid-Until on the mirror, hence Check-Valid-Until=false.
+# The result is cached as a tarball in $OCIGATE_CI_CACHE (default
+# /var/cache/ocigate-ci) under a name keyed by the suite, the package list
+# and the mirror, so CI builds it once per machine (about 3 minutes).
+set -euo pipefail
+
+PKGS="runc crun docker.io docker-cli containerd podman conmon jq bats busybox-static python3 iproute2 uidmap procps"
+cache=${OCIGATE_CI_CACHE:-/var/cache/ocigate-ci}
+
+mirror() {
+	local m
+	m=$(sed -n 's/^URIs:[[:space:]]*\(http[^[:space:]]*debian\)[[:space:]]*$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+	[ -n "$m" ] || m=$(awk '$1 == "deb" && $2 ~ /debian\/?$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+	echo "${m:-http://deb.debian.org/debian}"
+}
+
+m=$(mirror)
+key=$(printf 'trixie+forky %s %s v1' "$PKGS" "$m" | sha256sum | cut -c1-16)
+out=$cache/forky-engines-$key.tar
+if [ -s "$out" ]; then
+	echo "$out"
+	exit 0
+fi
+command -v debootstrap >/dev/null || { echo "root.sh: debootstrap is not installed" >&2; exit 1; }
+mkdir -p "$cache"
+w=$(mktemp -d /tmp/ocigate-forky.XXXXXX)
+r=$w/root
+trap 'umount "$r/proc" 2>/dev/null || true; rm -rf "$w"' EXIT
+echo "root.sh: debootstrap trixie + forky engines (cached in $out afterwards)" >&2
+debootstrap --variant=minbase trixie "$r" "$m" >"$w/debootstrap.log" 2>&1 || { tail -20 "$w/debootstrap.log" >&2; exit 1; }
+echo "deb $m forky main" >"$r/etc/apt/sources.list.d/forky.list"
+# Policy files in the root must not start services during install.
+printf '#!/bin/sh\nexit 101\n' >"$r/usr/sbin/policy-rc.d"
+chmod 755 "$r/usr/sbin/policy-rc.d"
+mount -t proc proc "$r/proc"
+in_root() { chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
+in_root apt-get -o Acquire::Check-Valid-Until=false -qq update >"$w/apt.log" 2>&1 || { tail -20 "$w/apt.log" >&2; exit 1; }
+# shellcheck disable=SC2086
+in_root apt-get -o Acquire::Check-Valid-Until=false install -y -qq --no-install-recommends -t forky $PKGS \
+	>>"$w/apt.log" 2>&1 || { tail -30 "$w/apt.log" >&2; exit 1; }
+umount "$r/proc"
+rm -rf "$r/var/cache/apt/archives/"*.deb "$r/var/lib/apt/lists/"*
+tar -C "$r" --numeric-owner -cf "$out.tmp" . && mv "$out.tmp" "$out"
+echo "$out"
