@@ -149,6 +149,21 @@ field_path (const char *section_path, const char *key)
   return og_xasprintf ("%s.%s", section_path, key);
 }
 
+/* An update that sends swap without memory leaves the memory limit as it
+ * is: swap is counted on top of the container's current limit (a 1 GiB
+ * container sent memory+swap = 17 GiB would get 16 GiB of swap), or of the
+ * largest the policy allows when the current one cannot be read. */
+static int64_t
+memory_base (const struct res_ctx *rc)
+{
+  const struct og_limit *lim = &rc->ctx->policy->resources.memory;
+  int64_t top = lim->has_max ? lim->max : lim->def, cur;
+
+  if (rc->ctx->memory_now && rc->ctx->memory_now (rc->ctx->now_arg, &cur) == 0 && cur > 0 && cur < top)
+    return cur;
+  return top;
+}
+
 static void
 memory_and_swap (const struct res_ctx *rc, struct og_json *res)
 {
@@ -170,14 +185,8 @@ memory_and_swap (const struct res_ctx *rc, struct og_json *res)
     return;
   if (!read_field (rc->d, &swap))
     return;
-  /* runc's swap is memory+swap; the policy counts swap on top of memory.
-   * An update that sends swap without memory is judged against the
-   * largest memory limit the policy allows. */
-  if (limit.present && limit.value > 0)
-    base = limit.value;
-  else if (rc->update)
-    base = p->resources.memory.has_max ? p->resources.memory.max : p->resources.memory.def;
-  else
+  /* runc's swap is memory+swap; the policy counts swap on top of memory. */
+  if (!rc->update && !(limit.present && limit.value > 0))
     return;
   if (rc->update && (!swap.present || swap.value == 0))
     {
@@ -192,6 +201,7 @@ memory_and_swap (const struct res_ctx *rc, struct og_json *res)
       set_field (rc->ctx, rc->d, &swap, limit.value + extra, false, why);
       return;
     }
+  base = limit.present && limit.value > 0 ? limit.value : memory_base (rc);
   if (!swap.present || swap.value < 0 || (!rc->update && swap.value == 0))
     {
       int64_t extra = rc->update ? (p->resources.swap.has_max ? p->resources.swap.max : p->resources.swap.def)
@@ -225,7 +235,7 @@ period_alone (const struct res_ctx *rc, struct field *quota, int64_t per)
 
   if (!lim->has_max)
     return;
-  known = rc->ctx->cpu_now && rc->ctx->cpu_now (rc->ctx->cpu_now_arg, &cur, &cur_period) == 0;
+  known = rc->ctx->cpu_now && rc->ctx->cpu_now (rc->ctx->now_arg, &cur, &cur_period) == 0;
   want = lim->max * per / 1000;
   if (known && cur > 0 && cur <= want)
     return;

@@ -104,48 +104,73 @@ cgroup_read (const char *dir, const char *file, int64_t *v, int64_t *second)
   return 0;
 }
 
-/* The container's CFS quota and period as the kernel holds them now, from
- * the cgroup runc recorded in its state (root-owned, under --root; the
- * container cannot move it).  runc itself keeps the file's quota when an
- * update sends a period alone. */
-static int
-cpu_now (void *arg, int64_t *quota, int64_t *period)
+/* The container's cgroup directory for `controller` ("" on cgroup v2), as
+ * runc recorded it in its state (root-owned, under --root; the container
+ * cannot move it).  Caller-owned; NULL when unknown. */
+static char *
+cgroup_dir (const struct ocigate_run *r, const char *controller, bool *v2)
 {
-  const struct ocigate_run *r = arg;
   const struct og_json_opts opts = { .max_size = OG_SPEC_MAX_SIZE, .max_depth = OG_SPEC_MAX_DEPTH };
   struct ocigate_bundle doc = { .dirfd = -1 };
   og_cleanup_json struct og_json *state = NULL;
   og_cleanup_free char *path = NULL;
-  struct og_json *v1, *v2;
+  struct og_json *v1, *unified;
   struct og_error err = { 0 };
 
   if (r->cl.id == NULL || strchr (r->cl.id, '/') || r->cl.id[0] == '.')
-    return -1;
+    return NULL;
   path = og_xasprintf ("%s/%s/state.json", r->cl.root, r->cl.id);
   if (ocigate_doc_open_path (path, &doc, &err) < 0 || og_json_parse (doc.data, doc.len, &opts, &state, &err) < 0)
     {
       og_error_clear (&err);
       ocigate_bundle_close (&doc);
-      return -1;
+      return NULL;
     }
   ocigate_bundle_close (&doc);
-  v1 = og_json_path (state, "cgroup_paths", "cpu", NULL);
-  v2 = og_json_path (state, "cgroup_paths", "", NULL);
+  v1 = og_json_path (state, "cgroup_paths", controller, NULL);
+  unified = og_json_path (state, "cgroup_paths", "", NULL);
+  *v2 = !og_json_is_string (v1);
+  if (*v2)
+    v1 = unified;
   if (og_json_is_string (v1) && og_path_under (v1->text, "/sys/fs/cgroup"))
-    return cgroup_read (v1->text, "cpu.cfs_quota_us", quota, NULL) < 0
-                   || cgroup_read (v1->text, "cpu.cfs_period_us", period, NULL) < 0
-               ? -1
-               : 0;
-  if (og_json_is_string (v2) && og_path_under (v2->text, "/sys/fs/cgroup"))
-    return cgroup_read (v2->text, "cpu.max", quota, period);
-  return -1;
+    return og_xstrdup (v1->text);
+  return NULL;
+}
+
+/* The CFS quota and period as the kernel holds them now: runc keeps the
+ * file's quota when an update sends a period alone. */
+static int
+cpu_now (void *arg, int64_t *quota, int64_t *period)
+{
+  bool v2;
+  og_cleanup_free char *dir = cgroup_dir (arg, "cpu", &v2);
+
+  if (dir == NULL)
+    return -1;
+  if (v2)
+    return cgroup_read (dir, "cpu.max", quota, period);
+  return cgroup_read (dir, "cpu.cfs_quota_us", quota, NULL) < 0
+                 || cgroup_read (dir, "cpu.cfs_period_us", period, NULL) < 0
+             ? -1
+             : 0;
+}
+
+static int
+memory_now (void *arg, int64_t *limit)
+{
+  bool v2;
+  og_cleanup_free char *dir = cgroup_dir (arg, "memory", &v2);
+
+  if (dir == NULL)
+    return -1;
+  return cgroup_read (dir, v2 ? "memory.max" : "memory.limit_in_bytes", limit, NULL);
 }
 
 static void
 update_json (struct ocigate_run *r, const char *source)
 {
   const struct og_enforce_ctx ctx
-      = { .policy = r->policy, .container_id = r->cl.id, .cpu_now = cpu_now, .cpu_now_arg = r };
+      = { .policy = r->policy, .container_id = r->cl.id, .cpu_now = cpu_now, .memory_now = memory_now, .now_arg = r };
   og_cleanup_json struct og_json *res = NULL;
   og_cleanup_free char *data = NULL, *out = NULL;
   struct ocigate_bundle doc = { .dirfd = -1 };
@@ -257,7 +282,7 @@ static void
 update_inline (struct ocigate_run *r)
 {
   const struct og_enforce_ctx ctx
-      = { .policy = r->policy, .container_id = r->cl.id, .cpu_now = cpu_now, .cpu_now_arg = r };
+      = { .policy = r->policy, .container_id = r->cl.id, .cpu_now = cpu_now, .memory_now = memory_now, .now_arg = r };
   og_cleanup_json struct og_json *res = og_json_new (OG_JSON_OBJECT);
   struct og_error err = { 0 };
   bool any = false;

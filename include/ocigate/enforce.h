@@ -31,7 +31,9 @@ struct og_enforce_ctx
    * read by the runtime only when a request changes the period alone; 0 on
    * success.  NULL or a failure: unknown. */
   int (*cpu_now) (void *arg, int64_t *quota, int64_t *period);
-  void *cpu_now_arg;
+  /* update: the current memory limit, when swap is sent without memory */
+  int (*memory_now) (void *arg, int64_t *limit);
+  void *now_arg; /* argument of both */
 };
 
 /* Run every rule over `spec` (a config.json tree), mutating it in place and

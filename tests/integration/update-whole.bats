@@ -112,6 +112,20 @@ assert_cpus_at_most() {
 	[ "$(cat "$CG_MEM/memory.limit_in_bytes")" = 17179869184 ]
 }
 
+@test "update of memory+swap alone: swap is counted on top of the container's current memory limit" {
+	start_sleeper
+	[ -e "$CG_MEM/memory.memsw.limit_in_bytes" ] || skip "kernel without swap accounting (no memory.memsw.limit_in_bytes)"
+	# 1 GiB container; 17 GiB of memory+swap would be 16 GiB of swap
+	update_json '{"memory": {"swap": 18253611008}}'
+	assert_status 0
+	[ "$(cat "$CG_MEM/memory.limit_in_bytes")" = 1073741824 ]
+	[ "$(cat "$CG_MEM/memory.memsw.limit_in_bytes")" = 2147483648 ] ||
+		fail "memory.memsw.limit_in_bytes=$(cat "$CG_MEM/memory.memsw.limit_in_bytes"), policy allows 1 GiB of swap"
+	ocigate_update --memory-swap -1 "$CID"
+	assert_status 0
+	[ "$(cat "$CG_MEM/memory.memsw.limit_in_bytes")" = 2147483648 ]
+}
+
 @test "real-time CPU: a budget at create or update is not granted (rt_runtime_us stays 0), RLIMIT_RTPRIO is 0 inside" {
 	[ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "kernel without real-time group scheduling (no cpu.rt_runtime_us)"
 	start_sleeper '.linux.resources.cpu.realtimeRuntime = 900000 | .linux.resources.cpu.realtimePeriod = 1000000

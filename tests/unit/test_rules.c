@@ -1104,7 +1104,7 @@ START_TEST (update_quota_zero_judged_with_current_quota)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
   struct cpu_state now = { .quota = 200000, .period = 100000 };
-  struct og_enforce_ctx ctx = { .policy = p, .cpu_now = fake_cpu_now, .cpu_now_arg = &now };
+  struct og_enforce_ctx ctx = { .policy = p, .cpu_now = fake_cpu_now, .now_arg = &now };
   struct og_error err = { 0 };
   static const char *const sent[]
       = { "{\"cpu\":{\"quota\":0,\"period\":1000}}", "{\"cpu\":{\"period\":1000}}",
@@ -1169,7 +1169,7 @@ START_TEST (update_pass_through_reads_nothing)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
   struct cpu_state now = { .quota = 200000, .period = 100000 };
-  struct og_enforce_ctx ctx = { .policy = p, .cpu_now = fake_cpu_now, .cpu_now_arg = &now };
+  struct og_enforce_ctx ctx = { .policy = p, .cpu_now = fake_cpu_now, .now_arg = &now };
   og_cleanup_json struct og_json *res = th_fixture ("docker-20.10/update.update.json");
   og_cleanup_json struct og_json *zero = spec_from ("{\"cpu\":{\"quota\":0,\"period\":0},\"pids\":{\"limit\":5}}");
   struct og_decisions d = { 0 };
@@ -1314,6 +1314,56 @@ START_TEST (unified_judged)
 }
 END_TEST
 
+static int
+fake_memory_now (void *arg, int64_t *limit)
+{
+  struct cpu_state *c = arg;
+  c->calls++;
+  *limit = c->quota;
+  return c->period ? 0 : -1;
+}
+
+START_TEST (update_swap_alone_counted_on_current_memory)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  struct cpu_state now = { .quota = 1LL << 30, .period = 1 };
+  struct og_enforce_ctx ctx = { .policy = p, .memory_now = fake_memory_now, .now_arg = &now };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+
+  /* 1 GiB now: memory+swap of 17 GiB would be 16 GiB of swap */
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"memory\":{\"swap\":18253611008}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_str_eq (res_text (res, "memory", "swap"), "2147483648");
+    og_decisions_clear (&d);
+  }
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"memory\":{\"swap\":-1}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_str_eq (res_text (res, "memory", "swap"), "2147483648");
+    og_decisions_clear (&d);
+  }
+  /* unknown: the largest memory limit the policy allows */
+  now.period = 0;
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"memory\":{\"swap\":18253611008}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_str_eq (res_text (res, "memory", "swap"), "18253611008");
+    og_decisions_clear (&d);
+  }
+  /* nothing is read when memory is sent too */
+  now.calls = 0;
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"memory\":{\"limit\":1073741824,\"swap\":2147483648}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_uint_eq (d.n, 0);
+    ck_assert_int_eq (now.calls, 0);
+    og_decisions_clear (&d);
+  }
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -1364,6 +1414,7 @@ suite (void)
   tcase_add_test (unit, update_memory_with_swap_zero_sets_swap);
   tcase_add_test (unit, realtime_budget_and_rtprio_removed);
   tcase_add_test (unit, unified_judged);
+  tcase_add_test (unit, update_swap_alone_counted_on_current_memory);
   suite_add_tcase (s, fx);
   suite_add_tcase (s, unit);
   suite_add_tcase (s, fs);
