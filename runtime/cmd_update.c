@@ -4,6 +4,9 @@
  * maxima as at create, so `docker update --pids-limit -1` cannot lift a
  * limit.  The resources come as JSON (--resources FILE or "-" for stdin) or
  * as inline flags; runc ignores the flags when --resources is given.
+ * runc keeps what an update does not send, so a period or swap sent alone
+ * is judged with the container's current limits, read from its cgroup only
+ * then.
  */
 #include <config.h>
 #include <ctype.h>
