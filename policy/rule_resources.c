@@ -14,6 +14,8 @@
 #include "ocigate/util.h"
 
 #define CPU_PERIOD_DEFAULT 100000
+/* The kernel refuses a CFS quota below 1 ms. */
+#define CPU_QUOTA_MIN 1000
 
 /* On create a missing value gets the default; on update a missing value
  * means "leave as it is", 0 too, and only what is sent is judged. */
@@ -222,6 +224,24 @@ memory_and_swap (const struct res_ctx *rc, struct og_json *res)
     }
 }
 
+/* runc 1.1 writes the period before the quota, and when the kernel then
+ * refuses the quota its roll-back restores only what its own record holds
+ * (0 after an update that sent no CPU values): the new period would stay
+ * under the old quota.  So a quota the kernel would refuse is never sent. */
+static bool
+quota_writable (const struct res_ctx *rc, const char *path, int64_t want, int64_t per)
+{
+  const struct og_limit *lim = &rc->ctx->policy->resources.cpu;
+
+  if (want >= CPU_QUOTA_MIN)
+    return true;
+  og_rule_refuse (rc->ctx, OG_ACTION_DENY, rc->d, "resources", path, og_xasprintf ("%" PRId64, want),
+                  "cpu period %" PRId64 " us is too short for the policy maximum of %" PRId64 ".%03" PRId64
+                  " CPUs: the quota would be below the kernel's minimum of %d us",
+                  per, lim->max / 1000, lim->max % 1000, CPU_QUOTA_MIN);
+  return false;
+}
+
 /* runc 1.1 applies a new period alone and keeps the quota in place, so
  * the CPUs it buys are judged from the container's current quota: a period
  * of 1 ms under a 2-CPU quota of 200 ms would be 200 CPUs. */
@@ -255,7 +275,8 @@ period_alone (const struct res_ctx *rc, struct field *quota, int64_t per)
                           ".%03" PRId64 " CPUs",
                           per, cur, m / 1000, m % 1000, lim->max / 1000, lim->max % 1000);
     }
-  set_field (rc->ctx, rc->d, quota, want, true, why);
+  if (quota_writable (rc, quota->path, want, per))
+    set_field (rc->ctx, rc->d, quota, want, true, why);
 }
 
 /* Real-time CPU time (cpu.rt_runtime_us) is not counted by the CFS quota:
@@ -322,11 +343,19 @@ cpu (const struct res_ctx *rc, struct og_json *res)
         og_json_set (c, "period", og_json_new_number (per));
       period.present = true;
     }
+  if (quota.present && quota.value > 0 && quota.value < CPU_QUOTA_MIN)
+    {
+      og_rule_malformed (rc->d, "resources", quota.path, og_json_get (c, "quota"),
+                         "at least 1000 (the kernel's minimum), or -1");
+      return;
+    }
   if (!quota.present || quota.value <= 0)
     {
       int64_t mcpu = rc->update && lim->has_max ? lim->max : (lim->has_default ? lim->def : lim->max);
       og_cleanup_free char *why = og_xasprintf ("cpu quota is %s: policy sets %" PRId64 ".%03" PRId64 " CPUs",
                                                 quota.present ? "unlimited" : "unset", mcpu / 1000, mcpu % 1000);
+      if (!quota_writable (rc, quota.path, mcpu * per / 1000, per))
+        return;
       if (set_field (rc->ctx, rc->d, &quota, mcpu * per / 1000, rc->update, why) && !period.present)
         og_json_set (c, "period", og_json_new_number (per));
       return;
@@ -336,7 +365,8 @@ cpu (const struct res_ctx *rc, struct og_json *res)
       og_cleanup_free char *why = og_xasprintf ("cpu quota %" PRId64 "/%" PRId64
                                                 " is above the policy maximum of %" PRId64 ".%03" PRId64 " CPUs",
                                                 quota.value, per, lim->max / 1000, lim->max % 1000);
-      set_field (rc->ctx, rc->d, &quota, lim->max * per / 1000, true, why);
+      if (quota_writable (rc, quota.path, lim->max * per / 1000, per))
+        set_field (rc->ctx, rc->d, &quota, lim->max * per / 1000, true, why);
     }
 }
 

@@ -170,3 +170,26 @@ assert_cpus_at_most() {
 	assert_status 1
 	assert_log_error 'cgroup key memory.min is not one ocigate judges'
 }
+
+@test "update with a quota the kernel refuses (below 1 ms): refused before runc writes the period alone" {
+	# runc writes the period, then fails on the quota, and its roll-back
+	# restores nothing its own record holds as 0: the old quota would stay
+	# with the new period (200 CPUs)
+	start_sleeper
+	update_json '{"pids": {"limit": 100}}'
+	assert_status 0
+	update_json '{"cpu": {"quota": 500, "period": 1000}}'
+	assert_status 1
+	assert_log_error 'resources.cpu.quota must be'
+	[ "$(cat "$CG_CPU/cpu.cfs_period_us")" = 100000 ]
+	assert_cpus_at_most 8000
+	# a policy whose maximum cannot be written for that period at all
+	make_policy '.resources.cpu = {"default": "0.5", "max": "0.5"}'
+	start_sleeper
+	update_json '{"pids": {"limit": 100}}'
+	update_json '{"cpu": {"quota": 0, "period": 1000}}'
+	assert_status 1
+	assert_log_error 'below the kernel.s minimum of 1000 us'
+	[ "$(cat "$CG_CPU/cpu.cfs_period_us")" = 100000 ]
+	assert_cpus_at_most 500
+}

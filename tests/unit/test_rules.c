@@ -1364,6 +1364,50 @@ START_TEST (update_swap_alone_counted_on_current_memory)
 }
 END_TEST
 
+START_TEST (update_quota_below_kernel_minimum_refused)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  struct cpu_state now = { .quota = 200000, .period = 100000 };
+  struct og_enforce_ctx ctx = { .policy = p, .cpu_now = fake_cpu_now, .now_arg = &now };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+
+  /* runc would write the period, fail on the quota and keep the period */
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"cpu\":{\"quota\":500,\"period\":1000}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_ptr_nonnull (th_find (&d, "resources", OG_DECISION_REFUSE, "resources.cpu.quota"));
+    og_decisions_clear (&d);
+  }
+  /* half a CPU at most: no quota of 1 ms or more fits a 1 ms period */
+  p->resources.cpu.max = 500;
+  p->resources.cpu.def = 500;
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"cpu\":{\"quota\":0,\"period\":1000}}");
+    const struct og_decision *r;
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    r = th_find (&d, "resources", OG_DECISION_REFUSE, "resources.cpu.quota");
+    ck_assert_ptr_nonnull (r);
+    ck_assert_ptr_nonnull (strstr (r->reason, "below the kernel's minimum of 1000 us"));
+    og_decisions_clear (&d);
+  }
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"cpu\":{\"quota\":-1,\"period\":1000}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert (og_decisions_refused (&d));
+    og_decisions_clear (&d);
+  }
+  /* a 2 ms period fits exactly */
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"cpu\":{\"quota\":0,\"period\":2000}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert (!og_decisions_refused (&d));
+    ck_assert_str_eq (res_text (res, "cpu", "quota"), "1000");
+    og_decisions_clear (&d);
+  }
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -1415,6 +1459,7 @@ suite (void)
   tcase_add_test (unit, realtime_budget_and_rtprio_removed);
   tcase_add_test (unit, unified_judged);
   tcase_add_test (unit, update_swap_alone_counted_on_current_memory);
+  tcase_add_test (unit, update_quota_below_kernel_minimum_refused);
   suite_add_tcase (s, fx);
   suite_add_tcase (s, unit);
   suite_add_tcase (s, fs);
