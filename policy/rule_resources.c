@@ -235,7 +235,7 @@ quota_writable (const struct res_ctx *rc, const char *path, int64_t want, int64_
 
   if (want >= CPU_QUOTA_MIN)
     return true;
-  og_rule_refuse (rc->ctx, OG_ACTION_DENY, rc->d, "resources", path, og_xasprintf ("%" PRId64, want),
+  og_rule_refuse (rc->ctx, rc->ctx->policy->resources.action, rc->d, "resources", path, og_xasprintf ("%" PRId64, want),
                   "cpu period %" PRId64 " us is too short for the policy maximum of %" PRId64 ".%03" PRId64
                   " CPUs: the quota would be below the kernel's minimum of %d us",
                   per, lim->max / 1000, lim->max % 1000, CPU_QUOTA_MIN);
