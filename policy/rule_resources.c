@@ -173,7 +173,7 @@ memory_and_swap (const struct res_ctx *rc, struct og_json *res)
   og_cleanup_free char *sp = NULL, *lp = NULL, *wp = NULL;
   struct og_json *mem;
   struct field limit = { .key = "limit" }, swap = { .key = "swap" };
-  int64_t base;
+  int64_t base, sent;
 
   if (!p->resources.memory.has_default && !p->resources.memory.has_max)
     return;
@@ -182,6 +182,8 @@ memory_and_swap (const struct res_ctx *rc, struct og_json *res)
   limit.path = lp = field_path (sp, "limit");
   swap.path = wp = field_path (sp, "swap");
   limit.parent = swap.parent = mem;
+  if (og_json_int64 (og_json_get_set (mem, "limit"), &sent) < 0)
+    sent = 0;
   apply_limit (rc, &limit, &p->resources.memory, "memory");
   if (!p->resources.swap.has_default && !p->resources.swap.has_max)
     return;
@@ -214,6 +216,18 @@ memory_and_swap (const struct res_ctx *rc, struct og_json *res)
       if (!p->resources.swap.has_max && !p->resources.swap.has_default)
         return;
       set_field (rc->ctx, rc->d, &swap, base + extra, rc->update, why);
+    }
+  else if (limit.present && sent > limit.value && swap.value >= sent)
+    {
+      /* memory was lowered to the maximum: the swap the request asked for
+       * stays on top of it (within the max), so --memory-swap equal to
+       * --memory still means no swap */
+      int64_t extra = swap.value - sent;
+      og_cleanup_free char *why = NULL;
+      if (p->resources.swap.has_max && extra > p->resources.swap.max)
+        extra = p->resources.swap.max;
+      why = og_xasprintf ("memory+swap follows the lowered memory limit (%" PRId64 " bytes of swap)", extra);
+      set_field (rc->ctx, rc->d, &swap, limit.value + extra, false, why);
     }
   else if (p->resources.swap.has_max && swap.value > base + p->resources.swap.max)
     {

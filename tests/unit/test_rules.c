@@ -1408,6 +1408,33 @@ START_TEST (update_quota_below_kernel_minimum_refused)
 }
 END_TEST
 
+START_TEST (update_clamped_memory_keeps_the_swap_asked_for)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  struct og_enforce_ctx ctx = { .policy = p };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+  static const char *const cases[][2] = {
+    /* --memory 100g --memory-swap 100g: no swap asked, none given */
+    { "{\"memory\":{\"limit\":107374182400,\"swap\":107374182400}}", "17179869184" },
+    /* 100 GiB of swap asked: the 1 GiB maximum */
+    { "{\"memory\":{\"limit\":107374182400,\"swap\":214748364800}}", "18253611008" },
+    /* 512 MiB asked */
+    { "{\"memory\":{\"limit\":107374182400,\"swap\":107911053312}}", "17716740096" },
+  };
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      og_cleanup_json struct og_json *res = spec_from (cases[i][0]);
+      ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+      ck_assert (!og_decisions_refused (&d));
+      ck_assert_str_eq (res_text (res, "memory", "limit"), "17179869184");
+      ck_assert_str_eq (res_text (res, "memory", "swap"), cases[i][1]);
+      og_decisions_clear (&d);
+    }
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -1460,6 +1487,7 @@ suite (void)
   tcase_add_test (unit, unified_judged);
   tcase_add_test (unit, update_swap_alone_counted_on_current_memory);
   tcase_add_test (unit, update_quota_below_kernel_minimum_refused);
+  tcase_add_test (unit, update_clamped_memory_keeps_the_swap_asked_for);
   suite_add_tcase (s, fx);
   suite_add_tcase (s, unit);
   suite_add_tcase (s, fs);
