@@ -171,6 +171,17 @@ assert_cpus_at_most() {
 	assert_log_error 'cgroup key memory.min is not one ocigate judges'
 }
 
+@test "cgroup v2 unified on this v1 host: a judged key is clamped, and runc 1.1.5 still refuses any unified key here" {
+	[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || skip "a cgroup v2 host (this test shows the v1 behaviour)"
+	make_bundle default
+	edit_config "$BUNDLE" '.linux.resources.unified = {"pids.max": "max", "memory.max": "max"}'
+	run_ocigate "$CID" "$BUNDLE"
+	[ "$status" -ne 0 ] || { show_run; fail "runc started a container with unified on cgroup v1"; }
+	grep -q 'cannot use unified on cgroup v1' "$BUNDLE/log.json" || { show_run; cat "$BUNDLE/log.json"; false; }
+	tail -n1 "$AUDIT" | jq -e '.event == "create" and (.decisions | any(.path == "linux.resources.unified[\"pids.max\"]" and .after == "\"32768\""))
+		and (.decisions | any(.path == "linux.resources.unified[\"memory.max\"]" and .after == "\"17179869184\""))'
+}
+
 @test "update with a quota the kernel refuses (below 1 ms): refused before runc writes the period alone" {
 	# runc writes the period, then fails on the quota, and its roll-back
 	# restores nothing its own record holds as 0: the old quota would stay
