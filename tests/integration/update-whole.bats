@@ -93,7 +93,7 @@ assert_cpus_at_most() {
 	[ "$(cat "$CG_CPU/cpu.cfs_period_us")" = 100000 ]
 }
 
-@test "update memory 100g with swap 0 (docker update --memory): clamped, memory+swap follows, the kernel accepts it" {
+@test "update memory 100g with swap 0 (JSON) or without --memory-swap (inline): clamped, memory+swap follows, the kernel accepts it" {
 	start_sleeper
 	[ "$(cat "$CG_MEM/memory.limit_in_bytes")" = 1073741824 ]
 	update_json '{"memory": {"limit": 107374182400, "reservation": 0, "swap": 0, "kernel": 0}}'
