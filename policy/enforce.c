@@ -16,7 +16,7 @@ static const og_rule_fn rules[] = {
   og_rule_mounts,       og_rule_hooks,      og_rule_namespaces,
   og_rule_devices,      og_rule_sysctls,    og_rule_seccomp,
   og_rule_paths,        og_rule_userns,     og_rule_process_hardening,
-  og_rule_env,          og_rule_lsm,
+  og_rule_env,          og_rule_lsm,        og_rule_realtime_rlimit,
 };
 
 int
@@ -44,7 +44,8 @@ og_enforce_process (const struct og_enforce_ctx *ctx, struct og_json *process, s
   og_json_set (wrapper, "process", process);
   if (og_rule_fields_process (ctx, wrapper, d, err) < 0 || og_rule_no_new_privileges (ctx, wrapper, d, err) < 0
       || og_rule_capabilities (ctx, wrapper, d, err) < 0 || og_rule_env (ctx, wrapper, d, err) < 0
-      || og_rule_lsm (ctx, wrapper, d, err) < 0 || og_rule_process_hardening (ctx, wrapper, d, err) < 0)
+      || og_rule_lsm (ctx, wrapper, d, err) < 0 || og_rule_process_hardening (ctx, wrapper, d, err) < 0
+      || og_rule_realtime_rlimit (ctx, wrapper, d, err) < 0)
     r = -1;
   wrapper->vals[0] = NULL; /* give it back */
   og_json_free (wrapper);

@@ -4,10 +4,14 @@
  * maxima as at create, so `docker update --pids-limit -1` cannot lift a
  * limit.  The resources come as JSON (--resources FILE or "-" for stdin) or
  * as inline flags; runc ignores the flags when --resources is given.
+ * runc keeps what an update does not send, so a period or swap sent alone
+ * is judged with the container's current limits, read from its cgroup only
+ * then.
  */
 #include <config.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -64,10 +68,112 @@ feed_stdin (struct ocigate_run *r, const char *data, size_t len)
   close (fd);
 }
 
+/* One integer (or "max", -1) at the start of a cgroup file of `dir`. */
+static int
+cgroup_read (const char *dir, const char *file, int64_t *v, int64_t *second)
+{
+  og_cleanup_free char *path = og_xasprintf ("%s/%s", dir, file);
+  char buf[64], *end;
+  ssize_t n;
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+  if (fd < 0)
+    return -1;
+  n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  if (strncmp (buf, "max", 3) == 0)
+    {
+      *v = -1;
+      end = buf + 3;
+    }
+  else
+    {
+      errno = 0;
+      *v = strtoll (buf, &end, 10);
+      if (errno || end == buf)
+        return -1;
+    }
+  if (second)
+    {
+      char *p = end;
+      errno = 0;
+      *second = strtoll (p, &end, 10);
+      if (errno || end == p)
+        return -1;
+    }
+  return 0;
+}
+
+/* The container's cgroup directory for `controller` ("" on cgroup v2), as
+ * runc recorded it in its state (root-owned, under --root; the container
+ * cannot move it).  Caller-owned; NULL when unknown. */
+static char *
+cgroup_dir (const struct ocigate_run *r, const char *controller, bool *v2)
+{
+  const struct og_json_opts opts = { .max_size = OG_SPEC_MAX_SIZE, .max_depth = OG_SPEC_MAX_DEPTH };
+  struct ocigate_bundle doc = { .dirfd = -1 };
+  og_cleanup_json struct og_json *state = NULL;
+  og_cleanup_free char *path = NULL;
+  struct og_json *v1, *unified;
+  struct og_error err = { 0 };
+
+  if (r->cl.id == NULL || strchr (r->cl.id, '/') || r->cl.id[0] == '.')
+    return NULL;
+  path = og_xasprintf ("%s/%s/state.json", r->cl.root, r->cl.id);
+  if (ocigate_doc_open_path (path, &doc, &err) < 0 || og_json_parse (doc.data, doc.len, &opts, &state, &err) < 0)
+    {
+      og_error_clear (&err);
+      ocigate_bundle_close (&doc);
+      return NULL;
+    }
+  ocigate_bundle_close (&doc);
+  v1 = og_json_path (state, "cgroup_paths", controller, NULL);
+  unified = og_json_path (state, "cgroup_paths", "", NULL);
+  *v2 = !og_json_is_string (v1);
+  if (*v2)
+    v1 = unified;
+  if (og_json_is_string (v1) && og_path_under (v1->text, "/sys/fs/cgroup"))
+    return og_xstrdup (v1->text);
+  return NULL;
+}
+
+/* The CFS quota and period as the kernel holds them now: runc keeps the
+ * file's quota when an update sends a period alone. */
+static int
+cpu_now (void *arg, int64_t *quota, int64_t *period)
+{
+  bool v2;
+  og_cleanup_free char *dir = cgroup_dir (arg, "cpu", &v2);
+
+  if (dir == NULL)
+    return -1;
+  if (v2)
+    return cgroup_read (dir, "cpu.max", quota, period);
+  return cgroup_read (dir, "cpu.cfs_quota_us", quota, NULL) < 0
+                 || cgroup_read (dir, "cpu.cfs_period_us", period, NULL) < 0
+             ? -1
+             : 0;
+}
+
+static int
+memory_now (void *arg, int64_t *limit)
+{
+  bool v2;
+  og_cleanup_free char *dir = cgroup_dir (arg, "memory", &v2);
+
+  if (dir == NULL)
+    return -1;
+  return cgroup_read (dir, v2 ? "memory.max" : "memory.limit_in_bytes", limit, NULL);
+}
+
 static void
 update_json (struct ocigate_run *r, const char *source)
 {
-  const struct og_enforce_ctx ctx = { .policy = r->policy, .container_id = r->cl.id };
+  const struct og_enforce_ctx ctx
+      = { .policy = r->policy, .container_id = r->cl.id, .cpu_now = cpu_now, .memory_now = memory_now, .now_arg = r };
   og_cleanup_json struct og_json *res = NULL;
   og_cleanup_free char *data = NULL, *out = NULL;
   struct ocigate_bundle doc = { .dirfd = -1 };
@@ -170,7 +276,7 @@ parse_mem (const char *s, int64_t *out)
 static const struct inline_flag inline_flags[] = {
   { "memory", "memory", "limit", parse_mem },        { "memory-swap", "memory", "swap", parse_mem },
   { "cpu-quota", "cpu", "quota", og_parse_int64 },   { "cpu-period", "cpu", "period", og_parse_int64 },
-  { "pids-limit", "pids", "limit", og_parse_int64 },
+  { "pids-limit", "pids", "limit", og_parse_int64 }, { "cpu-rt-runtime", "cpu", "realtimeRuntime", og_parse_int64 },
 };
 
 /* Inline flags become a resources object, are judged like JSON, and are
@@ -178,7 +284,8 @@ static const struct inline_flag inline_flags[] = {
 static void
 update_inline (struct ocigate_run *r)
 {
-  const struct og_enforce_ctx ctx = { .policy = r->policy, .container_id = r->cl.id };
+  const struct og_enforce_ctx ctx
+      = { .policy = r->policy, .container_id = r->cl.id, .cpu_now = cpu_now, .memory_now = memory_now, .now_arg = r };
   og_cleanup_json struct og_json *res = og_json_new (OG_JSON_OBJECT);
   struct og_error err = { 0 };
   bool any = false;

@@ -27,6 +27,13 @@ struct og_enforce_ctx
   const struct og_userns_range *userns; /* NULL: no range (see userns_error) */
   const char *userns_error;             /* why there is no range, when the policy wants one */
   bool root_mapped_away;                /* exec: the container's uid 0 is not host root */
+  /* update: the container's current CFS quota (-1: unlimited) and period,
+   * read by the runtime only when a request changes the period alone; 0 on
+   * success.  NULL or a failure: unknown. */
+  int (*cpu_now) (void *arg, int64_t *quota, int64_t *period);
+  /* update: the current memory limit, when swap is sent without memory */
+  int (*memory_now) (void *arg, int64_t *limit);
+  void *now_arg; /* argument of both */
 };
 
 /* Run every rule over `spec` (a config.json tree), mutating it in place and
@@ -69,6 +76,8 @@ int og_rule_process_hardening (const struct og_enforce_ctx *, struct og_json *, 
                                struct og_error *);
 int og_rule_env (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_lsm (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+/* process.rlimits RLIMIT_RTPRIO under a CPU limit (create and exec). */
+int og_rule_realtime_rlimit (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_userns (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_fields (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 /* The same on an exec's process ({"process": ...}) and an update's resources. */

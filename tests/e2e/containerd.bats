@@ -9,6 +9,7 @@
 load helpers
 
 teardown() {
+	policy_restore
 	ctr_cleanup
 }
 
@@ -86,4 +87,17 @@ ctr_pid() { ctrc tasks ls | awk -v id="$1" '$1 == id { print $2 }'; }
 	run --separate-stderr ctrc "${CTR_RUN[@]}" --rm "$CTR_BUSYBOX" e2e-userns-$$ cat /proc/self/uid_map
 	[ "$status" -eq 0 ]
 	assert_pool_map "$output"
+}
+
+@test "ctr task exec refused by the policy: ctr shows ocigate's message" {
+	# ctr 1.6 has no `task update`; its exec copies the container's process
+	# (env included), judged again under a policy that now denies it
+	run --separate-stderr ctrc "${CTR_RUN[@]}" -d --env AWS_SECRET_ACCESS_KEY=e2e-Zq "$CTR_BUSYBOX" e2e-ctr-xenv sleep 300
+	[ "$status" -eq 0 ] || fail "ctr run failed:" "$stderr"
+	policy_set '.env.action = "deny"'
+	run --separate-stderr ctrc "${CTR_EXEC[@]}" --exec-id denied e2e-ctr-xenv true
+	assert_refused
+	[[ $stderr == *"$REFUSED: env: environment variable AWS_SECRET_ACCESS_KEY looks like a credential"* ]] ||
+		fail "ctr said:" "$stderr"
+	[ "$(audit_count refuse e2e-ctr-xenv)" -eq 1 ]
 }

@@ -8,6 +8,7 @@
 load helpers
 
 teardown() {
+	policy_restore
 	podman_cleanup
 }
 
@@ -87,4 +88,39 @@ assert_pm_limits() {
 	[ "$status" -eq 0 ]
 	assert_pool_map "$(echo "$output" | head -n1)"
 	[[ $output == *"owner 0"* ]]
+}
+
+@test "podman update --memory 100g --cpu-period 1000: clamped, memory+swap consistent, at most the policy's CPUs" {
+	local id cg
+	run pm "${PM_RUN[@]}" -d --name e2e-pm-upd "$PM_BUSYBOX" sleep 300
+	[ "$status" -eq 0 ]
+	id=$(pm_id e2e-pm-upd)
+	run --separate-stderr pm update --memory 100g --cpu-period 1000 e2e-pm-upd
+	[ "$status" -eq 0 ] || fail "podman update failed:" "$stderr"
+	run pm exec e2e-pm-upd cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us \
+		/sys/fs/cgroup/cpu/cpu.cfs_period_us
+	[ "${lines[0]}" = "$MEM_MAX" ] || fail "memory.limit_in_bytes ${lines[0]}"
+	[ "${lines[2]}" = 1000 ] || fail "cpu.cfs_period_us ${lines[2]}"
+	[ "${lines[1]}" -gt 0 ] && [ $((lines[1] * 1000 / lines[2])) -le 8000 ] ||
+		fail "cpu.cfs_quota_us=${lines[1]} cpu.cfs_period_us=${lines[2]}: above the policy's 8 CPUs"
+	[ "$(audit_count update "$id")" -ge 1 ]
+}
+
+@test "podman update refused by the policy: podman shows ocigate's message" {
+	run pm "${PM_RUN[@]}" -d --name e2e-pm-updno "$PM_BUSYBOX" sleep 300
+	[ "$status" -eq 0 ]
+	policy_set '.resources.action = "deny"'
+	run --separate-stderr pm update --cpu-rt-runtime 900000 e2e-pm-updno
+	assert_refused
+	[[ $stderr == *"$REFUSED: resources: real-time CPU time escapes the CPU quota"* ]] || fail "podman said:" "$stderr"
+}
+
+@test "podman exec refused by the policy: podman shows ocigate's message" {
+	run pm "${PM_RUN[@]}" -d --name e2e-pm-xno "$PM_BUSYBOX" sleep 300
+	[ "$status" -eq 0 ]
+	policy_set '.env.action = "deny"'
+	run --separate-stderr pm exec --env AWS_SECRET_ACCESS_KEY=e2e-Zq e2e-pm-xno true
+	assert_refused
+	[[ $stderr == *"$REFUSED: env: environment variable AWS_SECRET_ACCESS_KEY looks like a credential"* ]] ||
+		fail "podman said:" "$stderr"
 }

@@ -1073,6 +1073,368 @@ START_TEST (hooks_allowlist)
 }
 END_TEST
 
+/* ---- update judged as a whole; realtime, unified and RLIMIT_RTPRIO ----- */
+
+struct cpu_state
+{
+  int64_t quota, period;
+  int calls;
+};
+
+static int
+fake_cpu_now (void *arg, int64_t *quota, int64_t *period)
+{
+  struct cpu_state *c = arg;
+  c->calls++;
+  if (c->period == 0)
+    return -1;
+  *quota = c->quota;
+  *period = c->period;
+  return 0;
+}
+
+static const char *
+res_text (struct og_json *res, const char *sec, const char *key)
+{
+  struct og_json *v = og_json_path (res, sec, key, NULL);
+  return v ? v->text : "(absent)";
+}
+
+START_TEST (update_quota_zero_judged_with_current_quota)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  struct cpu_state now = { .quota = 200000, .period = 100000 };
+  struct og_enforce_ctx ctx = { .policy = p, .cpu_now = fake_cpu_now, .now_arg = &now };
+  struct og_error err = { 0 };
+  static const char *const sent[]
+      = { "{\"cpu\":{\"quota\":0,\"period\":1000}}", "{\"cpu\":{\"period\":1000}}",
+          "{\"cpu\":{\"quota\":0,\"period\":1000,\"shares\":1024},\"pids\":{\"limit\":10}}" };
+
+  /* 2 CPUs now; a 1 ms period under that quota would be 200 CPUs */
+  for (size_t i = 0; i < sizeof sent / sizeof sent[0]; i++)
+    {
+      og_cleanup_json struct og_json *res = spec_from (sent[i]);
+      struct og_decisions d = { 0 };
+      ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+      ck_assert (!og_decisions_refused (&d));
+      ck_assert_str_eq (res_text (res, "cpu", "quota"), "8000");
+      ck_assert_str_eq (res_text (res, "cpu", "period"), "1000");
+      ck_assert_ptr_nonnull (th_find (&d, "resources", OG_DECISION_MUTATE, "resources.cpu.quota"));
+      og_decisions_clear (&d);
+    }
+  /* a longer period under the same quota buys fewer CPUs: untouched */
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"cpu\":{\"quota\":0,\"period\":1000000}}");
+    struct og_decisions d = { 0 };
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_uint_eq (d.n, 0);
+    ck_assert_str_eq (res_text (res, "cpu", "quota"), "0");
+    og_decisions_clear (&d);
+  }
+  /* an unlimited current quota, or one that cannot be read: the maximum */
+  now.quota = -1;
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"cpu\":{\"quota\":0,\"period\":1000000}}");
+    struct og_decisions d = { 0 };
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_str_eq (res_text (res, "cpu", "quota"), "8000000");
+    og_decisions_clear (&d);
+  }
+  now.period = 0;
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"cpu\":{\"quota\":0,\"period\":1000}}");
+    struct og_decisions d = { 0 };
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_str_eq (res_text (res, "cpu", "quota"), "8000");
+    og_decisions_clear (&d);
+  }
+  /* deny: refused, with the reason */
+  p->resources.action = OG_ACTION_DENY;
+  now = (struct cpu_state){ .quota = 200000, .period = 100000 };
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"cpu\":{\"quota\":0,\"period\":1000}}");
+    struct og_decisions d = { 0 };
+    const struct og_decision *r;
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert (og_decisions_refused (&d));
+    r = th_find (&d, "resources", OG_DECISION_REFUSE, "resources.cpu.quota");
+    ck_assert_ptr_nonnull (r);
+    ck_assert_ptr_nonnull (strstr (r->reason, "would allow 200.000 CPUs"));
+    og_decisions_clear (&d);
+  }
+}
+END_TEST
+
+START_TEST (update_pass_through_reads_nothing)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  struct cpu_state now = { .quota = 200000, .period = 100000 };
+  struct og_enforce_ctx ctx = { .policy = p, .cpu_now = fake_cpu_now, .now_arg = &now };
+  og_cleanup_json struct og_json *res = th_fixture ("docker-20.10/update.update.json");
+  og_cleanup_json struct og_json *zero = spec_from ("{\"cpu\":{\"quota\":0,\"period\":0},\"pids\":{\"limit\":5}}");
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+
+  ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+  ck_assert_int_eq (og_enforce_update (&ctx, zero, &d, &err), 0);
+  ck_assert_uint_eq (d.n, 0);
+  ck_assert_int_eq (now.calls, 0);
+  og_decisions_clear (&d);
+}
+END_TEST
+
+START_TEST (update_memory_with_swap_zero_sets_swap)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  struct og_enforce_ctx ctx = { .policy = p };
+  og_cleanup_json struct og_json *res = spec_from ("{\"memory\":{\"limit\":107374182400,\"swap\":0}}");
+  og_cleanup_json struct og_json *low = spec_from ("{\"memory\":{\"limit\":536870912,\"swap\":0}}");
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+
+  /* runc writes no swap for 0: a memory limit above the memory+swap limit
+   * set at create would be refused by the kernel (EINVAL) */
+  ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+  ck_assert (!og_decisions_refused (&d));
+  ck_assert_str_eq (res_text (res, "memory", "limit"), "17179869184");
+  ck_assert_str_eq (res_text (res, "memory", "swap"), "17179869184");
+  ck_assert_int_eq (og_enforce_update (&ctx, low, &d, &err), 0);
+  ck_assert_str_eq (res_text (low, "memory", "swap"), "536870912");
+  og_decisions_clear (&d);
+}
+END_TEST
+
+static struct og_json *
+config_with (const char *resources, const char *rlimits)
+{
+  og_cleanup_free char *text
+      = og_xasprintf ("{\"process\":{\"args\":[\"x\"],\"rlimits\":%s},\"root\":{\"path\":\"rootfs\"},\"linux\":{" NS
+                      ",\"resources\":%s}}",
+                      rlimits, resources);
+  return spec_from (text);
+}
+
+START_TEST (realtime_budget_and_rtprio_removed)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec
+      = config_with ("{\"cpu\":{\"realtimeRuntime\":900000,\"realtimePeriod\":1000000}}",
+                     "[{\"type\":\"RLIMIT_RTPRIO\",\"hard\":99,\"soft\":99},{\"type\":\"RLIMIT_NOFILE\",\"hard\":"
+                     "1024,\"soft\":1024}]");
+  og_cleanup_json struct og_json *up = spec_from ("{\"cpu\":{\"realtimeRuntime\":-1}}");
+  og_cleanup_json struct og_json *proc
+      = spec_from ("{\"args\":[\"x\"],\"rlimits\":[{\"type\":\"RLIMIT_RTPRIO\",\"hard\":10,\"soft\":0}]}");
+  struct og_enforce_ctx ctx = { .policy = p };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+  struct og_json *rl;
+
+  th_enforce (p, spec, "x", &d);
+  ck_assert (!og_decisions_refused (&d));
+  ck_assert (num (spec, "linux", "resources", "cpu", "realtimeRuntime") == 0);
+  rl = og_json_path (spec, "process", "rlimits", NULL);
+  ck_assert_str_eq (og_json_get (rl->vals[0], "hard")->text, "0");
+  ck_assert_str_eq (og_json_get (rl->vals[0], "soft")->text, "0");
+  ck_assert_str_eq (og_json_get (rl->vals[1], "hard")->text, "1024");
+  ck_assert_int_eq (og_enforce_update (&ctx, up, &d, &err), 0);
+  ck_assert_str_eq (res_text (up, "cpu", "realtimeRuntime"), "0");
+  ck_assert_int_eq (og_enforce_process (&ctx, proc, &d, &err), 0);
+  ck_assert_str_eq (og_json_get (og_json_get (proc, "rlimits")->vals[0], "hard")->text, "0");
+  og_decisions_clear (&d);
+  /* deny refuses them */
+  p->resources.action = OG_ACTION_DENY;
+  {
+    og_cleanup_json struct og_json *again = spec_from ("{\"cpu\":{\"realtimeRuntime\":950000}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, again, &d, &err), 0);
+    ck_assert_ptr_nonnull (th_find (&d, "resources", OG_DECISION_REFUSE, "resources.cpu.realtimeRuntime"));
+  }
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (unified_judged)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec = config_with (
+      "{\"unified\":{\"pids.max\":\"max\",\"memory.max\":\"max\",\"cpu.max\":\"max\",\"memory.swap.max\":"
+      "\"99999999999\",\"memory.high\":\"max\",\"cpu.weight\":\"100\"}}",
+      "[]");
+  og_cleanup_json struct og_json *up = spec_from ("{\"unified\":{\"cpu.max\":\"50000\",\"pids.max\":\"100\"}}");
+  struct og_enforce_ctx ctx = { .policy = p };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+  struct og_json *u;
+  static const char *const bad[][2] = {
+    { "{\"unified\":{\"cgroup.procs\":\"1\"}}", "not one ocigate judges" },
+    { "{\"unified\":{\"memory.min\":\"1000000\"}}", "not one ocigate judges" },
+    { "{\"unified\":{\"memory.max\":\"1G\"}}", "\"max\" or a decimal number" },
+    { "{\"unified\":{\"pids.max\":\" 5\"}}", "\"max\" or a decimal number" },
+    { "{\"unified\":{\"cpu.max\":\"max 10\"}}", "QUOTA PERIOD" },
+    { "{\"unified\":{\"pids.max\":5}}", "a string" },
+    { "{\"unified\":[]}", "an object of strings" },
+  };
+
+  th_enforce (p, spec, "x", &d);
+  ck_assert (!og_decisions_refused (&d));
+  u = og_json_path (spec, "linux", "resources", "unified", NULL);
+  ck_assert_str_eq (og_json_get (u, "pids.max")->text, "32768");
+  ck_assert_str_eq (og_json_get (u, "memory.max")->text, "17179869184");
+  ck_assert_str_eq (og_json_get (u, "cpu.max")->text, "800000 100000");
+  ck_assert_str_eq (og_json_get (u, "memory.swap.max")->text, "1073741824");
+  ck_assert_str_eq (og_json_get (u, "memory.high")->text, "max");
+  ck_assert_str_eq (og_json_get (u, "cpu.weight")->text, "100");
+  og_decisions_clear (&d);
+  /* on update too; a quota without a period gets the one it was judged at */
+  ck_assert_int_eq (og_enforce_update (&ctx, up, &d, &err), 0);
+  ck_assert_uint_eq (d.n, 1);
+  ck_assert_str_eq (res_text (up, "unified", "cpu.max"), "50000 100000");
+  ck_assert_str_eq (res_text (up, "unified", "pids.max"), "100");
+  og_decisions_clear (&d);
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      og_cleanup_json struct og_json *res = spec_from (bad[i][0]);
+      const struct og_decision *r;
+      ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+      r = th_find (&d, "resources", OG_DECISION_REFUSE, "resources.unified");
+      ck_assert_msg (r != NULL, "%s not refused", bad[i][0]);
+      ck_assert_msg (strstr (r->reason, bad[i][1]) != NULL, "%s: %s", bad[i][0], r->reason);
+      og_decisions_clear (&d);
+    }
+  /* deny: a value above the maximum is refused, not rewritten */
+  p->resources.action = OG_ACTION_DENY;
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"unified\":{\"memory.max\":\"max\"}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert (og_decisions_refused (&d));
+    ck_assert_str_eq (res_text (res, "unified", "memory.max"), "max");
+  }
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+static int
+fake_memory_now (void *arg, int64_t *limit)
+{
+  struct cpu_state *c = arg;
+  c->calls++;
+  *limit = c->quota;
+  return c->period ? 0 : -1;
+}
+
+START_TEST (update_swap_alone_counted_on_current_memory)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  struct cpu_state now = { .quota = 1LL << 30, .period = 1 };
+  struct og_enforce_ctx ctx = { .policy = p, .memory_now = fake_memory_now, .now_arg = &now };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+
+  /* 1 GiB now: memory+swap of 17 GiB would be 16 GiB of swap */
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"memory\":{\"swap\":18253611008}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_str_eq (res_text (res, "memory", "swap"), "2147483648");
+    og_decisions_clear (&d);
+  }
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"memory\":{\"swap\":-1}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_str_eq (res_text (res, "memory", "swap"), "2147483648");
+    og_decisions_clear (&d);
+  }
+  /* unknown: the largest memory limit the policy allows */
+  now.period = 0;
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"memory\":{\"swap\":18253611008}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_str_eq (res_text (res, "memory", "swap"), "18253611008");
+    og_decisions_clear (&d);
+  }
+  /* nothing is read when memory is sent too */
+  now.calls = 0;
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"memory\":{\"limit\":1073741824,\"swap\":2147483648}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_uint_eq (d.n, 0);
+    ck_assert_int_eq (now.calls, 0);
+    og_decisions_clear (&d);
+  }
+}
+END_TEST
+
+START_TEST (update_quota_below_kernel_minimum_refused)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  struct cpu_state now = { .quota = 200000, .period = 100000 };
+  struct og_enforce_ctx ctx = { .policy = p, .cpu_now = fake_cpu_now, .now_arg = &now };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+
+  /* runc would write the period, fail on the quota and keep the period */
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"cpu\":{\"quota\":500,\"period\":1000}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert_ptr_nonnull (th_find (&d, "resources", OG_DECISION_REFUSE, "resources.cpu.quota"));
+    og_decisions_clear (&d);
+  }
+  /* half a CPU at most: no quota of 1 ms or more fits a 1 ms period */
+  p->resources.cpu.max = 500;
+  p->resources.cpu.def = 500;
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"cpu\":{\"quota\":0,\"period\":1000}}");
+    const struct og_decision *r;
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    r = th_find (&d, "resources", OG_DECISION_REFUSE, "resources.cpu.quota");
+    ck_assert_ptr_nonnull (r);
+    ck_assert_ptr_nonnull (strstr (r->reason, "below the kernel's minimum of 1000 us"));
+    og_decisions_clear (&d);
+  }
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"cpu\":{\"quota\":-1,\"period\":1000}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert (og_decisions_refused (&d));
+    og_decisions_clear (&d);
+  }
+  /* a 2 ms period fits exactly */
+  {
+    og_cleanup_json struct og_json *res = spec_from ("{\"cpu\":{\"quota\":0,\"period\":2000}}");
+    ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+    ck_assert (!og_decisions_refused (&d));
+    ck_assert_str_eq (res_text (res, "cpu", "quota"), "1000");
+    og_decisions_clear (&d);
+  }
+}
+END_TEST
+
+START_TEST (update_clamped_memory_keeps_the_swap_asked_for)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  struct og_enforce_ctx ctx = { .policy = p };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+  static const char *const cases[][2] = {
+    /* --memory 100g --memory-swap 100g: no swap asked, none given */
+    { "{\"memory\":{\"limit\":107374182400,\"swap\":107374182400}}", "17179869184" },
+    /* 100 GiB of swap asked: the 1 GiB maximum */
+    { "{\"memory\":{\"limit\":107374182400,\"swap\":214748364800}}", "18253611008" },
+    /* 512 MiB asked */
+    { "{\"memory\":{\"limit\":107374182400,\"swap\":107911053312}}", "17716740096" },
+  };
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      og_cleanup_json struct og_json *res = spec_from (cases[i][0]);
+      ck_assert_int_eq (og_enforce_update (&ctx, res, &d, &err), 0);
+      ck_assert (!og_decisions_refused (&d));
+      ck_assert_str_eq (res_text (res, "memory", "limit"), "17179869184");
+      ck_assert_str_eq (res_text (res, "memory", "swap"), cases[i][1]);
+      og_decisions_clear (&d);
+    }
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -1118,6 +1480,14 @@ suite (void)
   tcase_add_test (fs, mount_types);
   tcase_add_test (fs, hooks_allowlist);
   tcase_add_test (fs, root_path_checked);
+  tcase_add_test (unit, update_quota_zero_judged_with_current_quota);
+  tcase_add_test (unit, update_pass_through_reads_nothing);
+  tcase_add_test (unit, update_memory_with_swap_zero_sets_swap);
+  tcase_add_test (unit, realtime_budget_and_rtprio_removed);
+  tcase_add_test (unit, unified_judged);
+  tcase_add_test (unit, update_swap_alone_counted_on_current_memory);
+  tcase_add_test (unit, update_quota_below_kernel_minimum_refused);
+  tcase_add_test (unit, update_clamped_memory_keeps_the_swap_asked_for);
   suite_add_tcase (s, fx);
   suite_add_tcase (s, unit);
   suite_add_tcase (s, fs);
