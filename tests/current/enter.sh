@@ -50,6 +50,12 @@ exec unshare -m --propagation private -- bash -c '
 	mount -t tmpfs -o mode=755 tmpfs "$r/run"
 	mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
 	mount -t tmpfs -o mode=1777 tmpfs "$r/var/tmp"
+	# the end-to-end suite'"'"'s image cache (an nginx root built with the
+	# host'"'"'s debootstrap), read-only
+	if [ -d /var/cache/ocigate-e2e ]; then
+		mkdir -p "$r/var/cache/ocigate-e2e"
+		mount --bind -o ro /var/cache/ocigate-e2e "$r/var/cache/ocigate-e2e"
+	fi
 	if [ "$OG_CGROUP2" = 1 ]; then mount -t cgroup2 cgroup2 "$r/sys/fs/cgroup"; fi
 	cd "$r"
 	mkdir -p .old-root

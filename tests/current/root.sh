@@ -15,7 +15,7 @@
 # and the mirror, so CI builds it once per machine (about 3 minutes).
 set -euo pipefail
 
-PKGS="runc crun docker.io docker-cli containerd podman conmon jq bats busybox-static python3 iproute2 uidmap procps"
+PKGS="runc crun docker.io docker-cli containerd podman conmon containernetworking-plugins jq bats busybox-static python3 iproute2 uidmap procps util-linux curl"
 cache=${OCIGATE_CI_CACHE:-/var/cache/ocigate-ci}
 
 mirror() {
@@ -52,4 +52,8 @@ in_root apt-get -o Acquire::Check-Valid-Until=false install -y -qq --no-install-
 umount "$r/proc"
 rm -rf "$r/var/cache/apt/archives/"*.deb "$r/var/lib/apt/lists/"*
 tar -C "$r" --numeric-owner -cf "$out.tmp" . && mv "$out.tmp" "$out"
+# roots of other package lists or mirrors are stale now
+for old in "$cache"/forky-engines-*; do
+	case $old in "$out" | "${out%.tar}.d") ;; *) rm -rf "$old" ;; esac
+done
 echo "$out"
