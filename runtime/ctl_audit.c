@@ -236,9 +236,9 @@ print_summary_text (const struct audit *a)
   if (a->first)
     printf (" from %s to %s", a->first, a->last);
   printf (":");
-  for (int i = 0; i <= N_EVENTS; i++)
+  for (int i = 0, shown = 0; i <= N_EVENTS; i++)
     if (a->events[i])
-      printf (" %s %lu", i < N_EVENTS ? events[i] : "other", a->events[i]);
+      printf ("%s %s %lu", shown++ ? "," : "", i < N_EVENTS ? events[i] : "other", a->events[i]);
   printf ("\n\n%-24s %8s %8s %8s %11s\n", "rule", "mutate", "refuse", "audit", "containers");
   for (size_t i = 0; i < a->n_rules; i++)
     printf ("%-24s %8lu %8lu %8lu %11zu\n", a->rules[i].rule, a->rules[i].count[0], a->rules[i].count[1],
