@@ -18,6 +18,13 @@ enum
 /* Print "ocigatectl: <msg>" on stderr, clear err, return CTL_EXIT_ERROR. */
 int ctl_fail (struct og_error *err);
 
+/* Print s on standard output for a person, at most `max` bytes (0: all; a
+ * cut ends in "…" on a character boundary).  Control characters (C0, DEL,
+ * C1) are shown as \xNN: container ids, paths and reasons come from
+ * configs and logs others wrote, and an escape sequence in them must not
+ * reach the admin's terminal. */
+void ctl_put_text (const char *s, size_t max);
+
 /* Colour on standard output: a terminal, and NO_COLOR unset. */
 bool ctl_use_colour (void);
 

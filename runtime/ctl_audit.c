@@ -216,40 +216,50 @@ add_to_summary (struct audit *a, const char *time, const char *event, const char
     }
 }
 
-static const char *
-short_id (const char *id, char buf[32])
+/* A column of `width` characters: a longer value (a 64-hex container id)
+ * is cut with "…". */
+static void
+put_padded (const char *s, size_t width)
 {
-  if (id == NULL)
-    return "(no id)";
-  if (strlen (id) <= 24)
-    return id;
-  snprintf (buf, 32, "%.23s…", id);
-  return buf;
+  size_t len = s ? strlen (s) : 0;
+
+  ctl_put_text (s ? s : "-", len > width ? width - 1 : 0);
+  for (size_t i = len; i < width; i++)
+    putchar (' ');
 }
 
 static void
 print_summary_text (const struct audit *a)
 {
-  char buf[32];
-
   printf ("%lu records", a->records);
   if (a->first)
-    printf (" from %s to %s", a->first, a->last);
+    {
+      fputs (" from ", stdout);
+      ctl_put_text (a->first, 0);
+      fputs (" to ", stdout);
+      ctl_put_text (a->last, 0);
+    }
   printf (":");
   for (int i = 0, shown = 0; i <= N_EVENTS; i++)
     if (a->events[i])
       printf ("%s %s %lu", shown++ ? "," : "", i < N_EVENTS ? events[i] : "other", a->events[i]);
   printf ("\n\n%-24s %8s %8s %8s %11s\n", "rule", "mutate", "refuse", "audit", "containers");
   for (size_t i = 0; i < a->n_rules; i++)
-    printf ("%-24s %8lu %8lu %8lu %11zu\n", a->rules[i].rule, a->rules[i].count[0], a->rules[i].count[1],
-            a->rules[i].count[2], a->rules[i].n_ids);
+    {
+      put_padded (a->rules[i].rule, 24);
+      printf (" %8lu %8lu %8lu %11zu\n", a->rules[i].count[0], a->rules[i].count[1], a->rules[i].count[2],
+              a->rules[i].n_ids);
+    }
   printf ("\n%-24s %6s %6s %6s %6s %6s %8s %8s %8s  %s\n", "container", "create", "exec", "update", "refuse", "error",
           "mutate", "refuse", "audit", "last");
   for (size_t i = 0; i < a->n_containers; i++)
     {
       const struct container_sum *c = &a->containers[i];
-      printf ("%-24s %6lu %6lu %6lu %6lu %6lu %8lu %8lu %8lu  %s\n", short_id (c->id, buf), c->events[0], c->events[1],
-              c->events[2], c->events[3], c->events[4], c->count[0], c->count[1], c->count[2], c->last ? c->last : "-");
+      put_padded (c->id ? c->id : "(no id)", 24);
+      printf (" %6lu %6lu %6lu %6lu %6lu %8lu %8lu %8lu  ", c->events[0], c->events[1], c->events[2], c->events[3],
+              c->events[4], c->count[0], c->count[1], c->count[2]);
+      ctl_put_text (c->last ? c->last : "-", 0);
+      putchar ('\n');
     }
 }
 
@@ -368,8 +378,12 @@ print_record_text (const struct audit *a, const char *time, const char *event, c
       if (act >= 0)
         count[act]++;
     }
-  printf ("%s  %s%-7s%s %s ", time ? time : "-", a->colour && bad ? "\033[1;31m" : "", event ? event : "-",
-          a->colour && bad ? "\033[0m" : "", id ? id : "(no id)");
+  ctl_put_text (time ? time : "-", 0);
+  printf ("  %s", a->colour && bad ? "\033[1;31m" : "");
+  printf ("%-7s", event && index_of (events, N_EVENTS, event) >= 0 ? event : "-");
+  printf ("%s ", a->colour && bad ? "\033[0m" : "");
+  ctl_put_text (id ? id : "(no id)", 0);
+  putchar (' ');
   for (int k = 0; k < N_ACTIONS; k++)
     if (count[k])
       {
@@ -377,7 +391,10 @@ print_record_text (const struct audit *a, const char *time, const char *event, c
         any = true;
       }
   if (message)
-    printf ("%s %s", any ? ":" : "", message);
+    {
+      fputs (any ? ": " : " ", stdout);
+      ctl_put_text (message, 0);
+    }
   putchar ('\n');
   if (!a->verbose)
     return;
@@ -385,10 +402,21 @@ print_record_text (const struct audit *a, const char *time, const char *event, c
     {
       const struct og_json *dec = decisions->vals[i];
       const char *before = member (dec, "before"), *after = member (dec, "after");
-      printf ("    %-7s %-18s %s: %s\n", member (dec, "action") ?: "-", member (dec, "rule") ?: "-",
-              member (dec, "path") ?: "-", member (dec, "reason") ?: "");
+      printf ("    %-7s ", index_of (actions, N_ACTIONS, member (dec, "action")) >= 0 ? member (dec, "action") : "-");
+      put_padded (member (dec, "rule"), 18);
+      putchar (' ');
+      ctl_put_text (member (dec, "path") ?: "-", 0);
+      fputs (": ", stdout);
+      ctl_put_text (member (dec, "reason") ?: "", 0);
+      putchar ('\n');
       if (before || after)
-        printf ("            before: %s\n            after:  %s\n", before ?: "(absent)", after ?: "(unchanged)");
+        {
+          fputs ("            before: ", stdout);
+          ctl_put_text (before ?: "(absent)", 0);
+          fputs ("\n            after:  ", stdout);
+          ctl_put_text (after ?: "(unchanged)", 0);
+          putchar ('\n');
+        }
     }
 }
 

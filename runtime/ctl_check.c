@@ -110,7 +110,7 @@ group_add_item (struct group *g, const char *item)
       g->cap = g->cap ? g->cap * 2 : 8;
       g->items = og_xrealloc (g->items, g->cap * sizeof *g->items);
     }
-  g->items[g->n++] = og_xstrndup (item, ITEM_MAX);
+  g->items[g->n++] = og_xstrdup (item);
 }
 
 /* linux.devices[3] -> linux.devices; linux.resources.memory.limit ->
@@ -281,15 +281,6 @@ find_group (struct group *g, size_t n, const char *rule, enum og_decision_kind k
 }
 
 static void
-print_shortened (const char *s, size_t max)
-{
-  if (strlen (s) <= max)
-    fputs (s, stdout);
-  else
-    printf ("%.*s…", (int)max, s);
-}
-
-static void
 print_group (const struct group *g, const struct colours *c)
 {
   const char *colour = g->kind == OG_DECISION_REFUSE ? c->refuse : g->kind == OG_DECISION_AUDIT ? c->audit : c->change;
@@ -297,26 +288,34 @@ print_group (const struct group *g, const struct colours *c)
   const char *noun = family_noun (g->family);
 
   printf ("%-18s %s%-8s%s ", g->rule, colour, verb, c->off);
-  if (g->kind == OG_DECISION_REFUSE)
-    printf ("%s: %s\n", g->first->path, g->first->reason);
-  else if (g->decisions == 1 && g->n <= 1)
+  if (g->kind == OG_DECISION_REFUSE || (g->decisions == 1 && g->n <= 1))
     {
-      printf ("%s: ", g->first->path);
-      print_shortened (g->first->reason, REASON_MAX);
-      putchar ('\n');
+      /* a refusal is shown whole */
+      ctl_put_text (g->first->path, 0);
+      fputs (": ", stdout);
+      ctl_put_text (g->first->reason, g->kind == OG_DECISION_REFUSE ? 0 : REASON_MAX);
     }
   else
     {
+      printf ("%zu ", g->n);
       if (noun)
-        printf ("%zu %s (", g->n, noun);
+        fputs (noun, stdout);
       else
-        printf ("%zu in %s (", g->n, g->family);
+        {
+          fputs ("in ", stdout);
+          ctl_put_text (g->family, 0);
+        }
+      fputs (" (", stdout);
       for (size_t i = 0; i < g->n && i < SHOWN_ITEMS; i++)
-        printf ("%s%s", i ? ", " : "", g->items[i]);
+        {
+          fputs (i ? ", " : "", stdout);
+          ctl_put_text (g->items[i], ITEM_MAX);
+        }
       if (g->n > SHOWN_ITEMS)
         printf (", … +%zu", g->n - SHOWN_ITEMS);
-      printf (")\n");
+      putchar (')');
     }
+  putchar ('\n');
 }
 
 static void
@@ -368,10 +367,19 @@ print_verbose (const struct og_decisions *d, const struct colours *c)
       const char *colour = e->kind == OG_DECISION_REFUSE  ? c->refuse
                            : e->kind == OG_DECISION_AUDIT ? c->audit
                                                           : c->change;
-      printf ("%s%-7s%s %-18s %s: %s\n", colour, og_decision_kind_name (e->kind), c->off, e->rule, e->path, e->reason);
+      printf ("%s%-7s%s %-18s ", colour, og_decision_kind_name (e->kind), c->off, e->rule);
+      ctl_put_text (e->path, 0);
+      fputs (": ", stdout);
+      ctl_put_text (e->reason, 0);
+      putchar ('\n');
       if (e->before || e->after)
-        printf ("        before: %s\n        after:  %s\n", e->before ? e->before : "(absent)",
-                e->after ? e->after : "(unchanged)");
+        {
+          fputs ("        before: ", stdout);
+          ctl_put_text (e->before ? e->before : "(absent)", 0);
+          fputs ("\n        after:  ", stdout);
+          ctl_put_text (e->after ? e->after : "(unchanged)", 0);
+          putchar ('\n');
+        }
     }
 }
 

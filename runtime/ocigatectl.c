@@ -57,6 +57,33 @@ ctl_fail (struct og_error *err)
   return EXIT_ERROR;
 }
 
+void
+ctl_put_text (const char *s, size_t max)
+{
+  size_t len = s ? strlen (s) : 0, end = len;
+
+  if (s == NULL)
+    return;
+  if (max && len > max)
+    {
+      end = max;
+      while (end > 0 && ((unsigned char)s[end] & 0xc0) == 0x80)
+        end--;
+    }
+  for (size_t i = 0; i < end; i++)
+    {
+      unsigned char c = (unsigned char)s[i];
+      if (c < 0x20 || c == 0x7f)
+        printf ("\\x%02x", c);
+      else if (c == 0xc2 && i + 1 < end && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f)
+        printf ("\\x%02x", (unsigned char)s[++i]);
+      else
+        putchar (c);
+    }
+  if (end < len)
+    fputs ("…", stdout);
+}
+
 bool
 ctl_use_colour (void)
 {

@@ -375,3 +375,29 @@ man_example() {
 		n=$((n + 1))
 	done < <(man_example audit-summary)
 }
+
+@test "check and audit: control characters from a config or a log never reach the terminal raw" {
+	make_bundle default
+	# a device node whose path carries an OSC sequence (sets the terminal's
+	# title, and worse on some terminals) and an id with an escape
+	edit_config "$BUNDLE" '.linux.devices += [{"path": "/dev/x\u001b]0;pwned\u0007", "type": "c", "major": 1, "minor": 11}]'
+	local esc=$'\033' bel=$'\007'
+	for flags in "" --verbose; do
+		run --separate-stderr "$OCIGATECTL" check $flags --policy "$POLICY" "$BUNDLE/config.json"
+		assert_status 0
+		[[ $output != *"$esc"* && $output != *"$bel"* ]] || { show_run; fail "check $flags printed a raw escape"; }
+		[[ $output == *'/dev/x\x1b]0;pwned\x07'* ]] || { show_run; fail "check $flags does not show the escaped path"; }
+	done
+	# --json keeps the bytes, JSON-escaped
+	"$OCIGATECTL" check --json --policy "$POLICY" "$BUNDLE/config.json" | grep -Fq '\u001b]0;pwned\u0007'
+	jq -nc '{time: "2026-01-01T00:00:00Z", event: "refuse", command: "create", id: "a\u001b[2Jb",
+		message: "refused by policy: x\u009b31m", decisions: [{rule: "mounts", action: "refuse", path: "mounts[0].source",
+		before: "\"/x\u001b\"", after: null, reason: "r\u001bs"}]}' >"$T/log"
+	for flags in "" --verbose --summary; do
+		run --separate-stderr "$OCIGATECTL" audit $flags --log "$T/log"
+		assert_status 0
+		[[ $output != *"$esc"* && $output != *$'\302\233'* ]] || { show_run; fail "audit $flags printed a raw escape"; }
+		[[ $output == *'a\x1b[2Jb'* ]] || { show_run; fail "audit $flags does not show the escaped id"; }
+	done
+	[[ $output == *'a\x1b[2Jb'* ]]
+}
