@@ -40,7 +40,7 @@ struct rule_sum
 {
   char *rule;
   unsigned long count[N_ACTIONS];
-  char **ids; /* distinct containers */
+  char **ids; /* distinct containers, sorted */
   size_t n_ids, cap_ids;
 };
 
@@ -66,8 +66,9 @@ struct audit
   char *first, *last;
   struct rule_sum *rules;
   size_t n_rules;
-  struct container_sum *containers;
-  size_t n_containers;
+  struct container_sum *containers; /* in order of first appearance */
+  size_t n_containers, cap_containers;
+  size_t *by_id; /* indexes into containers, sorted by id */
 };
 
 /* ---- time ------------------------------------------------------------------ */
@@ -136,6 +137,13 @@ same_id (const char *a, const char *b)
   return (a == NULL && b == NULL) || (a && b && strcmp (a, b) == 0);
 }
 
+static const char *
+member (const struct og_json *rec, const char *key)
+{
+  const struct og_json *v = og_json_get (rec, key);
+  return og_json_is_string (v) ? v->text : NULL;
+}
+
 static struct rule_sum *
 rule_sum (struct audit *a, const char *rule)
 {
@@ -147,28 +155,71 @@ rule_sum (struct audit *a, const char *rule)
   return &a->rules[a->n_rules++];
 }
 
+/* A week of a busy host's log is tens of thousands of containers: the
+ * per-rule and per-container tables are looked up by binary search. */
+static size_t
+lower_bound (size_t n, const char *key, const char *(*at) (const void *, size_t), const void *ctx)
+{
+  size_t lo = 0, hi = n;
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (strcmp (at (ctx, mid), key) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+static const char *
+rule_id_at (const void *ctx, size_t i)
+{
+  return ((const struct rule_sum *)ctx)->ids[i];
+}
+
 static void
 rule_sum_id (struct rule_sum *r, const char *id)
 {
   const char *key = id ? id : "";
-  for (size_t i = 0; i < r->n_ids; i++)
-    if (strcmp (r->ids[i], key) == 0)
-      return;
+  size_t at = lower_bound (r->n_ids, key, rule_id_at, r);
+
+  if (at < r->n_ids && strcmp (r->ids[at], key) == 0)
+    return;
   if (r->n_ids == r->cap_ids)
     {
       r->cap_ids = r->cap_ids ? r->cap_ids * 2 : 8;
       r->ids = og_xrealloc (r->ids, r->cap_ids * sizeof *r->ids);
     }
-  r->ids[r->n_ids++] = og_xstrdup (key);
+  memmove (r->ids + at + 1, r->ids + at, (r->n_ids - at) * sizeof *r->ids);
+  r->ids[at] = og_xstrdup (key);
+  r->n_ids++;
+}
+
+static const char *
+container_id_at (const void *ctx, size_t i)
+{
+  const struct audit *a = ctx;
+  const char *id = a->containers[a->by_id[i]].id;
+  return id ? id : "";
 }
 
 static struct container_sum *
 container_sum (struct audit *a, const char *id)
 {
-  for (size_t i = a->n_containers; i > 0; i--)
-    if (same_id (a->containers[i - 1].id, id))
-      return &a->containers[i - 1];
-  a->containers = og_xrealloc (a->containers, (a->n_containers + 1) * sizeof *a->containers);
+  const char *key = id ? id : "";
+  size_t at = lower_bound (a->n_containers, key, container_id_at, a);
+
+  if (at < a->n_containers && strcmp (container_id_at (a, at), key) == 0)
+    return &a->containers[a->by_id[at]];
+  if (a->n_containers == a->cap_containers)
+    {
+      a->cap_containers = a->cap_containers ? a->cap_containers * 2 : 16;
+      a->containers = og_xrealloc (a->containers, a->cap_containers * sizeof *a->containers);
+      a->by_id = og_xrealloc (a->by_id, a->cap_containers * sizeof *a->by_id);
+    }
+  memmove (a->by_id + at + 1, a->by_id + at, (a->n_containers - at) * sizeof *a->by_id);
+  a->by_id[at] = a->n_containers;
   a->containers[a->n_containers] = (struct container_sum){ .id = id ? og_xstrdup (id) : NULL };
   return &a->containers[a->n_containers++];
 }
@@ -200,16 +251,13 @@ add_to_summary (struct audit *a, const char *time, const char *event, const char
   set_time (&c->last, time, false);
   for (size_t i = 0; decisions && i < decisions->n; i++)
     {
-      const struct og_json *rule = og_json_get (decisions->vals[i], "rule");
-      int act = index_of (actions, N_ACTIONS,
-                          og_json_is_string (og_json_get (decisions->vals[i], "action"))
-                              ? og_json_get (decisions->vals[i], "action")->text
-                              : NULL);
+      const char *rule = member (decisions->vals[i], "rule");
+      int act = index_of (actions, N_ACTIONS, member (decisions->vals[i], "action"));
       struct rule_sum *r;
 
-      if (act < 0 || !og_json_is_string (rule))
+      if (act < 0 || rule == NULL)
         continue;
-      r = rule_sum (a, rule->text);
+      r = rule_sum (a, rule);
       r->count[act]++;
       rule_sum_id (r, id);
       c->count[act]++;
@@ -341,19 +389,13 @@ audit_free (struct audit *a)
     }
   free (a->rules);
   free (a->containers);
+  free (a->by_id);
   free (a->first);
   free (a->last);
   free (a->partial.buf);
 }
 
 /* ---- one record -------------------------------------------------------------- */
-
-static const char *
-member (const struct og_json *rec, const char *key)
-{
-  const struct og_json *v = og_json_get (rec, key);
-  return og_json_is_string (v) ? v->text : NULL;
-}
 
 static bool
 decision_selected (const struct audit *a, const struct og_json *dec)
