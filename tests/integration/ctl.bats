@@ -334,10 +334,11 @@ three_records() {
 # ---------------------------------------------------------------------------
 # the man page's examples
 
-# man_example NAME: the lines between `.\" example NAME` and `.\" end`
-# in ocigatectl(8), with roff's \- and \(dq unescaped.
+# man_example NAME [PAGE]: the lines between `.\" example NAME` and
+# `.\" end` in PAGE (default ocigatectl.8), with roff's \-, \(dq and \e
+# unescaped.
 man_example() {
-	sed -n "/^\\.\\\\\" example $1\$/,/^\\.\\\\\" end\$/p" "$BATS_TEST_DIRNAME/../../doc/ocigatectl.8" |
+	sed -n "/^\\.\\\\\" example $1\$/,/^\\.\\\\\" end\$/p" "$BATS_TEST_DIRNAME/../../doc/${2:-ocigatectl.8}" |
 		sed '1d;$d' | sed -e 's/\\-/-/g' -e 's/\\(dq/"/g' -e 's/\\e/\\/g'
 }
 
@@ -400,4 +401,31 @@ man_example() {
 		[[ $output == *'a\x1b[2Jb'* ]] || { show_run; fail "audit $flags does not show the escaped id"; }
 	done
 	[[ $output == *'a\x1b[2Jb'* ]]
+}
+
+@test "ocigatectl(8): the example message of validate is what validate prints" {
+	mkdir -p "$T/cwd"
+	jq '.mounts.deny_socket = .mounts.deny_sockets' "$POLICY" >"$T/cwd/p.json"
+	chmod 0644 "$T/cwd/p.json"
+	cd "$T/cwd"
+	run --separate-stderr "$OCIGATECTL" validate p.json
+	assert_status 2
+	[ "$stderr" = "$(man_example validate)" ] || { show_run; fail "man page: $(man_example validate)"; }
+}
+
+@test "ocigate(8): the example audit decision of an update is what ocigate records" {
+	make_bundle default 'sleep 60'
+	record_container "$ROOTDIR" "$CID"
+	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json run -d --bundle "$BUNDLE" "$CID" </dev/null >/dev/null
+	echo '{"pids":{"limit":-1}}' >"$T/res.json"
+	run --separate-stderr timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" \
+		--root "$ROOTDIR" update --resources - "$CID" <"$T/res.json"
+	assert_status 0
+	[ "$(cat "/sys/fs/cgroup/pids/ocigate-test-$CID/pids.max")" = 32768 ]
+	local want
+	want=$(man_example update-decision ocigate.8 | tr '\n' ' ' | sed 's/ "/"/g; s/by  an/by an/; s/ *$//')
+	jq -e . <<<"$want" >/dev/null || fail "the man page's example is not JSON: $want"
+	tail -n1 "$AUDIT" | jq -e --argjson want "$want" '.event == "update" and any(.decisions[]; . == $want)' >/dev/null ||
+		fail "no such decision: $want in $(tail -n1 "$AUDIT")"
 }
