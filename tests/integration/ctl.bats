@@ -429,3 +429,24 @@ man_example() {
 	tail -n1 "$AUDIT" | jq -e --argjson want "$want" '.event == "update" and any(.decisions[]; . == $want)' >/dev/null ||
 		fail "no such decision: $want in $(tail -n1 "$AUDIT")"
 }
+
+@test "ocigate-policy(5): the example messages are what the loader prints" {
+	# the page's messages name /etc/ocigate: here the files are in $T
+	msg() { man_example "$1" ocigate-policy.5 | tr '\n' ' ' | sed "s| *\$||; s|/etc/ocigate/|$T/|"; }
+	make_policy 'del(.hooks)'
+	run --separate-stderr "$OCIGATECTL" validate "$T/policy.json"
+	assert_status 2
+	[ "$stderr" = "ocigatectl: $(msg missing-section)" ] || { show_run; fail "man page: $(msg missing-section)"; }
+	make_policy '.namespaces.require = ["net"]'
+	run --separate-stderr "$OCIGATECTL" validate "$POLICY"
+	assert_status 2
+	[ "$stderr" = "ocigatectl: $(msg namespace-type)" ] || { show_run; fail "man page: $(msg namespace-type)"; }
+	# a typo in the seccomp profile, found when a config without a filter is checked
+	jq '.syscalls[0].names += ["raed"]' "$PROFILES/seccomp.json" >"$T/seccomp.json"
+	make_policy '.seccomp.default_profile = $s' --arg s "$T/seccomp.json"
+	make_bundle default
+	edit_config "$BUNDLE" 'del(.linux.seccomp)'
+	run --separate-stderr "$OCIGATECTL" check --policy "$POLICY" "$BUNDLE/config.json"
+	assert_status 2
+	[ "$stderr" = "ocigatectl: $(msg seccomp-syscall)" ] || { show_run; fail "man page: $(msg seccomp-syscall)"; }
+}
