@@ -6,7 +6,7 @@
 # real runc, and the refusal line the engine shows.  CI runs it after the
 # integration tests (OCIGATE_DEMO_SKIP_BUILD=1: the tree is already built).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 
 out=$(mktemp /tmp/ocigate-demo-check.XXXXXX)
 trap 'rm -f "$out"' EXIT

@@ -48,9 +48,9 @@ create() {
 		{ show_run; fail "no no_new_privileges line"; }
 	# one screen, not one line per decision, and no before/after lines
 	[ "${#lines[@]}" -lt 30 ] || { show_run; fail "${#lines[@]} lines"; }
-	! grep -Eq '^ +(before|after):' <<<"$output"
+	! grep -Eq '^ +(before|after):' <<<"$output" || { show_run; fail "before/after lines without --verbose"; }
 	# not on a terminal: no colour
-	! grep -q $'\033' <<<"$output"
+	! grep -q $'\033' <<<"$output" || { show_run; fail "colour without a terminal"; }
 }
 
 @test "check --verbose: every decision with its before and after values" {
@@ -136,14 +136,16 @@ create() {
 	run --separate-stderr "$OCIGATECTL" check --policy "$POLICY" --output "$T/untrusted/out.json" "$BUNDLE/config.json"
 	assert_status 0
 	[ "$(sha "$T/victim")" = "$before" ] || fail "the symlink's target was overwritten"
-	[ ! -L "$T/untrusted/out.json" ] && [ -f "$T/untrusted/out.json" ]
+	[ -f "$T/untrusted/out.json" ]
+	[ ! -L "$T/untrusted/out.json" ]
 	jq -e '.root.readonly == true' "$T/untrusted/out.json"
 	# a dangling link is not followed either (no file created at its target)
 	ln -s "$T/created-through-link" "$T/untrusted/out2.json"
 	run --separate-stderr "$OCIGATECTL" check --policy "$POLICY" --output "$T/untrusted/out2.json" "$BUNDLE/config.json"
 	assert_status 0
 	[ ! -e "$T/created-through-link" ]
-	[ -f "$T/untrusted/out2.json" ] && [ ! -L "$T/untrusted/out2.json" ]
+	[ -f "$T/untrusted/out2.json" ]
+	[ ! -L "$T/untrusted/out2.json" ]
 	# no temporary file left behind
 	[ "$(find "$T/untrusted" -name '.*' -type f | wc -l)" -eq 0 ]
 	# a directory that cannot be written: an error, nothing else touched
