@@ -306,13 +306,15 @@ print_group (const struct group *g, const struct colours *c)
           ctl_put_text (g->family, 0);
         }
       fputs (" (", stdout);
-      for (size_t i = 0; i < g->n && i < SHOWN_ITEMS; i++)
+      /* "… +1" would take the room of the item it hides */
+      size_t shown = g->n <= SHOWN_ITEMS + 1 ? g->n : SHOWN_ITEMS;
+      for (size_t i = 0; i < shown; i++)
         {
           fputs (i ? ", " : "", stdout);
           ctl_put_text (g->items[i], ITEM_MAX);
         }
-      if (g->n > SHOWN_ITEMS)
-        printf (", … +%zu", g->n - SHOWN_ITEMS);
+      if (g->n > shown)
+        printf (", … +%zu", g->n - shown);
       putchar (')');
     }
   putchar ('\n');
