@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "ocigate/decision.h"
+#include "ocigate/json.h"
 #include "ocigate/util.h"
 
 void
@@ -74,4 +75,33 @@ og_decisions_clear (struct og_decisions *d)
   free (d->v);
   d->v = NULL;
   d->n = d->cap = 0;
+}
+
+static void
+kv (struct og_buf *b, const char *key, const char *value, bool first)
+{
+  if (!first)
+    og_buf_put (b, ",", 1);
+  og_buf_put_json_string (b, key);
+  og_buf_put (b, ":", 1);
+  og_buf_put_json_string (b, value);
+}
+
+void
+og_decisions_put_json (struct og_buf *b, const struct og_decisions *d)
+{
+  og_buf_put (b, "[", 1);
+  for (size_t i = 0; d && i < d->n; i++)
+    {
+      const struct og_decision *e = &d->v[i];
+      og_buf_puts (b, i ? ",{" : "{");
+      kv (b, "rule", e->rule, true);
+      kv (b, "action", og_decision_kind_name (e->kind), false);
+      kv (b, "path", e->path, false);
+      kv (b, "before", e->before, false);
+      kv (b, "after", e->after, false);
+      kv (b, "reason", e->reason, false);
+      og_buf_put (b, "}", 1);
+    }
+  og_buf_put (b, "]", 1);
 }

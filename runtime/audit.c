@@ -28,25 +28,6 @@ kv (struct og_buf *b, const char *key, const char *value, bool first)
   og_buf_put_json_string (b, value);
 }
 
-static void
-put_decisions (struct og_buf *b, const struct og_decisions *d)
-{
-  og_buf_puts (b, ",\"decisions\":[");
-  for (size_t i = 0; d && i < d->n; i++)
-    {
-      const struct og_decision *e = &d->v[i];
-      og_buf_puts (b, i ? ",{" : "{");
-      kv (b, "rule", e->rule, true);
-      kv (b, "action", og_decision_kind_name (e->kind), false);
-      kv (b, "path", e->path, false);
-      kv (b, "before", e->before, false);
-      kv (b, "after", e->after, false);
-      kv (b, "reason", e->reason, false);
-      og_buf_put (b, "}", 1);
-    }
-  og_buf_put (b, "]", 1);
-}
-
 char *
 ocigate_audit_line (const struct ocigate_audit *a)
 {
@@ -69,7 +50,8 @@ ocigate_audit_line (const struct ocigate_audit *a)
   og_buf_puts (&b, pid);
   if (a->message)
     kv (&b, "message", a->message, false);
-  put_decisions (&b, a->decisions);
+  og_buf_puts (&b, ",\"decisions\":");
+  og_decisions_put_json (&b, a->decisions);
   og_buf_put (&b, "}\n", 2);
   return b.buf;
 }

@@ -38,4 +38,10 @@ const struct og_decision *og_decisions_first_refusal (const struct og_decisions 
 const char *og_decision_kind_name (enum og_decision_kind k);
 void og_decisions_clear (struct og_decisions *d);
 
+struct og_buf;
+/* The decision list as a JSON array of {rule, action, path, before, after,
+ * reason} (before/after: the JSON text of the value as a string, or null):
+ * the one schema of the audit log and of `ocigatectl check --json`. */
+void og_decisions_put_json (struct og_buf *b, const struct og_decisions *d);
+
 #endif

@@ -107,9 +107,10 @@ load helpers
 			name=$(basename "$(dirname "$f")")-$(basename "$f" .config.json)
 			mkdir -p "$T/b-$prof-$name"
 			cp "$f" "$T/b-$prof-$name/config.json"
-			run "$OCIGATECTL" check --policy "$T/$prof.json" --id "x$n" --bundle "$T/b-$prof-$name" "$f"
+			# --json: the audit log's decision objects
+			run --separate-stderr "$OCIGATECTL" check --json --policy "$T/$prof.json" --id "x$n" --bundle "$T/b-$prof-$name" "$f"
 			local ctl_status=$status
-			printf '%s\n' "$output" | awk '/^(mutate|refuse|audit) /{print $1, $2, $3}' | sed 's/:$//' | sort >"$T/ctl"
+			printf '%s\n' "$output" | jq -r '.decisions[] | "\(.action) \(.rule) \(.path)"' | sort >"$T/ctl"
 			run "$OCIGATE" --ocigate-policy "$T/$prof.json" --ocigate-runtime "$noop" --ocigate-state-dir "$T/st" \
 				--root "$T/root" --log "$T/log" create --bundle "$T/b-$prof-$name" "x$n" </dev/null
 			local run_status=$status

@@ -11,7 +11,7 @@ load helpers
 	make_bundle sock
 	local before
 	before=$(sha "$BUNDLE/config.json")
-	run --separate-stderr "$OCIGATECTL" check --policy "$POLICY" --output "$T/out.json" "$BUNDLE/config.json"
+	run --separate-stderr "$OCIGATECTL" check --verbose --policy "$POLICY" --output "$T/out.json" "$BUNDLE/config.json"
 	assert_status 1
 	[ "${lines[-1]}" = refused ]
 	grep -Eq '^refuse +mounts +mounts\[[0-9]+\]\.source: bind mount of / exposes the sensitive host tree /$' <<<"$output"
@@ -29,7 +29,7 @@ load helpers
 	make_bundle privileged
 	local before
 	before=$(sha "$BUNDLE/config.json")
-	run --separate-stderr "$OCIGATECTL" check --policy "$POLICY" --output "$T/out.json" "$BUNDLE/config.json"
+	run --separate-stderr "$OCIGATECTL" check --verbose --policy "$POLICY" --output "$T/out.json" "$BUNDLE/config.json"
 	assert_status 0
 	[ "${lines[-1]}" = allowed ]
 	grep -Eq '^mutate +capabilities +process.capabilities.bounding: capabilities not on the allowlist: .*"CAP_SYS_ADMIN"' <<<"$output"
@@ -41,7 +41,7 @@ load helpers
 		and ([.process.capabilities[][]] - $allow == [])
 		and ([.mounts[].destination] | index("/tmp") != null)' "$T/out.json"
 	# the rewrite is a fixed point: checking it again changes nothing
-	run "$OCIGATECTL" check --policy "$POLICY" "$T/out.json"
+	run "$OCIGATECTL" check --verbose --policy "$POLICY" "$T/out.json"
 	assert_status 0
 	[ "${lines[-1]}" = allowed ]
 	! grep -Eq '^(mutate|refuse)' <<<"$output" || { show_run; false; }

@@ -473,6 +473,9 @@ suite (void)
   Suite *s = suite_create ("policy");
   TCase *tc = tcase_create ("loader");
 
+  /* utc_format_matches_gmtime alone takes ~3.5 s here, Check's default
+   * timeout is 4 s: under ASan on a busy 2-core machine it timed out. */
+  tcase_set_timeout (tc, 120);
   tcase_add_test (tc, default_profile_loads);
   tcase_add_test (tc, realpath_and_mkdir_p);
   tcase_add_test (tc, minimal_policy_loads);

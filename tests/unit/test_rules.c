@@ -1443,6 +1443,11 @@ suite (void)
   TCase *unit = tcase_create ("rules");
   TCase *fs = tcase_create ("filesystem");
 
+  /* whole fixtures through every rule: seconds under ASan on a busy machine,
+   * where Check's default 4 s timeout is a coin toss */
+  tcase_set_timeout (fx, 60);
+  tcase_set_timeout (unit, 60);
+  tcase_set_timeout (fs, 60);
   tcase_add_test (fx, docker_default);
   tcase_add_test (fx, docker_default_tmpfs_list);
   tcase_add_test (fx, docker_hardened_already_compliant);
