@@ -201,7 +201,7 @@ START_TEST (update_values)
   struct og_error err = { 0 };
 
   /* "-" is stdin and "-1" a number, not flags; update reorders */
-  ck_assert_int_eq (parse (&cl, &err, "update", "--resources", "-", "cid", "--pids-limit", "-1", NULL), 0);
+  ck_assert_int_eq (parse (&cl, &err, "update", "--pids-limit", "-1", "--resources", "-", "cid", NULL), 0);
   ck_assert_str_eq (ocigate_cmdline_flag (&cl, "resources", "r"), "-");
   ck_assert_str_eq (ocigate_cmdline_flag (&cl, "pids-limit", NULL), "-1");
   ck_assert_str_eq (cl.id, "cid");
