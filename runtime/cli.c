@@ -642,7 +642,15 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
   if (cmd == NULL)
     return 0;
   if (parse_command_args (cl, cmd, err) < 0)
-    return -1;
+    {
+      if (cmd->enforced)
+        return -1;
+      /* delete: nothing of ours is cleaned up for an id we cannot be sure
+       * of; runc itself still gets the call */
+      og_error_clear (err);
+      cl->id = NULL;
+      return 0;
+    }
   if (cmd->flags == create_flags || cmd->flags == run_flags || cmd->flags == restore_flags)
     {
       const char *b = ocigate_cmdline_flag (cl, "bundle", "b");

@@ -324,9 +324,13 @@ START_TEST (id_where_runc_takes_it)
   ck_assert_ptr_nonnull (strstr (err.msg, "ambiguous"));
   ocigate_cmdline_free (&cl);
   og_error_clear (&err);
-  /* delete reads its id the same way */
+  /* delete reads its id the same way; one it cannot be sure of is no id
+   * (nothing of ours cleaned up), and runc still gets the call */
   ck_assert_int_eq (parse (&cl, &err, "delete", "cid", "--force", NULL), 0);
   ck_assert_str_eq (cl.id, "cid");
+  ocigate_cmdline_free (&cl);
+  ck_assert_int_eq (parse (&cl, &err, "delete", "--force=maybe", "cid", NULL), 0);
+  ck_assert_ptr_null (cl.id);
   ocigate_cmdline_free (&cl);
 }
 END_TEST
