@@ -1113,10 +1113,44 @@ put_plain (struct out *o, const char *s, size_t n)
 void
 og_buf_put_json_string (struct og_buf *b, const char *s)
 {
+  size_t n;
+
   if (s == NULL)
-    put (b, "null", 4);
-  else
-    put_string (b, s, strlen (s));
+    {
+      put (b, "null", 4);
+      return;
+    }
+  n = strlen (s);
+  if (utf8_valid ((const unsigned char *)s, n))
+    {
+      put_string (b, s, n);
+      return;
+    }
+  /* Bytes from argv or a path (a bundle, a --cap value, an env name) need
+   * not be UTF-8, and a strict reader drops a record that is not: each byte
+   * that does not start a valid sequence becomes U+FFFD, as Go's
+   * encoding/json writes it (so runc's own log lines agree). */
+  {
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    og_cleanup_free char *clean = og_xmalloc (3 * n + 1);
+    char *d = clean;
+
+    while (p < end)
+      {
+        size_t k = *p < 0x80 ? 1 : utf8_seq (p, end);
+        if (k == 0)
+          {
+            memcpy (d, "\xef\xbf\xbd", 3);
+            d += 3;
+            p++;
+            continue;
+          }
+        memcpy (d, p, k);
+        d += k;
+        p += k;
+      }
+    put_string (b, clean, (size_t)(d - clean));
+  }
 }
 
 static void

@@ -614,6 +614,21 @@ load_lsm (struct loader *l, const struct og_json *root, struct og_policy *p)
   return 0;
 }
 
+/* Optional: without it restore is refused, the safe reading of a policy
+ * written before the section existed. */
+static int
+load_restore (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "allow", "description", NULL };
+  struct og_json *o = og_json_get (root, "restore");
+
+  if (o == NULL)
+    return 0;
+  if (o->type != OG_JSON_OBJECT)
+    return bad (l, "restore", "must be an object");
+  return only_keys (l, o, "restore", keys) < 0 || get_bool (l, o, "allow", "restore", &p->restore.allow) < 0 ? -1 : 0;
+}
+
 static int
 load_userns (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
@@ -681,10 +696,10 @@ static int
 load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
   static const char *const keys[]
-      = { "version", "description",    "mode",    "audit", "no_new_privileges", "capabilities",
-          "rootfs",  "resources",      "mounts",  "hooks", "privileged",        "namespaces",
-          "devices", "sysctls",        "seccomp", "paths", "process",           "env",
-          "lsm",     "user_namespace", "fields",  NULL };
+      = { "version", "description", "mode",           "audit",  "no_new_privileges", "capabilities",
+          "rootfs",  "resources",   "mounts",         "hooks",  "privileged",        "namespaces",
+          "devices", "sysctls",     "seccomp",        "paths",  "process",           "env",
+          "lsm",     "restore",     "user_namespace", "fields", NULL };
   static const char *const audit_keys[] = { "log", NULL };
   struct og_json *v;
   og_cleanup_free char *mode = NULL;
@@ -719,7 +734,8 @@ load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
                  || load_privileged (l, root, p) < 0 || load_namespaces (l, root, p) < 0
                  || load_devices (l, root, p) < 0 || load_sysctls (l, root, p) < 0 || load_seccomp (l, root, p) < 0
                  || load_paths (l, root, p) < 0 || load_process (l, root, p) < 0 || load_env (l, root, p) < 0
-                 || load_lsm (l, root, p) < 0 || load_userns (l, root, p) < 0 || load_fields (l, root, p) < 0
+                 || load_lsm (l, root, p) < 0 || load_restore (l, root, p) < 0 || load_userns (l, root, p) < 0
+                 || load_fields (l, root, p) < 0
              ? -1
              : 0;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -155,6 +156,94 @@ og_parse_int64 (const char *s, int64_t *out)
   if (errno || end == s || *end)
     return -1;
   *out = v;
+  return 0;
+}
+
+/* Go's underscoreOK: '_' only between digits (a base prefix counts as one). */
+static bool
+go_underscores_ok (const char *s)
+{
+  char saw = '^';
+  bool hex = false;
+  size_t i = 0;
+
+  if (*s == '+' || *s == '-')
+    s++;
+  if (s[0] == '0' && s[1] && strchr ("bBoOxX", s[1]))
+    {
+      i = 2;
+      saw = '0';
+      hex = s[1] == 'x' || s[1] == 'X';
+    }
+  for (; s[i]; i++)
+    {
+      if (isdigit ((unsigned char)s[i]) || (hex && isxdigit ((unsigned char)s[i])))
+        saw = '0';
+      else if (s[i] == '_')
+        {
+          if (saw != '0')
+            return false;
+          saw = '_';
+        }
+      else
+        {
+          if (saw == '_')
+            return false;
+          saw = '!';
+        }
+    }
+  return saw != '_';
+}
+
+int
+og_go_parse_int (const char *s0, int base, int64_t *out)
+{
+  const char *s = s0;
+  bool neg = false, base0 = base == 0, underscores = false;
+  uint64_t n = 0, limit;
+
+  if (*s == '+' || *s == '-')
+    neg = *s++ == '-';
+  if (*s == '\0')
+    return -1;
+  if (base0)
+    {
+      base = 10;
+      if (s[0] == '0')
+        {
+          size_t len = strlen (s);
+          if (len >= 3 && (s[1] == 'b' || s[1] == 'B'))
+            base = 2, s += 2;
+          else if (len >= 3 && (s[1] == 'o' || s[1] == 'O'))
+            base = 8, s += 2;
+          else if (len >= 3 && (s[1] == 'x' || s[1] == 'X'))
+            base = 16, s += 2;
+          else
+            base = 8, s += 1;
+        }
+    }
+  limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+  for (; *s; s++)
+    {
+      int d;
+      if (*s == '_' && base0)
+        {
+          underscores = true;
+          continue;
+        }
+      if (isdigit ((unsigned char)*s))
+        d = *s - '0';
+      else if (isxdigit ((unsigned char)*s))
+        d = tolower ((unsigned char)*s) - 'a' + 10;
+      else
+        return -1;
+      if (d >= base || n > (limit - (uint64_t)d) / (uint64_t)base)
+        return -1;
+      n = n * (uint64_t)base + (uint64_t)d;
+    }
+  if (underscores && !go_underscores_ok (s0))
+    return -1;
+  *out = neg ? (int64_t)(0 - n) : (int64_t)n;
   return 0;
 }
 

@@ -172,6 +172,8 @@ ocigate_cmd_create (struct ocigate_run *r)
           = og_xasprintf ("config.json of bundle %s: %s", r->cl.bundle ? r->cl.bundle : ".", err.msg);
       fail (&c, "error", msg);
     }
+  if (strcmp (r->cl.command, "restore") == 0)
+    ocigate_restore_judge (r, c.spec); /* before any range is allocated */
   setup_userns (&c);
   ctx.userns = c.userns.staged ? &c.userns.range : NULL;
   ctx.userns_error = c.userns_error;

@@ -8,6 +8,7 @@
  * the policy forbids it.
  */
 #include <config.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,67 @@ is_flag (const struct ocigate_flag *f, const char *name, const char *alias)
   return strcmp (f->name, name) == 0 || (alias && strcmp (f->name, alias) == 0);
 }
 
+/* One number of --user or --additional-gids, read as runc reads it
+ * (strconv.Atoi / ParseInt base 10) and then cast to uint32: "4294967296"
+ * and "-4294967296" would be 0, host root.  Refused unless the cast keeps
+ * the value, so the number judged is the number runc uses. */
+static void
+exec_id (struct ocigate_run *r, const char *flag, const char *what, const char *text, int64_t *out)
+{
+  og_cleanup_free char *msg = NULL;
+
+  if (og_go_parse_int (text, 10, out) == 0 && *out >= 0 && *out <= UINT32_MAX)
+    return;
+  if (og_go_parse_int (text, 10, out) < 0)
+    msg = og_xasprintf ("exec --%s: \"%s\" is not a %s number", flag, text, what);
+  else
+    msg = og_xasprintf ("exec --%s: %s %s is out of range: runc casts it to 32 bits and would use %s %" PRIu32
+                        " (a %s must be between 0 and 4294967295)",
+                        flag, what, text, what, (uint32_t)*out, what);
+  ocigate_refuse (r, "refuse", msg);
+}
+
+/* --user "uid[:gid]" (runc: strings.SplitN on ':', then exec_id each). */
+static bool
+exec_user (struct ocigate_run *r, const char *v, int64_t *uid)
+{
+  og_cleanup_free char *u = og_xstrdup (v);
+  char *colon = strchr (u, ':');
+  int64_t gid;
+
+  if (v[0] == '\0')
+    return false; /* runc keeps the container's user */
+  if (colon)
+    {
+      *colon = '\0';
+      exec_id (r, "user", "gid", colon + 1, &gid);
+    }
+  exec_id (r, "user", "uid", u, uid);
+  return true;
+}
+
+/* --cgroup [controllers:]path: runc joins path below the container's cgroup
+ * and checks only a string prefix, so "../<name>-other" reaches a sibling
+ * whose name starts with the container's. */
+static void
+exec_cgroup (struct ocigate_run *r, const char *v)
+{
+  const char *colon = strchr (v, ':'), *p = colon ? colon + 1 : v;
+  og_cleanup_free char *msg = NULL;
+
+  for (const char *c = p; c && *c;)
+    {
+      size_t n = strcspn (c, "/");
+      if (n == 2 && c[0] == '.' && c[1] == '.')
+        {
+          msg = og_xasprintf ("exec --cgroup %s: a sub-cgroup must lie below the container's cgroup (no \"..\")", v);
+          ocigate_refuse (r, "refuse", msg);
+        }
+      c += n;
+      c += *c == '/';
+    }
+}
+
 /* --user, --env and --apparmor set fields of the exec'd process (the rest
  * comes from the container's process, judged at create): judge them as the
  * process rules judge process.json.  A replaced AppArmor profile is written
@@ -117,6 +179,8 @@ exec_inline_fields (struct ocigate_run *r)
   struct og_json *process = og_json_ensure_object (spec, "process"), *env = NULL, *prof;
   const struct ocigate_flag *user = NULL, *apparmor = NULL;
   struct og_error err = { 0 };
+  int64_t uid = 0, gid;
+  bool has_uid = false;
 
   for (size_t k = 0; k < r->cl.nflags; k++)
     {
@@ -131,17 +195,19 @@ exec_inline_fields (struct ocigate_run *r)
           og_json_append (env, og_json_new_string (f->value));
         }
       else if (is_flag (f, "user", "u"))
-        user = f;
+        user = f; /* the last one wins, as in Go */
       else if (is_flag (f, "apparmor", NULL))
         apparmor = f;
+      else if (is_flag (f, "additional-gids", "g"))
+        exec_id (r, "additional-gids", "gid", f->value, &gid);
+      else if (is_flag (f, "cgroup", NULL))
+        exec_cgroup (r, f->value);
     }
-  if (user)
+  if (apparmor && apparmor->value[0] == '\0')
+    apparmor = NULL; /* runc keeps the container's profile */
+  if (user && (has_uid = exec_user (r, user->value, &uid)))
     {
-      /* runc takes "uid[:gid]", numbers only */
-      char *end;
-      long long uid = strtoll (user->value, &end, 10);
-      if (end != user->value && (*end == '\0' || *end == ':'))
-        og_json_set (og_json_ensure_object (process, "user"), "uid", og_json_new_number (uid));
+      og_json_set (og_json_ensure_object (process, "user"), "uid", og_json_new_number (uid));
       if (r->policy->process.run_as_non_root)
         ctx.root_mapped_away = root_mapped_away (r);
     }
@@ -149,8 +215,7 @@ exec_inline_fields (struct ocigate_run *r)
     og_json_set (process, "apparmorProfile", og_json_new_string (apparmor->value));
   if ((env && og_rule_env (&ctx, spec, &r->decisions, &err) < 0)
       || (apparmor && og_rule_lsm (&ctx, spec, &r->decisions, &err) < 0)
-      || (user && og_json_path (process, "user", "uid", NULL)
-          && og_rule_process_hardening (&ctx, spec, &r->decisions, &err) < 0))
+      || (has_uid && og_rule_process_hardening (&ctx, spec, &r->decisions, &err) < 0))
     ocigate_refuse (r, "error", err.msg);
   ocigate_refuse_if_refused (r);
   prof = og_json_get (process, "apparmorProfile");

@@ -6,6 +6,7 @@
  * create and exec our stdio is the container's.
  */
 #include <config.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -115,6 +116,39 @@ load_policy (struct ocigate_run *r)
     }
 }
 
+/* What runc would not run is settled before anything is judged, allocated
+ * or staged.  An id runc refuses is refused in every mode: a newline in it
+ * would forge a line of ocigate's own records.  A command line runc stops
+ * at (an unknown flag, a bad value, a missing id) is refused too, since
+ * ocigate cannot know what another runtime would make of it; in audit mode
+ * it is recorded and runc reports its own usage error. */
+static void
+check_command_line (struct ocigate_run *r)
+{
+  og_cleanup_free char *msg = NULL;
+
+  if (r->cl.id && !ocigate_id_valid (r->cl.id))
+    {
+      og_cleanup_free char *q = ocigate_id_quote (r->cl.id);
+      msg = og_xasprintf ("invalid container id %s: runc accepts only letters, digits and the characters + , - . _ "
+                          "(not \".\" or \"..\", at most %d bytes)",
+                          q, NAME_MAX);
+      ocigate_refuse (r, "error", msg);
+    }
+  if (r->cl.usage_error == NULL)
+    return;
+  if (r->policy->audit_only)
+    {
+      og_decisions_add (&r->decisions, "command_line", OG_DECISION_AUDIT, "argv", NULL, NULL,
+                        "runc stops at a usage error: %s", r->cl.usage_error);
+      return;
+    }
+  msg = og_xasprintf ("%s: %s (runc stops at this usage error; ocigate refuses a command line it cannot read as the "
+                      "runtime does)",
+                      r->cl.command, r->cl.usage_error);
+  ocigate_refuse (r, "error", msg);
+}
+
 /* delete of a container that has a staged rootfs: runc runs as a child,
  * then the staging and the id range are released. */
 static void
@@ -125,7 +159,8 @@ delete_with_cleanup (struct ocigate_run *r, const char *runtime)
   int status = 1;
   pid_t pid;
 
-  if (r->cl.id == NULL || !ocigate_userns_lookup (r->cl.state_dir, r->cl.root, r->cl.id, &u))
+  if (r->cl.id == NULL || !ocigate_id_valid (r->cl.id)
+      || !ocigate_userns_lookup (r->cl.state_dir, r->cl.root, r->cl.id, &u))
     return; /* nothing of ours: plain exec */
   r->cl.argv[0] = (char *)runtime;
   pid = fork ();
@@ -176,6 +211,7 @@ main (int argc, char **argv)
   if (ocigate_command_enforced (r.cl.command) && !asks_for_help (&r.cl))
     {
       load_policy (&r);
+      check_command_line (&r);
       if (strcmp (r.cl.command, "exec") == 0)
         ocigate_cmd_exec (&r);
       else if (strcmp (r.cl.command, "update") == 0)

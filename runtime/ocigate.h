@@ -37,9 +37,10 @@ struct ocigate_cmdline
   const char *log_path;       /* runc's --log */
   const char *log_format;     /* runc's --log-format */
   const char *bundle;         /* --bundle / -b of create, run, restore (NULL: cwd) */
-  const char *id;             /* the container id (last positional) */
+  const char *id;             /* the container id: runc's first argument (NULL on a usage error) */
   struct ocigate_flag *flags; /* the command's flags (exec, update, create...) */
   size_t nflags;
+  char *usage_error; /* runc 1.1.5 would stop at this usage error (unknown flag, bad value, argument count) */
 };
 
 /* The value of a command flag (any of its names), NULL when absent. */
@@ -52,6 +53,12 @@ int ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, st
 void ocigate_cmdline_free (struct ocigate_cmdline *cl);
 /* Commands whose config.json is enforced. */
 bool ocigate_command_enforced (const char *command);
+/* runc's validateID: letters, digits and + , - . _ only, not "." or "..",
+ * and (for its state directory's name) at most NAME_MAX bytes. */
+bool ocigate_id_valid (const char *id);
+/* The id quoted for a message: printable ASCII kept, the rest \xNN
+ * (caller-owned; long ids are cut). */
+char *ocigate_id_quote (const char *id);
 
 /* ---- bundle.c ----------------------------------------------------------- */
 
@@ -123,6 +130,9 @@ void ocigate_audit_accepted (struct ocigate_run *r, const char *event);
 void ocigate_cmd_create (struct ocigate_run *r);
 void ocigate_cmd_exec (struct ocigate_run *r);
 void ocigate_cmd_update (struct ocigate_run *r);
+/* restore: allowed by the policy at all, and its own options judged
+ * (spec: the parsed config.json); refuses, or returns. */
+void ocigate_restore_judge (struct ocigate_run *r, const struct og_json *spec);
 
 /* Remove argv[i] (and shift the rest). */
 void ocigate_argv_remove (struct ocigate_cmdline *cl, int i);

@@ -162,6 +162,11 @@ struct og_policy
 
   struct
   {
+    bool allow; /* "restore": {"allow": true}; refused by default (the image decides the credentials) */
+  } restore;
+
+  struct
+  {
     enum og_userns_mode
     {
       OG_USERNS_OFF,

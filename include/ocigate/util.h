@@ -55,6 +55,13 @@ bool og_file_trusted (const struct stat *st);
 /* A whole decimal int64 ("-1", "42"); -1 on anything else. */
 int og_parse_int64 (const char *s, int64_t *out);
 
+/* A number as Go's strconv.ParseInt(s, base, 64) reads it (base 0 or 10):
+ * an optional sign, then for base 0 the prefixes 0x, 0o, 0b and a leading
+ * 0 (octal) and '_' between digits; no space anywhere.  runc reads its
+ * integer flags this way, so a reading that differs would judge a value
+ * runc does not use. -1 on anything Go refuses. */
+int og_go_parse_int (const char *s, int base, int64_t *out);
+
 /* True when `path` equals `dir` or lies below it (both absolute, normalised). */
 bool og_path_under (const char *path, const char *dir);
 

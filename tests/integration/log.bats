@@ -76,7 +76,8 @@ hostile_bundle() {
 		--log "$BUNDLE/log.json" --log-format text run --bundle "$BUNDLE" "$CID"
 	assert_status 1
 	[ "$(wc -l <"$BUNDLE/log.json")" -eq 1 ]
-	grep -qF 'bind source /no/such \"dir\"\\with newline cannot be resolved' "$BUNDLE/log.json" ||
+	# as logrus writes it (Go's %q): the newline as \n
+	grep -qF 'bind source /no/such \"dir\"\\with\nnewline cannot be resolved' "$BUNDLE/log.json" ||
 		{ cat "$BUNDLE/log.json"; false; }
 }
 

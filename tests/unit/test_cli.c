@@ -201,7 +201,7 @@ START_TEST (update_values)
   struct og_error err = { 0 };
 
   /* "-" is stdin and "-1" a number, not flags; update reorders */
-  ck_assert_int_eq (parse (&cl, &err, "update", "--resources", "-", "cid", "--pids-limit", "-1", NULL), 0);
+  ck_assert_int_eq (parse (&cl, &err, "update", "--pids-limit", "-1", "--resources", "-", "cid", NULL), 0);
   ck_assert_str_eq (ocigate_cmdline_flag (&cl, "resources", "r"), "-");
   ck_assert_str_eq (ocigate_cmdline_flag (&cl, "pids-limit", NULL), "-1");
   ck_assert_str_eq (cl.id, "cid");
@@ -225,6 +225,170 @@ START_TEST (trailing_value_flag)
 }
 END_TEST
 
+START_TEST (go_integers)
+{
+  static const struct
+  {
+    const char *s;
+    int base;
+    int ok;
+    int64_t v;
+  } cases[] = {
+    { "42", 10, 1, 42 },
+    { "+42", 10, 1, 42 },
+    { "-42", 10, 1, -42 },
+    { "007", 10, 1, 7 },
+    { "0x10", 10, 0, 0 },
+    { "1_000", 10, 0, 0 },
+    { " 1", 10, 0, 0 },
+    { "", 10, 0, 0 },
+    { "-", 10, 0, 0 },
+    { "0x10", 0, 1, 16 },
+    { "010", 0, 1, 8 },
+    { "0o17", 0, 1, 15 },
+    { "0b101", 0, 1, 5 },
+    { "1_000", 0, 1, 1000 },
+    { "0x_1f", 0, 1, 31 },
+    { "1__0", 0, 0, 0 },
+    { "_1", 0, 0, 0 },
+    { "1_", 0, 0, 0 },
+    { "0x", 0, 0, 0 },
+    { "08", 0, 0, 0 },
+    { "0", 0, 1, 0 },
+    { "9223372036854775807", 10, 1, INT64_MAX },
+    { "9223372036854775808", 10, 0, 0 },
+    { "-9223372036854775808", 10, 1, INT64_MIN },
+    { "-9223372036854775809", 10, 0, 0 },
+    { "4294967296", 10, 1, 4294967296LL },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      int64_t v = -12345;
+      int r = og_go_parse_int (cases[i].s, cases[i].base, &v);
+      ck_assert_msg ((r == 0) == cases[i].ok, "\"%s\" base %d: %d", cases[i].s, cases[i].base, r);
+      if (cases[i].ok)
+        ck_assert_msg (v == cases[i].v, "\"%s\" base %d read as %lld", cases[i].s, cases[i].base, (long long)v);
+    }
+}
+END_TEST
+
+START_TEST (container_ids)
+{
+  static const char *const good[] = { "abc", "a-b_c.d", ".a", "...", "-x", "a,b+c", "0", NULL };
+  static const char *const bad[] = { "", ".", "..", "a/b", "x\n1", "x\n", "a b", "a:b", "\xff", "é", NULL };
+  char longest[257];
+
+  for (int i = 0; good[i]; i++)
+    ck_assert_msg (ocigate_id_valid (good[i]), "refused \"%s\"", good[i]);
+  for (int i = 0; bad[i]; i++)
+    ck_assert_msg (!ocigate_id_valid (bad[i]), "accepted \"%s\"", bad[i]);
+  memset (longest, 'a', 256);
+  longest[256] = '\0';
+  ck_assert (!ocigate_id_valid (longest));
+  longest[255] = '\0';
+  ck_assert (ocigate_id_valid (longest));
+  {
+    og_cleanup_free char *q = ocigate_id_quote ("x\n\"\\\xff");
+    ck_assert_str_eq (q, "\"x\\x0a\\x22\\x5c\\xff\"");
+  }
+}
+END_TEST
+
+START_TEST (id_where_runc_takes_it)
+{
+  struct ocigate_cmdline cl;
+  struct og_error err = { 0 };
+
+  /* exec: Go's flag package ends at "--"; the first argument is the id */
+  ck_assert_int_eq (parse (&cl, &err, "exec", "--user", "0", "--", "victim", "sh", "-c", "id", "decoy", NULL), 0);
+  ck_assert_str_eq (cl.id, "victim");
+  ck_assert_str_eq (ocigate_cmdline_flag (&cl, "user", "u"), "0");
+  ocigate_cmdline_free (&cl);
+  ck_assert_int_eq (parse (&cl, &err, "exec", "--", "-x", "true", NULL), 0);
+  ck_assert_str_eq (cl.id, "-x");
+  ocigate_cmdline_free (&cl);
+  /* create reorders: flags after the id move before it */
+  ck_assert_int_eq (parse (&cl, &err, "create", "--", "cid", NULL), 0);
+  ck_assert_str_eq (cl.id, "cid");
+  ocigate_cmdline_free (&cl);
+  ck_assert_int_eq (parse (&cl, &err, "create", "cid", "--no-pivot", "-b", "/b", NULL), 0);
+  ck_assert_str_eq (cl.id, "cid");
+  ck_assert_str_eq (cl.bundle, "/b");
+  ocigate_cmdline_free (&cl);
+  /* urfave/cli 1.22.1 reads "/b" as the id and "-" ... : readings differ */
+  ck_assert_int_lt (parse (&cl, &err, "create", "cid", "--bundle", "-", NULL), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "ambiguous"));
+  ocigate_cmdline_free (&cl);
+  og_error_clear (&err);
+  ck_assert_int_lt (parse (&cl, &err, "update", "--resources", "-", "cid", "--pids-limit", "-1", NULL), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "ambiguous"));
+  ocigate_cmdline_free (&cl);
+  og_error_clear (&err);
+  /* delete reads its id the same way; one it cannot be sure of is no id
+   * (nothing of ours cleaned up), and runc still gets the call */
+  ck_assert_int_eq (parse (&cl, &err, "delete", "cid", "--force", NULL), 0);
+  ck_assert_str_eq (cl.id, "cid");
+  ocigate_cmdline_free (&cl);
+  ck_assert_int_eq (parse (&cl, &err, "delete", "--force=maybe", "cid", NULL), 0);
+  ck_assert_ptr_null (cl.id);
+  ocigate_cmdline_free (&cl);
+}
+END_TEST
+
+START_TEST (usage_errors_as_runc)
+{
+  static const char *const lines[][8] = {
+    { "create", "--frobnicate", "cid", NULL },                         /* unknown flag */
+    { "create", "--bundle", "/b", NULL },                              /* no id */
+    { "create", "--bundle", "/b", "a", "b", NULL },                    /* two ids */
+    { "create", "--no-pivot=maybe", "cid", NULL },                     /* ParseBool */
+    { "create", "--preserve-fds", "x", "cid", NULL },                  /* ParseInt */
+    { "exec", "--additional-gids", "0x1", "cid", "true", NULL },       /* base 10 */
+    { "exec", "--user", NULL },                                        /* no value */
+    { "exec", NULL },                                                  /* no id */
+    { "run", "---bundle", "/b", "cid", NULL },                         /* bad syntax */
+    { "exec", "--cap", "CAP_KILL", "-c", "CAP_CHOWN", "cid", "true" }, /* two forms */
+  };
+  for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+    {
+      struct ocigate_cmdline cl;
+      struct og_error err = { 0 };
+      char *argv[10] = { (char *)"ocigate" };
+      int argc = 1;
+
+      for (int j = 0; j < 8 && lines[i][j]; j++)
+        argv[argc++] = (char *)lines[i][j];
+      ck_assert_msg (ocigate_cmdline_parse (argc, argv, &cl, &err) == 0, "line %zu: %s", i, err.msg);
+      ck_assert_msg (cl.usage_error != NULL, "line %zu: no usage error", i);
+      ck_assert_ptr_null (cl.id);
+      ocigate_cmdline_free (&cl);
+    }
+}
+END_TEST
+
+START_TEST (go_numbers_in_flags)
+{
+  struct ocigate_cmdline cl;
+  struct og_error err = { 0 };
+
+  /* runc's IntFlag reads 010 as 8: a judged number must read the same */
+  ck_assert_int_lt (parse (&cl, &err, "update", "--pids-limit", "010", "cid", NULL), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "as 8"));
+  ocigate_cmdline_free (&cl);
+  og_error_clear (&err);
+  ck_assert_int_lt (parse (&cl, &err, "update", "--pids-limit=0x10", "cid", NULL), 0);
+  ocigate_cmdline_free (&cl);
+  og_error_clear (&err);
+  ck_assert_int_eq (parse (&cl, &err, "update", "--pids-limit", "+007", "cid", NULL), 0);
+  ck_assert_ptr_null (cl.usage_error);
+  ocigate_cmdline_free (&cl);
+  ck_assert_int_eq (parse (&cl, &err, "exec", "--user", "4294967296", "cid", "id", NULL), 0);
+  ck_assert_str_eq (ocigate_cmdline_flag (&cl, "user", "u"), "4294967296");
+  ck_assert_str_eq (cl.id, "cid");
+  ocigate_cmdline_free (&cl);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -241,6 +405,11 @@ suite (void)
   tcase_add_test (tc, exec_stops_at_the_id);
   tcase_add_test (tc, update_values);
   tcase_add_test (tc, trailing_value_flag);
+  tcase_add_test (tc, go_integers);
+  tcase_add_test (tc, container_ids);
+  tcase_add_test (tc, id_where_runc_takes_it);
+  tcase_add_test (tc, usage_errors_as_runc);
+  tcase_add_test (tc, go_numbers_in_flags);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -467,6 +467,27 @@ START_TEST (utc_format_matches_gmtime)
 }
 END_TEST
 
+START_TEST (restore_key)
+{
+  og_cleanup_free char *absent = with ("");
+  og_cleanup_free char *allowed = with ("\"restore\":{\"allow\":true,\"description\":\"CRIU images we sign\"}");
+  og_cleanup_free char *not_bool = with ("\"restore\":{\"allow\":\"yes\"}");
+  og_cleanup_free char *typo = with ("\"restore\":{\"alow\":true}");
+  struct og_policy *p = NULL;
+  struct og_error err = { 0 };
+
+  /* a policy written before the section existed refuses restore */
+  ck_assert_msg (load_text (absent, &p, &err) == 0, "%s", err.msg);
+  ck_assert (!p->restore.allow);
+  og_policy_free (p);
+  ck_assert_msg (load_text (allowed, &p, &err) == 0, "%s", err.msg);
+  ck_assert (p->restore.allow);
+  og_policy_free (p);
+  assert_error (not_bool, "\"allow\" must be true or false");
+  assert_error (typo, "unknown key \"alow\"");
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -488,6 +509,7 @@ suite (void)
   tcase_add_test (tc, image_reads_back);
   tcase_add_test (tc, cacheable_after_two_seconds);
   tcase_add_test (tc, utc_format_matches_gmtime);
+  tcase_add_test (tc, restore_key);
   suite_add_tcase (s, tc);
   return s;
 }
