@@ -695,11 +695,11 @@ load_fields (struct loader *l, const struct og_json *root, struct og_policy *p)
 static int
 load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
-  static const char *const keys[]
-      = { "version", "description", "mode",           "audit",  "no_new_privileges", "capabilities",
-          "rootfs",  "resources",   "mounts",         "hooks",  "privileged",        "namespaces",
-          "devices", "sysctls",     "seccomp",        "paths",  "process",           "env",
-          "lsm",     "restore",     "user_namespace", "fields", NULL };
+  static const char *const keys[] = { "version",        "description", "mode",      "audit",   "no_new_privileges",
+                                      "capabilities",   "rootfs",      "resources", "mounts",  "hooks",
+                                      "privileged",     "namespaces",  "devices",   "sysctls", "seccomp",
+                                      "paths",          "process",     "env",       "lsm",     "restore",
+                                      "user_namespace", "fields",      NULL };
   static const char *const audit_keys[] = { "log", NULL };
   struct og_json *v;
   og_cleanup_free char *mode = NULL;
