@@ -97,3 +97,17 @@ ctr_pid() { ctrc tasks ls | awk -v id="$1" '$1 == id { print $2 }'; }
 		fail "ctr said:" "$stderr"
 	[ "$(audit_count refuse e2e-ctr-xenv)" -eq 1 ]
 }
+
+@test "contrib/containerd: the snippet for this containerd loads as the ocigate CRI handler with BinaryName" {
+	local contrib major f
+	contrib=$(cd "$BATS_TEST_DIRNAME/../../contrib/containerd" && pwd)
+	major=$(containerd --version | awk '{ sub(/^v/, "", $3); split($3, v, "."); print v[1] }')
+	if [ "$major" -ge 2 ]; then f=$contrib/config-v3.toml; else f=$contrib/config.toml; fi
+	run --separate-stderr containerd --config "$f" config dump
+	[ "$status" -eq 0 ] || fail "containerd $major cannot load $f: $stderr"
+	# the handler, its shim and the binary, in the section of this version's CRI plugin
+	printf '%s\n' "$output" | awk '/runtimes\.ocigate\]$/ { h = 1 } h && /runtime_type/ { print; exit }' |
+		grep -q "io.containerd.runc.v2" || fail "no ocigate handler with the runc shim in: $output"
+	printf '%s\n' "$output" | awk '/runtimes\.ocigate\.options\]$/ { o = 1 } o && /BinaryName/ { print; exit }' |
+		grep -q "/usr/sbin/ocigate" || fail "no BinaryName /usr/sbin/ocigate in: $output"
+}

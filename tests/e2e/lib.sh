@@ -292,8 +292,12 @@ e2e_load_images() {
 	"$DOCKER_CLI" import --change 'CMD ["nginx","-g","daemon off;"]' "$nginx_tar" ocigate-e2e/nginx >/dev/null
 	# containerd: the same busybox image, through docker save
 	"$DOCKER_CLI" save ocigate-e2e/busybox >"$W/images/busybox.docker.tar"
-	ctr --address "$W/containerd/containerd.sock" -n "$E2E_NS" images import --snapshotter native \
-		--base-name docker.io/ocigate-e2e/busybox "$W/images/busybox.docker.tar" >/dev/null
+	# (containerd 2's ctr imports through the transfer service, which has no
+	# unpack platform for the native snapshotter: --local imports as 1.6 does)
+	local local_import=()
+	ctr images import --help 2>&1 | grep -q -- '--local' && local_import=(--local)
+	ctr --address "$W/containerd/containerd.sock" -n "$E2E_NS" images import "${local_import[@]}" \
+		--snapshotter native --base-name docker.io/ocigate-e2e/busybox "$W/images/busybox.docker.tar" >/dev/null
 	# podman
 	podman "${PODMAN_FLAGS[@]}" import --change 'CMD ["/bin/sh"]' "$W/images/busybox.tar" \
 		localhost/ocigate-e2e/busybox >/dev/null

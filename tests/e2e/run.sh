@@ -92,6 +92,8 @@ export CONTAINERD_SNAPSHOTTER=native
 export CONTAINERS_CONF=$W/podman/containers.conf
 export CONTAINERS_STORAGE_CONF=$W/podman/storage.conf
 export CONTAINERS_REGISTRIES_CONF=$W/podman/registries.conf
+# Podman 5 warns on every call on a cgroup v1 host (this one is hybrid)
+export PODMAN_IGNORE_CGROUPSV1_WARNING=1
 # (runc's state root too: without --root it would be /run/runc)
 PODMAN_FLAGS=(--root "$W/podman/root" --runroot "$W/podman/runroot" --storage-driver vfs
 	--cgroup-manager cgroupfs --events-backend file --runtime runc --runtime-flag "root=$W/podman/runc")
