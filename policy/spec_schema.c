@@ -11,6 +11,7 @@
  * spec's tags; doc/fields.md says which rule judges each member.
  */
 #include <config.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -405,51 +406,93 @@ find_field (const struct og_spec_type *t, const char *key)
   return NULL;
 }
 
+/* The path to the member being looked at, as frames: a key, or an array
+ * index.  The path text is only made for an unknown member: a create walks
+ * every member of the config, and almost all of them are known. */
+#define MAX_FRAMES 80 /* deeper than the parser's nesting limit */
+
+struct frame
+{
+  const char *key; /* NULL: an array element */
+  size_t index;
+  bool map_key; /* the key is data (a map's): its shape is "*" */
+};
+
 struct walk
 {
   og_spec_unknown_fn fn;
   void *data;
   size_t found;
+  const char *prefix;
+  struct frame frames[MAX_FRAMES];
+  size_t depth;
 };
 
-static void walk_object (struct walk *w, struct og_json *obj, const struct og_spec_type *t, const char *path,
-                         const char *shape);
+static void walk_object (struct walk *w, struct og_json *obj, const struct og_spec_type *t);
 
-static char *
-join (const char *path, const char *key)
+static bool
+push (struct walk *w, const char *key, size_t index, bool map_key)
 {
-  return *path ? og_xasprintf ("%s.%s", path, key) : og_xstrdup (key);
+  if (w->depth == MAX_FRAMES)
+    return false;
+  w->frames[w->depth++] = (struct frame){ .key = key, .index = index, .map_key = map_key };
+  return true;
+}
+
+/* The real path ("mounts[2].extra") or the shape ("mounts[].extra"). */
+static char *
+path_text (const struct walk *w, bool shape)
+{
+  struct og_buf b = { 0 };
+
+  og_buf_puts (&b, w->prefix);
+  for (size_t i = 0; i < w->depth; i++)
+    {
+      const struct frame *f = &w->frames[i];
+      char idx[32];
+
+      if (f->key == NULL)
+        {
+          snprintf (idx, sizeof idx, "[%zu]", f->index);
+          og_buf_puts (&b, shape ? "[]" : idx);
+          continue;
+        }
+      if (b.len)
+        og_buf_puts (&b, ".");
+      og_buf_puts (&b, shape && f->map_key ? "*" : f->key);
+    }
+  if (b.buf == NULL)
+    og_buf_puts (&b, "");
+  return b.buf;
 }
 
 static void
-walk_value (struct walk *w, struct og_json *v, const struct og_spec_field *f, const char *path, const char *shape)
+walk_value (struct walk *w, struct og_json *v, const struct og_spec_field *f)
 {
   switch (f->kind)
     {
       case OG_SPEC_STRUCT:
         if (v->type == OG_JSON_OBJECT)
-          walk_object (w, v, f->type, path, shape);
+          walk_object (w, v, f->type);
         return;
       case OG_SPEC_ARRAY:
         if (v->type != OG_JSON_ARRAY)
           return;
         for (size_t i = 0; i < v->n; i++)
-          if (v->vals[i]->type == OG_JSON_OBJECT)
+          if (v->vals[i]->type == OG_JSON_OBJECT && push (w, NULL, i, false))
             {
-              og_cleanup_free char *p = og_xasprintf ("%s[%zu]", path, i);
-              og_cleanup_free char *s = og_xasprintf ("%s[]", shape);
-              walk_object (w, v->vals[i], f->type, p, s);
+              walk_object (w, v->vals[i], f->type);
+              w->depth--;
             }
         return;
       case OG_SPEC_MAP:
         if (v->type != OG_JSON_OBJECT)
           return;
         for (size_t i = 0; i < v->n; i++)
-          if (v->vals[i]->type == OG_JSON_OBJECT)
+          if (v->vals[i]->type == OG_JSON_OBJECT && push (w, v->keys[i], 0, true))
             {
-              og_cleanup_free char *p = join (path, v->keys[i]);
-              og_cleanup_free char *s = join (shape, "*");
-              walk_object (w, v->vals[i], f->type, p, s);
+              walk_object (w, v->vals[i], f->type);
+              w->depth--;
             }
         return;
       case OG_SPEC_SCALAR:
@@ -459,22 +502,26 @@ walk_value (struct walk *w, struct og_json *v, const struct og_spec_field *f, co
 }
 
 static void
-walk_object (struct walk *w, struct og_json *obj, const struct og_spec_type *t, const char *path, const char *shape)
+walk_object (struct walk *w, struct og_json *obj, const struct og_spec_type *t)
 {
   for (size_t i = 0; i < obj->n; i++)
     {
       const struct og_spec_field *f = find_field (t, obj->keys[i]);
-      og_cleanup_free char *p = join (path, obj->keys[i]);
-      og_cleanup_free char *s = join (shape, obj->keys[i]);
 
-      if (f == NULL)
+      if (!push (w, obj->keys[i], 0, false))
+        return;
+      if (f)
+        walk_value (w, obj->vals[i], f);
+      else
         {
+          og_cleanup_free char *p = path_text (w, false);
+          og_cleanup_free char *s = path_text (w, true);
+
           w->found++;
           if (w->fn (obj, i, p, s, w->data))
             i--; /* the callback removed it */
-          continue;
         }
-      walk_value (w, obj->vals[i], f, p, s);
+      w->depth--;
     }
 }
 
@@ -487,9 +534,9 @@ og_spec_unknown_members (struct og_json *doc, enum og_spec_doc kind, const char 
     [OG_SPEC_DOC_PROCESS] = &t_process,
     [OG_SPEC_DOC_RESOURCES] = &t_linux_resources,
   };
-  struct walk w = { .fn = fn, .data = data };
+  struct walk w = { .fn = fn, .data = data, .prefix = prefix ? prefix : "" };
 
   if (doc && doc->type == OG_JSON_OBJECT)
-    walk_object (&w, doc, roots[kind], prefix ? prefix : "", prefix ? prefix : "");
+    walk_object (&w, doc, roots[kind]);
   return w.found;
 }
