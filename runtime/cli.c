@@ -284,7 +284,7 @@ in_user_ns (void)
  * main.go: --root as given (an empty value is the working directory, by
  * filepath.Abs; for create see below), else /run/runc, or $XDG_RUNTIME_DIR/runc for a rootless
  * runc (shouldHonorXDGRuntimeDir); then filepath.Abs. */
-static const char *
+static char *
 runtime_root (const char *given)
 {
   const char *xdg = getenv ("XDG_RUNTIME_DIR");
@@ -302,15 +302,14 @@ runtime_root (const char *given)
       og_cleanup_free char *wd = go_getwd ();
       given = joined = og_xasprintf ("%s/%s", wd, given);
     }
-  /* not freed: it lives as long as the command line */
-  return clean_path (given);
+  return clean_path (given); /* owned by the command line */
 }
 
 int
 ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct og_error *err)
 {
   const struct command *cmd;
-  const char *given_root;
+  const char *given_root = NULL;
   int i;
 
   memset (cl, 0, sizeof *cl);
@@ -351,7 +350,7 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
       if (strcmp (name, "log") == 0)
         cl->log_path = value[0] ? value : NULL;
       else if (strcmp (name, "root") == 0)
-        cl->root = value;
+        given_root = value;
       else if (strcmp (name, "log-format") == 0)
         cl->log_format = value;
     }
@@ -363,7 +362,6 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
         cl->argv[cl->argc++] = argv[i];
     }
   cl->argv[cl->argc] = NULL;
-  given_root = cl->root;
   cl->root = runtime_root (given_root);
   if (cl->state_dir == NULL)
     cl->state_dir = OG_STATE_DIR;
@@ -385,7 +383,10 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
         {
           char *real = og_realpath (cl->bundle);
           if (real)
-            cl->root = real;
+            {
+              free ((char *)cl->root);
+              cl->root = real;
+            }
         }
     }
   else if (cmd->value_flags == exec_flags && check_unique (cl, "process", "p", err) < 0)
@@ -422,6 +423,8 @@ ocigate_cmdline_free (struct ocigate_cmdline *cl)
     free (cl->flags[i].name);
   free (cl->flags);
   free (cl->argv);
+  free ((char *)cl->root);
+  cl->root = NULL;
   cl->flags = NULL;
   cl->nflags = 0;
   cl->argv = NULL;
