@@ -334,3 +334,32 @@ pid_of() {
 	assert_status 0
 	[[ "$(probe_value uid_map)" =~ ^0\ 10[0-9]{5}\ 65536$ ]] || { show_run; fail "no pool range"; }
 }
+
+@test "records: a second create of an id whose first create is still running is refused and touches nothing" {
+	local slow="$T/slow-runtime" pid rec_before
+	# a create that takes its time (a slow hook, a busy host): the record's
+	# creator is alive, runc has no state yet
+	printf '#!/bin/sh\nsleep 20\n' >"$slow"
+	chmod 755 "$slow"
+	make_bundle default 'true'
+	"$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$slow" --ocigate-state-dir "$STATE" \
+		--root "$ROOTDIR" create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 1 100); do
+		[ "$(records)" -eq 1 ] && [ "$(staged_mounts)" -eq 1 ] && break
+		sleep 0.1
+	done
+	[ "$(staged_mounts)" -eq 1 ] || fail "the first create did not stage"
+	rec_before=$(cat "$STATE"/userns/*)
+	local a=$CID
+	make_bundle default 'true'
+	refuse_userns "$a" "already has a user namespace range under runtime root"
+	[ "$(cat "$STATE"/userns/*)" = "$rec_before" ] || fail "the record changed"
+	[ "$(staged_mounts)" -eq 1 ] || fail "the first create's staging was touched"
+	# nor does gc take it while that create runs
+	run "$OCIGATECTL" gc --state-dir "$STATE"
+	[[ "$output" == *"gc: 0 released"* ]] || { show_run; fail "gc released a running create's range"; }
+	kill "$pid" 2>/dev/null
+	pkill -P "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
