@@ -8,7 +8,9 @@
  * staged mount lives in our own state dir instead.
  *
  * State: <state>/lock (flock), <state>/userns/<key> one record per
- * container ("start size\nroot\nid\n"), <state>/stage/<key>/rootfs.
+ * container (a JSON object: start, size, root, id, pid, pid_start; key =
+ * digest of root and id), <state>/stage/<key>/rootfs, and for a container
+ * that shares another's user namespace <state>/stage/<key>/ns/user.
  */
 #include <config.h>
 #include <ctype.h>
