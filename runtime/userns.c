@@ -544,7 +544,10 @@ ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const
 
   memset (u, 0, sizeof *u);
   if (!ocigate_userns_id_valid (id) || root[0] != '/')
-    return og_error_set (err, 0, "no user namespace record for container id %s under runtime root %s", id, root);
+    {
+      u->in_use = true; /* refused, never a reason to run without one */
+      return og_error_set (err, 0, "no user namespace record for container id %s under runtime root %s", id, root);
+    }
   set_paths (state_dir, root, id, u);
   lock = lock_state (state_dir, err);
   if (lock < 0)
