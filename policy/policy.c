@@ -633,8 +633,9 @@ static int
 load_userns (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
   static const char *const keys[]
-      = { "mode", "pool_start", "pool_size", "range_size", "allocation", "description", NULL };
+      = { "mode", "pool_start", "pool_size", "range_size", "allocation", "allow_without", "description", NULL };
   og_cleanup_free char *mode = NULL, *alloc = NULL;
+  og_cleanup_strv char **without = NULL;
   struct og_json *o;
   bool has = false;
 
@@ -646,7 +647,8 @@ load_userns (struct loader *l, const struct og_json *root, struct og_policy *p)
       || get_string (l, o, "allocation", "user_namespace", &alloc) < 0
       || get_quantity (l, o, "pool_start", "user_namespace", parse_count, &has, &p->userns.pool_start) < 0
       || get_quantity (l, o, "pool_size", "user_namespace", parse_count, &has, &p->userns.pool_size) < 0
-      || get_quantity (l, o, "range_size", "user_namespace", parse_count, &has, &p->userns.range_size) < 0)
+      || get_quantity (l, o, "range_size", "user_namespace", parse_count, &has, &p->userns.range_size) < 0
+      || get_strv (l, o, "allow_without", "user_namespace", false, &without) < 0)
     return -1;
   if (mode == NULL || strcmp (mode, "off") == 0)
     p->userns.mode = OG_USERNS_OFF;
@@ -656,6 +658,17 @@ load_userns (struct loader *l, const struct og_json *root, struct og_policy *p)
     p->userns.mode = OG_USERNS_REQUIRED;
   else
     return bad (l, "user_namespace.mode", "must be \"required\", \"if-possible\" or \"off\"");
+  /* Running without a user namespace where an attacker can make it happen
+   * (fill the pool, join a pid namespace) is allowed only in so many words. */
+  for (char **w = without; w && *w; w++)
+    if (strcmp (*w, "pool-exhausted") == 0)
+      p->userns.without_if_pool_exhausted = true;
+    else if (strcmp (*w, "shared-pid-namespace") == 0)
+      p->userns.without_if_shared_pid_ns = true;
+    else
+      return bad (l, "user_namespace.allow_without", "entries must be \"pool-exhausted\" or \"shared-pid-namespace\"");
+  if (without && without[0] && p->userns.mode != OG_USERNS_IF_POSSIBLE)
+    return bad (l, "user_namespace.allow_without", "needs mode \"if-possible\"");
   if (alloc && strcmp (alloc, "shared") == 0)
     p->userns.shared = true;
   else if (alloc && strcmp (alloc, "per-container") != 0)

@@ -75,6 +75,45 @@ clamp_ping_range (const struct og_enforce_ctx *ctx, struct og_json *linux_, stru
     og_json_set (og_json_get_set (linux_, "sysctl"), "net.ipv4.ping_group_range", og_json_new_string (want));
 }
 
+/* No range: refused, or (only where the policy says so in so many words)
+ * run without a user namespace, said loudly in the record. */
+static void
+without (const struct og_enforce_ctx *ctx, struct og_decisions *d)
+{
+  const struct og_policy *p = ctx->policy;
+  const char *why = ctx->userns_error ? ctx->userns_error : "no host id range was allocated";
+  const char *allowed_by = NULL;
+
+  if (p->userns.mode == OG_USERNS_IF_POSSIBLE)
+    switch (ctx->userns_why)
+      {
+        case OG_USERNS_MISSING_UNSUPPORTED:
+          allowed_by = "mode \"if-possible\"";
+          break;
+        case OG_USERNS_MISSING_POOL:
+          allowed_by = p->userns.without_if_pool_exhausted ? "allow_without \"pool-exhausted\"" : NULL;
+          break;
+        case OG_USERNS_MISSING_PIDNS:
+          allowed_by = p->userns.without_if_shared_pid_ns ? "allow_without \"shared-pid-namespace\"" : NULL;
+          break;
+        case OG_USERNS_MISSING_REFUSED:
+          break;
+      }
+  if (allowed_by == NULL)
+    {
+      og_decisions_add (d, "user_namespace", p->audit_only ? OG_DECISION_AUDIT : OG_DECISION_REFUSE, "linux.namespaces",
+                        NULL, NULL, "%s: %s",
+                        ctx->userns_why == OG_USERNS_MISSING_REFUSED ? "no user namespace can be set up"
+                                                                     : "a user namespace is required but cannot "
+                                                                       "be set up",
+                        why);
+      return;
+    }
+  og_decisions_add (d, "user_namespace", OG_DECISION_AUDIT, "linux.namespaces", NULL, NULL,
+                    "NO USER NAMESPACE: container root is host root (%s); user_namespace %s allows running without one",
+                    why, allowed_by);
+}
+
 int
 og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d, struct og_error *err)
 {
@@ -86,13 +125,7 @@ og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
     return 0;
   if (ctx->userns == NULL)
     {
-      const char *why = ctx->userns_error ? ctx->userns_error : "no host id range was allocated";
-      if (p->userns.mode == OG_USERNS_REQUIRED)
-        og_decisions_add (d, "user_namespace", p->audit_only ? OG_DECISION_AUDIT : OG_DECISION_REFUSE,
-                          "linux.namespaces", NULL, NULL, "a user namespace is required but cannot be set up: %s", why);
-      else
-        og_decisions_add (d, "user_namespace", OG_DECISION_AUDIT, "linux.namespaces", NULL, NULL,
-                          "no user namespace (%s); the policy allows running without one", why);
+      without (ctx, d);
       return 0;
     }
   linux_ = og_json_ensure_object (spec, "linux");
@@ -111,13 +144,29 @@ og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
           return 0;
         }
       have_userns = true;
+      if (ctx->userns_join)
+        {
+          og_cleanup_json struct og_json *after = og_json_clone (ns->vals[i]);
+          og_json_set (after, "path", og_json_new_string (ctx->userns_join));
+          if (og_rule_change (ctx, OG_ACTION_ENFORCE, d, "user_namespace", "linux.namespaces",
+                              og_json_to_text (ns->vals[i]), og_json_to_text (after),
+                              "the container joins the pid namespace of container %s, so it shares that "
+                              "container's user namespace and host id range",
+                              ctx->userns_owner))
+            og_json_set (ns->vals[i], "path", og_json_new_string (ctx->userns_join));
+        }
     }
   if (!have_userns)
     {
       struct og_json *u = og_json_new (OG_JSON_OBJECT);
       og_json_set (u, "type", og_json_new_string ("user"));
-      if (og_rule_change (ctx, OG_ACTION_ENFORCE, d, "user_namespace", "linux.namespaces", NULL,
-                          og_xstrdup ("{\"type\":\"user\"}"), "the container gets its own user namespace"))
+      if (ctx->userns_join)
+        og_json_set (u, "path", og_json_new_string (ctx->userns_join));
+      if (og_rule_change (ctx, OG_ACTION_ENFORCE, d, "user_namespace", "linux.namespaces", NULL, og_json_to_text (u),
+                          ctx->userns_join ? "the container joins the pid namespace of container %s, so it shares "
+                                             "that container's user namespace and host id range"
+                                           : "the container gets its own user namespace%s",
+                          ctx->userns_join ? ctx->userns_owner : ""))
         {
           if (ns == NULL || ns->type != OG_JSON_ARRAY)
             {
@@ -129,6 +178,12 @@ og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
       else
         og_json_free (u);
     }
+  /* which way the container went, whatever had to change for it */
+  og_decisions_add (d, "user_namespace", OG_DECISION_AUDIT, "linux.namespaces", NULL, NULL,
+                    ctx->userns_join ? "user namespace shared with container %s: host ids %" PRId64 "-%" PRId64
+                                     : "own user namespace%s: host ids %" PRId64 "-%" PRId64,
+                    ctx->userns_join ? ctx->userns_owner : "", ctx->userns->host_start,
+                    ctx->userns->host_start + ctx->userns->size - 1);
   set_mappings (ctx, linux_, "uidMappings", d);
   set_mappings (ctx, linux_, "gidMappings", d);
   clamp_ping_range (ctx, linux_, d);

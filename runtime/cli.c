@@ -7,12 +7,15 @@
  */
 #include <config.h>
 #include <ctype.h>
-#include <limits.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ocigate/json.h"
 #include "ocigate/util.h"
@@ -578,10 +581,100 @@ check_unique (struct ocigate_cmdline *cl, const char *name, const char *alias, s
   return 0;
 }
 
+/* Go's filepath.Clean of an absolute path (lexical: "..", "." and repeated
+ * slashes go, as runc's filepath.Abs does it). */
+static char *
+clean_path (const char *path)
+{
+  char *out = og_xmalloc (strlen (path) + 2);
+  size_t len = 0;
+
+  for (const char *p = path; *p;)
+    {
+      const char *e = strchrnul (p, '/');
+      size_t n = (size_t)(e - p);
+      if (n == 0 || (n == 1 && p[0] == '.'))
+        ;
+      else if (n == 2 && p[0] == '.' && p[1] == '.')
+        while (len > 0 && out[--len] != '/')
+          ;
+      else
+        {
+          out[len++] = '/';
+          memcpy (out + len, p, n);
+          len += n;
+        }
+      p = *e ? e + 1 : e;
+    }
+  if (len == 0)
+    out[len++] = '/';
+  out[len] = '\0';
+  return out;
+}
+
+/* Go's os.Getwd: $PWD when it names the working directory, else getcwd. */
+static char *
+go_getwd (void)
+{
+  const char *pwd = getenv ("PWD");
+  struct stat dot, d;
+  char buf[PATH_MAX];
+
+  if (pwd && pwd[0] == '/' && stat (".", &dot) == 0 && stat (pwd, &d) == 0 && dot.st_dev == d.st_dev
+      && dot.st_ino == d.st_ino)
+    return og_xstrdup (pwd);
+  return og_xstrdup (getcwd (buf, sizeof buf) ? buf : "/");
+}
+
+/* runc's userns.RunningInUserNS: any uid_map but the full identity one. */
+static bool
+in_user_ns (void)
+{
+  og_cleanup_close int fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  char buf[128];
+  unsigned long a, b, c;
+  int used = 0;
+  ssize_t n;
+
+  if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
+    return false;
+  buf[n] = '\0';
+  return !(sscanf (buf, " %lu %lu %lu%n", &a, &b, &c, &used) == 3 && a == 0 && b == 0 && c == 4294967295UL
+           && strspn (buf + used, " \n") == strlen (buf + used));
+}
+
+/* The state directory runc 1.1.5 uses, as an absolute path: it is what
+ * names a container's user namespace record, so `gc`, `delete` and a
+ * foreground `run` must find the same one whatever the working directory.
+ * main.go: --root as given (an empty value is the working directory, by
+ * filepath.Abs; for create see below), else /run/runc, or $XDG_RUNTIME_DIR/runc for a rootless
+ * runc (shouldHonorXDGRuntimeDir); then filepath.Abs. */
+static char *
+runtime_root (const char *given)
+{
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  og_cleanup_free char *def = NULL, *joined = NULL;
+
+  if (given == NULL)
+    {
+      bool honor = xdg && xdg[0]
+                   && (geteuid () != 0
+                       || (in_user_ns () && (getenv ("USER") == NULL || strcmp (getenv ("USER"), "root") != 0)));
+      given = def = honor ? og_xasprintf ("%s/runc", xdg) : og_xstrdup ("/run/runc");
+    }
+  if (given[0] != '/')
+    {
+      og_cleanup_free char *wd = go_getwd ();
+      given = joined = og_xasprintf ("%s/%s", wd, given);
+    }
+  return clean_path (given); /* owned by the command line */
+}
+
 int
 ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct og_error *err)
 {
   const struct command *cmd;
+  const char *given_root = NULL;
   int i;
 
   memset (cl, 0, sizeof *cl);
@@ -622,7 +715,7 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
       if (strcmp (name, "log") == 0)
         cl->log_path = value[0] ? value : NULL;
       else if (strcmp (name, "root") == 0)
-        cl->root = value;
+        given_root = value;
       else if (strcmp (name, "log-format") == 0)
         cl->log_format = value;
     }
@@ -634,8 +727,7 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
         cl->argv[cl->argc++] = argv[i];
     }
   cl->argv[cl->argc] = NULL;
-  if (cl->root == NULL || cl->root[0] == '\0')
-    cl->root = "/run/runc";
+  cl->root = runtime_root (given_root);
   if (cl->state_dir == NULL)
     cl->state_dir = OG_STATE_DIR;
   cmd = find_command (cl->command);
@@ -657,6 +749,18 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
       if (check_unique (cl, "bundle", "b", err) < 0)
         return -1;
       cl->bundle = b && b[0] ? b : NULL;
+      /* create, run and restore chdir into the bundle first, and only then
+       * does runc make an empty --root absolute: the bundle directory,
+       * as getcwd names it */
+      if (given_root && given_root[0] == '\0' && cl->bundle)
+        {
+          char *real = og_realpath (cl->bundle);
+          if (real)
+            {
+              free ((char *)cl->root);
+              cl->root = real;
+            }
+        }
     }
   else if (cmd->flags == exec_flags && check_unique (cl, "process", "p", err) < 0)
     return -1;
@@ -694,6 +798,8 @@ ocigate_cmdline_free (struct ocigate_cmdline *cl)
   free (cl->argv);
   free (cl->usage_error);
   cl->usage_error = NULL;
+  free ((char *)cl->root);
+  cl->root = NULL;
   cl->flags = NULL;
   cl->nflags = 0;
   cl->argv = NULL;

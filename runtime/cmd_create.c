@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ocigate/enforce.h"
 #include "ocigate/spec.h"
@@ -19,6 +20,7 @@ struct create
   struct og_json *spec;
   struct ocigate_userns userns;
   char *userns_error;
+  enum og_userns_missing userns_missing;
 };
 
 /* Every refusal after an allocation gives the range back first. */
@@ -45,8 +47,10 @@ rootfs_path (struct create *c)
   return og_realpath (joined);
 }
 
-static bool
-has_private_pid_ns (const struct og_json *spec)
+/* The pid namespace the container joins: its path, "" for the host's (no
+ * pid namespace of its own), NULL for a new one. */
+static const char *
+joined_pid_ns (const struct og_json *spec)
 {
   struct og_json *ns = og_json_path (spec, "linux", "namespaces", NULL);
 
@@ -54,19 +58,29 @@ has_private_pid_ns (const struct og_json *spec)
     {
       struct og_json *t = og_json_get_set (ns->vals[i], "type"), *path = og_json_get_set (ns->vals[i], "path");
       if (og_json_is_string (t) && strcmp (t->text, "pid") == 0)
-        return path == NULL || (og_json_is_string (path) && path->len == 0);
+        return og_json_is_string (path) && path->len > 0 ? path->text : NULL;
     }
-  return false;
+  return "";
 }
 
-/* Allocate a host id range and stage the idmapped rootfs; on failure the
- * rule refuses (required) or records the fallback (if-possible). */
+static void
+no_userns (struct create *c, enum og_userns_missing why, char *msg)
+{
+  c->userns_missing = why;
+  c->userns_error = msg;
+}
+
+/* Allocate a host id range and stage the idmapped rootfs.  When that
+ * cannot be done, c->userns_missing says why, and the rule refuses or
+ * (only where the policy says so) records running without one. */
 static void
 setup_userns (struct create *c)
 {
   const struct og_policy *p = c->r->policy;
-  og_cleanup_free char *rootfs = NULL;
+  const char *id = c->r->cl.id, *root = c->r->cl.root, *pidns;
+  og_cleanup_free char *rootfs = NULL, *existing = NULL;
   struct og_error err = { 0 };
+  struct stat st;
 
   if (p->userns.mode == OG_USERNS_OFF)
     return;
@@ -78,29 +92,51 @@ setup_userns (struct create *c)
       ocigate_userns_gc (c->r->cl.state_dir, false, &ignored);
       og_error_clear (&ignored);
     }
-  if (c->r->cl.id == NULL || strchr (c->r->cl.id, '/') || c->r->cl.id[0] == '.')
+  if (!ocigate_userns_id_valid (id))
     {
-      c->userns_error = og_xstrdup ("no valid container id");
+      no_userns (c, OG_USERNS_MISSING_REFUSED, og_xstrdup ("the container id is not one runc accepts"));
       return;
     }
-  /* procfs cannot be mounted for a pid namespace the new user namespace
-   * does not own: runc would fail on /proc */
-  if (!has_private_pid_ns (c->spec))
+  /* runc refuses an id it has; checked before anything is allocated, so
+   * a duplicate create never restages or releases the existing
+   * container's range (nor leaves a record that would make a root exec
+   * into that container look mapped away) */
+  existing = og_xasprintf ("%s/%s", root, id);
+  if (lstat (existing, &st) == 0)
     {
-      c->userns_error = og_xstrdup ("the container shares a pid namespace it does not own");
+      no_userns (c, OG_USERNS_MISSING_REFUSED,
+                 og_xasprintf ("container %s already exists under runtime root %s", id, root));
+      return;
+    }
+  /* procfs can only be mounted for a pid namespace the container's user
+   * namespace owns: a joined one must be shared with its owner */
+  pidns = joined_pid_ns (c->spec);
+  if (pidns && pidns[0] == '\0')
+    {
+      no_userns (c, OG_USERNS_MISSING_PIDNS, og_xstrdup ("the container shares the host's pid namespace"));
       return;
     }
   rootfs = rootfs_path (c);
   if (rootfs == NULL)
     {
-      c->userns_error = og_xasprintf ("the root filesystem cannot be resolved (%s)", strerror (errno));
+      no_userns (c, OG_USERNS_MISSING_UNSUPPORTED,
+                 og_xasprintf ("the root filesystem cannot be resolved (%s)", strerror (errno)));
       return;
     }
-  if (ocigate_userns_allocate (c->r->cl.state_dir, p, c->r->cl.root, c->r->cl.id, &c->userns, &err) < 0
-      || ocigate_userns_stage (&c->userns, rootfs, &err) < 0)
+  if (ocigate_userns_allocate (c->r->cl.state_dir, p, root, id, pidns, &c->userns, &err) < 0)
+    {
+      no_userns (c,
+                 c->userns.in_use          ? OG_USERNS_MISSING_REFUSED
+                 : c->userns.exhausted     ? OG_USERNS_MISSING_POOL
+                 : c->userns.foreign_pidns ? OG_USERNS_MISSING_PIDNS
+                                           : OG_USERNS_MISSING_UNSUPPORTED,
+                 og_steal_pointer (&err.msg));
+      return;
+    }
+  if (ocigate_userns_stage (&c->userns, rootfs, &err) < 0)
     {
       struct og_error ignored = { 0 };
-      c->userns_error = og_steal_pointer (&err.msg);
+      no_userns (c, OG_USERNS_MISSING_UNSUPPORTED, og_steal_pointer (&err.msg));
       ocigate_userns_release (&c->userns, &ignored);
       og_error_clear (&ignored);
     }
@@ -177,6 +213,9 @@ ocigate_cmd_create (struct ocigate_run *r)
   setup_userns (&c);
   ctx.userns = c.userns.staged ? &c.userns.range : NULL;
   ctx.userns_error = c.userns_error;
+  ctx.userns_why = c.userns_missing;
+  ctx.userns_join = c.userns.staged ? c.userns.join_path : NULL;
+  ctx.userns_owner = c.userns.owner_id;
   if (og_enforce_config (&ctx, c.spec, &r->decisions, &err) < 0)
     fail (&c, "error", err.msg);
   if (og_decisions_refused (&r->decisions))

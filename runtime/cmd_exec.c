@@ -19,14 +19,15 @@
 #include "ocigate.h"
 #include "userns.h"
 
-/* Does the container's uid 0 map to an unprivileged host uid?  Yes when we
- * staged its user namespace; otherwise runc's state says (the container's
- * namespaces and uid mappings, as libcontainer records them).  Asked only
- * of a root exec under run_as_non_root. */
+/* Does the container's uid 0 map to an unprivileged host uid?  runc's
+ * state says (the container's namespaces and uid mappings, as libcontainer
+ * records them), for the user namespaces we staged as for an engine's: a
+ * record of ours names a range, not what runc actually started (a
+ * duplicate create that runc refused once left one for a container without
+ * a user namespace).  Asked only of a root exec under run_as_non_root. */
 static bool
 root_mapped_away (const struct ocigate_run *r)
 {
-  struct ocigate_userns u = { 0 };
   struct ocigate_bundle doc = { .dirfd = -1 };
   og_cleanup_json struct og_json *state = NULL;
   og_cleanup_free char *path = NULL;
@@ -35,13 +36,8 @@ root_mapped_away (const struct ocigate_run *r)
   struct og_error err = { 0 };
   bool userns = false, away = false;
 
-  if (r->cl.id == NULL || strchr (r->cl.id, '/') || r->cl.id[0] == '.')
+  if (!ocigate_userns_id_valid (r->cl.id))
     return false;
-  if (ocigate_userns_lookup (r->cl.state_dir, r->cl.root, r->cl.id, &u))
-    {
-      ocigate_userns_free (&u);
-      return true;
-    }
   path = og_xasprintf ("%s/%s/state.json", r->cl.root, r->cl.id);
   if (ocigate_doc_open_path (path, &doc, &err) < 0 || og_json_parse (doc.data, doc.len, &opts, &state, &err) < 0)
     {

@@ -171,13 +171,10 @@ delete_with_cleanup (struct ocigate_run *r, const char *runtime)
     }
   if (pid < 0 || waitpid (pid, &status, 0) < 0)
     ocigate_refuse (r, "error", "cannot run the runtime for delete");
-  {
-    og_cleanup_free char *state = og_xasprintf ("%s/%s/state.json", r->cl.root, r->cl.id);
-    struct stat st;
-    /* runc's verdict stands; ours is only to clean up once it is gone */
-    if (stat (state, &st) < 0 && ocigate_userns_release (&u, &err) < 0)
-      ocigate_report_error (&r->cl, err.msg);
-  }
+  /* runc's verdict stands; ours is only to clean up once it is gone (and
+   * not while a create of the same id is still running) */
+  if (!ocigate_userns_in_use (r->cl.root, r->cl.id, &u) && ocigate_userns_release (&u, &err) < 0)
+    ocigate_report_error (&r->cl, err.msg);
   og_error_clear (&err);
   ocigate_userns_free (&u);
   if (WIFEXITED (status))

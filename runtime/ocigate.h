@@ -29,7 +29,7 @@ struct ocigate_cmdline
   const char *policy_path;  /* --ocigate-policy */
   const char *runtime_path; /* --ocigate-runtime */
   const char *state_dir;    /* --ocigate-state-dir (default OG_STATE_DIR) */
-  const char *root;         /* runc's --root (default /run/runc) */
+  const char *root;         /* runc's state dir, absolute, as runc resolves --root (owned) */
   char **argv;              /* argv for the runtime (ours removed), NULL-terminated; argv[0] is replaced */
   int argc;
   int cmd_index;              /* index of the command word in argv, -1 if none */

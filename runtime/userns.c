@@ -8,9 +8,12 @@
  * staged mount lives in our own state dir instead.
  *
  * State: <state>/lock (flock), <state>/userns/<key> one record per
- * container ("start size\nroot\nid\n"), <state>/stage/<key>/rootfs.
+ * container (a JSON object: start, size, root, id, pid, pid_start; key =
+ * digest of root and id), <state>/stage/<key>/rootfs, and for a container
+ * that shares another's user namespace <state>/stage/<key>/ns/user.
  */
 #include <config.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,13 +24,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ocigate/json.h"
 #include "ocigate/sha256.h"
+#include "ocigate/spec.h"
 #include "ocigate/util.h"
 #include "userns.h"
 
@@ -46,6 +53,15 @@
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
+
+/* <linux/nsfs.h> */
+#ifndef NS_GET_USERNS
+#define NS_GET_USERNS _IO (0xb7, 0x1)
+#endif
+#ifndef NS_GET_NSTYPE
+#define NS_GET_NSTYPE _IO (0xb7, 0x3)
+#endif
+#define OG_NSFS_MAGIC 0x6e736673
 
 /* struct mount_attr of mount_setattr(2) */
 struct og_mount_attr
@@ -75,44 +91,167 @@ set_paths (const char *state_dir, const char *root, const char *id, struct ociga
   u->stage_root = og_xasprintf ("%s/rootfs", u->stage_dir);
 }
 
-static int
-read_record (const char *path, int64_t *start, int64_t *size, char **root, char **id, pid_t *pid)
+/* One record, as written and as read back. */
+struct record
 {
-  char buf[8192];
-  ssize_t n;
-  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  char *nl1, *nl2, *nl3;
+  int64_t start, size;
+  char *root, *id;
+  int64_t pid;       /* the create that wrote it (the same process becomes runc) */
+  int64_t pid_start; /* its start time: a recycled pid is not that create */
+};
 
-  if (fd < 0)
+static void
+record_clear (struct record *r)
+{
+  free (r->root);
+  free (r->id);
+  memset (r, 0, sizeof *r);
+}
+
+/* A container id that names one directory under runc's root: runc 1.1.5
+ * refuses every other (^[\w+-.]+$, not "." or ".."), and a record for an
+ * id with a slash or "." could name another container's state. */
+bool
+ocigate_userns_id_valid (const char *id)
+{
+  if (id == NULL || id[0] == '\0' || strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
+    return false;
+  for (const char *c = id; *c; c++)
+    if (!isalnum ((unsigned char)*c) && *c != '_' && *c != '+' && *c != ',' && *c != '-' && *c != '.')
+      return false;
+  return true;
+}
+
+/* Records are JSON written by our writer and read by our strict parser:
+ * no id or root, whatever its bytes, can add or change a field (a newline
+ * in an id once forged the pid line: pid 1, always alive, leaked the range
+ * for good).  The file name must be the key of the root and id inside, so
+ * one container's record can never be taken for another's. */
+static int
+parse_record (const char *buf, size_t len, const char *name, struct record *r)
+{
+  static const char *const keys[] = { "start", "size", "root", "id", "pid", "pid_start" };
+  const struct og_json_opts opts = { .max_size = 16384, .max_depth = 2 };
+  og_cleanup_json struct og_json *j = NULL;
+  struct og_json *root, *id;
+  struct og_error err = { 0 };
+
+  memset (r, 0, sizeof *r);
+  if (og_json_parse (buf, len, &opts, &j, &err) < 0)
+    {
+      og_error_clear (&err);
+      return -1;
+    }
+  if (j->type != OG_JSON_OBJECT || j->n != sizeof keys / sizeof keys[0])
     return -1;
-  n = read (fd, buf, sizeof buf - 1);
-  close (fd);
-  if (n <= 0)
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (og_json_get (j, keys[i]) == NULL)
+      return -1;
+  root = og_json_get (j, "root");
+  id = og_json_get (j, "id");
+  if (og_json_int64 (og_json_get (j, "start"), &r->start) < 0 || og_json_int64 (og_json_get (j, "size"), &r->size) < 0
+      || og_json_int64 (og_json_get (j, "pid"), &r->pid) < 0
+      || og_json_int64 (og_json_get (j, "pid_start"), &r->pid_start) < 0 || r->start < 0 || r->size < 1
+      || r->start > 4294967295LL - r->size || r->pid < 0 || r->pid > INT32_MAX || r->pid_start < 0
+      || !og_json_is_string (root) || root->text[0] != '/' || !og_json_is_string (id)
+      || !ocigate_userns_id_valid (id->text))
     return -1;
-  buf[n] = '\0';
-  if (sscanf (buf, "%" SCNd64 " %" SCNd64, start, size) != 2 || (nl1 = strchr (buf, '\n')) == NULL
-      || (nl2 = strchr (nl1 + 1, '\n')) == NULL || (nl3 = strchr (nl2 + 1, '\n')) == NULL)
-    return -1;
-  if (root)
-    *root = og_xstrndup (nl1 + 1, (size_t)(nl2 - nl1 - 1));
-  if (id)
-    *id = og_xstrndup (nl2 + 1, (size_t)(nl3 - nl2 - 1));
-  if (pid)
-    *pid = (pid_t)atoi (nl3 + 1);
+  if (name)
+    {
+      og_cleanup_free char *key = key_of (root->text, id->text);
+      if (strcmp (key, name) != 0)
+        return -1;
+    }
+  r->root = og_xstrdup (root->text);
+  r->id = og_xstrdup (id->text);
   return 0;
 }
 
 static int
-write_record (const char *path, const struct og_userns_range *r, const char *root, const char *id, struct og_error *err)
+read_record (const char *path, struct record *r)
+{
+  const char *name = strrchr (path, '/');
+  og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  char buf[16384];
+  struct stat st;
+  ssize_t n;
+
+  memset (r, 0, sizeof *r);
+  if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || st.st_size >= (off_t)sizeof buf)
+    return -1;
+  n = read (fd, buf, sizeof buf);
+  if (n <= 0 || n != st.st_size)
+    return -1;
+  return parse_record (buf, (size_t)n, name ? name + 1 : path, r);
+}
+
+/* Field 22 of /proc/<pid>/stat: when the process started (0: no such
+ * process). */
+static int64_t
+start_time (int64_t pid)
+{
+  char path[64], buf[1024], *p;
+  og_cleanup_close int fd = -1;
+  int64_t t = 0;
+  ssize_t n;
+
+  snprintf (path, sizeof path, "/proc/%" PRId64 "/stat", pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
+    return 0;
+  buf[n] = '\0';
+  /* the command name may hold spaces and parentheses: count from the last ')' */
+  p = strrchr (buf, ')');
+  for (int field = 2; p && field < 22; field++)
+    p = strchr (p + 1, ' ');
+  if (p == NULL || sscanf (p + 1, "%" SCNd64, &t) != 1)
+    return 0;
+  return t;
+}
+
+/* The container is there as long as runc keeps <root>/<id>/state.json,
+ * or while the create that wrote the record runs (runc writes its state
+ * only part-way through). */
+static bool
+record_in_use (const struct record *r)
+{
+  og_cleanup_free char *state = og_xasprintf ("%s/%s/state.json", r->root, r->id);
+  struct stat st;
+
+  if (stat (state, &st) == 0)
+    return true;
+  return r->pid > 0 && r->pid_start > 0 && start_time (r->pid) == r->pid_start;
+}
+
+static int
+write_record (const char *path, const struct og_userns_range *range, const char *root, const char *id,
+              struct og_error *err)
 {
   og_cleanup_free char *tmp = og_xasprintf ("%s.tmp-%d", path, (int)getpid ());
+  og_cleanup_json struct og_json *j = og_json_new (OG_JSON_OBJECT);
+  og_cleanup_free char *text = NULL;
+  struct record check;
+  size_t len;
+  int fd;
+
+  og_json_set (j, "start", og_json_new_number (range->host_start));
+  og_json_set (j, "size", og_json_new_number (range->size));
+  og_json_set (j, "root", og_json_new_string (root));
+  og_json_set (j, "id", og_json_new_string (id));
   /* the pid stays the same across the exec into runc: while it lives, the
    * create is in progress and gc leaves the record alone */
-  og_cleanup_free char *text
-      = og_xasprintf ("%" PRId64 " %" PRId64 "\n%s\n%s\n%d\n", r->host_start, r->size, root, id, (int)getpid ());
-  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-  if (fd < 0 || og_write_all (fd, text, strlen (text)) < 0 || fsync (fd) < 0)
+  og_json_set (j, "pid", og_json_new_number (getpid ()));
+  og_json_set (j, "pid_start", og_json_new_number (start_time (getpid ())));
+  if (og_json_write (j, false, &text, &len, err) < 0)
+    return og_error_wrap (err, "cannot write the user namespace record %s", path);
+  /* Read back before it counts: a root that is not valid UTF-8 would make
+   * a record nobody can read (a range handed out twice). */
+  if (parse_record (text, len, strrchr (path, '/') + 1, &check) < 0)
+    return og_error_set (err, 0, "cannot record the user namespace of container %s: runtime root %s is not valid UTF-8",
+                         id, root);
+  record_clear (&check);
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 || og_write_all (fd, text, len) < 0 || fsync (fd) < 0)
     {
       int saved = errno;
       if (fd >= 0)
@@ -130,6 +269,22 @@ write_record (const char *path, const struct og_userns_range *r, const char *roo
   return 0;
 }
 
+/* The start of a record an older ocigate wrote ("start size\n..."), or of
+ * a damaged one: its range stays taken, never handed out twice; gc leaves
+ * such a file to the admin. */
+static int
+legacy_start (const char *path, int64_t *start)
+{
+  og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  char buf[64];
+  ssize_t n;
+
+  if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
+    return -1;
+  buf[n] = '\0';
+  return sscanf (buf, "%" SCNd64, start) == 1 ? 0 : -1;
+}
+
 /* Host starts of every recorded range. */
 static int64_t *
 used_starts (const char *dir, size_t *n)
@@ -144,13 +299,17 @@ used_starts (const char *dir, size_t *n)
   while ((e = readdir (d)) != NULL)
     {
       og_cleanup_free char *path = NULL;
-      int64_t start, size;
+      struct record r;
+      int64_t start;
 
       if (e->d_name[0] == '.' || strchr (e->d_name, '.'))
         continue;
       path = og_xasprintf ("%s/%s", dir, e->d_name);
-      if (read_record (path, &start, &size, NULL, NULL, NULL) < 0)
+      if (read_record (path, &r) == 0)
+        start = r.start;
+      else if (legacy_start (path, &start) < 0)
         continue;
+      record_clear (&r);
       v = og_xrealloc (v, (*n + 1) * sizeof *v);
       v[(*n)++] = start;
     }
@@ -178,53 +337,287 @@ lock_state (const char *state_dir, struct og_error *err)
   return fd;
 }
 
-int
-ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const char *root, const char *id,
-                         struct ocigate_userns *u, struct og_error *err)
+static int gc_locked (const char *state_dir, bool verbose, struct og_error *err);
+
+static bool
+same_file (const struct stat *a, const struct stat *b)
+{
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* A whole regular file of at most `max` bytes. */
+static int
+read_file (const char *path, size_t max, char **data, size_t *len)
+{
+  og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  struct stat st;
+  size_t off = 0;
+
+  if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || (size_t)st.st_size > max)
+    return -1;
+  *data = og_xmalloc ((size_t)st.st_size + 1);
+  while (off < (size_t)st.st_size)
+    {
+      ssize_t n = read (fd, *data + off, (size_t)st.st_size - off);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      off += (size_t)n;
+    }
+  (*data)[off] = '\0';
+  *len = off;
+  return 0;
+}
+
+/* Is `r`'s container (still there, as runc's state says) running in the
+ * user namespace `owner`, with r's range as its mapping? */
+static bool
+record_owns (const struct record *r, const struct stat *owner)
+{
+  og_cleanup_free char *state_path = og_xasprintf ("%s/%s/state.json", r->root, r->id);
+  og_cleanup_free char *want = NULL, *ns = NULL, *map = NULL;
+  og_cleanup_json struct og_json *state = NULL;
+  const struct og_json_opts opts = { .max_size = OG_SPEC_MAX_SIZE, .max_depth = OG_SPEC_MAX_DEPTH };
+  og_cleanup_free char *data = NULL;
+  struct og_error err = { 0 };
+  og_cleanup_close int fd = -1;
+  char buf[256];
+  int64_t pid;
+  ssize_t n;
+  size_t len;
+  struct stat st;
+
+  if (read_file (state_path, OG_SPEC_MAX_SIZE, &data, &len) < 0 || og_json_parse (data, len, &opts, &state, &err) < 0
+      || og_json_int64 (og_json_get (state, "init_process_pid"), &pid) < 0 || pid <= 0 || pid > INT32_MAX)
+    {
+      og_error_clear (&err);
+      return false;
+    }
+  ns = og_xasprintf ("/proc/%" PRId64 "/ns/user", pid);
+  map = og_xasprintf ("/proc/%" PRId64 "/uid_map", pid);
+  if (stat (ns, &st) < 0 || !same_file (&st, owner))
+    return false;
+  fd = open (map, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
+    return false;
+  buf[n] = '\0';
+  {
+    int64_t c, h, sz;
+    int used = 0;
+    /* one line, the record's range: a namespace someone mapped otherwise is not this container's */
+    return sscanf (buf, " %" SCNd64 " %" SCNd64 " %" SCNd64 "%n", &c, &h, &sz, &used) == 3 && c == 0 && h == r->start
+           && sz == r->size && buf[used] == '\n' && buf[used + 1] == '\0';
+  }
+}
+
+/* A container that joins the pid namespace at `path` must share the user
+ * namespace that owns it (procfs is mounted for the pid namespace, which
+ * only its owner may do).  That is allowed when the owner is a user
+ * namespace ocigate made for an existing container: the new one gets the
+ * same range and joins it (u->join_fd, pinned by pin_userns so runc joins
+ * exactly the namespace judged here, not what a recycled pid names later).
+ * Anything else (the host's, an engine's, a dead container's) fails, with
+ * u->foreign_pidns set. */
+static int
+pidns_owner (const char *state_dir, const char *path, struct ocigate_userns *u, struct og_error *err)
 {
   og_cleanup_free char *dir = og_xasprintf ("%s/userns", state_dir);
+  og_cleanup_close int pfd = -1, fd = -1, ufd = -1;
+  char self[64];
+  struct statfs sfs;
+  struct stat owner, host;
+  DIR *d;
+  struct dirent *e;
+
+  u->foreign_pidns = true; /* until the owner is found: every failure here refuses alike */
+  /* O_PATH first: opening whatever the config names for reading (a FIFO,
+   * a device) could block or act; only an nsfs file is opened for real */
+  pfd = open (path, O_PATH | O_CLOEXEC);
+  if (pfd < 0)
+    return og_error_set (err, errno, "cannot open the pid namespace %s", path);
+  snprintf (self, sizeof self, "/proc/self/fd/%d", pfd);
+  if (fstatfs (pfd, &sfs) < 0 || sfs.f_type != OG_NSFS_MAGIC || (fd = open (self, O_RDONLY | O_CLOEXEC)) < 0
+      || ioctl (fd, NS_GET_NSTYPE) != CLONE_NEWPID)
+    return og_error_set (err, 0, "%s is not a pid namespace", path);
+  ufd = ioctl (fd, NS_GET_USERNS);
+  if (ufd < 0 || fstat (ufd, &owner) < 0)
+    return og_error_set (err, errno, "cannot find the user namespace that owns the pid namespace %s", path);
+  if (stat ("/proc/self/ns/user", &host) == 0 && same_file (&owner, &host))
+    return og_error_set (err, 0, "the pid namespace %s belongs to the host's user namespace", path);
+  d = opendir (dir);
+  while (d && (e = readdir (d)) != NULL)
+    {
+      og_cleanup_free char *rec = NULL;
+      struct record r;
+
+      if (e->d_name[0] == '.' || strchr (e->d_name, '.'))
+        continue;
+      rec = og_xasprintf ("%s/%s", dir, e->d_name);
+      if (read_record (rec, &r) < 0)
+        continue;
+      if (record_owns (&r, &owner))
+        {
+          u->range = (struct og_userns_range){ r.start, r.size };
+          u->owner_id = og_steal_pointer (&r.id);
+          u->join_fd = og_steal_fd (&ufd);
+          u->foreign_pidns = false;
+          record_clear (&r);
+          break;
+        }
+      record_clear (&r);
+    }
+  if (d)
+    closedir (d);
+  if (u->foreign_pidns)
+    return og_error_set (err, 0,
+                         "the pid namespace %s belongs to a user namespace that ocigate did not give to an existing "
+                         "container",
+                         path);
+  return 0;
+}
+
+/* Bind the owner's user namespace at <stage>/ns/user: runc joins the
+ * namespace judged, and it stays as long as the staging does. */
+static int
+pin_userns (struct ocigate_userns *u, struct og_error *err)
+{
+  og_cleanup_free char *dir = og_xasprintf ("%s/ns", u->stage_dir);
+  og_cleanup_free char *target = og_xasprintf ("%s/user", dir);
+  char self[64];
+  int fd;
+
+  if (og_mkdir_p (dir, 0711, 0711) < 0)
+    return og_error_set (err, errno, "cannot create %s", dir);
+  umount2 (target, MNT_DETACH); /* a leftover of a create that died */
+  fd = open (target, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return og_error_set (err, errno, "cannot create %s", target);
+  close (fd);
+  snprintf (self, sizeof self, "/proc/self/fd/%d", u->join_fd);
+  if (mount (self, target, NULL, MS_BIND, NULL) < 0)
+    return og_error_set (err, errno, "cannot bind the user namespace of container %s at %s", u->owner_id, target);
+  u->join_path = og_steal_pointer (&target);
+  return 0;
+}
+
+static void
+release_pins (const char *stage_dir)
+{
+  og_cleanup_free char *dir = og_xasprintf ("%s/ns", stage_dir);
+  og_cleanup_free char *user = og_xasprintf ("%s/user", dir);
+
+  umount2 (user, MNT_DETACH);
+  unlink (user);
+  rmdir (dir);
+}
+
+/* The first free range of the pool; -1 when every range is taken. */
+static int64_t
+free_slot (const char *dir, const struct og_policy *p)
+{
   og_cleanup_free int64_t *used = NULL;
-  og_cleanup_close int lock = -1;
-  int64_t slots = p->userns.pool_size / p->userns.range_size, start, size;
+  int64_t slots = p->userns.pool_size / p->userns.range_size;
   size_t n;
 
+  used = used_starts (dir, &n);
+  for (int64_t k = 0; k < slots; k++)
+    {
+      int64_t s = p->userns.pool_start + k * p->userns.range_size;
+      bool taken = false;
+      for (size_t i = 0; i < n && !taken; i++)
+        taken = used[i] == s;
+      if (!taken)
+        return s;
+    }
+  return -1;
+}
+
+int
+ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const char *root, const char *id,
+                         const char *pidns, struct ocigate_userns *u, struct og_error *err)
+{
+  og_cleanup_free char *dir = og_xasprintf ("%s/userns", state_dir);
+  og_cleanup_close int lock = -1;
+  struct record old;
+  struct stat st;
+
   memset (u, 0, sizeof *u);
+  if (!ocigate_userns_id_valid (id) || root[0] != '/')
+    {
+      u->in_use = true; /* refused, never a reason to run without one */
+      return og_error_set (err, 0, "no user namespace record for container id %s under runtime root %s", id, root);
+    }
   set_paths (state_dir, root, id, u);
   lock = lock_state (state_dir, err);
   if (lock < 0)
     return -1;
   if (og_mkdir_p (dir, 0700, 0700) < 0)
     return og_error_set (err, errno, "cannot create %s", dir);
-  /* The same container created again (a retried create) keeps its range. */
-  if (read_record (u->record, &start, &size, NULL, NULL, NULL) == 0 && size == p->userns.range_size)
+  /* A record for this very container: refused while it belongs to a
+   * container that exists or a create that runs (a duplicate create must
+   * not take, restage or release what is someone else's); a leftover of a
+   * create that died is cleaned up and the range allocated afresh. */
+  if (read_record (u->record, &old) == 0)
     {
-      u->range = (struct og_userns_range){ start, size };
-      u->allocated = true;
-      return write_record (u->record, &u->range, root, id, err);
+      bool in_use = record_in_use (&old);
+      record_clear (&old);
+      if (in_use)
+        {
+          u->in_use = true;
+          return og_error_set (err, 0, "container %s already has a user namespace range under runtime root %s", id,
+                               root);
+        }
+      if (ocigate_userns_release (u, err) < 0)
+        return -1;
+    }
+  else if (lstat (u->record, &st) == 0)
+    {
+      u->in_use = true;
+      return og_error_set (err, 0,
+                           "the user namespace record %s of container %s cannot be read; remove it once the "
+                           "container is gone",
+                           u->record, id);
     }
   u->range.size = p->userns.range_size;
-  if (p->userns.shared)
+  if (pidns)
+    {
+      /* under the lock: the owner cannot be deleted and its range handed
+       * out again before this record keeps the range taken too */
+      if (pidns_owner (state_dir, pidns, u, err) < 0)
+        return -1;
+    }
+  else if (p->userns.shared)
     u->range.host_start = p->userns.pool_start;
   else
     {
-      int64_t k;
-      used = used_starts (dir, &n);
-      for (k = 0; k < slots; k++)
+      int64_t s = free_slot (dir, p);
+      struct og_error ignored = { 0 };
+      /* Full: first give back the ranges of containers that are gone
+       * (deleted without us, or whose create failed in runc). */
+      if (s < 0 && gc_locked (state_dir, false, &ignored) > 0)
+        s = free_slot (dir, p);
+      og_error_clear (&ignored);
+      if (s < 0)
         {
-          int64_t s = p->userns.pool_start + k * p->userns.range_size;
-          bool taken = false;
-          for (size_t i = 0; i < n && !taken; i++)
-            taken = used[i] == s;
-          if (!taken)
-            break;
+          u->exhausted = true;
+          return og_error_set (err, 0,
+                               "the user namespace pool is exhausted: all %" PRId64 " ranges of %" PRId64
+                               " host ids from %" PRId64 " belong to existing containers",
+                               p->userns.pool_size / p->userns.range_size, p->userns.range_size, p->userns.pool_start);
         }
-      if (k == slots)
-        return og_error_set (err, 0, "the user namespace pool is exhausted (%" PRId64 " ranges in use)", slots);
-      u->range.host_start = p->userns.pool_start + k * p->userns.range_size;
+      u->range.host_start = s;
     }
   if (write_record (u->record, &u->range, root, id, err) < 0)
     return -1;
   u->allocated = true;
+  if (u->join_fd > 0 && pin_userns (u, err) < 0)
+    {
+      struct og_error ignored = { 0 };
+      ocigate_userns_release (u, &ignored);
+      og_error_clear (&ignored);
+      return -1;
+    }
   return 0;
 }
 
@@ -437,6 +830,8 @@ ocigate_userns_release (struct ocigate_userns *u, struct og_error *err)
   if (u->stage_root)
     rmdir (u->stage_root);
   if (u->stage_dir)
+    release_pins (u->stage_dir);
+  if (u->stage_dir)
     rmdir (u->stage_dir);
   if (u->record && unlink (u->record) < 0 && errno != ENOENT)
     r = og_error_set (err, errno, "cannot remove %s", u->record);
@@ -450,69 +845,103 @@ ocigate_userns_free (struct ocigate_userns *u)
   ocigate_userns_reap (u);
   if (u->nsfd > 0)
     close (u->nsfd);
+  if (u->join_fd > 0)
+    close (u->join_fd);
   free (u->record);
   free (u->stage_dir);
   free (u->stage_root);
+  free (u->join_path);
+  free (u->owner_id);
   memset (u, 0, sizeof *u);
 }
 
 bool
 ocigate_userns_lookup (const char *state_dir, const char *root, const char *id, struct ocigate_userns *u)
 {
+  struct record r;
   struct stat st;
 
   memset (u, 0, sizeof *u);
+  if (!ocigate_userns_id_valid (id))
+    return false;
   set_paths (state_dir, root, id, u);
+  if (read_record (u->record, &r) == 0)
+    {
+      u->range = (struct og_userns_range){ r.start, r.size };
+      u->creator = r.pid;
+      u->creator_start = r.pid_start;
+      record_clear (&r);
+      return true;
+    }
   if (lstat (u->record, &st) == 0 || lstat (u->stage_dir, &st) == 0)
     return true;
   ocigate_userns_free (u);
   return false;
 }
 
-int
-ocigate_userns_gc (const char *state_dir, bool verbose, struct og_error *err)
+bool
+ocigate_userns_in_use (const char *root, const char *id, const struct ocigate_userns *u)
+{
+  struct record r = { .root = (char *)root, .id = (char *)id, .pid = u->creator, .pid_start = u->creator_start };
+
+  return record_in_use (&r);
+}
+
+static int
+gc_locked (const char *state_dir, bool verbose, struct og_error *err)
 {
   og_cleanup_free char *dir = og_xasprintf ("%s/userns", state_dir);
-  og_cleanup_close int lock = -1;
   DIR *d;
   struct dirent *e;
   int released = 0;
 
-  lock = lock_state (state_dir, err);
-  if (lock < 0)
-    return -1;
   d = opendir (dir);
   if (d == NULL)
     return errno == ENOENT ? 0 : og_error_set (err, errno, "cannot read %s", dir);
   while ((e = readdir (d)) != NULL)
     {
-      og_cleanup_free char *path = NULL, *root = NULL, *id = NULL, *state = NULL;
+      og_cleanup_free char *path = NULL;
       struct ocigate_userns u;
-      int64_t start, size;
-      pid_t pid = 0;
-      struct stat st;
+      struct record r;
 
       if (e->d_name[0] == '.' || strchr (e->d_name, '.'))
         continue;
       path = og_xasprintf ("%s/%s", dir, e->d_name);
-      if (read_record (path, &start, &size, &root, &id, &pid) < 0)
-        continue;
-      /* runc keeps <root>/<id>/state.json while the container exists */
-      state = og_xasprintf ("%s/%s/state.json", root, id);
-      if (stat (state, &st) == 0)
-        continue;
-      if (pid > 0 && kill (pid, 0) == 0)
-        continue; /* its create is still running */
+      /* an unreadable record is nobody's to free (see legacy_start) */
+      if (read_record (path, &r) < 0)
+        {
+          if (verbose)
+            printf ("kept %s: not a record this ocigate can read; remove it once its container is gone\n", path);
+          continue;
+        }
+      if (record_in_use (&r))
+        {
+          record_clear (&r);
+          continue;
+        }
       memset (&u, 0, sizeof u);
-      set_paths (state_dir, root, id, &u);
+      set_paths (state_dir, r.root, r.id, &u);
       if (ocigate_userns_release (&u, err) == 0)
         {
           released++;
           if (verbose)
-            printf ("released %s (root %s): host ids %" PRId64 "-%" PRId64 "\n", id, root, start, start + size - 1);
+            printf ("released %s (root %s): host ids %" PRId64 "-%" PRId64 "\n", r.id, r.root, r.start,
+                    r.start + r.size - 1);
         }
       ocigate_userns_free (&u);
+      record_clear (&r);
     }
   closedir (d);
   return released;
+}
+
+int
+ocigate_userns_gc (const char *state_dir, bool verbose, struct og_error *err)
+{
+  og_cleanup_close int lock = -1;
+
+  lock = lock_state (state_dir, err);
+  if (lock < 0)
+    return -1;
+  return gc_locked (state_dir, verbose, err);
 }

@@ -5,6 +5,7 @@
 #define OCIGATE_USERNS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "ocigate/enforce.h"
@@ -20,13 +21,28 @@ struct ocigate_userns
   int nsfd;     /* a user namespace with the container's mapping (0: none yet) */
   pid_t holder; /* the exiting process that held it, not yet reaped (0: none) */
   bool allocated, staged;
+  /* allocation: why it failed, when it did */
+  bool in_use;        /* the record is that of an existing container or a running create */
+  bool exhausted;     /* every range of the pool belongs to an existing container */
+  bool foreign_pidns; /* the joined pid namespace is not owned by a user namespace of ours */
+  /* a joined pid namespace: its owner's user namespace, shared */
+  int join_fd;                    /* that user namespace (0: none) */
+  char *join_path;                /* pinned at <stage_dir>/ns/user: what runc joins */
+  char *owner_id;                 /* the container it was made for */
+  int64_t creator, creator_start; /* lookup: the create that wrote the record (pid, start time) */
 };
 
-/* Allocate (or find again) the range of container `id` under runtime root
+/* Allocate the range of container `id` under the absolute runtime root
  * `root`, under a lock, recorded in the state dir (crash-safe: gc frees
- * what a dead create left). */
+ * what a dead create left).  Never touches the record of an existing
+ * container or a running create (fails with u->in_use).  With `pidns` (the
+ * path of a pid namespace the container joins), the range and user
+ * namespace of the container that owns it, or failure (u->foreign_pidns).
+ * A full pool fails with u->exhausted. */
 int ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const char *root, const char *id,
-                             struct ocigate_userns *u, struct og_error *err);
+                             const char *pidns, struct ocigate_userns *u, struct og_error *err);
+/* An id runc accepts (one directory under its root). */
+bool ocigate_userns_id_valid (const char *id);
 /* Mount an idmapped clone of `rootfs` (container 0 -> range start) at
  * u->stage_root. */
 int ocigate_userns_stage (struct ocigate_userns *u, const char *rootfs, struct og_error *err);
@@ -41,8 +57,12 @@ int ocigate_userns_release (struct ocigate_userns *u, struct og_error *err);
 void ocigate_userns_reap (struct ocigate_userns *u);
 void ocigate_userns_free (struct ocigate_userns *u);
 
-/* The record of (root, id), if any: fills paths only. */
+/* The record of (root, id), if any: fills paths, and the range and
+ * creator when the record can be read. */
 bool ocigate_userns_lookup (const char *state_dir, const char *root, const char *id, struct ocigate_userns *u);
+/* After lookup: does the container still exist (runc's state) or its
+ * create still run?  Its staging is released only when neither. */
+bool ocigate_userns_in_use (const char *root, const char *id, const struct ocigate_userns *u);
 /* Release every record whose container runc no longer knows.  Returns the
  * number released, -1 on error. */
 int ocigate_userns_gc (const char *state_dir, bool verbose, struct og_error *err);

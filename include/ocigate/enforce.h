@@ -19,6 +19,15 @@ struct og_userns_range
   int64_t size;
 };
 
+/* Why a container the policy wants in a user namespace has no range. */
+enum og_userns_missing
+{
+  OG_USERNS_MISSING_UNSUPPORTED, /* the host cannot set it up: mode if-possible runs without */
+  OG_USERNS_MISSING_POOL,        /* every range is taken: allow_without "pool-exhausted" */
+  OG_USERNS_MISSING_PIDNS,       /* a joined pid namespace not owned by one of ours: "shared-pid-namespace" */
+  OG_USERNS_MISSING_REFUSED,     /* an id runc refuses, or a container that exists: always refused */
+};
+
 struct og_enforce_ctx
 {
   const struct og_policy *policy;
@@ -26,6 +35,9 @@ struct og_enforce_ctx
   const char *container_id;             /* NULL when unknown (ocigatectl check) */
   const struct og_userns_range *userns; /* NULL: no range (see userns_error) */
   const char *userns_error;             /* why there is no range, when the policy wants one */
+  enum og_userns_missing userns_why;    /* which kind of reason that is */
+  const char *userns_join;              /* with a range: join this user namespace (a joined pid ns's owner) */
+  const char *userns_owner;             /* the container it was made for */
   bool root_mapped_away;                /* exec: the container's uid 0 is not host root */
   /* update: the container's current CFS quota (-1: unlimited) and period,
    * read by the runtime only when a request changes the period alone; 0 on

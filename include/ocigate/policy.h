@@ -176,6 +176,8 @@ struct og_policy
     int64_t pool_start, pool_size; /* host ids handed out */
     int64_t range_size;            /* ids per container */
     bool shared;                   /* one range for every container (like userns-remap) */
+    /* if-possible: also run without one in these cases (allow_without) */
+    bool without_if_pool_exhausted, without_if_shared_pid_ns;
   } userns;
 };
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ocigate.h"
 #include "ocigate/util.h"
@@ -389,6 +390,54 @@ START_TEST (go_numbers_in_flags)
 }
 END_TEST
 
+/* The runtime root names a container's user namespace record: it is
+ * taken as runc 1.1.5 resolves it (filepath.Abs, lexically cleaned; an
+ * empty one is the working directory, or the bundle on create). */
+START_TEST (runtime_root_as_runc_resolves_it)
+{
+  static const char *const cases[][2] = {
+    { "/run/docker/runtime-runc/moby", "/run/docker/runtime-runc/moby" },
+    { "/run//runc/./x/../y/", "/run/runc/y" },
+    { "/..", "/" },
+    { "state", "@/state" },
+    { "./a/../b", "@/b" },
+    { "", "@" },
+  };
+  og_cleanup_free char *cwd = getcwd (NULL, 0);
+  struct ocigate_cmdline cl;
+  struct og_error err = { 0 };
+
+  setenv ("PWD", cwd, 1);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      og_cleanup_free char *want
+          = cases[i][1][0] == '@' ? og_xasprintf ("%s%s", cwd, cases[i][1] + 1) : og_xstrdup (cases[i][1]);
+      ck_assert_int_eq (parse (&cl, &err, "--root", cases[i][0], "delete", "id", NULL), 0);
+      ck_assert_msg (strcmp (cl.root, want) == 0, "--root \"%s\": %s, not %s", cases[i][0], cl.root, want);
+      ocigate_cmdline_free (&cl);
+    }
+  /* the last one counts, as in Go */
+  ck_assert_int_eq (parse (&cl, &err, "--root", "/a", "--root=/b", "state", "id", NULL), 0);
+  ck_assert_str_eq (cl.root, "/b");
+  ocigate_cmdline_free (&cl);
+  /* create changes into the bundle before an empty root is made absolute */
+  ck_assert_int_eq (parse (&cl, &err, "--root", "", "create", "--bundle", "/", "id", NULL), 0);
+  ck_assert_str_eq (cl.root, "/");
+  ocigate_cmdline_free (&cl);
+  /* no --root: runc's default (root in the host's user namespace ignores
+   * $XDG_RUNTIME_DIR) */
+  if (geteuid () == 0)
+    {
+      setenv ("XDG_RUNTIME_DIR", "/run/user/0", 1);
+      setenv ("USER", "root", 1);
+      ck_assert_int_eq (parse (&cl, &err, "delete", "id", NULL), 0);
+      ck_assert_str_eq (cl.root, "/run/runc");
+      ocigate_cmdline_free (&cl);
+      unsetenv ("XDG_RUNTIME_DIR");
+    }
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -410,6 +459,7 @@ suite (void)
   tcase_add_test (tc, id_where_runc_takes_it);
   tcase_add_test (tc, usage_errors_as_runc);
   tcase_add_test (tc, go_numbers_in_flags);
+  tcase_add_test (tc, runtime_root_as_runc_resolves_it);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -488,6 +488,34 @@ START_TEST (restore_key)
 }
 END_TEST
 
+/* Running without a user namespace where a container's author can make it
+ * happen is allowed only by name, and only in mode if-possible. */
+START_TEST (userns_allow_without)
+{
+  og_cleanup_policy struct og_policy *p = NULL;
+  og_cleanup_free char *ok = replacing (
+      "\"user_namespace\":{\"mode\":\"if-possible\",\"allow_without\":[\"pool-exhausted\",\"shared-pid-namespace\"]}");
+  og_cleanup_free char *none = replacing ("\"user_namespace\":{\"mode\":\"if-possible\"}");
+  og_cleanup_free char *unknown
+      = replacing ("\"user_namespace\":{\"mode\":\"if-possible\",\"allow_without\":[\"odd-id\"]}");
+  og_cleanup_free char *required
+      = replacing ("\"user_namespace\":{\"mode\":\"required\",\"allow_without\":[\"pool-exhausted\"]}");
+  og_cleanup_free char *not_array
+      = replacing ("\"user_namespace\":{\"mode\":\"if-possible\",\"allow_without\":\"pool-exhausted\"}");
+  struct og_error err = { 0 };
+
+  ck_assert_msg (load_text (ok, &p, &err) == 0, "%s", err.msg);
+  ck_assert (p->userns.without_if_pool_exhausted && p->userns.without_if_shared_pid_ns);
+  og_policy_free (p);
+  p = NULL;
+  ck_assert_msg (load_text (none, &p, &err) == 0, "%s", err.msg);
+  ck_assert (!p->userns.without_if_pool_exhausted && !p->userns.without_if_shared_pid_ns);
+  assert_error (unknown, "user_namespace.allow_without: entries must be");
+  assert_error (required, "needs mode \"if-possible\"");
+  assert_error (not_array, "array of strings");
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -510,6 +538,7 @@ suite (void)
   tcase_add_test (tc, cacheable_after_two_seconds);
   tcase_add_test (tc, utc_format_matches_gmtime);
   tcase_add_test (tc, restore_key);
+  tcase_add_test (tc, userns_allow_without);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -1253,6 +1253,73 @@ START_TEST (realtime_budget_and_rtprio_removed)
 }
 END_TEST
 
+/* No range: which reasons run without a user namespace (loudly), which are
+ * refused; a shared user namespace is joined by the path given. */
+START_TEST (userns_without_and_shared)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec
+      = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{" NS "}}");
+  const struct og_userns_range range = { 1065536, 65536 };
+  struct og_enforce_ctx ctx = { .policy = p, .bundle = th_tmpdir (), .container_id = "x" };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+  const struct og_decision *r;
+  struct og_json *ns;
+  bool joined = false;
+
+  p->userns.mode = OG_USERNS_IF_POSSIBLE;
+  /* the host cannot: if-possible runs without, and says so */
+  ctx.userns_error = "idmapped mounts are not supported";
+  ctx.userns_why = OG_USERNS_MISSING_UNSUPPORTED;
+  ck_assert_int_eq (og_enforce_config (&ctx, spec, &d, &err), 0);
+  ck_assert (!og_decisions_refused (&d));
+  r = th_find (&d, "user_namespace", OG_DECISION_AUDIT, "linux.namespaces");
+  ck_assert_ptr_nonnull (r);
+  ck_assert_ptr_nonnull (strstr (r->reason, "NO USER NAMESPACE"));
+  og_decisions_clear (&d);
+  /* what a container's author can bring about: refused unless named */
+  ctx.userns_why = OG_USERNS_MISSING_POOL;
+  ck_assert_int_eq (og_enforce_config (&ctx, spec, &d, &err), 0);
+  ck_assert (og_decisions_refused (&d));
+  og_decisions_clear (&d);
+  p->userns.without_if_pool_exhausted = true;
+  ck_assert_int_eq (og_enforce_config (&ctx, spec, &d, &err), 0);
+  ck_assert (!og_decisions_refused (&d));
+  r = th_find (&d, "user_namespace", OG_DECISION_AUDIT, "linux.namespaces");
+  ck_assert_ptr_nonnull (strstr (r->reason, "allow_without \"pool-exhausted\""));
+  og_decisions_clear (&d);
+  ctx.userns_why = OG_USERNS_MISSING_PIDNS;
+  ck_assert_int_eq (og_enforce_config (&ctx, spec, &d, &err), 0);
+  ck_assert (og_decisions_refused (&d));
+  og_decisions_clear (&d);
+  p->userns.without_if_shared_pid_ns = true;
+  ck_assert_int_eq (og_enforce_config (&ctx, spec, &d, &err), 0);
+  ck_assert (!og_decisions_refused (&d));
+  og_decisions_clear (&d);
+  /* an id runc refuses, a container that exists: refused whatever the policy allows */
+  ctx.userns_why = OG_USERNS_MISSING_REFUSED;
+  ck_assert_int_eq (og_enforce_config (&ctx, spec, &d, &err), 0);
+  ck_assert (og_decisions_refused (&d));
+  og_decisions_clear (&d);
+  /* shared: the user namespace is joined by our path, with the owner's range */
+  ctx.userns = &range;
+  ctx.userns_join = "/run/ocigate/stage/k/ns/user";
+  ctx.userns_owner = "owner";
+  ck_assert_int_eq (og_enforce_config (&ctx, spec, &d, &err), 0);
+  ck_assert (!og_decisions_refused (&d));
+  ns = og_json_path (spec, "linux", "namespaces", NULL);
+  for (size_t i = 0; i < ns->n; i++)
+    joined |= strcmp (og_json_get (ns->vals[i], "type")->text, "user") == 0 && og_json_get (ns->vals[i], "path")
+              && strcmp (og_json_get (ns->vals[i], "path")->text, ctx.userns_join) == 0;
+  ck_assert (joined);
+  r = th_find (&d, "user_namespace", OG_DECISION_AUDIT, "linux.namespaces");
+  ck_assert_ptr_nonnull (strstr (r->reason, "user namespace shared with container owner: host ids 1065536-1131071"));
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
 START_TEST (unified_judged)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
@@ -1475,6 +1542,7 @@ suite (void)
   tcase_add_test (unit, env_secrets_never_logged);
   tcase_add_test (unit, lsm_skipped_and_recorded);
   tcase_add_test (unit, userns_mappings);
+  tcase_add_test (unit, userns_without_and_shared);
   tcase_add_test (unit, update_fixture_within_policy);
   tcase_add_test (unit, update_cannot_lift_limits);
   tcase_add_test (unit, update_leaves_the_rest);
