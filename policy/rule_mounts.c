@@ -735,6 +735,27 @@ kernel_fs_place (const char *type)
   return NULL;
 }
 
+/* `dest` is `place` written with at most extra slashes ("/proc/"). */
+static bool
+same_spelling (const char *dest, const char *place)
+{
+  while (*dest && *place)
+    {
+      if (*dest == '/' && *place == '/')
+        {
+          while (*dest == '/')
+            dest++;
+          place++;
+          continue;
+        }
+      if (*dest++ != *place++)
+        return false;
+    }
+  while (*dest == '/')
+    dest++;
+  return *dest == '\0' && *place == '\0';
+}
+
 /* Where a mount lands, and what it does there.  Returns false after
  * refusing. */
 static bool
@@ -759,6 +780,11 @@ check_destination (struct mount_check *mc, struct og_json *m, size_t i, const ch
                       "mount at %s remounts what is there (\"remount\" is not allowed)", dst->text);
       return false;
     }
+  if (dst->len >= PATH_MAX)
+    {
+      og_rule_malformed (mc->d, "mounts", dpath, dst, "a path shorter than PATH_MAX");
+      return false;
+    }
   mc->dests[i] = resolve_dest (mc, i, dst->text);
   if (mc->dests[i] == NULL)
     {
@@ -768,7 +794,10 @@ check_destination (struct mount_check *mc, struct og_json *m, size_t i, const ch
     }
   if (place)
     {
-      if (strcmp (mc->dests[i], place) != 0)
+      /* Spelled as the place, too: a destination that reaches it through a
+       * symlink could be a directory by the time runc mounts (a volume a
+       * running container shares), and the procfs would land there. */
+      if (strcmp (mc->dests[i], place) != 0 || !same_spelling (dst->text, place))
         {
           og_rule_refuse (mc->ctx, mc->ctx->policy->mounts.action, mc->d, "mounts", dpath, og_json_to_text (dst),
                           "a %s filesystem may only be mounted at %s (not %s%s%s): elsewhere its masked and "

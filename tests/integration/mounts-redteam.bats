@@ -73,6 +73,12 @@ with_mount() {
 	rmdir "$BUNDLE/rootfs/proc"
 	ln -s ../mnt "$BUNDLE/rootfs/proc"
 	refuse_check "$CID" "a proc filesystem may only be mounted at /proc \(not /proc = /mnt\)"
+	# reaching /proc through a symlink is refused too: a volume a running
+	# container shares could turn it into a directory before runc mounts
+	make_bundle default true
+	ln -s /proc "$BUNDLE/rootfs/p"
+	add_mount "$BUNDLE" '{"destination": "/p", "type": "proc", "source": "proc"}'
+	refuse_check "$CID" "a proc filesystem may only be mounted at /proc \(not /p = /proc\)"
 }
 
 @test "17.7 the engines' own kernel mounts still start, and /proc/sys stays read-only inside" {

@@ -1123,6 +1123,7 @@ START_TEST (kernel_fs_only_at_their_places)
     { "{\"destination\":\"/sys\",\"type\":\"tmpfs\"}", "is in /proc or /sys" },
     { "{\"destination\":\"/cg/pids\",\"type\":\"tmpfs\"}", "/cg/pids resolves to /sys/fs/cgroup/pids" },
     { "{\"destination\":\"/up/../../../proc/x\",\"type\":\"tmpfs\"}", "resolves to /proc/x" },
+    { "{\"destination\":\"/cg\",\"type\":\"cgroup\"}", "(not /cg = /sys/fs/cgroup)" },
     { "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"options\":[\"remount\"]}",
       "\"remount\" is not allowed" },
   };
