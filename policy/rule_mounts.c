@@ -454,18 +454,23 @@ judge_mount (const struct mount_check *mc, const char *path, const char *source,
   bool here = og_path_under (m->point, at);
   og_cleanup_strv char **aliases = NULL;
 
-  if (og_mounttable_first_of (t, m) == m || (allowlisted && !here))
+  const struct og_mount *first = og_mounttable_first_of (t, m);
+
+  if (allowlisted && !here)
+    return true;
+  /* A filesystem first mounted at an allowed source was put there by a
+   * volume driver (an overlay of /etc, a disk mounted nowhere else), and so
+   * is every bind of it (a second volume bound from the first). */
+  if (!fresh_fs (first->fstype) && source_allowed (mc, first->point))
     {
-      if (allowlisted && here && og_mounttable_first_of (t, m) == m && !fresh_fs (m->fstype))
-        {
-          refuse (mc, path, source,
-                  "%s %s is a mount of a %s filesystem (device %u:%u) that is mounted nowhere else on the host: "
-                  "what it holds cannot be judged",
-                  what, source, m->fstype, m->major, m->minor);
-          return false;
-        }
-      return true;
+      refuse (mc, path, source,
+              "%s %s is a mount of a %s filesystem (device %u:%u) that no host path shows (first mounted at %s): "
+              "what it holds cannot be judged",
+              what, source, first->fstype, first->major, first->minor, first->point);
+      return false;
     }
+  if (first == m)
+    return true;
   aliases = og_mounttable_aliases (t, m, at);
   for (char **a = aliases; *a; a++)
     {

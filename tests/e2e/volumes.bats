@@ -65,6 +65,14 @@ volume() {
 	[[ $stderr == *"is a mount of host /usr/sbin"*"sensitive host tree /usr"* ]] || fail "$stderr"
 }
 
+@test "docker volume that is an overlay of /etc, or a bind of such a volume, is refused" {
+	mkdir -p "$W/ovl/up" "$W/ovl/work"
+	volume e2e-ovl -o type=overlay -o device=overlay -o "o=lowerdir=/etc,upperdir=$W/ovl/up,workdir=$W/ovl/work"
+	run --separate-stderr dk run --rm --network none -v e2e-ovl:/v "$BUSYBOX" cat /v/hostname
+	assert_refused
+	[[ $stderr == *"is a mount of a overlay filesystem"*"that no host path shows"* ]] || fail "$stderr"
+}
+
 @test "an ordinary named volume works: a database-like write persists across containers" {
 	volume e2e-db
 	run dk run --rm --network none -v e2e-db:/var/lib/db "$BUSYBOX" \

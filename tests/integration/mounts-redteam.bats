@@ -271,7 +271,12 @@ volume_policy() {
 	refuse_check "$CID" "bind source $(re_quote "$VOLS/d/_data") is a mount of host / \(ext4\), in the sensitive host tree /"
 	host_mount -t overlay overlay -o "lowerdir=/etc,upperdir=$T/ovl/up,workdir=$T/ovl/work" "$VOLS/o/_data"
 	with_mount "$(jq -nc --arg s "$VOLS/o/_data" '{destination: "/v", type: "bind", source: $s, options: ["rbind"]}')"
-	refuse_check "$CID" "bind source $(re_quote "$VOLS/o/_data") is a mount of a overlay filesystem .* mounted nowhere else on the host"
+	refuse_check "$CID" "bind source $(re_quote "$VOLS/o/_data") is a mount of a overlay filesystem .* that no host path shows"
+	# a second volume that is a bind of the first
+	mkdir -p "$VOLS/o2/_data"
+	host_mount --bind "$VOLS/o/_data" "$VOLS/o2/_data"
+	with_mount "$(jq -nc --arg s "$VOLS/o2/_data" '{destination: "/v", type: "bind", source: $s, options: ["rbind"]}')"
+	refuse_check "$CID" "bind source $(re_quote "$VOLS/o2/_data") is a mount of a overlay filesystem .* that no host path shows \(first mounted at $(re_quote "$VOLS/o/_data")\)"
 }
 
 @test "20.1 a volume holding a submount of /etc, or an unlisted socket once it is a mount, is refused" {
