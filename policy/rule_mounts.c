@@ -442,19 +442,16 @@ fresh_fs (const char *fstype)
  * other places its object is visible on the host: a Docker local-driver
  * volume with device=/etc is host /etc, whatever its path says.  Only a
  * mount that is not its filesystem's first (a bind of a subtree, a device
- * mounted again) is judged by its other names; at an allowlisted source
- * only one the engine placed there (at or below the source).  `placed`: the
- * source is allowlisted, where a mount that cannot be traced to a host path
- * (a disk mounted nowhere else, an overlay) cannot be judged. */
+ * mounted again) is judged by its other names; for an allowlisted source
+ * only a mount placed at or below it (not a data root that is a bind). */
 static bool
 judge_mount (const struct mount_check *mc, const char *path, const char *source, const struct og_mounttable *t,
              const struct og_mount *m, const char *at, bool allowlisted)
 {
   const char *what = strcmp (path, "root.path") == 0 ? "root filesystem" : "bind source";
+  const struct og_mount *first = og_mounttable_first_of (t, m);
   bool here = og_path_under (m->point, at);
   og_cleanup_strv char **aliases = NULL;
-
-  const struct og_mount *first = og_mounttable_first_of (t, m);
 
   if (allowlisted && !here)
     return true;
