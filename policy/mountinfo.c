@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,31 +31,67 @@ unescape (const char *s)
   return out;
 }
 
+/* The next space-separated field of *s (NUL-terminated in place), or NULL. */
+static char *
+field (char **s)
+{
+  char *f = *s, *end;
+
+  if (f == NULL || *f == '\0')
+    return NULL;
+  end = strchr (f, ' ');
+  if (end)
+    *end++ = '\0';
+  *s = end;
+  return f;
+}
+
+static bool
+parse_uint (const char *s, char stop, const char **end, unsigned long long *out)
+{
+  char *e;
+
+  if (*s < '0' || *s > '9')
+    return false;
+  errno = 0;
+  *out = strtoull (s, &e, 10);
+  if (errno || *e != stop)
+    return false;
+  *end = e;
+  return true;
+}
+
 /* "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw": the
- * fields before the optional ones, then the type after the " - ". */
+ * fields before the optional ones, then the type after the " - "
+ * (parsed by hand: a create reads the whole table, hundreds of lines on a
+ * busy host). */
 static int
 parse_line (char *line, struct og_mount *m)
 {
-  char *save = NULL, *f[5], *sep;
-  unsigned long long id;
+  char *rest = line, *f[5], *sep, *type;
+  const char *end;
+  unsigned long long id, major, minor;
 
+  line[strcspn (line, "\n")] = '\0';
   sep = strstr (line, " - ");
   if (sep == NULL)
     return -1;
   *sep = '\0';
   for (int i = 0; i < 5; i++)
-    if ((f[i] = strtok_r (i ? NULL : line, " ", &save)) == NULL)
+    if ((f[i] = field (&rest)) == NULL)
       return -1;
-  if (sscanf (f[0], "%llu", &id) != 1 || sscanf (f[2], "%u:%u", &m->major, &m->minor) != 2)
+  if (!parse_uint (f[0], '\0', &end, &id) || !parse_uint (f[2], ':', &end, &major)
+      || !parse_uint (end + 1, '\0', &end, &minor) || major > UINT32_MAX || minor > UINT32_MAX)
+    return -1;
+  rest = sep + 3;
+  if ((type = field (&rest)) == NULL)
     return -1;
   m->id = id;
-  save = NULL;
-  f[0] = strtok_r (sep + 3, " \n", &save);
-  if (f[0] == NULL)
-    return -1;
+  m->major = (unsigned)major;
+  m->minor = (unsigned)minor;
   m->root = unescape (f[3]);
   m->point = unescape (f[4]);
-  m->fstype = og_xstrdup (f[0]);
+  m->fstype = og_xstrdup (type);
   return 0;
 }
 

@@ -632,6 +632,20 @@ force_options (const struct mount_check *mc, struct og_json *m, const char *mpat
 
 /* ---- destinations ------------------------------------------------------ */
 
+/* a, sep (when non-empty) and b as one new string (no printf: this runs for
+ * every component of every destination) */
+static char *
+concat (const char *a, const char *sep, const char *b)
+{
+  size_t la = strlen (a), ls = strlen (sep), lb = strlen (b);
+  char *out = og_xmalloc (la + ls + lb + 1);
+
+  memcpy (out, a, la);
+  memcpy (out + la, sep, ls);
+  memcpy (out + la + ls, b, lb + 1);
+  return out;
+}
+
 /* What is at container path `cpath` on the host when mounts[0..upto) are
  * done: the latest earlier mount at or above it wins (it covers the ones
  * before).  NULL: a fresh filesystem (tmpfs, proc, ...) that holds no
@@ -645,11 +659,11 @@ host_path_of (const struct mount_check *mc, size_t upto, const char *cpath)
         const char *rest = cpath + (strcmp (mc->dests[j], "/") == 0 ? 0 : strlen (mc->dests[j]));
         if (mc->sources[j] == NULL)
           return NULL;
-        return og_xasprintf ("%s%s", strcmp (mc->sources[j], "/") == 0 && *rest ? "" : mc->sources[j], rest);
+        return concat (strcmp (mc->sources[j], "/") == 0 && *rest ? "" : mc->sources[j], "", rest);
       }
   if (mc->rootfs == NULL)
     return NULL;
-  return og_xasprintf ("%s%s", mc->rootfs, strcmp (cpath, "/") == 0 ? "" : cpath);
+  return concat (mc->rootfs, "", strcmp (cpath, "/") == 0 ? "" : cpath);
 }
 
 /* The destination as runc 1.1.5 resolves it (securejoin within the rootfs:
@@ -690,7 +704,7 @@ resolve_dest (const struct mount_check *mc, size_t upto, const char *dest)
           free (name);
           continue;
         }
-      cand = og_xasprintf ("%s/%s", strcmp (cur, "/") ? cur : "", name);
+      cand = concat (strcmp (cur, "/") ? cur : "", "/", name);
       free (name);
       host = host_path_of (mc, upto, cand);
       if (host && lstat (host, &st) == 0 && S_ISLNK (st.st_mode)
@@ -705,7 +719,7 @@ resolve_dest (const struct mount_check *mc, size_t upto, const char *dest)
               return NULL;
             }
           target[n] = '\0';
-          next = og_xasprintf ("%s/%s", target, todo);
+          next = concat (target, "/", todo);
           free (todo);
           todo = next;
           if (target[0] == '/')
