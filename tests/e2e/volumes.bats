@@ -5,12 +5,14 @@
 # the local driver mounted at <data-root>/volumes/<name>/_data, so a volume
 # made with driver options (type=none,o=bind,device=/etc) is judged as the
 # host path it shows, while an ordinary named volume (a plain directory on
-# the data root) and a tmpfs volume keep working.
+# the data root) and a tmpfs volume keep working.  Podman's --rootfs
+# (issue 20.7) is judged the same way: not under a denied tree.
 
 load helpers
 
 setup() {
 	VOLS=()
+	ROOTS=()
 }
 
 teardown() {
@@ -19,6 +21,10 @@ teardown() {
 	docker_cleanup
 	for v in "${VOLS[@]}"; do
 		dk volume rm -f "$v" >/dev/null 2>&1
+	done
+	podman_cleanup
+	for v in "${ROOTS[@]}"; do
+		rm -rf "$v"
 	done
 	return 0
 }
@@ -90,4 +96,28 @@ volume() {
 	run dk run --rm --network none -v e2e-mem:/m "$BUSYBOX" sh -c 'echo x >/m/f && cat /m/f'
 	[ "$status" -eq 0 ] || fail "$output"
 	[ "$output" = x ]
+}
+
+# issue 20.7: the root filesystem is judged like a bind source
+
+# root_copy PARENT: a busybox root filesystem in a new directory under PARENT.
+root_copy() {
+	local d
+	d=$(mktemp -d "$1/ocigate-e2e-rootfs.XXXXXX")
+	ROOTS+=("$d")
+	tar -C "$d" -xf "$W/images/busybox.tar"
+	echo "$d"
+}
+
+@test "podman --rootfs under /root is refused; the same tree under the work dir runs" {
+	local r
+	r=$(root_copy /root)
+	run --separate-stderr pm "${PM_RUN[@]}" --rm --network none --rootfs "$r" /bin/sh -c 'ls /'
+	assert_refused
+	[[ $stderr == *"root filesystem $r exposes the sensitive host tree /root"* ]] || fail "$stderr"
+	mkdir -p "$W/roots"
+	r=$(root_copy "$W/roots")
+	run --separate-stderr pm "${PM_RUN[@]}" --rm --network none --rootfs "$r" /bin/sh -c 'echo hello-rootfs'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = hello-rootfs ] || fail "$output"
 }
