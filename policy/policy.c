@@ -368,20 +368,22 @@ load_resources (struct loader *l, const struct og_json *root, struct og_policy *
 static int
 load_mounts (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
-  static const char *const keys[] = { "action",     "deny_any_socket", "deny_sockets",
-                                      "deny_trees", "allow_sources",   "force_options",
-                                      "scan",       "description",     NULL };
-  static const char *const scan_keys[] = { "max_entries", "max_depth", NULL };
+  static const char *const keys[] = { "action",      "deny_any_socket", "deny_sockets", "deny_trees",  "allow_sources",
+                                      "allow_roots", "force_options",   "scan",         "description", NULL };
+  static const char *const scan_keys[] = { "max_entries", "max_depth", "max_ms", "max_mounts", NULL };
   struct og_json *o, *scan;
 
   p->mounts.scan_max_entries = 4096;
   p->mounts.scan_max_depth = 8;
+  p->mounts.scan_max_ms = 2000;
+  p->mounts.max_mounts = 256;
   if (need_object (l, root, "mounts", &o) < 0 || only_keys (l, o, "mounts", keys) < 0
       || get_action (l, o, "mounts", &p->mounts.action) < 0
       || get_bool (l, o, "deny_any_socket", "mounts", &p->mounts.deny_any_socket) < 0
       || get_strv (l, o, "deny_sockets", "mounts", true, &p->mounts.deny_sockets) < 0
       || get_strv (l, o, "deny_trees", "mounts", true, &p->mounts.deny_trees) < 0
       || get_strv (l, o, "allow_sources", "mounts", true, &p->mounts.allow_sources) < 0
+      || get_strv (l, o, "allow_roots", "mounts", true, &p->mounts.allow_roots) < 0
       || get_strv (l, o, "force_options", "mounts", false, &p->mounts.force_options) < 0)
     return -1;
   scan = og_json_get (o, "scan");
@@ -402,6 +404,16 @@ load_mounts (struct loader *l, const struct og_json *root, struct og_policy *p)
         return -1;
       if (has)
         p->mounts.scan_max_depth = v > 64 ? 64 : (unsigned)v;
+      has = false;
+      if (get_quantity (l, scan, "max_ms", "mounts.scan", parse_count, &has, &v) < 0)
+        return -1;
+      if (has)
+        p->mounts.scan_max_ms = v > 600000 ? 600000 : (unsigned)v;
+      has = false;
+      if (get_quantity (l, scan, "max_mounts", "mounts.scan", parse_count, &has, &v) < 0)
+        return -1;
+      if (has)
+        p->mounts.max_mounts = v > 100000 ? 100000 : (unsigned)v;
     }
   return 0;
 }

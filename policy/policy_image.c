@@ -57,6 +57,7 @@ static const struct
   STRV (mounts.deny_trees),
   STRV (mounts.allow_sources),
   STRV (mounts.force_options),
+  STRV (mounts.allow_roots),
   STRV (hooks.allow),
   STRV (namespaces.require),
   STRV (namespaces.allow_paths),

@@ -5,6 +5,12 @@
  * that contain them, and sensitive host trees.  Sources are resolved the way
  * the kernel will resolve them (symlinks, "..", "//", relative to the
  * bundle) and rewritten to the resolved path, so runc mounts what we checked.
+ * A source is also judged by the mount that backs it (mountinfo), since an
+ * allowed path may be a mount of anything.  Destinations are resolved in the
+ * rootfs as runc will (symlinks, "..", earlier mounts): nothing is mounted
+ * over or remounted in /proc and /sys, and kernel filesystems (proc, sysfs,
+ * cgroup) land only where the masked and read-only paths protect them.
+ * Options that undo the forced ones are stripped, whatever their spelling.
  */
 #include <config.h>
 #include <dirent.h>
@@ -17,9 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ocigate/enforce.h"
+#include "ocigate/mountinfo.h"
 #include "ocigate/util.h"
 
 /* Filesystem types whose mounts take no host path: new kernel instances. */
@@ -34,14 +42,28 @@ struct denied_socket
   nlink_t nlink;
 };
 
+/* One budget for every scan of a create, so many binds cannot add up to
+ * minutes (250 large sources took 8.5 s with a budget per mount). */
+struct scan_budget
+{
+  unsigned entries_left;
+  struct timespec deadline;
+  bool spent;
+};
+
 struct mount_check
 {
   const struct og_enforce_ctx *ctx;
   struct denied_socket *sockets;
   size_t nsockets;
   char *bundle_abs;
+  char *rootfs; /* root.path resolved; NULL when it could not be */
   char **trees; /* deny_trees, each resolved once (as listed if absent) */
   struct og_decisions *d;
+  struct scan_budget *budget;
+  struct og_mounttable *table; /* read on first use */
+  char **dests;                /* mounts[i].destination resolved in the rootfs */
+  char **sources;              /* mounts[i] resolved bind source, NULL if not a bind */
 };
 
 static void
@@ -83,8 +105,17 @@ resolve_trees (struct mount_check *mc)
 }
 
 static void
-free_mount_check (struct mount_check *mc)
+free_mount_check (struct mount_check *mc, size_t nmounts)
 {
+  for (size_t i = 0; i < nmounts; i++)
+    {
+      free (mc->dests[i]);
+      free (mc->sources[i]);
+    }
+  free (mc->dests);
+  free (mc->sources);
+  free (mc->rootfs);
+  og_mounttable_free (mc->table);
   og_strv_free (mc->trees);
   for (size_t i = 0; i < mc->nsockets; i++)
     free (mc->sockets[i].resolved);
@@ -206,12 +237,28 @@ sensitive_tree (const struct mount_check *mc, const char *resolved)
 struct scan
 {
   const struct mount_check *mc;
-  unsigned entries, max_entries, max_depth;
+  unsigned max_depth;
   bool truncated;
-  char *found; /* first offending socket */
+  bool over_budget; /* the create's budget ran out (a kind of truncation) */
+  char *found;      /* first offending socket */
   bool found_daemon;
   bool daemon_only; /* report only the daemon sockets (by inode or name) */
 };
+
+static bool
+budget_take (struct scan_budget *b)
+{
+  struct timespec now;
+
+  if (b->spent || b->entries_left == 0)
+    return b->spent = true;
+  /* the clock is read every 256 entries: cheap, and the time overshoots
+   * by at most that many entries */
+  if ((--b->entries_left & 255) == 0 && clock_gettime (CLOCK_MONOTONIC, &now) == 0
+      && (now.tv_sec > b->deadline.tv_sec || (now.tv_sec == b->deadline.tv_sec && now.tv_nsec > b->deadline.tv_nsec)))
+    return b->spent = true;
+  return false;
+}
 
 static void
 scan_dir (struct scan *s, int dirfd, const char *path, unsigned depth)
@@ -231,15 +278,15 @@ scan_dir (struct scan *s, int dirfd, const char *path, unsigned depth)
       s->truncated = true; /* unreadable: cannot vouch for it */
       return;
     }
-  while (!s->found && (e = readdir (dir)) != NULL)
+  while (!s->found && !s->over_budget && (e = readdir (dir)) != NULL)
     {
       struct stat st;
 
       if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
         continue;
-      if (++s->entries > s->max_entries)
+      if (budget_take (s->mc->budget))
         {
-          s->truncated = true;
+          s->truncated = s->over_budget = true;
           break;
         }
       if (fstatat (dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -287,6 +334,17 @@ refuse (const struct mount_check *mc, const char *path, const char *source, cons
                   "%s", msg);
 }
 
+static void
+refuse_over_budget (const struct mount_check *mc, const char *path, const char *what, const char *resolved,
+                    const char *scanned)
+{
+  const struct og_policy *p = mc->ctx->policy;
+
+  refuse (mc, path, resolved,
+          "%s %s %s: the scan budget of one create (%u entries and %u ms across every mount) is spent", what, resolved,
+          scanned, p->mounts.scan_max_entries, p->mounts.scan_max_ms);
+}
+
 /* A daemon socket with more than one name has a hard link somewhere, and
  * a link can only live on the socket's own filesystem: a rootfs there is
  * scanned for one, by inode, within the scan limits (normally the socket
@@ -297,9 +355,7 @@ static bool
 free_of_socket_links (const struct mount_check *mc, const char *path, const char *what, const char *resolved)
 {
   const struct og_policy *p = mc->ctx->policy;
-  struct scan s = {
-    .mc = mc, .max_entries = p->mounts.scan_max_entries, .max_depth = p->mounts.scan_max_depth, .daemon_only = true
-  };
+  struct scan s = { .mc = mc, .max_depth = p->mounts.scan_max_depth, .daemon_only = true };
   struct stat st;
   bool linked = false;
   int fd;
@@ -317,6 +373,9 @@ free_of_socket_links (const struct mount_check *mc, const char *path, const char
     scan_dir (&s, fd, resolved, 0);
   if (s.found)
     refuse (mc, path, resolved, "%s %s contains the daemon socket %s (a link to it)", what, resolved, s.found);
+  else if (s.over_budget)
+    refuse_over_budget (mc, path, what, resolved,
+                        "is on the filesystem of a daemon socket and could not be fully scanned for links to it");
   else if (s.truncated)
     refuse (mc, path, resolved,
             "%s %s is on the filesystem of a daemon socket and could not be fully scanned for links to it (more "
@@ -324,6 +383,141 @@ free_of_socket_links (const struct mount_check *mc, const char *path, const char
             what, resolved, p->mounts.scan_max_entries, p->mounts.scan_max_depth);
   free (s.found);
   return !s.found && !s.truncated;
+}
+
+/* Every socket below a directory source (deny_any_socket) or the daemon's. */
+static bool
+free_of_sockets (const struct mount_check *mc, const char *path, const char *what, const char *resolved)
+{
+  const struct og_policy *p = mc->ctx->policy;
+  struct scan s = { .mc = mc, .max_depth = p->mounts.scan_max_depth };
+  int fd = open (resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  bool ok;
+
+  if (fd < 0)
+    s.truncated = true;
+  else
+    scan_dir (&s, fd, resolved, 0);
+  if (s.found)
+    refuse (mc, path, resolved, "%s %s contains the socket %s", what, resolved, s.found);
+  else if (s.over_budget)
+    refuse_over_budget (mc, path, what, resolved, "could not be fully scanned for sockets");
+  else if (s.truncated)
+    refuse (mc, path, resolved,
+            "%s %s could not be fully scanned for sockets (more than %u entries, deeper than %u "
+            "levels, or unreadable); list it in mounts.allow_sources if it is safe",
+            what, resolved, p->mounts.scan_max_entries, p->mounts.scan_max_depth);
+  ok = !s.found && !s.truncated;
+  free (s.found);
+  return ok;
+}
+
+static const struct og_mounttable *
+mount_table (const struct mount_check *mc, const char *path, const char *resolved)
+{
+  struct og_error err = { 0 };
+
+  if (mc->table->v != NULL)
+    return mc->table;
+  if (og_mounttable_read ("/proc/self/mountinfo", mc->table, &err) < 0 || mc->table->n == 0)
+    {
+      /* no table, no idea what is mounted where: refuse */
+      refuse (mc, path, resolved, "bind source %s cannot be judged: %s", resolved,
+              err.msg ? err.msg : "/proc/self/mountinfo is empty");
+      og_error_clear (&err);
+      return NULL;
+    }
+  return mc->table;
+}
+
+/* Filesystems a mount may bring without a host path behind them: a fresh
+ * instance in memory (Docker's per-container /dev/shm, tmpfs volumes). */
+static bool
+fresh_fs (const char *fstype)
+{
+  return strcmp (fstype, "tmpfs") == 0 || strcmp (fstype, "ramfs") == 0;
+}
+
+/* Judge one mount `m` seen at `at` (the source or a mount below it) by the
+ * other places its object is visible on the host: a Docker local-driver
+ * volume with device=/etc is host /etc, whatever its path says.  Only a
+ * mount that is not its filesystem's first (a bind of a subtree, a device
+ * mounted again) is judged by its other names; for an allowlisted source
+ * only a mount placed at or below it (not a data root that is a bind). */
+static bool
+judge_mount (const struct mount_check *mc, const char *path, const char *source, const struct og_mounttable *t,
+             const struct og_mount *m, const char *at, bool allowlisted)
+{
+  const char *what = strcmp (path, "root.path") == 0 ? "root filesystem" : "bind source";
+  const struct og_mount *first = og_mounttable_first_of (t, m);
+  bool here = og_path_under (m->point, at);
+  og_cleanup_strv char **aliases = NULL;
+
+  if (allowlisted && !here)
+    return true;
+  /* A filesystem first mounted at an allowed source was put there by a
+   * volume driver (an overlay of /etc, a disk mounted nowhere else), and so
+   * is every bind of it (a second volume bound from the first). */
+  if (!fresh_fs (first->fstype) && source_allowed (mc, first->point))
+    {
+      refuse (mc, path, source,
+              "%s %s is a mount of a %s filesystem (device %u:%u) that no host path shows (first mounted at %s): "
+              "what it holds cannot be judged",
+              what, source, first->fstype, first->major, first->minor, first->point);
+      return false;
+    }
+  if (first == m)
+    return true;
+  aliases = og_mounttable_aliases (t, m, at);
+  for (char **a = aliases; *a; a++)
+    {
+      og_cleanup_free char *tree = NULL;
+
+      if (source_allowed (mc, *a))
+        continue;
+      if ((tree = sensitive_tree (mc, *a)) != NULL)
+        {
+          refuse (mc, path, source, "%s %s is a mount of host %s (%s), in the sensitive host tree %s", what, source, *a,
+                  m->fstype, tree);
+          return false;
+        }
+      for (size_t i = 0; i < mc->nsockets; i++)
+        if (mc->sockets[i].resolved && og_path_under (mc->sockets[i].resolved, *a))
+          {
+            refuse (mc, path, source, "%s %s is a mount of host %s, which contains the daemon socket %s", what, source,
+                    *a, mc->sockets[i].listed);
+            return false;
+          }
+    }
+  return true;
+}
+
+/* A source is what is mounted there: the mount backing it and every mount
+ * below it (an rbind takes them along). */
+static bool
+judge_backing (const struct mount_check *mc, const char *path, const char *resolved, bool allowlisted)
+{
+  const struct og_mounttable *t = mount_table (mc, path, resolved);
+  const struct og_mount *m;
+
+  if (t == NULL)
+    return false;
+  m = og_mounttable_backing (t, resolved);
+  if (m == NULL)
+    {
+      refuse (mc, path, resolved, "bind source %s is on no mount in /proc/self/mountinfo", resolved);
+      return false;
+    }
+  if (!judge_mount (mc, path, resolved, t, m, resolved, allowlisted))
+    return false;
+  for (size_t i = 0; i < t->n; i++)
+    if (strcmp (t->v[i].point, resolved) != 0 && og_path_under (t->v[i].point, resolved)
+        && !judge_mount (mc, path, resolved, t, &t->v[i], t->v[i].point, allowlisted))
+      return false;
+  /* a volume that is a mount of something: its sockets are scanned too */
+  if (allowlisted && strcmp (m->point, resolved) == 0 && !fresh_fs (m->fstype))
+    return free_of_sockets (mc, path, "bind mount of", resolved);
+  return true;
 }
 
 /* Judge one resolved bind source.  Returns true when it may be mounted. */
@@ -370,30 +564,30 @@ judge_source (const struct mount_check *mc, const char *path, const char *resolv
           return false;
         }
     }
+  if (!judge_backing (mc, path, resolved, allowlisted))
+    return false;
   if (S_ISDIR (st.st_mode) && allowlisted)
     return free_of_socket_links (mc, path, "bind mount of", resolved);
   if (S_ISDIR (st.st_mode) && !allowlisted)
-    {
-      struct scan s = { .mc = mc, .max_entries = p->mounts.scan_max_entries, .max_depth = p->mounts.scan_max_depth };
-      int fd = open (resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      bool ok;
-
-      if (fd < 0)
-        s.truncated = true;
-      else
-        scan_dir (&s, fd, resolved, 0);
-      if (s.found)
-        refuse (mc, path, resolved, "bind mount of %s contains the socket %s", resolved, s.found);
-      else if (s.truncated)
-        refuse (mc, path, resolved,
-                "bind mount of %s could not be fully scanned for sockets (more than %u entries, deeper than %u "
-                "levels, or unreadable); list it in mounts.allow_sources if it is safe",
-                resolved, p->mounts.scan_max_entries, p->mounts.scan_max_depth);
-      ok = !s.found && !s.truncated;
-      free (s.found);
-      return ok;
-    }
+    return free_of_sockets (mc, path, "bind mount of", resolved);
   return true;
+}
+
+/* Does `opt` clear what the forced option `forced` sets?  runc 1.1.5 reads
+ * "suid" (and "dev", "exec", "rw", ...) as clearing the flag and the
+ * recursive "rsuid" ("rdev", "rexec", "rrw", ...) as clearing it with
+ * mount_setattr after the mount, which a later "nosuid" does not undo. */
+static bool
+undoes (const char *opt, const char *forced)
+{
+  /* "rnosuid" and "rro" force what "nosuid" and "ro" force, recursively */
+  if (forced[0] == 'r' && (strcmp (forced + 1, "ro") == 0 || strncmp (forced + 1, "no", 2) == 0))
+    forced++;
+  if (strcmp (forced, "ro") == 0)
+    return strcmp (opt, "rw") == 0 || strcmp (opt, "rrw") == 0;
+  if (strncmp (forced, "no", 2) != 0 || forced[2] == '\0')
+    return false;
+  return strcmp (opt, forced + 2) == 0 || (opt[0] == 'r' && strcmp (opt + 1, forced + 2) == 0);
 }
 
 static void
@@ -418,10 +612,8 @@ force_options (const struct mount_check *mc, struct og_json *m, const char *mpat
   want = opts ? og_json_clone (opts) : og_json_new (OG_JSON_ARRAY);
   for (char **f = force; *f; f++)
     {
-      /* "nosuid" is undone by a later "suid", "nodev" by "dev", ... */
-      const char *undo = strncmp (*f, "no", 2) == 0 ? *f + 2 : NULL;
-      for (size_t i = 0; undo && i < want->n; i++)
-        if (og_json_is_string (want->vals[i]) && strcmp (want->vals[i]->text, undo) == 0)
+      for (size_t i = 0; i < want->n; i++)
+        if (og_json_is_string (want->vals[i]) && undoes (want->vals[i]->text, *f))
           {
             og_json_remove_at (want, i--);
             changed = true;
@@ -438,6 +630,213 @@ force_options (const struct mount_check *mc, struct og_json *m, const char *mpat
     og_json_set (m, "options", og_steal_pointer (&want));
 }
 
+/* ---- destinations ------------------------------------------------------ */
+
+/* a, sep (when non-empty) and b as one new string (no printf: this runs for
+ * every component of every destination) */
+static char *
+concat (const char *a, const char *sep, const char *b)
+{
+  size_t la = strlen (a), ls = strlen (sep), lb = strlen (b);
+  char *out = og_xmalloc (la + ls + lb + 1);
+
+  memcpy (out, a, la);
+  memcpy (out + la, sep, ls);
+  memcpy (out + la + ls, b, lb + 1);
+  return out;
+}
+
+/* What is at container path `cpath` on the host when mounts[0..upto) are
+ * done: the latest earlier mount at or above it wins (it covers the ones
+ * before).  NULL: a fresh filesystem (tmpfs, proc, ...) that holds no
+ * symlink, or a path that cannot be known. */
+static char *
+host_path_of (const struct mount_check *mc, size_t upto, const char *cpath)
+{
+  for (size_t j = upto; j-- > 0;)
+    if (mc->dests[j] && og_path_under (cpath, mc->dests[j]))
+      {
+        const char *rest = cpath + (strcmp (mc->dests[j], "/") == 0 ? 0 : strlen (mc->dests[j]));
+        if (mc->sources[j] == NULL)
+          return NULL;
+        return concat (strcmp (mc->sources[j], "/") == 0 && *rest ? "" : mc->sources[j], "", rest);
+      }
+  if (mc->rootfs == NULL)
+    return NULL;
+  return concat (mc->rootfs, "", strcmp (cpath, "/") == 0 ? "" : cpath);
+}
+
+/* The destination as runc 1.1.5 resolves it (securejoin within the rootfs:
+ * each component's symlink followed, an absolute target from the rootfs,
+ * ".." never above it), through what earlier mounts put there.  Returns a
+ * clean absolute container path, or NULL after too many links. */
+static char *
+resolve_dest (const struct mount_check *mc, size_t upto, const char *dest)
+{
+  og_cleanup_free char *todo = og_xstrdup (dest);
+  char *cur = og_xstrdup ("/");
+  unsigned links = 0;
+
+  while (*todo)
+    {
+      char *slash, *name, *cand, *host;
+      struct stat st;
+      char target[PATH_MAX];
+      ssize_t n;
+
+      for (slash = todo; *slash == '/'; slash++)
+        ;
+      memmove (todo, slash, strlen (slash) + 1);
+      if (*todo == '\0')
+        break;
+      slash = strchr (todo, '/');
+      name = og_xstrndup (todo, slash ? (size_t)(slash - todo) : strlen (todo));
+      memmove (todo, todo + strlen (name), strlen (todo + strlen (name)) + 1);
+      if (strcmp (name, ".") == 0)
+        {
+          free (name);
+          continue;
+        }
+      if (strcmp (name, "..") == 0)
+        {
+          char *last = strrchr (cur, '/');
+          *(last == cur ? last + 1 : last) = '\0';
+          free (name);
+          continue;
+        }
+      cand = concat (strcmp (cur, "/") ? cur : "", "/", name);
+      free (name);
+      host = host_path_of (mc, upto, cand);
+      if (host && lstat (host, &st) == 0 && S_ISLNK (st.st_mode)
+          && (n = readlink (host, target, sizeof target - 1)) > 0)
+        {
+          char *next;
+          free (host);
+          free (cand);
+          if (++links > 255)
+            {
+              free (cur);
+              return NULL;
+            }
+          target[n] = '\0';
+          next = concat (target, "/", todo);
+          free (todo);
+          todo = next;
+          if (target[0] == '/')
+            {
+              free (cur);
+              cur = og_xstrdup ("/");
+            }
+          continue;
+        }
+      free (host);
+      free (cur);
+      cur = cand;
+    }
+  return cur;
+}
+
+/* Kernel filesystems whose masked and read-only paths (and the read-only
+ * rule) protect them only at their standard places: a second procfs at /mnt
+ * had a writable /proc/sys (core_pattern is host root). */
+static const char *
+kernel_fs_place (const char *type)
+{
+  if (strcmp (type, "proc") == 0)
+    return "/proc";
+  if (strcmp (type, "sysfs") == 0)
+    return "/sys";
+  if (strcmp (type, "cgroup") == 0 || strcmp (type, "cgroup2") == 0)
+    return "/sys/fs/cgroup";
+  return NULL;
+}
+
+/* `dest` is `place` written with at most extra slashes ("/proc/"). */
+static bool
+same_spelling (const char *dest, const char *place)
+{
+  while (*dest && *place)
+    {
+      if (*dest == '/' && *place == '/')
+        {
+          while (*dest == '/')
+            dest++;
+          place++;
+          continue;
+        }
+      if (*dest++ != *place++)
+        return false;
+    }
+  while (*dest == '/')
+    dest++;
+  return *dest == '\0' && *place == '\0';
+}
+
+/* Where a mount lands, and what it does there.  Returns false after
+ * refusing. */
+static bool
+check_destination (struct mount_check *mc, struct og_json *m, size_t i, const char *mpath, bool bind)
+{
+  struct og_json *type = og_json_get_set (m, "type"), *dst = og_json_get_set (m, "destination");
+  struct og_json *opts = og_json_get_set (m, "options");
+  const char *place = type && !bind ? kernel_fs_place (type->text) : NULL;
+  char dpath[64];
+
+  mount_path (dpath, sizeof dpath, i, ".destination");
+  if (!og_json_is_string (dst) || dst->len == 0)
+    {
+      og_rule_malformed (mc->d, "mounts", dpath, dst, "a non-empty path");
+      return false;
+    }
+  /* "remount" changes a mount someone else made (the read-only cgroup
+   * tree, the forced options of an earlier bind): engines never send it. */
+  if (og_json_array_has_string (opts, "remount"))
+    {
+      og_rule_refuse (mc->ctx, mc->ctx->policy->mounts.action, mc->d, "mounts", mpath, og_json_to_text (dst),
+                      "mount at %s remounts what is there (\"remount\" is not allowed)", dst->text);
+      return false;
+    }
+  if (dst->len >= PATH_MAX)
+    {
+      og_rule_malformed (mc->d, "mounts", dpath, dst, "a path shorter than PATH_MAX");
+      return false;
+    }
+  mc->dests[i] = resolve_dest (mc, i, dst->text);
+  if (mc->dests[i] == NULL)
+    {
+      og_rule_refuse (mc->ctx, mc->ctx->policy->mounts.action, mc->d, "mounts", dpath, og_json_to_text (dst),
+                      "mount destination %s goes through too many symbolic links in the rootfs", dst->text);
+      return false;
+    }
+  if (place)
+    {
+      /* Spelled as the place, too: a destination that reaches it through a
+       * symlink could be a directory by the time runc mounts (a volume a
+       * running container shares), and the procfs would land there. */
+      if (strcmp (mc->dests[i], place) != 0 || !same_spelling (dst->text, place))
+        {
+          og_rule_refuse (mc->ctx, mc->ctx->policy->mounts.action, mc->d, "mounts", dpath, og_json_to_text (dst),
+                          "a %s filesystem may only be mounted at %s (not %s%s%s): elsewhere its masked and "
+                          "read-only paths do not apply",
+                          type->text, place, dst->text, strcmp (dst->text, mc->dests[i]) ? " = " : "",
+                          strcmp (dst->text, mc->dests[i]) ? mc->dests[i] : "");
+          return false;
+        }
+      return true;
+    }
+  /* Over /proc or /sys, or inside them, a mount hides a masked path or
+   * replaces a read-only one (a bind over /sys/fs/cgroup/pids). */
+  if (og_path_under (mc->dests[i], "/proc") || og_path_under (mc->dests[i], "/sys"))
+    {
+      og_rule_refuse (mc->ctx, mc->ctx->policy->mounts.action, mc->d, "mounts", dpath, og_json_to_text (dst),
+                      "mount destination %s%s%s is in /proc or /sys, where only proc, sysfs and cgroup are mounted",
+                      dst->text, strcmp (dst->text, mc->dests[i]) ? " resolves to " : "",
+                      strcmp (dst->text, mc->dests[i]) ? mc->dests[i] : "");
+      return false;
+    }
+  return true;
+}
+
 static void
 check_mount (struct mount_check *mc, struct og_json *m, size_t i)
 {
@@ -445,6 +844,7 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
   og_cleanup_free char *joined = NULL;
   og_cleanup_free char *resolved = NULL;
   struct og_json *type, *src;
+  bool bind;
 
   mount_path (mpath, sizeof mpath, i, "");
   mount_path (spath, sizeof spath, i, ".source");
@@ -460,7 +860,8 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
       og_rule_malformed (mc->d, "mounts", mpath, type, "a string type");
       return;
     }
-  if (!is_bind (m))
+  bind = is_bind (m);
+  if (!bind)
     {
       /* Other filesystems take host paths in source or options (overlay
        * lowerdir=, a block device) that this rule cannot judge. */
@@ -468,6 +869,8 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
         og_rule_refuse (mc->ctx, mc->ctx->policy->mounts.action, mc->d, "mounts", mpath, og_json_to_text (type),
                         "mount type %s at %s is not allowed (only bind and %s)", type ? type->text : "(none)", mpath,
                         "proc, sysfs, tmpfs, devpts, mqueue, cgroup");
+      else
+        check_destination (mc, m, i, mpath, false);
       return;
     }
   if (!og_json_is_string (src) || src->len == 0)
@@ -484,6 +887,9 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
     }
   if (!judge_source (mc, spath, resolved))
     return;
+  mc->sources[i] = og_xstrdup (resolved);
+  if (!check_destination (mc, m, i, mpath, true))
+    return;
   if (strcmp (resolved, src->text) != 0)
     {
       struct og_json *nsrc = og_json_new_string (resolved);
@@ -496,8 +902,32 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
   force_options (mc, m, mpath);
 }
 
-/* The rootfs itself is a host path: "/" or an ancestor of a sensitive tree
- * would hand the container the host (and the daemon's socket). */
+/* Does an engine's storage pattern name this root filesystem? */
+static bool
+root_allowed (const struct mount_check *mc, const char *resolved)
+{
+  const char *id = mc->ctx->container_id;
+
+  for (char **pat = mc->ctx->policy->mounts.allow_roots; pat && *pat; pat++)
+    {
+      og_cleanup_free char *expanded = NULL;
+      const char *hole = strstr (*pat, "{id}");
+
+      if (hole)
+        {
+          if (id == NULL || id[0] == '\0' || strchr (id, '/') || strpbrk (id, "*?["))
+            continue;
+          expanded = expand_id (*pat, hole, id);
+        }
+      if (fnmatch (expanded ? expanded : *pat, resolved, FNM_PATHNAME) == 0)
+        return true;
+    }
+  return false;
+}
+
+/* The rootfs itself is a host path: judged like a bind source (sensitive
+ * trees, daemon sockets, what is mounted there), except the engines' storage
+ * (mounts.allow_roots): Podman's --rootfs /root/x exposed /root. */
 static void
 check_root_path (struct mount_check *mc, struct og_json *spec)
 {
@@ -530,15 +960,21 @@ check_root_path (struct mount_check *mc, struct og_json *spec)
       const char *const *t = (const char *const *)&mc->ctx->policy->mounts.deny_trees[i];
       const char *tree = mc->trees[i];
       bool kernel_tree = strcmp (tree, "/proc") == 0 || strcmp (tree, "/sys") == 0 || strcmp (tree, "/dev") == 0;
+      bool inside = strcmp (tree, "/") == 0 ? strcmp (resolved, "/") == 0 : og_path_under (resolved, tree);
 
-      /* Engines keep image roots under their state dirs (a deny tree), so
-       * only an ancestor of a tree, or a kernel tree, is refused here. */
-      if (og_path_under (tree, resolved) || (kernel_tree && og_path_under (resolved, tree)))
+      /* Engines keep image roots in their storage, inside a deny tree:
+       * only allow_roots is let in there, never a kernel tree. */
+      if (og_path_under (tree, resolved) || (inside && (kernel_tree || !root_allowed (mc, resolved))))
         {
           refuse (mc, "root.path", resolved, "root filesystem %s exposes the sensitive host tree %s", resolved, *t);
           return;
         }
     }
+  /* Not scanned for every socket: an image tree is large, and the
+   * daemon's sockets (by path, and by link above) are what it could hold. */
+  if (!root_allowed (mc, resolved) && !judge_backing (mc, "root.path", resolved, false))
+    return;
+  mc->rootfs = og_xstrdup (resolved);
   /* runc mounts what was checked, not what a swapped symlink names later. */
   if (strcmp (resolved, path->text) != 0)
     {
@@ -554,22 +990,45 @@ check_root_path (struct mount_check *mc, struct og_json *spec)
 int
 og_rule_mounts (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d, struct og_error *err)
 {
+  const struct og_policy *p = ctx->policy;
   struct og_json *mounts = og_json_get_set (spec, "mounts");
-  struct mount_check mc = { .ctx = ctx, .d = d };
+  struct og_mounttable table = { 0 };
+  struct scan_budget budget = { .entries_left = p->mounts.scan_max_entries };
+  struct mount_check mc = { .ctx = ctx, .d = d, .budget = &budget, .table = &table };
+  size_t n;
 
   if (mounts && mounts->type != OG_JSON_ARRAY)
     {
       og_rule_malformed (d, "mounts", "mounts", mounts, "an array");
       return 0;
     }
+  n = mounts ? mounts->n : 0;
+  /* Every mount costs a resolution and maybe a scan: a config of
+   * thousands would hold the create (and its engine) for minutes. */
+  if (n > p->mounts.max_mounts)
+    {
+      og_rule_refuse (ctx, p->mounts.action, d, "mounts", "mounts", NULL,
+                      "%zu mounts are more than mounts.scan.max_mounts (%u) allows", n, p->mounts.max_mounts);
+      return 0;
+    }
   mc.bundle_abs = og_realpath (ctx->bundle ? ctx->bundle : ".");
   if (mc.bundle_abs == NULL)
     return og_error_set (err, errno, "cannot resolve bundle %s", ctx->bundle ? ctx->bundle : ".");
+  clock_gettime (CLOCK_MONOTONIC, &budget.deadline);
+  budget.deadline.tv_sec += p->mounts.scan_max_ms / 1000;
+  budget.deadline.tv_nsec += (long)(p->mounts.scan_max_ms % 1000) * 1000000L;
+  if (budget.deadline.tv_nsec >= 1000000000L)
+    {
+      budget.deadline.tv_sec++;
+      budget.deadline.tv_nsec -= 1000000000L;
+    }
+  mc.dests = og_xcalloc (n + 1, sizeof (char *));
+  mc.sources = og_xcalloc (n + 1, sizeof (char *));
   load_denied_sockets (&mc);
   resolve_trees (&mc);
   check_root_path (&mc, spec);
-  for (size_t i = 0; mounts && i < mounts->n; i++)
+  for (size_t i = 0; i < n; i++)
     check_mount (&mc, mounts->vals[i], i);
-  free_mount_check (&mc);
+  free_mount_check (&mc, n);
   return 0;
 }

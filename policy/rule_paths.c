@@ -59,11 +59,15 @@ readonly_sysfs (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
         continue;
       if (opts && opts->type != OG_JSON_ARRAY)
         continue; /* refused by the mounts rule */
-      if (og_json_array_has_string (opts, "ro") && !og_json_array_has_string (opts, "rw"))
+      /* "rrw" clears read-only recursively after the mount (runc 1.1.5
+       * mount_setattr), whatever "ro" said */
+      if (og_json_array_has_string (opts, "ro") && !og_json_array_has_string (opts, "rw")
+          && !og_json_array_has_string (opts, "rrw"))
         continue;
       want = opts ? og_json_clone (opts) : og_json_new (OG_JSON_ARRAY);
       for (size_t k = want->n; k-- > 0;)
-        if (og_json_is_string (want->vals[k]) && strcmp (want->vals[k]->text, "rw") == 0)
+        if (og_json_is_string (want->vals[k])
+            && (strcmp (want->vals[k]->text, "rw") == 0 || strcmp (want->vals[k]->text, "rrw") == 0))
           og_json_remove_at (want, k);
       if (!og_json_array_has_string (want, "ro"))
         og_json_append (want, og_json_new_string ("ro"));

@@ -147,11 +147,16 @@ propagation (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_d
   struct og_json *mounts = og_json_get_set (spec, "mounts");
   struct og_json *rootprop = og_json_path (spec, "linux", "rootfsPropagation", NULL);
 
-  if (og_json_is_string (rootprop)
-      && (strcmp (rootprop->text, "shared") == 0 || strcmp (rootprop->text, "rshared") == 0)
+  /* Only a recursive private/slave/unbindable root keeps the container's
+   * mounts out of the host's table: "private" or "slave" alone left the
+   * mounts below "/" shared, and runc's rootfs bind appeared on the host. */
+  if (og_json_is_string (rootprop) && rootprop->len > 0 && strcmp (rootprop->text, "rslave") != 0
+      && strcmp (rootprop->text, "rprivate") != 0 && strcmp (rootprop->text, "runbindable") != 0
       && og_rule_change (ctx, ctx->policy->process.action, d, "process", "linux.rootfsPropagation",
                          og_json_to_text (rootprop), og_xstrdup ("\"rslave\""),
-                         "shared rootfs propagation would let container mounts reach the host"))
+                         "rootfs propagation %s would let container mounts reach the host (runc's default rslave "
+                         "instead)",
+                         rootprop->text))
     og_json_set (og_json_get_set (spec, "linux"), "rootfsPropagation", og_json_new_string ("rslave"));
   for (size_t i = 0; mounts && mounts->type == OG_JSON_ARRAY && i < mounts->n; i++)
     {

@@ -69,12 +69,15 @@ struct og_policy
   {
     enum og_action action;
     bool deny_any_socket;
-    char **deny_sockets;  /* daemon socket paths */
-    char **deny_trees;    /* sensitive host trees */
-    char **allow_sources; /* glob patterns; "{id}" is the container id */
-    char **force_options; /* added to every bind mount */
-    unsigned scan_max_entries;
+    char **deny_sockets;       /* daemon socket paths */
+    char **deny_trees;         /* sensitive host trees */
+    char **allow_sources;      /* glob patterns; "{id}" is the container id */
+    char **force_options;      /* added to every bind mount */
+    char **allow_roots;        /* glob patterns of the engines' root filesystems */
+    unsigned scan_max_entries; /* across every scan of one create */
     unsigned scan_max_depth;
+    unsigned scan_max_ms; /* time for every scan of one create */
+    unsigned max_mounts;  /* mounts[] entries judged; more is refused */
   } mounts;
 
   struct

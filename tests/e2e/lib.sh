@@ -135,6 +135,10 @@ e2e_policy() {
 			"\($D)/containers/{id}/*", "\($D)/containers/{id}/mounts/*", "\($D)/volumes/*/_data",
 			"\($PR)/*-containers/{id}/userdata/*", "\($PRR)/*-containers/{id}/userdata/*",
 			"\($PR)/volumes/*/_data" ]
+		| .mounts.allow_roots += [
+			"\($D)/overlay2/*/merged", "\($D)/vfs/dir/*", "\($D)/rootfs/*/{id}",
+			"\($PR)/overlay/*/merged", "\($PR)/vfs/dir/*",
+			"\($C)/state/io.containerd.runtime.v2.task/*/{id}/rootfs" ]
 		| .mounts.deny_trees += [ $D, $E, $DRUN, $C, $PR, $PRR, $PT ]
 		| .mounts.deny_sockets += [ $DSOCK, $CSOCK, "\($CSOCK).ttrpc" ]
 		| .hooks.allow |= (. + ["/usr/sbin/dockerd"] | unique)' >"$W/policy.json"

@@ -110,6 +110,7 @@ check_policy (const struct og_policy *p)
   check_abs (p->mounts.deny_sockets, "mounts.deny_sockets not absolute");
   check_abs (p->mounts.deny_trees, "mounts.deny_trees not absolute");
   check_abs (p->mounts.allow_sources, "mounts.allow_sources not absolute");
+  check_abs (p->mounts.allow_roots, "mounts.allow_roots not absolute");
   check_abs (p->hooks.allow, "hooks.allow not absolute");
   if (p->audit_log && p->audit_log[0] != '/')
     violation ("audit.log not absolute");

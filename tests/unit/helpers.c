@@ -161,6 +161,12 @@ th_sandbox (struct og_json *spec, struct og_policy *p)
       og_cleanup_free char *pat = og_xasprintf ("%s%s", t, p->mounts.allow_sources[i]);
       th_strv_add (&p->mounts.allow_sources, pat);
     }
+  n = og_strv_len (p->mounts.allow_roots);
+  for (size_t i = 0; i < n; i++)
+    {
+      og_cleanup_free char *pat = og_xasprintf ("%s%s", t, p->mounts.allow_roots[i]);
+      th_strv_add (&p->mounts.allow_roots, pat);
+    }
   n = og_strv_len (p->mounts.deny_trees);
   for (size_t i = 0; i < n; i++)
     if (strcmp (p->mounts.deny_trees[i], "/") != 0)

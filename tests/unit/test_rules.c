@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "ocigate/mountinfo.h"
 #include "ocigate/util.h"
 
 /* The five private namespaces the default policy requires. */
@@ -1502,6 +1503,338 @@ START_TEST (update_clamped_memory_keeps_the_swap_asked_for)
 }
 END_TEST
 
+/* ---- mount red-team findings (issues 17 and 20) -------------------------- */
+
+/* mkdir of a path below the temp dir (it may exist). */
+static void
+tmp_mkdir (const char *rel)
+{
+  og_cleanup_free char *path = og_xasprintf ("%s/%s", th_tmpdir (), rel);
+  mkdir (path, 0755);
+}
+
+/* The refusal reason the mounts rule gives one mount, or NULL. */
+static char *
+mount_refusal (struct mfx *m, const char *mount_json)
+{
+  struct og_decisions d = { 0 };
+  const struct og_decision *r;
+  char *reason;
+
+  tmp_mkdir ("rootfs");
+  r = check_one_mount (m, mount_json, &d, NULL);
+  reason = r ? og_xstrdup (r->reason) : NULL;
+  og_decisions_clear (&d);
+  return reason;
+}
+
+START_TEST (kernel_fs_only_at_their_places)
+{
+  static const char *const allowed[] = {
+    "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}",
+    "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"}",
+    "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\"}",
+    "{\"destination\":\"/sys/fs/cgroup/\",\"type\":\"cgroup2\",\"source\":\"cgroup2\"}",
+    "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\"}",
+    "{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}",
+  };
+  static const struct
+  {
+    const char *mount, *reason;
+  } refused[] = {
+    { "{\"destination\":\"/mnt\",\"type\":\"proc\",\"source\":\"proc\"}",
+      "a proc filesystem may only be mounted at /proc" },
+    { "{\"destination\":\"/proc/../mnt\",\"type\":\"proc\"}", "(not /proc/../mnt = /mnt)" },
+    { "{\"destination\":\"/mnt\",\"type\":\"sysfs\"}", "a sysfs filesystem may only be mounted at /sys" },
+    { "{\"destination\":\"/sys/fs/cgroup/x\",\"type\":\"cgroup2\"}", "may only be mounted at /sys/fs/cgroup" },
+    { "{\"destination\":\"/proc/sys\",\"type\":\"tmpfs\"}", "mount destination /proc/sys is in /proc or /sys" },
+    { "{\"destination\":\"/tmp/../sys/kernel\",\"type\":\"tmpfs\"}", "resolves to /sys/kernel" },
+    { "{\"destination\":\"/sys\",\"type\":\"tmpfs\"}", "is in /proc or /sys" },
+    { "{\"destination\":\"/cg/pids\",\"type\":\"tmpfs\"}", "/cg/pids resolves to /sys/fs/cgroup/pids" },
+    { "{\"destination\":\"/up/../../../proc/x\",\"type\":\"tmpfs\"}", "resolves to /proc/x" },
+    { "{\"destination\":\"/cg\",\"type\":\"cgroup\"}", "(not /cg = /sys/fs/cgroup)" },
+    { "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"options\":[\"remount\"]}",
+      "\"remount\" is not allowed" },
+  };
+  struct mfx m = { 0 };
+  og_cleanup_free char *link = NULL, *empty = NULL, *bind = NULL;
+
+  mfx_setup (&m);
+  tmp_mkdir ("rootfs");
+  link = og_xasprintf ("%s/rootfs/cg", th_tmpdir ());
+  ck_assert_int_eq (symlink ("../sys/fs/cgroup", link), 0);
+  empty = og_xasprintf ("%s/empty", th_tmpdir ());
+  mkdir (empty, 0755);
+  for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+    {
+      og_cleanup_free char *r = mount_refusal (&m, allowed[i]);
+      ck_assert_msg (r == NULL, "%s refused: %s", allowed[i], r);
+    }
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+    {
+      og_cleanup_free char *r = mount_refusal (&m, refused[i].mount);
+      ck_assert_msg (r != NULL, "%s allowed", refused[i].mount);
+      ck_assert_msg (strstr (r, refused[i].reason) != NULL, "%s: %s", refused[i].mount, r);
+    }
+  /* a bind, with or without a kernel type, over /proc or into the cgroup tree */
+  bind = og_xasprintf ("{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"%s\",\"options\":[\"bind\"]}", empty);
+  {
+    og_cleanup_free char *r = mount_refusal (&m, bind);
+    ck_assert_ptr_nonnull (r);
+    ck_assert_ptr_nonnull (strstr (r, "is in /proc or /sys"));
+  }
+  free (bind);
+  bind = og_xasprintf ("{\"destination\":\"/sys/fs/cgroup/"
+                       "pids\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"bind\",\"remount\"]}",
+                       empty);
+  {
+    og_cleanup_free char *r = mount_refusal (&m, bind);
+    ck_assert_ptr_nonnull (r);
+    ck_assert_ptr_nonnull (strstr (r, "\"remount\" is not allowed"));
+  }
+  mfx_free (&m);
+}
+END_TEST
+
+START_TEST (destination_through_an_earlier_bind)
+{
+  struct mfx m = { 0 };
+  og_cleanup_free char *planted = NULL, *link = NULL, *text = NULL, *r = NULL;
+
+  mfx_setup (&m);
+  planted = og_xasprintf ("%s/planted", th_tmpdir ());
+  mkdir (planted, 0755);
+  link = og_xasprintf ("%s/p", planted);
+  ck_assert_int_eq (symlink ("/proc", link), 0);
+  text = og_xasprintf ("{\"destination\":\"/mnt\",\"type\":\"bind\",\"source\":\"%s\"},"
+                       "{\"destination\":\"/mnt/p/sys\",\"type\":\"tmpfs\"}",
+                       planted);
+  r = mount_refusal (&m, text);
+  ck_assert_ptr_nonnull (r);
+  ck_assert_msg (strstr (r, "/mnt/p/sys resolves to /proc/sys") != NULL, "%s", r);
+  free (text);
+  free (r);
+  /* a tmpfs mounted over /mnt first: the bind's symlink is hidden again */
+  text = og_xasprintf ("{\"destination\":\"/mnt\",\"type\":\"bind\",\"source\":\"%s\"},"
+                       "{\"destination\":\"/mnt\",\"type\":\"tmpfs\"},"
+                       "{\"destination\":\"/mnt/p/sys\",\"type\":\"tmpfs\"}",
+                       planted);
+  r = mount_refusal (&m, text);
+  ck_assert_msg (r == NULL, "%s", r);
+  mfx_free (&m);
+}
+END_TEST
+
+START_TEST (options_undoing_forced_ones_stripped)
+{
+  struct mfx m = { 0 };
+  struct og_decisions d = { 0 };
+  struct og_json *spec = NULL, *opts;
+  og_cleanup_free char *data = NULL, *text = NULL;
+  static const char *const undo[] = { "suid", "dev", "rsuid", "rdev", "rw", "rrw", "exec", "rexec" };
+
+  mfx_setup (&m);
+  th_strv_add (&m.p->mounts.force_options, "ro");
+  th_strv_add (&m.p->mounts.force_options, "rnoexec");
+  data = og_xasprintf ("%s/data", th_tmpdir ());
+  mkdir (data, 0755);
+  tmp_mkdir ("rootfs");
+  text = og_xasprintf ("{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rbind\",\"suid\","
+                       "\"dev\",\"rsuid\",\"rdev\",\"rw\",\"rrw\",\"exec\",\"rexec\",\"nosymfollow\"]}",
+                       data);
+  ck_assert_ptr_null (check_one_mount (&m, text, &d, &spec));
+  opts = og_json_get (og_json_get (spec, "mounts")->vals[0], "options");
+  for (size_t i = 0; i < sizeof undo / sizeof undo[0]; i++)
+    ck_assert_msg (!og_json_array_has_string (opts, undo[i]), "%s kept", undo[i]);
+  ck_assert (og_json_array_has_string (opts, "nosuid"));
+  ck_assert (og_json_array_has_string (opts, "nodev"));
+  ck_assert (og_json_array_has_string (opts, "ro"));
+  ck_assert (og_json_array_has_string (opts, "rnoexec"));
+  ck_assert (og_json_array_has_string (opts, "rbind"));
+  ck_assert (og_json_array_has_string (opts, "nosymfollow"));
+  og_json_free (spec);
+  og_decisions_clear (&d);
+  mfx_free (&m);
+}
+END_TEST
+
+START_TEST (sysfs_rrw_stripped)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec
+      = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{},\"mounts\":[{\"destination\":\"/sys\","
+                   "\"type\":\"sysfs\",\"options\":[\"ro\",\"rrw\"]}]}");
+  struct og_decisions d = { 0 };
+  struct og_json *opts;
+
+  tmp_mkdir ("rootfs");
+  th_enforce (p, spec, "x", &d);
+  opts = og_json_get (og_json_get (spec, "mounts")->vals[0], "options");
+  ck_assert (!og_json_array_has_string (opts, "rrw"));
+  ck_assert (og_json_array_has_string (opts, "ro"));
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (rootfs_propagation_recursive)
+{
+  static const char *const leaking[] = { "private", "slave", "unbindable", "shared", "rshared", "bogus" };
+  static const char *const kept[] = { "rslave", "rprivate", "runbindable" };
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+
+  tmp_mkdir ("rootfs");
+  for (size_t i = 0; i < sizeof leaking / sizeof leaking[0] + sizeof kept / sizeof kept[0]; i++)
+    {
+      bool leaks = i < sizeof leaking / sizeof leaking[0];
+      const char *v = leaks ? leaking[i] : kept[i - sizeof leaking / sizeof leaking[0]];
+      og_cleanup_free char *text = og_xasprintf (
+          "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"rootfsPropagation\":\"%s\"}}", v);
+      og_cleanup_json struct og_json *spec = spec_from (text);
+      struct og_decisions d = { 0 };
+
+      th_enforce (p, spec, "x", &d);
+      ck_assert_str_eq (og_json_path (spec, "linux", "rootfsPropagation", NULL)->text, leaks ? "rslave" : v);
+      og_decisions_clear (&d);
+    }
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (scan_budget_per_create)
+{
+  struct mfx m = { 0 };
+  og_cleanup_free char *dir = NULL, *one = NULL, *two = NULL, *many = NULL, *r = NULL;
+
+  mfx_setup (&m);
+  m.p->mounts.scan_max_entries = 150;
+  dir = og_xasprintf ("%s/big", th_tmpdir ());
+  mkdir (dir, 0755);
+  for (int i = 0; i < 100; i++)
+    {
+      og_cleanup_free char *f = og_xasprintf ("%s/f%d", dir, i);
+      close (open (f, O_CREAT | O_WRONLY, 0644));
+    }
+  one = og_xasprintf ("{\"destination\":\"/a\",\"type\":\"bind\",\"source\":\"%s\"}", dir);
+  r = mount_refusal (&m, one);
+  ck_assert_msg (r == NULL, "%s", r);
+  /* the same 100 entries twice are more than the one budget of 150 */
+  two = og_xasprintf ("%s,{\"destination\":\"/b\",\"type\":\"bind\",\"source\":\"%s\"}", one, dir);
+  r = mount_refusal (&m, two);
+  ck_assert_ptr_nonnull (r);
+  ck_assert_msg (strstr (r, "the scan budget of one create (150 entries") != NULL, "%s", r);
+  free (r);
+  /* and a cap on the number of mounts */
+  m.p->mounts.max_mounts = 2;
+  many = og_xstrdup ("{\"destination\":\"/1\",\"type\":\"tmpfs\"},{\"destination\":\"/2\",\"type\":\"tmpfs\"},"
+                     "{\"destination\":\"/3\",\"type\":\"tmpfs\"}");
+  r = mount_refusal (&m, many);
+  ck_assert_ptr_nonnull (r);
+  /* three, and the rootfs rule's tmpfs mounts */
+  ck_assert_msg (strstr (r, " mounts are more than mounts.scan.max_mounts (2) allows") != NULL, "%s", r);
+  mfx_free (&m);
+}
+END_TEST
+
+START_TEST (mountinfo_aliases)
+{
+  static const char table[] = "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+                              "30 27 0:25 / /run rw - tmpfs tmpfs rw\n"
+                              "40 27 254:0 /etc /var/lib/docker/volumes/v/_data rw - ext4 /dev/vda rw\n"
+                              "41 27 0:25 /docker /var/lib/docker/volumes/r/_data rw - tmpfs tmpfs rw\n"
+                              "42 27 0:77 / /var/lib/docker/volumes/m/_data rw - tmpfs tmpfs rw\n"
+                              "43 27 254:0 / /mnt/with\\040space rw - ext4 /dev/vda rw\n";
+  og_cleanup_free char *file = og_xasprintf ("%s/mountinfo", th_tmpdir ());
+  struct og_mounttable t = { 0 };
+  struct og_error err = { 0 };
+  const struct og_mount *m;
+  FILE *f = fopen (file, "w");
+
+  ck_assert_ptr_nonnull (f);
+  fputs (table, f);
+  fclose (f);
+  ck_assert_int_eq (og_mounttable_read (file, &t, &err), 0);
+  ck_assert_uint_eq (t.n, 6);
+  ck_assert_str_eq (t.v[5].point, "/mnt/with space");
+  /* paths that do not exist here are found by their longest mount point */
+  m = og_mounttable_backing (&t, "/var/lib/docker/volumes/v/_data/passwd");
+  ck_assert_uint_eq (m->id, 40);
+  ck_assert_ptr_eq (og_mounttable_first_of (&t, m), &t.v[0]);
+  {
+    og_cleanup_strv char **a = og_mounttable_aliases (&t, m, "/var/lib/docker/volumes/v/_data/passwd");
+    ck_assert_uint_eq (og_strv_len (a), 2);
+    ck_assert_str_eq (a[0], "/etc/passwd");
+    ck_assert_str_eq (a[1], "/mnt/with space/etc/passwd");
+  }
+  m = og_mounttable_backing (&t, "/var/lib/docker/volumes/r/_data");
+  {
+    og_cleanup_strv char **a = og_mounttable_aliases (&t, m, "/var/lib/docker/volumes/r/_data");
+    ck_assert_uint_eq (og_strv_len (a), 1);
+    ck_assert_str_eq (a[0], "/run/docker");
+  }
+  /* a fresh tmpfs is its own first mount, with no other name */
+  m = og_mounttable_backing (&t, "/var/lib/docker/volumes/m/_data");
+  ck_assert_ptr_eq (og_mounttable_first_of (&t, m), m);
+  {
+    og_cleanup_strv char **a = og_mounttable_aliases (&t, m, "/var/lib/docker/volumes/m/_data");
+    ck_assert_uint_eq (og_strv_len (a), 0);
+  }
+  og_mounttable_free (&t);
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (system_trees_and_roots)
+{
+  static const char *const denied[] = { "/usr/sbin", "/usr", "/lib", "/var/lib/dpkg", "/opt", "/boot", "/root" };
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  const char *t = th_tmpdir ();
+  og_cleanup_free char *storage = og_xasprintf ("%s/var/lib/containers/storage/vfs/dir/abc", t);
+  og_cleanup_free char *stray = og_xasprintf ("%s/var/lib/containers/other", t);
+  og_cleanup_free char *text = NULL, *tree = og_xasprintf ("%s/var/lib/containers", t);
+  og_cleanup_free char *pat = og_xasprintf ("%s/var/lib/containers/storage/vfs/dir/*", t);
+
+  for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++)
+    {
+      og_cleanup_free char *m
+          = og_xasprintf ("{\"destination\":\"/s\",\"type\":\"bind\",\"source\":\"%s\"}", denied[i]);
+      og_cleanup_free char *spec_text
+          = og_xasprintf ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"mounts\":[%s]}", m);
+      og_cleanup_json struct og_json *spec = spec_from (spec_text);
+      struct og_decisions d = { 0 };
+      const struct og_decision *r;
+
+      if (access (denied[i], F_OK) != 0)
+        continue; /* not on this host */
+      tmp_mkdir ("rootfs");
+      th_enforce (p, spec, "x", &d);
+      r = th_find (&d, "mounts", OG_DECISION_REFUSE, "mounts[0]");
+      ck_assert_msg (r != NULL, "%s allowed", denied[i]);
+      ck_assert_msg (strstr (r->reason, "exposes the sensitive host tree") != NULL, "%s", r->reason);
+      og_decisions_clear (&d);
+    }
+  /* a root in the engines' storage is allowed; elsewhere in a denied tree not */
+  th_strv_add (&p->mounts.deny_trees, tree);
+  th_strv_add (&p->mounts.allow_roots, pat);
+  for (int k = 0; k < 2; k++)
+    {
+      const char *root = k ? stray : storage;
+      og_cleanup_free char *cmd = og_xasprintf ("mkdir -p '%s'", root);
+      og_cleanup_json struct og_json *spec = NULL;
+      struct og_decisions d = { 0 };
+
+      ck_assert_int_eq (system (cmd), 0);
+      free (text);
+      text = og_xasprintf ("{\"process\":{},\"root\":{\"path\":\"%s\"}}", root);
+      spec = spec_from (text);
+      th_enforce (p, spec, "x", &d);
+      ck_assert_msg ((th_find (&d, "mounts", OG_DECISION_REFUSE, "root.path") != NULL) == (k == 1), "root %s", root);
+      og_decisions_clear (&d);
+    }
+  th_cleanup ();
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -1561,6 +1894,14 @@ suite (void)
   tcase_add_test (unit, update_swap_alone_counted_on_current_memory);
   tcase_add_test (unit, update_quota_below_kernel_minimum_refused);
   tcase_add_test (unit, update_clamped_memory_keeps_the_swap_asked_for);
+  tcase_add_test (fs, kernel_fs_only_at_their_places);
+  tcase_add_test (fs, destination_through_an_earlier_bind);
+  tcase_add_test (fs, options_undoing_forced_ones_stripped);
+  tcase_add_test (fs, sysfs_rrw_stripped);
+  tcase_add_test (fs, rootfs_propagation_recursive);
+  tcase_add_test (fs, scan_budget_per_create);
+  tcase_add_test (unit, mountinfo_aliases);
+  tcase_add_test (fs, system_trees_and_roots);
   suite_add_tcase (s, fx);
   suite_add_tcase (s, unit);
   suite_add_tcase (s, fs);
