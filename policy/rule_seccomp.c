@@ -426,22 +426,118 @@ string_text (const char *s)
   return og_json_to_text (j);
 }
 
-/* Take `name` out of every rule of the profile. */
+/* Drop, in one pass, the names of a rule that `drop` says go (a profile
+ * may hold millions of names: no quadratic removal). */
 static void
-drop_name (struct og_json *rules, const char *name)
+compact_names (struct og_json *names, bool (*drop) (const char *name, const void *data), const void *data)
 {
-  for (size_t i = rules->n; i-- > 0;)
+  size_t w = 0;
+
+  for (size_t k = 0; k < names->n; k++)
+    {
+      if (og_json_is_string (names->vals[k]) && drop (names->vals[k]->text, data))
+        og_json_free (names->vals[k]);
+      else
+        names->vals[w++] = names->vals[k];
+    }
+  names->n = w;
+}
+
+/* Apply compact_names to every rule; a rule left with no name goes. */
+static void
+drop_names (struct og_json *rules, bool (*drop) (const char *name, const void *data), const void *data)
+{
+  size_t w = 0;
+
+  for (size_t i = 0; i < rules->n; i++)
     {
       struct og_json *names = og_json_get_set (rules->vals[i], "names");
 
-      if (names == NULL || names->type != OG_JSON_ARRAY)
-        continue;
-      for (size_t k = names->n; k-- > 0;)
-        if (og_json_is_string (names->vals[k]) && strcmp (names->vals[k]->text, name) == 0)
-          og_json_remove_at (names, k);
-      if (names->n == 0)
-        og_json_remove_at (rules, i);
+      if (names && names->type == OG_JSON_ARRAY)
+        {
+          size_t before = names->n;
+          compact_names (names, drop, data);
+          if (names->n == 0 && before > 0)
+            {
+              og_json_free (rules->vals[i]);
+              continue;
+            }
+        }
+      rules->vals[w++] = rules->vals[i];
     }
+  rules->n = w;
+}
+
+static bool
+is_name (const char *name, const void *data)
+{
+  return strcmp (name, data) == 0;
+}
+
+static void
+drop_name (struct og_json *rules, const char *name)
+{
+  drop_names (rules, is_name, name);
+}
+
+static int
+str_cmp (const void *a, const void *b)
+{
+  return strcmp (*(char *const *)a, *(char *const *)b);
+}
+
+/* A sorted name list. */
+struct name_set
+{
+  char **v;
+  size_t n, cap;
+};
+
+static void
+name_set_add (struct name_set *s, const char *name)
+{
+  if (s->n + 1 >= s->cap)
+    {
+      s->cap = s->cap ? s->cap * 2 : 16;
+      s->v = og_xrealloc (s->v, s->cap * sizeof *s->v);
+    }
+  s->v[s->n++] = og_xstrdup (name);
+  s->v[s->n] = NULL;
+}
+
+/* Sort and drop duplicates. */
+static void
+name_set_seal (struct name_set *s)
+{
+  size_t w = 0;
+
+  if (s->n == 0)
+    return;
+  qsort (s->v, s->n, sizeof *s->v, str_cmp);
+  for (size_t i = 0; i < s->n; i++)
+    {
+      if (w > 0 && strcmp (s->v[w - 1], s->v[i]) == 0)
+        free (s->v[i]);
+      else
+        s->v[w++] = s->v[i];
+    }
+  s->n = w;
+  s->v[w] = NULL;
+}
+
+static bool
+in_name_set (const char *name, const void *data)
+{
+  const struct name_set *s = data;
+  return s->n > 0 && bsearch (&name, s->v, s->n, sizeof *s->v, str_cmp) != NULL;
+}
+
+static void
+name_set_free (struct name_set *s)
+{
+  for (size_t i = 0; i < s->n; i++)
+    free (s->v[i]);
+  free (s->v);
 }
 
 /* The reference's own rules for `name` (its argument-filtered allowances
@@ -462,31 +558,54 @@ reference_rules_for (const struct reference *ref, const char *name)
   return out;
 }
 
+/* Each name beyond the reference is recorded (the first ones one by one,
+ * the rest together: a profile may hold millions), then taken out of every
+ * rule and given the reference's rules for it. */
+#define OG_SECCOMP_DECISIONS 32
+
 static void
 replace_with_reference (const struct og_enforce_ctx *ctx, const struct reference *ref, struct og_json *rules,
-                        const char *name, struct og_decisions *d)
+                        struct name_set *beyond, struct og_decisions *d)
 {
-  og_cleanup_json struct og_json *repl = reference_rules_for (ref, name);
+  struct name_set gone = { 0 };
+  size_t n = beyond->n;
 
-  if (!og_rule_change (ctx, ctx->policy->seccomp.action, d, "seccomp", "linux.seccomp.syscalls", string_text (name),
-                       repl->n ? og_json_to_text (repl) : NULL,
-                       "the profile lets %s through where the reference profile %s %s", name,
-                       ctx->policy->seccomp.default_profile, repl->n ? "allows it only with these rules" : "denies it"))
-    return;
-  drop_name (rules, name);
-  for (size_t i = 0; i < repl->n; i++)
-    og_json_append (rules, og_steal_pointer (&repl->vals[i]));
-  repl->n = 0;
+  for (size_t i = 0; i < n && i < OG_SECCOMP_DECISIONS; i++)
+    {
+      og_cleanup_json struct og_json *repl = reference_rules_for (ref, beyond->v[i]);
+      if (og_rule_change (ctx, ctx->policy->seccomp.action, d, "seccomp", "linux.seccomp.syscalls",
+                          string_text (beyond->v[i]), repl->n ? og_json_to_text (repl) : NULL,
+                          "the profile lets %s through where the reference profile %s %s", beyond->v[i],
+                          ctx->policy->seccomp.default_profile,
+                          repl->n ? "allows it only with these rules" : "denies it"))
+        name_set_add (&gone, beyond->v[i]);
+    }
+  if (n > OG_SECCOMP_DECISIONS
+      && og_rule_change (ctx, ctx->policy->seccomp.action, d, "seccomp", "linux.seccomp.syscalls", NULL, NULL,
+                         "the profile lets %zu more syscalls through (%s, ...) that the reference profile %s denies "
+                         "or filters",
+                         n - OG_SECCOMP_DECISIONS, beyond->v[OG_SECCOMP_DECISIONS],
+                         ctx->policy->seccomp.default_profile))
+    for (size_t i = OG_SECCOMP_DECISIONS; i < n; i++)
+      name_set_add (&gone, beyond->v[i]);
+  name_set_seal (&gone);
+  drop_names (rules, in_name_set, &gone);
+  for (size_t i = 0; i < gone.n; i++)
+    {
+      og_cleanup_json struct og_json *repl = reference_rules_for (ref, gone.v[i]);
+      for (size_t k = 0; k < repl->n; k++)
+        og_json_append (rules, og_steal_pointer (&repl->vals[k]));
+      repl->n = 0;
+    }
+  name_set_free (&gone);
 }
 
-/* Every name an allowing rule lets through beyond the reference. */
-static char **
+/* Every name an allowing rule lets through beyond the reference; false
+ * after recording a rule runc could not decode. */
+static bool
 names_beyond_reference (const struct reference *ref, const struct og_json *rules, bool trust_notify,
-                        struct og_decisions *d)
+                        struct name_set *out, struct og_decisions *d)
 {
-  char **out = og_xcalloc (1, sizeof *out);
-  size_t n = 0;
-
   for (size_t i = 0; i < rules->n; i++)
     {
       const struct og_json *rule = rules->vals[i], *names = og_json_get_set (rule, "names");
@@ -495,7 +614,7 @@ names_beyond_reference (const struct reference *ref, const struct og_json *rules
         {
           og_cleanup_free char *path = og_xasprintf ("linux.seccomp.syscalls[%zu]", i);
           og_rule_malformed (d, "seccomp", path, rule, "an object with an array of names");
-          continue;
+          return false;
         }
       if (!rule_lets_through (rule) || (trust_notify && is_notify (og_json_get_set (rule, "action"))))
         continue;
@@ -506,16 +625,14 @@ names_beyond_reference (const struct reference *ref, const struct og_json *rules
             {
               og_cleanup_free char *path = og_xasprintf ("linux.seccomp.syscalls[%zu].names[%zu]", i, k);
               og_rule_malformed (d, "seccomp", path, nm, "a string");
-              continue;
+              return false;
             }
-          if (covered (ref, nm->text, rule) || og_strv_contains (out, nm->text))
-            continue;
-          out = og_xrealloc (out, (n + 2) * sizeof *out);
-          out[n++] = og_xstrdup (nm->text);
-          out[n] = NULL;
+          if (!covered (ref, nm->text, rule))
+            name_set_add (out, nm->text);
         }
     }
-  return out;
+  name_set_seal (out);
+  return true;
 }
 
 /* Keep the members of a string list that `keep` accepts. */
@@ -582,9 +699,10 @@ hold_to_reference (const struct og_enforce_ctx *ctx, const struct reference *ref
       return;
     }
   {
-    og_cleanup_strv char **beyond = names_beyond_reference (ref, rules, trust_notify, d);
-    for (char **s = beyond; *s; s++)
-      replace_with_reference (ctx, ref, rules, *s, d);
+    struct name_set beyond = { 0 };
+    if (names_beyond_reference (ref, rules, trust_notify, &beyond, d))
+      replace_with_reference (ctx, ref, rules, &beyond, d);
+    name_set_free (&beyond);
   }
 }
 
@@ -684,6 +802,13 @@ setid_mode_arg (const char *name)
 }
 
 static bool
+is_setid_call (const char *name, const void *data)
+{
+  (void)data;
+  return setid_mode_arg (name) >= 0;
+}
+
+static bool
 filters_arg (const struct og_json *args, int index)
 {
   for (size_t i = 0; args && i < args->n; i++)
@@ -718,9 +843,7 @@ narrow_allow_rule (struct og_json *rule, struct og_json *out)
         groups[m] = og_json_new (OG_JSON_ARRAY);
       og_json_append (groups[m], og_json_clone (names->vals[k]));
     }
-  for (size_t k = names->n; k-- > 0;)
-    if (og_json_is_string (names->vals[k]) && setid_mode_arg (names->vals[k]->text) >= 0)
-      og_json_remove_at (names, k);
+  compact_names (names, is_setid_call, NULL);
   for (int m = 1; m <= 3; m++)
     {
       struct og_json *r, *a;
@@ -809,15 +932,24 @@ refuse_setid_files (const struct og_enforce_ctx *ctx, struct og_json *seccomp, s
                        "openat2 and io_uring_setup answer ENOSYS (seccomp.allow_setid_files is off)"))
     return;
   answer_enosys (seccomp, rules);
-  for (size_t i = rules->n; i-- > 0;)
-    {
-      struct og_json *names = og_json_get_set (rules->vals[i], "names");
-      if (names == NULL || names->type != OG_JSON_ARRAY || !rule_lets_through (rules->vals[i]))
-        continue;
-      narrow_allow_rule (rules->vals[i], narrowed);
-      if (names->n == 0)
-        og_json_remove_at (rules, i);
-    }
+  {
+    size_t w = 0;
+    for (size_t i = 0; i < rules->n; i++)
+      {
+        struct og_json *names = og_json_get_set (rules->vals[i], "names");
+        if (names && names->type == OG_JSON_ARRAY && names->n > 0 && rule_lets_through (rules->vals[i]))
+          {
+            narrow_allow_rule (rules->vals[i], narrowed);
+            if (names->n == 0)
+              {
+                og_json_free (rules->vals[i]);
+                continue;
+              }
+          }
+        rules->vals[w++] = rules->vals[i];
+      }
+    rules->n = w;
+  }
   for (size_t i = 0; i < narrowed->n; i++)
     og_json_append (rules, og_steal_pointer (&narrowed->vals[i]));
   narrowed->n = 0;
@@ -826,35 +958,52 @@ refuse_setid_files (const struct og_enforce_ctx *ctx, struct og_json *seccomp, s
 
 /* ---- the policy's own denials ------------------------------------------ */
 
-/* Take the policy's denied syscalls out of every allowing rule. */
+static bool
+in_strv (const char *name, const void *data)
+{
+  return og_strv_contains ((char *const *)data, name);
+}
+
+/* Take the policy's denied syscalls out of every allowing rule (one
+ * decision per name, one pass per rule). */
 static void
 remove_denied (const struct og_enforce_ctx *ctx, struct og_json *seccomp, struct og_decisions *d)
 {
   char **deny = ctx->policy->seccomp.deny_syscalls;
   struct og_json *rules = og_json_get_set (seccomp, "syscalls");
+  og_cleanup_strv char **gone = og_xcalloc (og_strv_len (deny) + 1, sizeof *gone);
+  size_t ngone = 0, w = 0;
 
   if (deny == NULL || rules == NULL || rules->type != OG_JSON_ARRAY)
     return;
-  for (size_t i = rules->n; i-- > 0;)
+  for (char **s = deny; *s; s++)
     {
-      struct og_json *rule = rules->vals[i];
-      struct og_json *names = og_json_get_set (rule, "names");
-
-      if (names == NULL || names->type != OG_JSON_ARRAY || !rule_lets_through (rule))
-        continue;
-      for (size_t k = names->n; k-- > 0;)
-        {
-          og_cleanup_free char *path = NULL;
-          if (!og_json_is_string (names->vals[k]) || !og_strv_contains (deny, names->vals[k]->text))
-            continue;
-          path = og_xasprintf ("linux.seccomp.syscalls[%zu].names", i);
-          if (og_rule_change (ctx, ctx->policy->seccomp.action, d, "seccomp", path, og_json_to_text (names->vals[k]),
-                              NULL, "syscall %s is denied by the policy", names->vals[k]->text))
-            og_json_remove_at (names, k);
-        }
-      if (names->n == 0)
-        og_json_remove_at (rules, i);
+      bool allowed = false;
+      for (size_t i = 0; i < rules->n && !allowed; i++)
+        allowed = rule_lets_through (rules->vals[i])
+                  && og_json_array_has_string (og_json_get_set (rules->vals[i], "names"), *s);
+      if (allowed
+          && og_rule_change (ctx, ctx->policy->seccomp.action, d, "seccomp", "linux.seccomp.syscalls", string_text (*s),
+                             NULL, "syscall %s is denied by the policy", *s))
+        gone[ngone++] = og_xstrdup (*s);
     }
+  if (ngone == 0)
+    return;
+  for (size_t i = 0; i < rules->n; i++)
+    {
+      struct og_json *names = og_json_get_set (rules->vals[i], "names");
+      if (names && names->type == OG_JSON_ARRAY && names->n > 0 && rule_lets_through (rules->vals[i]))
+        {
+          compact_names (names, in_strv, gone);
+          if (names->n == 0)
+            {
+              og_json_free (rules->vals[i]);
+              continue;
+            }
+        }
+      rules->vals[w++] = rules->vals[i];
+    }
+  rules->n = w;
 }
 
 /* An allow-by-default profile (allowed by the policy) gets an explicit
