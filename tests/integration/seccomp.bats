@@ -208,7 +208,7 @@ assert_no_setid_files() {
 		[ "$(probe_value "$c")" = ok ] || fail "$c: $(probe_value "$c")"
 	done
 	for c in chmod-4755 chmod-2755 fchmod-4755 fchmodat-6755 chmod-high-4755 open-creat-4755 openat-creat-2755 \
-		creat-4755 mknod-4755 mknodat-2755; do
+		creat-4755 mknod-4755 mknodat-2755 chmod-i386-4755; do
 		[ "$(probe_value "$c")" = EPERM ] || fail "$c: $(probe_value "$c")"
 	done
 	# fchmodat2 is EPERM where the runtime's libseccomp knows it, else the

@@ -31,6 +31,29 @@ report (const char *name, long r)
   printf ("%s: %s\n", name, r < 0 ? strerrorname_np (errno) : "ok");
 }
 
+/* The i386 ABI from a 64-bit process (int $0x80: the kernel's compat
+ * table, seccomp's AUDIT_ARCH_I386): chmod is 15 there.  Last, since a
+ * profile without SCMP_ARCH_X86 kills the process. */
+static long
+chmod_i386 (const char *p, unsigned mode)
+{
+#if defined(__x86_64__)
+  long r;
+  __asm__ volatile ("int $0x80" : "=a"(r) : "a"(15), "b"(p), "c"(mode) : "memory");
+  if (r < 0)
+    {
+      errno = (int)-r;
+      return -1;
+    }
+  return r;
+#else
+  (void)p;
+  (void)mode;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
 static const char *
 path (const char *dir, const char *name)
 {
@@ -72,5 +95,7 @@ main (int argc, char **argv)
     static const unsigned char cap[20] = { 0x01, 0x00, 0x00, 0x02, 0x00, 0x20 };
     report ("setfcap", setxattr (path (dir, "plain"), "security.capability", cap, sizeof cap, 0));
   }
+  fflush (stdout);
+  report ("chmod-i386-4755", chmod_i386 (path (dir, "plain"), 04755));
   return 0;
 }
