@@ -802,13 +802,6 @@ setid_mode_arg (const char *name)
 }
 
 static bool
-is_setid_call (const char *name, const void *data)
-{
-  (void)data;
-  return setid_mode_arg (name) >= 0;
-}
-
-static bool
 filters_arg (const struct og_json *args, int index)
 {
   for (size_t i = 0; args && i < args->n; i++)
@@ -818,6 +811,77 @@ filters_arg (const struct og_json *args, int index)
         return true;
     }
   return false;
+}
+
+/* What an allowing rule's argument filters make of a setid call whose mode
+ * is argument m. */
+enum setid_state
+{
+  SETID_NARROWED, /* already limited to a mode without the bits (a rewritten profile is a fixed point) */
+  SETID_NARROW,   /* to be limited */
+  SETID_DROP,     /* filters the mode already, or names an argument twice (runc ORs): the name goes */
+};
+
+static enum setid_state
+setid_state (const struct og_json *args, int m)
+{
+  og_cleanup_json struct og_json *mask = NULL;
+
+  if (args == NULL || args->type != OG_JSON_ARRAY)
+    return SETID_NARROW;
+  if (repeats_an_index (args))
+    return SETID_DROP;
+  mask = mode_cond (m, OG_S_ISUID | OG_S_ISGID, 0);
+  for (size_t i = 0; i < args->n; i++)
+    if (cond_eq (args->vals[i], mask))
+      return SETID_NARROWED;
+  return filters_arg (args, m) ? SETID_DROP : SETID_NARROW;
+}
+
+static void
+setid_states (const struct og_json *rule, enum setid_state states[4])
+{
+  const struct og_json *args = og_json_get_set (rule, "args");
+
+  for (int m = 1; m <= 3; m++)
+    states[m] = setid_state (args, m);
+}
+
+static bool
+setid_unnarrowed (const char *name, const void *data)
+{
+  const enum setid_state *states = data;
+  int m = setid_mode_arg (name);
+  return m > 0 && states[m] != SETID_NARROWED;
+}
+
+/* Does an allowing rule let some setid call through unnarrowed? */
+static bool
+needs_narrowing (const struct og_json *rule)
+{
+  const struct og_json *names = og_json_get_set (rule, "names");
+  enum setid_state states[4];
+
+  if (names == NULL || names->type != OG_JSON_ARRAY || !rule_lets_through (rule))
+    return false;
+  setid_states (rule, states);
+  for (size_t k = 0; k < names->n; k++)
+    if (og_json_is_string (names->vals[k]) && setid_unnarrowed (names->vals[k]->text, states))
+      return true;
+  return false;
+}
+
+/* A rule's other members (action, errnoRet, args, ...): its names may be
+ * the whole allowlist. */
+static struct og_json *
+clone_without_names (const struct og_json *rule)
+{
+  struct og_json *r = og_json_new (OG_JSON_OBJECT);
+
+  for (size_t i = 0; i < rule->n; i++)
+    if (strcmp (rule->keys[i], "names") != 0)
+      og_json_set (r, rule->keys[i], og_json_clone (rule->vals[i]));
+  return r;
 }
 
 /* An allowing rule for the chmod/create family keeps its names only for a
@@ -832,24 +896,25 @@ narrow_allow_rule (struct og_json *rule, struct og_json *out)
   struct og_json *names = og_json_get_set (rule, "names");
   const struct og_json *args = og_json_get_set (rule, "args");
   struct og_json *groups[4] = { NULL, NULL, NULL, NULL };
-  bool plain = args == NULL || args->type != OG_JSON_ARRAY;
+  enum setid_state states[4];
 
+  setid_states (rule, states);
   for (size_t k = 0; k < names->n; k++)
     {
       int m = og_json_is_string (names->vals[k]) ? setid_mode_arg (names->vals[k]->text) : -1;
-      if (m < 0 || !(plain || (!repeats_an_index (args) && !filters_arg (args, m))))
+      if (m < 0 || states[m] != SETID_NARROW)
         continue;
       if (groups[m] == NULL)
         groups[m] = og_json_new (OG_JSON_ARRAY);
       og_json_append (groups[m], og_json_clone (names->vals[k]));
     }
-  compact_names (names, is_setid_call, NULL);
+  compact_names (names, setid_unnarrowed, states);
   for (int m = 1; m <= 3; m++)
     {
       struct og_json *r, *a;
       if (groups[m] == NULL)
         continue;
-      r = og_json_clone (rule);
+      r = clone_without_names (rule);
       og_json_set (r, "names", groups[m]);
       a = args && args->type == OG_JSON_ARRAY ? og_json_clone (args) : og_json_new (OG_JSON_ARRAY);
       og_json_append (a, mode_cond (m, OG_S_ISUID | OG_S_ISGID, 0));
@@ -858,20 +923,27 @@ narrow_allow_rule (struct og_json *rule, struct og_json *out)
     }
 }
 
+static bool
+enosys_needed (const struct og_json *seccomp, const struct og_json *rules, const char *name)
+{
+  if (allows_by_default (seccomp))
+    return true;
+  for (size_t i = 0; i < rules->n; i++)
+    if (rule_lets_through (rules->vals[i])
+        && og_json_array_has_string (og_json_get_set (rules->vals[i], "names"), name))
+      return true;
+  return false;
+}
+
 /* The openat2/io_uring_setup answer: ENOSYS, in place of every rule. */
 static void
 answer_enosys (struct og_json *seccomp, struct og_json *rules)
 {
   struct og_json *names = og_json_new (OG_JSON_ARRAY), *rule = og_json_new (OG_JSON_OBJECT);
-  bool by_default = allows_by_default (seccomp);
 
   for (const char *const *s = enosys_calls; *s; s++)
     {
-      bool allowed = by_default;
-      for (size_t i = 0; i < rules->n && !allowed; i++)
-        allowed = rule_lets_through (rules->vals[i])
-                  && og_json_array_has_string (og_json_get_set (rules->vals[i], "names"), *s);
-      if (!allowed)
+      if (!enosys_needed (seccomp, rules, *s))
         continue;
       drop_name (rules, *s);
       og_json_append (names, og_json_new_string (*s));
@@ -885,26 +957,65 @@ answer_enosys (struct og_json *seccomp, struct og_json *rules)
     og_json_free (rule);
 }
 
-static void
-append_setid_errno (struct og_json *rules)
+static struct og_json *
+setid_errno_rule (int m, int64_t bit)
+{
+  struct og_json *rule = og_json_new (OG_JSON_OBJECT), *names = og_json_new (OG_JSON_ARRAY),
+                 *args = og_json_new (OG_JSON_ARRAY);
+
+  for (size_t i = 0; i < sizeof setid_calls / sizeof setid_calls[0]; i++)
+    if (setid_calls[i].mode_arg == m)
+      og_json_append (names, og_json_new_string (setid_calls[i].name));
+  og_json_append (args, mode_cond (m, bit, bit));
+  og_json_set (rule, "names", names);
+  og_json_set (rule, "action", og_json_new_string ("SCMP_ACT_ERRNO"));
+  og_json_set (rule, "errnoRet", og_json_new_number (EPERM));
+  og_json_set (rule, "args", args);
+  return rule;
+}
+
+/* The profile has this errno rule already (it was rewritten before). */
+static bool
+has_rule (const struct og_json *rules, const struct og_json *want)
+{
+  const struct og_json *wargs = og_json_get (want, "args"), *wnames = og_json_get (want, "names");
+
+  for (size_t i = 0; i < rules->n; i++)
+    {
+      const struct og_json *r = rules->vals[i], *args = og_json_get_set (r, "args");
+      const struct og_json *act = og_json_get_set (r, "action"), *names = og_json_get_set (r, "names");
+      bool all = true;
+      int64_t e;
+
+      if (!og_json_is_string (act) || strcmp (act->text, "SCMP_ACT_ERRNO") != 0
+          || og_json_int64 (og_json_get (r, "errnoRet"), &e) < 0 || e != EPERM || args == NULL
+          || args->type != OG_JSON_ARRAY || args->n != 1 || !cond_eq (args->vals[0], wargs->vals[0]))
+        continue;
+      for (size_t k = 0; k < wnames->n && all; k++)
+        all = og_json_array_has_string (names, wnames->vals[k]->text);
+      if (all)
+        return true;
+    }
+  return false;
+}
+
+/* The EPERM rules for each bit and mode position that the profile lacks. */
+static struct og_json *
+missing_setid_errno (const struct og_json *rules)
 {
   static const int64_t bits[] = { OG_S_ISUID, OG_S_ISGID };
+  struct og_json *out = og_json_new (OG_JSON_ARRAY);
 
   for (int m = 1; m <= 3; m++)
     for (size_t b = 0; b < 2; b++)
       {
-        struct og_json *rule = og_json_new (OG_JSON_OBJECT), *names = og_json_new (OG_JSON_ARRAY),
-                       *args = og_json_new (OG_JSON_ARRAY);
-        for (size_t i = 0; i < sizeof setid_calls / sizeof setid_calls[0]; i++)
-          if (setid_calls[i].mode_arg == m)
-            og_json_append (names, og_json_new_string (setid_calls[i].name));
-        og_json_append (args, mode_cond (m, bits[b], bits[b]));
-        og_json_set (rule, "names", names);
-        og_json_set (rule, "action", og_json_new_string ("SCMP_ACT_ERRNO"));
-        og_json_set (rule, "errnoRet", og_json_new_number (EPERM));
-        og_json_set (rule, "args", args);
-        og_json_append (rules, rule);
+        struct og_json *rule = setid_errno_rule (m, bits[b]);
+        if (has_rule (rules, rule))
+          og_json_free (rule);
+        else
+          og_json_append (out, rule);
       }
+  return out;
 }
 
 /* Container root is host root on an idmapped bind source: a setuid-root
@@ -915,29 +1026,37 @@ refuse_setid_files (const struct og_enforce_ctx *ctx, struct og_json *seccomp, s
   const struct og_policy *p = ctx->policy;
   struct og_json *rules = og_json_get_set (seccomp, "syscalls");
   og_cleanup_json struct og_json *narrowed = og_json_new (OG_JSON_ARRAY);
+  og_cleanup_json struct og_json *missing = NULL, *fresh = NULL;
+  bool need;
 
   if (p->seccomp.allow_setid_files)
     return;
   if (rules == NULL)
-    {
-      rules = og_json_new (OG_JSON_ARRAY);
-      og_json_set (seccomp, "syscalls", rules);
-    }
+    rules = fresh = og_json_new (OG_JSON_ARRAY);
   if (rules->type != OG_JSON_ARRAY)
     return; /* refused as malformed */
+  missing = missing_setid_errno (rules);
+  need = missing->n > 0;
+  for (const char *const *s = enosys_calls; *s && !need; s++)
+    need = enosys_needed (seccomp, rules, *s);
+  for (size_t i = 0; i < rules->n && !need; i++)
+    need = needs_narrowing (rules->vals[i]);
   /* Added even under "deny": it takes away only what no container needs. */
-  if (!og_rule_change (ctx, p->seccomp.action == OG_ACTION_DENY ? OG_ACTION_ENFORCE : p->seccomp.action, d, "seccomp",
-                       "linux.seccomp.syscalls", NULL, NULL,
-                       "setting S_ISUID/S_ISGID (chmod family, open/creat/mknod modes) is refused with EPERM, "
-                       "openat2 and io_uring_setup answer ENOSYS (seccomp.allow_setid_files is off)"))
+  if (!need
+      || !og_rule_change (ctx, p->seccomp.action == OG_ACTION_DENY ? OG_ACTION_ENFORCE : p->seccomp.action, d,
+                          "seccomp", "linux.seccomp.syscalls", NULL, NULL,
+                          "setting S_ISUID/S_ISGID (chmod family, open/creat/mknod modes) is refused with EPERM, "
+                          "openat2 and io_uring_setup answer ENOSYS (seccomp.allow_setid_files is off)"))
     return;
+  if (fresh)
+    og_json_set (seccomp, "syscalls", og_steal_pointer (&fresh));
   answer_enosys (seccomp, rules);
   {
     size_t w = 0;
     for (size_t i = 0; i < rules->n; i++)
       {
         struct og_json *names = og_json_get_set (rules->vals[i], "names");
-        if (names && names->type == OG_JSON_ARRAY && names->n > 0 && rule_lets_through (rules->vals[i]))
+        if (needs_narrowing (rules->vals[i]))
           {
             narrow_allow_rule (rules->vals[i], narrowed);
             if (names->n == 0)
@@ -953,7 +1072,9 @@ refuse_setid_files (const struct og_enforce_ctx *ctx, struct og_json *seccomp, s
   for (size_t i = 0; i < narrowed->n; i++)
     og_json_append (rules, og_steal_pointer (&narrowed->vals[i]));
   narrowed->n = 0;
-  append_setid_errno (rules);
+  for (size_t i = 0; i < missing->n; i++)
+    og_json_append (rules, og_steal_pointer (&missing->vals[i]));
+  missing->n = 0;
 }
 
 /* ---- the policy's own denials ------------------------------------------ */

@@ -1435,6 +1435,15 @@ START_TEST (seccomp_setid_filter)
     }
   /* a rule that already filters open's mode argument loses open */
   ck_assert_ptr_null (letting_through (own, "open", true));
+  /* a rewritten profile is a fixed point: nothing more to do */
+  {
+    og_cleanup_free char *once = og_json_to_text (rules_of (own)), *twice = NULL;
+    th_enforce (p, own, "x", &d);
+    twice = og_json_to_text (rules_of (own));
+    ck_assert_str_eq (once, twice);
+    ck_assert_ptr_null (th_find (&d, "seccomp", OG_DECISION_MUTATE, NULL));
+    og_decisions_clear (&d);
+  }
   /* the policy key turns it off */
   p->seccomp.allow_setid_files = true;
   th_enforce (p, allowed, "x", &d);
