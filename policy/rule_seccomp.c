@@ -213,24 +213,73 @@ og_seccomp_load_profile (const char *path, struct og_json **out, struct og_error
 
 /* ---- the reference: the policy's default profile --------------------- */
 
+/* A copy of a rule with other names (takes `names`): its own may be the
+ * whole allowlist, not worth copying. */
+static struct og_json *
+clone_with_names (const struct og_json *rule, struct og_json *names)
+{
+  struct og_json *r = og_json_new (OG_JSON_OBJECT);
+
+  og_json_set (r, "names", names);
+  for (size_t i = 0; i < rule->n; i++)
+    if (strcmp (rule->keys[i], "names") != 0)
+      og_json_set (r, rule->keys[i], og_json_clone (rule->vals[i]));
+  return r;
+}
+
 struct ref_entry
 {
   const char *name;
   const struct og_json *rule;
+  bool allows;       /* the rule lets the call through */
+  bool allows_plain; /* ... whatever the arguments */
 };
 
 struct reference
 {
-  struct og_json *prof; /* owned */
-  struct ref_entry *v;  /* every (name, rule) of the profile, sorted by name */
-  size_t n;
+  struct og_json *prof;       /* owned */
+  struct ref_entry *v;        /* every (name, rule) of the profile */
+  size_t n;                   /* entries */
+  size_t *next;               /* 1 + the next entry with the same name, 0: none */
+  size_t *slots, nslots;      /* hash of names: 1 + the first entry of a name, 0: empty */
   const struct og_json *caps; /* the container's bounding set after the capability rule */
 };
 
-static int
-entry_cmp (const void *a, const void *b)
+/* FNV-1a: the reference is looked up once per name of a profile. */
+static size_t
+name_hash (const char *s)
 {
-  return strcmp (((const struct ref_entry *)a)->name, ((const struct ref_entry *)b)->name);
+  uint32_t h = 2166136261u;
+
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+static void
+reference_index (struct reference *ref)
+{
+  ref->nslots = 64;
+  while (ref->nslots < 2 * ref->n)
+    ref->nslots *= 2;
+  ref->slots = og_xcalloc (ref->nslots, sizeof *ref->slots);
+  ref->next = og_xcalloc (ref->n ? ref->n : 1, sizeof *ref->next);
+  /* backwards, so that each name's chain is in profile order */
+  for (size_t i = ref->n; i-- > 0;)
+    {
+      size_t h = name_hash (ref->v[i].name) & (ref->nslots - 1);
+      while (ref->slots[h] && strcmp (ref->v[ref->slots[h] - 1].name, ref->v[i].name) != 0)
+        h = (h + 1) & (ref->nslots - 1);
+      ref->next[i] = ref->slots[h];
+      ref->slots[h] = i + 1;
+    }
+}
+
+static bool
+no_args (const struct og_json *rule)
+{
+  const struct og_json *args = og_json_get_set (rule, "args");
+  return args == NULL || (args->type == OG_JSON_ARRAY && args->n == 0);
 }
 
 static void
@@ -243,6 +292,7 @@ reference_init (struct reference *ref, struct og_json *prof, const struct og_jso
   for (size_t i = 0; rules && i < rules->n; i++)
     {
       const struct og_json *names = og_json_get_set (rules->vals[i], "names");
+      bool allows = rule_lets_through (rules->vals[i]), plain = allows && no_args (rules->vals[i]);
       for (size_t k = 0; names && k < names->n; k++)
         {
           if (ref->n == cap)
@@ -250,10 +300,10 @@ reference_init (struct reference *ref, struct og_json *prof, const struct og_jso
               cap = cap ? cap * 2 : 512;
               ref->v = og_xrealloc (ref->v, cap * sizeof *ref->v);
             }
-          ref->v[ref->n++] = (struct ref_entry){ names->vals[k]->text, rules->vals[i] };
+          ref->v[ref->n++] = (struct ref_entry){ names->vals[k]->text, rules->vals[i], allows, plain };
         }
     }
-  qsort (ref->v, ref->n, sizeof *ref->v, entry_cmp);
+  reference_index (ref);
   ref->caps = og_json_path (spec, "process", "capabilities", "bounding", NULL);
 }
 
@@ -261,34 +311,21 @@ static void
 reference_free (struct reference *ref)
 {
   free (ref->v);
+  free (ref->next);
+  free (ref->slots);
   og_json_free (ref->prof);
 }
 
-/* The reference's entries for `name`: [*first, *first + count). */
+/* 1 + the reference's first entry for `name` (then ref->next), 0: none. */
 static size_t
-reference_find (const struct reference *ref, const char *name, size_t *first)
+reference_first (const struct reference *ref, const char *name)
 {
-  size_t lo = 0, hi = ref->n, end;
+  size_t h = name_hash (name) & (ref->nslots - 1);
 
-  while (lo < hi)
-    {
-      size_t mid = lo + (hi - lo) / 2;
-      if (strcmp (ref->v[mid].name, name) < 0)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  for (end = lo; end < ref->n && strcmp (ref->v[end].name, name) == 0; end++)
-    ;
-  *first = lo;
-  return end - lo;
-}
-
-static bool
-no_args (const struct og_json *rule)
-{
-  const struct og_json *args = og_json_get_set (rule, "args");
-  return args == NULL || (args->type == OG_JSON_ARRAY && args->n == 0);
+  for (; ref->slots[h]; h = (h + 1) & (ref->nslots - 1))
+    if (strcmp (ref->v[ref->slots[h] - 1].name, name) == 0)
+      return ref->slots[h];
+  return 0;
 }
 
 static bool
@@ -304,10 +341,8 @@ cap_unlocks (const struct reference *ref, const char *name)
 static bool
 reference_allows_plainly (const struct reference *ref, const char *name)
 {
-  size_t first, n = reference_find (ref, name, &first);
-
-  for (size_t i = first; i < first + n; i++)
-    if (rule_lets_through (ref->v[i].rule) && no_args (ref->v[i].rule))
+  for (size_t i = reference_first (ref, name); i; i = ref->next[i - 1])
+    if (ref->v[i - 1].allows_plain)
       return true;
   return cap_unlocks (ref, name);
 }
@@ -389,11 +424,9 @@ static bool
 within_reference (const struct reference *ref, const char *name, const struct og_json *conds, size_t first,
                   size_t count)
 {
-  size_t rfirst, n = reference_find (ref, name, &rfirst);
-
-  for (size_t i = rfirst; i < rfirst + n; i++)
-    if (rule_lets_through (ref->v[i].rule)
-        && within_reference_rule (og_json_get_set (ref->v[i].rule, "args"), conds, first, count))
+  for (size_t i = reference_first (ref, name); i; i = ref->next[i - 1])
+    if (ref->v[i - 1].allows
+        && within_reference_rule (og_json_get_set (ref->v[i - 1].rule, "args"), conds, first, count))
       return true;
   return false;
 }
@@ -546,14 +579,12 @@ static struct og_json *
 reference_rules_for (const struct reference *ref, const char *name)
 {
   struct og_json *out = og_json_new (OG_JSON_ARRAY);
-  size_t first, n = reference_find (ref, name, &first);
 
-  for (size_t i = first; i < first + n; i++)
+  for (size_t i = reference_first (ref, name); i; i = ref->next[i - 1])
     {
-      struct og_json *r = og_json_clone (ref->v[i].rule), *names = og_json_new (OG_JSON_ARRAY);
+      struct og_json *names = og_json_new (OG_JSON_ARRAY);
       og_json_append (names, og_json_new_string (name));
-      og_json_set (r, "names", names);
-      og_json_append (out, r);
+      og_json_append (out, clone_with_names (ref->v[i - 1].rule, names));
     }
   return out;
 }
@@ -795,6 +826,15 @@ mode_cond (int index, int64_t mask, int64_t value)
 static int
 setid_mode_arg (const char *name)
 {
+  /* every name of every profile passes here: most go at the first two
+   * letters (ch, cr, fc, mk, op) */
+  static const char pairs[] = "chcrfcmkop";
+  bool maybe = false;
+
+  for (size_t i = 0; name[0] && i < sizeof pairs - 1 && !maybe; i += 2)
+    maybe = name[0] == pairs[i] && name[1] == pairs[i + 1];
+  if (!maybe)
+    return -1;
   for (size_t i = 0; i < sizeof setid_calls / sizeof setid_calls[0]; i++)
     if (strcmp (setid_calls[i].name, name) == 0)
       return setid_calls[i].mode_arg;
@@ -862,26 +902,19 @@ needs_narrowing (const struct og_json *rule)
   const struct og_json *names = og_json_get_set (rule, "names");
   enum setid_state states[4];
 
+  bool named = false;
+
   if (names == NULL || names->type != OG_JSON_ARRAY || !rule_lets_through (rule))
+    return false;
+  for (size_t k = 0; k < names->n && !named; k++)
+    named = og_json_is_string (names->vals[k]) && setid_mode_arg (names->vals[k]->text) > 0;
+  if (!named)
     return false;
   setid_states (rule, states);
   for (size_t k = 0; k < names->n; k++)
     if (og_json_is_string (names->vals[k]) && setid_unnarrowed (names->vals[k]->text, states))
       return true;
   return false;
-}
-
-/* A rule's other members (action, errnoRet, args, ...): its names may be
- * the whole allowlist. */
-static struct og_json *
-clone_without_names (const struct og_json *rule)
-{
-  struct og_json *r = og_json_new (OG_JSON_OBJECT);
-
-  for (size_t i = 0; i < rule->n; i++)
-    if (strcmp (rule->keys[i], "names") != 0)
-      og_json_set (r, rule->keys[i], og_json_clone (rule->vals[i]));
-  return r;
 }
 
 /* An allowing rule for the chmod/create family keeps its names only for a
@@ -914,8 +947,7 @@ narrow_allow_rule (struct og_json *rule, struct og_json *out)
       struct og_json *r, *a;
       if (groups[m] == NULL)
         continue;
-      r = clone_without_names (rule);
-      og_json_set (r, "names", groups[m]);
+      r = clone_with_names (rule, groups[m]);
       a = args && args->type == OG_JSON_ARRAY ? og_json_clone (args) : og_json_new (OG_JSON_ARRAY);
       og_json_append (a, mode_cond (m, OG_S_ISUID | OG_S_ISGID, 0));
       og_json_set (r, "args", a);
