@@ -666,13 +666,21 @@ names_beyond_reference (const struct reference *ref, const struct og_json *rules
   return true;
 }
 
-/* Keep the members of a string list that `keep` accepts. */
+static bool
+listed (const struct og_json *v, char *const *allowed)
+{
+  return og_json_is_string (v) && og_strv_contains (allowed, v->text);
+}
+
+/* Keep the members of linux.seccomp.KEY that the reference has: one
+ * decision, one pass (the list may be millions long). */
 static void
 hold_list (const struct og_enforce_ctx *ctx, struct og_json *seccomp, const char *key, char *const *allowed,
            const char *what, struct og_decisions *d)
 {
   struct og_json *list = og_json_get_set (seccomp, key);
   og_cleanup_free char *path = og_xasprintf ("linux.seccomp.%s", key);
+  size_t bad = 0, first = 0, w = 0;
 
   if (list == NULL)
     return;
@@ -682,15 +690,25 @@ hold_list (const struct og_enforce_ctx *ctx, struct og_json *seccomp, const char
       return;
     }
   for (size_t i = list->n; i-- > 0;)
+    if (!listed (list->vals[i], allowed))
+      {
+        bad++;
+        first = i;
+      }
+  if (bad == 0
+      || !og_rule_change (ctx, ctx->policy->seccomp.action, d, "seccomp", path, og_json_to_text (list->vals[first]),
+                          NULL, "%s %s is not in the reference profile %s%s", what,
+                          og_json_is_string (list->vals[first]) ? list->vals[first]->text : "(not a string)",
+                          ctx->policy->seccomp.default_profile, bad > 1 ? " (nor are others of the list)" : ""))
+    return;
+  for (size_t i = 0; i < list->n; i++)
     {
-      if (og_json_is_string (list->vals[i]) && og_strv_contains (allowed, list->vals[i]->text))
-        continue;
-      if (og_rule_change (ctx, ctx->policy->seccomp.action, d, "seccomp", path, og_json_to_text (list->vals[i]), NULL,
-                          "%s %s is not in the reference profile %s", what,
-                          og_json_is_string (list->vals[i]) ? list->vals[i]->text : "(not a string)",
-                          ctx->policy->seccomp.default_profile))
-        og_json_remove_at (list, i);
+      if (listed (list->vals[i], allowed))
+        list->vals[w++] = list->vals[i];
+      else
+        og_json_free (list->vals[i]);
     }
+  list->n = w;
 }
 
 static char **
