@@ -39,7 +39,7 @@ chmod_i386 (const char *p, unsigned mode)
 {
 #if defined(__x86_64__)
   long r;
-  __asm__ volatile ("int $0x80" : "=a"(r) : "a"(15), "b"(p), "c"(mode) : "memory");
+  __asm__ volatile("int $0x80" : "=a"(r) : "a"(15), "b"(p), "c"(mode) : "memory");
   if (r < 0)
     {
       errno = (int)-r;
