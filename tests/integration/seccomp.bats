@@ -7,7 +7,7 @@
 # back; setting S_ISUID/S_ISGID is refused with EPERM (user namespace on
 # and off); a seccomp agent must be one the policy names.
 
-# shellcheck disable=SC2016,SC2154
+# shellcheck disable=SC2016,SC2154,SC2030,SC2031,SC2153
 load helpers
 
 # Docker's own shapes: the default profile of 20.10 and of 28.5.
