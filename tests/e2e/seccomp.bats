@@ -5,6 +5,7 @@
 # what `docker run --cap-add`, `--security-opt seccomp=FILE` and a volume
 # give a user, compared with plain runc (`--runtime runc`).
 
+# shellcheck disable=SC2154  # bats sets status, output, stderr
 load helpers
 
 setup() {
