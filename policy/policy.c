@@ -504,15 +504,23 @@ load_sysctls (struct loader *l, const struct og_json *root, struct og_policy *p)
 static int
 load_seccomp (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
-  static const char *const keys[]
-      = { "action", "default_profile", "deny_syscalls", "allow_unconfined", "description", NULL };
+  static const char *const keys[] = { "action",
+                                      "default_profile",
+                                      "deny_syscalls",
+                                      "allow_unconfined",
+                                      "allow_setid_files",
+                                      "allow_listeners",
+                                      "description",
+                                      NULL };
   struct og_json *o;
 
   if (need_object (l, root, "seccomp", &o) < 0 || only_keys (l, o, "seccomp", keys) < 0
       || get_action (l, o, "seccomp", &p->seccomp.action) < 0
       || get_string (l, o, "default_profile", "seccomp", &p->seccomp.default_profile) < 0
       || get_strv (l, o, "deny_syscalls", "seccomp", false, &p->seccomp.deny_syscalls) < 0
-      || get_bool (l, o, "allow_unconfined", "seccomp", &p->seccomp.allow_unconfined) < 0)
+      || get_bool (l, o, "allow_unconfined", "seccomp", &p->seccomp.allow_unconfined) < 0
+      || get_bool (l, o, "allow_setid_files", "seccomp", &p->seccomp.allow_setid_files) < 0
+      || get_strv (l, o, "allow_listeners", "seccomp", true, &p->seccomp.allow_listeners) < 0)
     return -1;
   for (char **sc = p->seccomp.deny_syscalls; sc && *sc; sc++)
     if (!og_syscall_known (*sc))

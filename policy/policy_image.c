@@ -65,6 +65,7 @@ static const struct
   STRV (sysctls.allow),
   STR (seccomp.default_profile),
   STRV (seccomp.deny_syscalls),
+  STRV (seccomp.allow_listeners),
   STRV (paths.masked),
   STRV (paths.readonly),
   STRV (process.rlimit_max),

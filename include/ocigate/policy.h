@@ -113,9 +113,11 @@ struct og_policy
   struct
   {
     enum og_action action;
-    char *default_profile; /* absolute path (resolved against the policy's directory) */
-    char **deny_syscalls;  /* added to every profile */
-    bool allow_unconfined; /* accept a profile whose default action allows */
+    char *default_profile;  /* absolute path (resolved against the policy's directory) */
+    char **deny_syscalls;   /* added to every profile */
+    bool allow_unconfined;  /* accept a profile whose default action allows */
+    bool allow_setid_files; /* do not add the S_ISUID/S_ISGID filter */
+    char **allow_listeners; /* seccomp agent sockets (listenerPath) a container may name */
   } seccomp;
 
   struct

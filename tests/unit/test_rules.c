@@ -535,7 +535,7 @@ START_TEST (seccomp_profiles)
   th_enforce (p, strict, "x", &d);
   ck_assert (!og_decisions_refused (&d));
   rules = og_json_path (strict, "linux", "seccomp", "syscalls", NULL);
-  ck_assert_uint_eq (rules->n, 1); /* the bpf-only rule is gone */
+  ck_assert_uint_eq (rules->n, 1 + 6); /* the bpf-only rule is gone; the six setid errno rules follow */
   ck_assert (og_json_array_has_string (og_json_get (rules->vals[0], "names"), "read"));
   ck_assert (!og_json_array_has_string (og_json_get (rules->vals[0], "names"), "ptrace"));
   og_decisions_clear (&d);
@@ -1834,6 +1834,7 @@ START_TEST (system_trees_and_roots)
   th_cleanup ();
 }
 END_TEST
+static void add_seccomp_tests (TCase *tc);
 
 static Suite *
 suite (void)
@@ -1902,6 +1903,7 @@ suite (void)
   tcase_add_test (fs, scan_budget_per_create);
   tcase_add_test (unit, mountinfo_aliases);
   tcase_add_test (fs, system_trees_and_roots);
+  add_seccomp_tests (unit);
   suite_add_tcase (s, fx);
   suite_add_tcase (s, unit);
   suite_add_tcase (s, fs);
@@ -1912,4 +1914,450 @@ int
 main (void)
 {
   return th_run (suite ());
+}
+
+/* ---- seccomp: held to the reference, capabilities, setid, agents ---- */
+
+/* A config with the default namespaces and this seccomp object. */
+static struct og_json *
+seccomp_spec (const char *seccomp, const char *caps)
+{
+  og_cleanup_free char *text
+      = og_xasprintf ("{\"process\":{\"capabilities\":{\"bounding\":%s}},\"root\":{\"path\":\"rootfs\"},"
+                      "\"linux\":{" NS ",\"seccomp\":%s}}",
+                      caps ? caps : "[]", seccomp);
+  return spec_from (text);
+}
+
+static struct og_json *
+rules_of (const struct og_json *spec)
+{
+  return og_json_path (spec, "linux", "seccomp", "syscalls", NULL);
+}
+
+/* Some rule that lets `name` through (not ERRNO/KILL/TRAP), with or
+ * without argument filters. */
+static const struct og_json *
+letting_through (const struct og_json *spec, const char *name, bool with_args)
+{
+  const struct og_json *rules = rules_of (spec);
+
+  for (size_t i = 0; rules && i < rules->n; i++)
+    {
+      const struct og_json *r = rules->vals[i], *a = og_json_get (r, "action"), *args = og_json_get_set (r, "args");
+      bool has_args = args && args->n > 0;
+      if (strcmp (a->text, "SCMP_ACT_ERRNO") == 0 || strncmp (a->text, "SCMP_ACT_KILL", 13) == 0
+          || strcmp (a->text, "SCMP_ACT_TRAP") == 0)
+        continue;
+      if (has_args == with_args && og_json_array_has_string (og_json_get (r, "names"), name))
+        return r;
+    }
+  return NULL;
+}
+
+/* A decision that took `name` back to the reference. */
+static bool
+held (const struct og_decisions *d, const char *name)
+{
+  og_cleanup_free char *quoted = og_xasprintf ("\"%s\"", name);
+
+  for (size_t i = 0; i < d->n; i++)
+    if (strcmp (d->v[i].rule, "seccomp") == 0 && d->v[i].before && strcmp (d->v[i].before, quoted) == 0)
+      return true;
+  return false;
+}
+
+/* The argument filters of the rule that lets `name` through with them. */
+static char *
+narrowed_args (const struct og_json *spec, const char *name)
+{
+  const struct og_json *r = letting_through (spec, name, true);
+  return r ? og_json_to_text (og_json_get (r, "args")) : og_xstrdup ("(none)");
+}
+
+START_TEST (seccomp_allow_all_by_name_held_to_reference)
+{
+  static const char *const actions[] = { "\"SCMP_ACT_ALLOW\"",
+                                         "\"SCMP_ACT_LOG\"",
+                                         "\"SCMP_ACT_TRACE\"",
+                                         "\"SCMP_ACT_ERRNO\",\"errnoRet\":0",
+                                         "\"SCMP_ACT_ERRNO\",\"errnoRet\":65536",
+                                         "\"SCMP_ACT_allow\"" };
+  static const char *const dangerous[]
+      = { "unshare", "mount", "bpf", "keyctl", "ptrace", "open_by_handle_at", "setns", "clone3", NULL };
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+
+  for (size_t a = 0; a < sizeof actions / sizeof actions[0]; a++)
+    {
+      og_cleanup_free char *prof = og_xasprintf (
+          "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\",\"write\",\"unshare\",\"mount\","
+          "\"bpf\",\"keyctl\",\"ptrace\",\"open_by_handle_at\",\"setns\",\"clone\",\"clone3\",\"personality\"],"
+          "\"action\":%s}]}",
+          actions[a]);
+      og_cleanup_json struct og_json *spec = seccomp_spec (prof, NULL);
+      struct og_decisions d = { 0 };
+      const struct og_json *clone;
+
+      th_enforce (p, spec, "x", &d);
+      ck_assert_msg (!og_decisions_refused (&d), "%s refused", actions[a]);
+      for (const char *const *s = dangerous; *s; s++)
+        {
+          ck_assert_msg (letting_through (spec, *s, false) == NULL && letting_through (spec, *s, true) == NULL,
+                         "%s still lets %s through", actions[a], *s);
+          ck_assert_ptr_nonnull (th_find (&d, "seccomp", OG_DECISION_MUTATE, "linux.seccomp.syscalls"));
+        }
+      /* clone and personality: only with the reference's argument filters */
+      ck_assert_ptr_null (letting_through (spec, "clone", false));
+      clone = letting_through (spec, "clone", true);
+      ck_assert_ptr_nonnull (clone);
+      ck_assert_str_eq (og_json_path (clone, "args", NULL)->vals[0]->keys[0], "index");
+      ck_assert_ptr_null (letting_through (spec, "personality", false));
+      ck_assert_ptr_nonnull (letting_through (spec, "personality", true));
+      /* clone3 gets the reference's answer: ENOSYS, so libc falls back */
+      {
+        og_cleanup_free char *text = og_json_to_text (rules_of (spec));
+        ck_assert_ptr_nonnull (strstr (text, "{\"names\":[\"clone3\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}"));
+      }
+      og_decisions_clear (&d);
+    }
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (seccomp_denials_and_allow_by_default)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  static const char *const defaults[] = { "\"defaultAction\":\"SCMP_ACT_ALLOW\"",
+                                          "\"defaultAction\":\"SCMP_ACT_LOG\"",
+                                          "\"defaultAction\":\"SCMP_ACT_TRACE\"",
+                                          "\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":0",
+                                          "\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":131072",
+                                          "\"defaultAction\":\"SCMP_ACT_Allow\"" };
+  og_cleanup_json struct og_json *denials = seccomp_spec (
+      "{\"defaultAction\":\"SCMP_ACT_KILL_PROCESS\",\"syscalls\":[{\"names\":[\"read\",\"write\"],\"action\":"
+      "\"SCMP_ACT_ALLOW\"},{\"names\":[\"unshare\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1},{\"names\":"
+      "[\"mount\"],\"action\":\"SCMP_ACT_KILL\"},{\"names\":[\"bpf\"],\"action\":\"SCMP_ACT_TRAP\"},{\"names\":"
+      "[\"ptrace\"],\"action\":\"SCMP_ACT_ERRNO\"}]}",
+      NULL);
+  struct og_decisions d = { 0 };
+
+  for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+    {
+      og_cleanup_free char *prof = og_xasprintf ("{%s,\"syscalls\":[{\"names\":[\"getpid\"],\"action\":"
+                                                 "\"SCMP_ACT_KILL\"}]}",
+                                                 defaults[i]);
+      og_cleanup_json struct og_json *spec = seccomp_spec (prof, NULL);
+      const struct og_decision *r;
+
+      th_enforce (p, spec, "x", &d);
+      r = og_decisions_first_refusal (&d);
+      ck_assert_msg (r != NULL, "%s accepted", defaults[i]);
+      ck_assert_str_eq (r->path, "linux.seccomp.defaultAction");
+      ck_assert_ptr_nonnull (strstr (r->reason, "lets every syscall through by default"));
+      og_decisions_clear (&d);
+    }
+  /* denials (ERRNO non-zero, KILL, TRAP) are left as they are */
+  th_enforce (p, denials, "x", &d);
+  ck_assert (!og_decisions_refused (&d));
+  ck_assert_ptr_null (th_find (&d, "seccomp", OG_DECISION_MUTATE, "linux.seccomp.syscalls[")); /* nothing removed */
+  ck_assert (og_json_array_has_string (og_json_get (rules_of (denials)->vals[2], "names"), "mount"));
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (seccomp_argument_filters)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  /* 2114060288 = the namespace flags mask of the reference's clone rule */
+  og_cleanup_json struct og_json *spec = seccomp_spec (
+      "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
+      /* narrower than the reference (one more comparison): kept */
+      "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":2114060288,"
+      "\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"},{\"index\":1,\"value\":0,\"op\":\"SCMP_CMP_EQ\"}]},"
+      /* the reference's own personality filter, valueTwo left out: kept */
+      "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":8,\"op\":"
+      "\"SCMP_CMP_EQ\"}]},"
+      /* the same index twice: runc ORs them, so CLONE_NEWUSER alone passes */
+      "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":2114060288,"
+      "\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"},{\"index\":0,\"value\":268435456,\"op\":\"SCMP_CMP_EQ\"}]}"
+      "]}",
+      NULL);
+  og_cleanup_json struct og_json *narrow = og_json_clone (spec);
+  struct og_decisions d = { 0 };
+
+  og_json_remove_at (rules_of (narrow), 2);
+  th_enforce (p, narrow, "x", &d);
+  ck_assert (!held (&d, "clone") && !held (&d, "personality"));
+  og_decisions_clear (&d);
+  th_enforce (p, spec, "x", &d);
+  ck_assert (held (&d, "clone"));
+  /* clone is back to exactly the reference's rule */
+  {
+    og_cleanup_free char *text = og_json_to_text (rules_of (spec));
+    ck_assert_ptr_null (strstr (text, "268435456"));
+    ck_assert_ptr_nonnull (strstr (text, "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,"
+                                         "\"value\":2114060288,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}"));
+  }
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (seccomp_architectures_and_flags)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec
+      = seccomp_spec ("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86_64\","
+                      "\"SCMP_ARCH_MIPS\",\"SCMP_ARCH_S390X\"],\"flags\":[\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\","
+                      "\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],\"syscalls\":[]}",
+                      NULL);
+  struct og_decisions d = { 0 };
+  const struct og_json *archs;
+
+  th_enforce (p, spec, "x", &d);
+  archs = og_json_path (spec, "linux", "seccomp", "architectures", NULL);
+  ck_assert_uint_eq (archs->n, 1);
+  ck_assert_str_eq (archs->vals[0]->text, "SCMP_ARCH_X86_64");
+  ck_assert_uint_eq (og_json_path (spec, "linux", "seccomp", "flags", NULL)->n, 0);
+  ck_assert_ptr_nonnull (th_find (&d, "seccomp", OG_DECISION_MUTATE, "linux.seccomp.flags"));
+  og_decisions_clear (&d);
+  /* under deny: refused, with the architecture named */
+  p->seccomp.action = OG_ACTION_DENY;
+  {
+    og_cleanup_json struct og_json *again = seccomp_spec (
+        "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_MIPS\"],\"syscalls\":[]}", NULL);
+    const struct og_decision *r;
+    th_enforce (p, again, "x", &d);
+    r = og_decisions_first_refusal (&d);
+    ck_assert_ptr_nonnull (r);
+    ck_assert_ptr_nonnull (strstr (r->reason, "architecture SCMP_ARCH_MIPS is not in the reference profile /"));
+  }
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+/* Docker's profile for `--cap-add SYS_ADMIN`: the widening goes with the
+ * capability the policy drops, and stays when the policy keeps it. */
+START_TEST (seccomp_docker_cap_add_widening)
+{
+  static const char *const sys_admin[] = { "unshare", "mount", "setns", "umount2", "bpf", "clone3", NULL };
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+
+  for (int keep = 0; keep < 2; keep++)
+    {
+      og_cleanup_json struct og_json *spec = th_fixture ("docker-20.10/default.config.json");
+      struct og_json *rule = og_json_new (OG_JSON_OBJECT), *names = og_json_new (OG_JSON_ARRAY);
+      struct og_decisions d = { 0 };
+
+      for (const char *const *s = sys_admin; *s; s++)
+        og_json_append (names, og_json_new_string (*s));
+      og_json_append (names, og_json_new_string ("clone"));
+      og_json_set (rule, "names", names);
+      og_json_set (rule, "action", og_json_new_string ("SCMP_ACT_ALLOW"));
+      og_json_append (rules_of (spec), rule);
+      og_json_append (og_json_path (spec, "process", "capabilities", "bounding", NULL),
+                      og_json_new_string ("CAP_SYS_ADMIN"));
+      th_sandbox (spec, p);
+      if (keep)
+        th_strv_add (&p->caps.allow, "CAP_SYS_ADMIN");
+      th_enforce (p, spec, DOCKER_DEFAULT_ID, &d);
+      ck_assert (!og_decisions_refused (&d));
+      for (const char *const *s = sys_admin; *s; s++)
+        ck_assert_msg ((letting_through (spec, *s, false) != NULL) == keep, "%s: %s", *s, keep ? "gone" : "kept");
+      ck_assert ((letting_through (spec, "clone", false) != NULL) == keep);
+      /* Docker's other extras beyond the reference go either way */
+      ck_assert_ptr_null (letting_through (spec, "io_uring_setup", false));
+      og_decisions_clear (&d);
+    }
+  th_cleanup ();
+}
+END_TEST
+
+/* The filter that keeps setuid/setgid files from being made: narrowed
+ * allowances (mode & 06000 == 0), EPERM for each bit, ENOSYS for openat2. */
+START_TEST (seccomp_setid_filter)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *none
+      = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{" NS "}}");
+  og_cleanup_json struct og_json *own = seccomp_spec (
+      "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"chmod\",\"openat\",\"read\"],\"action\":"
+      "\"SCMP_ACT_ALLOW\"},{\"names\":[\"open\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":2,\"value\":0,"
+      "\"op\":\"SCMP_CMP_EQ\"}]},{\"names\":[\"openat2\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+      NULL);
+  og_cleanup_json struct og_json *allowed = og_json_clone (own);
+  struct og_decisions d = { 0 };
+  og_cleanup_free char *text = NULL;
+
+  for (int i = 0; i < 2; i++)
+    {
+      struct og_json *spec = i ? own : none;
+      free (text);
+      th_enforce (p, spec, "x", &d);
+      ck_assert (!og_decisions_refused (&d));
+      text = og_json_to_text (rules_of (spec));
+      /* no unconditional allowance left for chmod or openat: libseccomp
+       * would let it swallow the errno rules */
+      ck_assert_ptr_null (letting_through (spec, "chmod", false));
+      ck_assert_ptr_null (letting_through (spec, "openat", false));
+      {
+        og_cleanup_free char *chmod_args = narrowed_args (spec, "chmod");
+        og_cleanup_free char *openat_args = narrowed_args (spec, "openat");
+        ck_assert_str_eq (chmod_args, "[{\"index\":1,\"value\":3072,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]");
+        ck_assert_str_eq (openat_args, "[{\"index\":3,\"value\":3072,\"valueTwo\":0,\"op\":\"SCMP_CMP_MASKED_EQ\"}]");
+      }
+      ck_assert_ptr_nonnull (strstr (text, "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1,\"args\":[{\"index\":1,"
+                                           "\"value\":2048,\"valueTwo\":2048,\"op\":\"SCMP_CMP_MASKED_EQ\"}]}"));
+      ck_assert_ptr_nonnull (strstr (text, "\"value\":1024,\"valueTwo\":1024"));
+      ck_assert_ptr_nonnull (strstr (text, "{\"names\":[\"openat2\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}"));
+      ck_assert_ptr_null (letting_through (spec, "openat2", false));
+      ck_assert_ptr_nonnull (th_find (&d, "seccomp", OG_DECISION_MUTATE, "linux.seccomp.syscalls"));
+      og_decisions_clear (&d);
+    }
+  /* a rule that already filters open's mode argument loses open */
+  ck_assert_ptr_null (letting_through (own, "open", true));
+  /* a rewritten profile is a fixed point: nothing more to do */
+  {
+    og_cleanup_free char *once = og_json_to_text (rules_of (own)), *twice = NULL;
+    th_enforce (p, own, "x", &d);
+    twice = og_json_to_text (rules_of (own));
+    ck_assert_str_eq (once, twice);
+    ck_assert_ptr_null (th_find (&d, "seccomp", OG_DECISION_MUTATE, NULL));
+    og_decisions_clear (&d);
+  }
+  /* the policy key turns it off */
+  p->seccomp.allow_setid_files = true;
+  th_enforce (p, allowed, "x", &d);
+  free (text);
+  text = og_json_to_text (rules_of (allowed));
+  ck_assert_ptr_null (strstr (text, "3072"));
+  ck_assert_ptr_nonnull (letting_through (allowed, "chmod", false));
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (seccomp_listener_allowlist)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_free char *sock = og_xasprintf ("%s/agent.sock", th_tmpdir ());
+  og_cleanup_free char *link = og_xasprintf ("%s/link.sock", th_tmpdir ());
+  og_cleanup_free char *prof = NULL;
+  struct og_decisions d = { 0 };
+  const struct og_decision *r;
+
+  th_make_socket (sock);
+  ck_assert_int_eq (symlink (sock, link), 0);
+  prof = og_xasprintf ("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"listenerPath\":\"%s\",\"listenerMetadata\":\"m\","
+                       "\"syscalls\":[{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+                       link);
+  {
+    og_cleanup_json struct og_json *spec = seccomp_spec (prof, NULL);
+    th_enforce (p, spec, "x", &d);
+    r = og_decisions_first_refusal (&d);
+    ck_assert_ptr_nonnull (r);
+    ck_assert_str_eq (r->path, "linux.seccomp.listenerPath");
+    ck_assert_ptr_nonnull (strstr (r->reason, "is not on the policy's seccomp.allow_listeners"));
+    og_decisions_clear (&d);
+  }
+  {
+    /* NOTIFY with no listener at all */
+    og_cleanup_json struct og_json *spec = seccomp_spec (
+        "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+        NULL);
+    th_enforce (p, spec, "x", &d);
+    ck_assert_ptr_nonnull (th_find (&d, "seccomp", OG_DECISION_REFUSE, "linux.seccomp.listenerPath"));
+    og_decisions_clear (&d);
+  }
+  th_strv_add (&p->seccomp.allow_listeners, sock);
+  {
+    /* allowed by device and inode, and handed to runc by the checked path;
+     * the agent's NOTIFY rule for mount is its business */
+    og_cleanup_json struct og_json *spec = seccomp_spec (prof, NULL);
+    th_enforce (p, spec, "x", &d);
+    ck_assert (!og_decisions_refused (&d));
+    ck_assert_str_eq (og_json_path (spec, "linux", "seccomp", "listenerPath", NULL)->text, sock);
+    ck_assert (og_json_array_has_string (og_json_get (rules_of (spec)->vals[0], "names"), "mount"));
+    og_decisions_clear (&d);
+  }
+  {
+    /* a regular file of the same name is not the socket */
+    og_cleanup_free char *file = og_xasprintf ("%s/file.sock", th_tmpdir ());
+    og_cleanup_free char *prof2
+        = og_xasprintf ("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"listenerPath\":\"%s\",\"syscalls\":[]}", file);
+    og_cleanup_json struct og_json *spec = seccomp_spec (prof2, NULL);
+    FILE *f = fopen (file, "we");
+    fclose (f);
+    th_strv_add (&p->seccomp.allow_listeners, file);
+    th_enforce (p, spec, "x", &d);
+    ck_assert_ptr_nonnull (th_find (&d, "seccomp", OG_DECISION_REFUSE, "linux.seccomp.listenerPath"));
+    og_decisions_clear (&d);
+  }
+  th_cleanup ();
+}
+END_TEST
+
+START_TEST (seccomp_empty_object_gets_default)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec = seccomp_spec ("{\"listenerPath\":\"\"}", NULL);
+  struct og_decisions d = { 0 };
+
+  th_enforce (p, spec, "x", &d);
+  ck_assert (!og_decisions_refused (&d));
+  ck_assert_str_eq (og_json_path (spec, "linux", "seccomp", "defaultAction", NULL)->text, "SCMP_ACT_ERRNO");
+  ck_assert_ptr_nonnull (th_find (&d, "seccomp", OG_DECISION_MUTATE, "linux.seccomp"));
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+/* The engines' own profiles keep what the reference allows: Docker 20.10
+ * loses only io_uring and ptrace; under audit nothing changes. */
+START_TEST (seccomp_engine_profiles_held)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec = th_fixture ("docker-20.10/default.config.json");
+  og_cleanup_json struct og_json *audit = th_fixture ("docker-20.10/default.config.json");
+  og_cleanup_free char *before = og_json_to_text (og_json_path (audit, "linux", "seccomp", NULL)), *after = NULL;
+  struct og_decisions d = { 0 };
+  size_t removed = 0;
+
+  th_sandbox (spec, p);
+  th_enforce (p, spec, DOCKER_DEFAULT_ID, &d);
+  ck_assert (!og_decisions_refused (&d));
+  for (size_t i = 0; i < d.n; i++)
+    if (strcmp (d.v[i].rule, "seccomp") == 0 && d.v[i].before)
+      {
+        ck_assert_msg (strstr ("\"io_uring_setup\" \"io_uring_enter\" \"io_uring_register\" \"ptrace\"", d.v[i].before),
+                       "%s removed", d.v[i].before);
+        removed++;
+      }
+  ck_assert_uint_eq (removed, 4);
+  ck_assert_ptr_nonnull (letting_through (spec, "read", false));
+  og_decisions_clear (&d);
+  p->audit_only = true;
+  th_sandbox (audit, p);
+  th_enforce (p, audit, DOCKER_DEFAULT_ID, &d);
+  after = og_json_to_text (og_json_path (audit, "linux", "seccomp", NULL));
+  ck_assert_str_eq (before, after);
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+static void
+add_seccomp_tests (TCase *tc)
+{
+  tcase_add_test (tc, seccomp_allow_all_by_name_held_to_reference);
+  tcase_add_test (tc, seccomp_denials_and_allow_by_default);
+  tcase_add_test (tc, seccomp_argument_filters);
+  tcase_add_test (tc, seccomp_architectures_and_flags);
+  tcase_add_test (tc, seccomp_docker_cap_add_widening);
+  tcase_add_test (tc, seccomp_setid_filter);
+  tcase_add_test (tc, seccomp_listener_allowlist);
+  tcase_add_test (tc, seccomp_empty_object_gets_default);
+  tcase_add_test (tc, seccomp_engine_profiles_held);
 }
