@@ -70,6 +70,8 @@ int og_rule_process_hardening (const struct og_enforce_ctx *, struct og_json *, 
 int og_rule_env (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_lsm (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_userns (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_annotations (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_cgroups (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 
 /* Shared by rules: {"allow": true} with no device type (every device). */
 bool og_device_rule_allows_all (const struct og_json *rule);
