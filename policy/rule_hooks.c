@@ -101,9 +101,10 @@ base_name (const char *path)
 }
 
 /* The allowlist entry whose file is the one `st` describes (by identity),
- * as its resolved path; NULL when none is. */
+ * as its resolved path; NULL when none is.  *dockerd: the entry is
+ * dockerd (by its name or its target's). */
 static char *
-allowed_by_identity (const struct og_policy *p, const struct stat *st)
+allowed_by_identity (const struct og_policy *p, const struct stat *st, bool *dockerd)
 {
   for (char **a = p->hooks.allow; a && *a; a++)
     {
@@ -111,7 +112,10 @@ allowed_by_identity (const struct og_policy *p, const struct stat *st)
       if (stat (*a, &ast) == 0 && S_ISREG (ast.st_mode) && same_file (&ast, st))
         {
           char *ra = og_realpath (*a);
-          return ra ? ra : og_xstrdup (*a);
+          if (ra == NULL)
+            ra = og_xstrdup (*a);
+          *dockerd = strcmp (base_name (*a), "dockerd") == 0 || strcmp (base_name (ra), "dockerd") == 0;
+          return ra;
         }
     }
   return NULL;
@@ -262,35 +266,44 @@ env_wrong (const struct og_json *env, bool docker)
   return NULL;
 }
 
-/* argv[0] of any other allowlisted program: its own name, so a multi-call
- * binary (busybox, a daemon's re-exec entry points) cannot be asked to be
- * another program. */
+/* argv[0] of any other allowlisted program must be a name of that same
+ * file (its own name, or a name that is the same file in the standard
+ * directories, as "sh" for /usr/bin/dash), so a multi-call binary
+ * (busybox, a daemon's re-exec entry points) cannot be asked to be another
+ * program. */
 static bool
-argv0_ok (const struct og_json *args, const char *hook_path, const char *target, const struct og_policy *p)
+argv0_ok (const struct og_json *args, const char *hook_path, const char *target, const struct stat *st)
 {
+  static const char *const dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
   const char *a0;
+  struct stat ast;
 
   if (args == NULL || args->type == OG_JSON_NULL || (args->type == OG_JSON_ARRAY && args->n == 0))
     return true;
   if (args->type != OG_JSON_ARRAY || !og_json_is_string (args->vals[0]))
     return false;
-  a0 = base_name (args->vals[0]->text);
+  a0 = args->vals[0]->text;
+  if (a0[0] == '/')
+    return stat (a0, &ast) == 0 && same_file (&ast, st);
+  if (strchr (a0, '/'))
+    return false;
   if (strcmp (a0, base_name (hook_path)) == 0 || strcmp (a0, base_name (target)) == 0)
     return true;
-  for (char **a = p->hooks.allow; a && *a; a++)
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
     {
-      og_cleanup_free char *ra = og_realpath (*a);
-      if (ra && strcmp (ra, target) == 0 && strcmp (a0, base_name (*a)) == 0)
+      og_cleanup_free char *cand = og_xasprintf ("%s/%s", dirs[i], a0);
+      if (stat (cand, &ast) == 0 && same_file (&ast, st))
         return true;
     }
   return false;
 }
 
-/* The allowlisted file the hook will run, as a path to give runc; NULL
- * after recording why not.  *keep: the path must stay as it is (an
- * upgraded daemon's /proc/<pid>/exe). */
+/* The allowlisted file the hook will run, as a path to give runc, and its
+ * stat in *stp; NULL after recording why not.  *keep: the path must stay
+ * as it is (an upgraded daemon's /proc/<pid>/exe). */
 static char *
-hook_target (const struct og_enforce_ctx *ctx, const char *path, const char *ppath, struct og_decisions *d, bool *keep)
+hook_target (const struct og_enforce_ctx *ctx, const char *path, const char *ppath, struct og_decisions *d, bool *keep,
+             struct stat *stp, bool *dockerd)
 {
   enum og_action action = ctx->policy->hooks.action;
   long pid = proc_exe_pid (path);
@@ -314,18 +327,22 @@ hook_target (const struct og_enforce_ctx *ctx, const char *path, const char *ppa
                       errno ? strerror (errno) : "not a file");
       return NULL;
     }
-  target = allowed_by_identity (ctx->policy, &st);
+  target = allowed_by_identity (ctx->policy, &st, dockerd);
   if (target == NULL && pid && (target = allowed_deleted (ctx->policy, pid, &st)) != NULL)
-    *keep = true;
+    {
+      *keep = true;
+      *dockerd = strcmp (base_name (target), "dockerd") == 0;
+    }
   if (target == NULL)
     {
       og_cleanup_free char *resolved = og_realpath (path);
       og_rule_refuse (ctx, action, d, "hooks", ppath, og_xstrdup (path),
-                      "hook %s (the file %s, device %ju inode %ju) is not a file on the hook allowlist; hooks run as "
-                      "root on the host",
+                      "hook %s is not on the hook allowlist (it is the file %s, device %ju inode %ju, and no "
+                      "allowlisted path is that file); hooks run as root on the host",
                       path, resolved ? resolved : "?", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
       return NULL;
     }
+  *stp = st;
   return target;
 }
 
@@ -340,6 +357,7 @@ check_hook (const struct og_enforce_ctx *ctx, struct og_json *hook, const char *
   og_cleanup_free char *target = NULL;
   const char *why, *bad_env;
   bool keep, docker;
+  struct stat st;
 
   if (hook->type != OG_JSON_OBJECT || !og_json_is_string (path) || path->text[0] != '/')
     {
@@ -353,10 +371,9 @@ check_hook (const struct og_enforce_ctx *ctx, struct og_json *hook, const char *
                       path->text);
       return;
     }
-  target = hook_target (ctx, path->text, ppath, d, &keep);
+  target = hook_target (ctx, path->text, ppath, d, &keep, &st, &docker);
   if (target == NULL)
     return;
-  docker = strcmp (base_name (target), "dockerd") == 0;
   if (docker && (why = docker_setkey_wrong (ctx, args)) != NULL)
     {
       og_cleanup_free char *p = og_xasprintf ("%s.args", hpath);
@@ -364,12 +381,12 @@ check_hook (const struct og_enforce_ctx *ctx, struct og_json *hook, const char *
                       "hook %s runs dockerd with arguments that are not Docker's network hook: %s", path->text, why);
       return;
     }
-  if (!docker && !argv0_ok (args, path->text, target, ctx->policy))
+  if (!docker && !argv0_ok (args, path->text, target, &st))
     {
       og_cleanup_free char *p = og_xasprintf ("%s.args", hpath);
       og_rule_refuse (ctx, action, d, "hooks", p, og_json_to_text (args),
-                      "hook %s: argv[0] must name the allowlisted program (%s), not another mode of it", path->text,
-                      base_name (target));
+                      "hook %s: argv[0] must be a name of the allowlisted program (%s), not another mode of it",
+                      path->text, base_name (target));
       return;
     }
   if ((bad_env = env_wrong (og_json_get_set (hook, "env"), docker)) != NULL)

@@ -78,6 +78,26 @@ start_detached() {
 	assert_refused "$CID" "$before" - '^ocigate: refused by policy: hooks: hook /usr/sbin/dockerd runs dockerd with arguments that are not Docker.s network hook: argv\[0\] of a dockerd hook must be libnetwork-setkey'
 }
 
+@test "redteam hooks: an allowlisted multi-call binary cannot be asked to be another program by argv[0]" {
+	# the admin allowlists a busybox-based helper for what it does under its
+	# own name; as "sh" it would run anything as host root
+	mkdir -p "$T/hookbin"
+	cp "$BUSYBOX" "$T/hookbin/true"
+	make_policy '.hooks.allow = [$h]' --arg h "$T/hookbin/true"
+	make_bundle default 'true'
+	edit_config "$BUNDLE" '.hooks = {"prestart": [{"path": $h, "args": ["sh", "-c", ("touch " + $m)]}]}' \
+		--arg h "$T/hookbin/true" --arg m "$T/hook-ran"
+	before=$(sha "$BUNDLE/config.json")
+	run_ocigate "$CID" "$BUNDLE"
+	[ ! -e "$T/hook-ran" ] || fail "the allowlisted busybox ran as sh on the host"
+	assert_refused "$CID" "$before" - "^ocigate: refused by policy: hooks: hook $T/hookbin/true: argv\\[0\\] must be a name of the allowlisted program \\(true\\)"
+	# under its own name it runs
+	make_bundle default 'true'
+	edit_config "$BUNDLE" '.hooks = {"prestart": [{"path": $h, "args": ["true"]}]}' --arg h "$T/hookbin/true"
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+}
+
 @test "redteam hooks: LD_PRELOAD in an allowlisted hook's environment is refused" {
 	[ -x /usr/sbin/dockerd ] || skip "no /usr/sbin/dockerd on this host"
 	make_bundle default 'true'
