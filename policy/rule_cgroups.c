@@ -13,7 +13,7 @@
  *   containerd  /<namespace>/<id>                kubepods-...-pod<uid>.slice:cri-containerd:<id>
  *   kubelet     /kubepods/<qos>/pod<uid>/<id>
  *   Podman      /libpod_parent/libpod-<id>       machine.slice:libpod:<id>
- *   runc        "" (<runc's own cgroup>/<id>)
+ *   runc        "" (<runc's own cgroup>/<id>); a relative path is below runc's own cgroup
  */
 #include <config.h>
 #include <dirent.h>
@@ -193,6 +193,10 @@ taken_cgroup (const char *path)
       og_cleanup_free char *base = path[0] == '/' ? og_xstrdup ("") : own_cgroup (opts, v2);
       if (base == NULL)
         continue;
+      /* runc's cgroup v2 manager takes the parent of its own cgroup (its
+       * own one holds processes, so controllers cannot be enabled below). */
+      if (v2 && path[0] != '/' && strrchr (base, '/'))
+        *strrchr (base, '/') = '\0';
       char *dir = og_xasprintf ("%s%s%s%s", mnt, base, path[0] == '/' ? "" : "/", path);
       if (populated (dir, v2))
         return dir;
@@ -265,11 +269,8 @@ og_rule_cgroups (const struct og_enforce_ctx *ctx, struct og_json *spec, struct 
     }
   else
     {
-      if (value[0] != '/')
-        {
-          refuse (ctx, d, value, "is relative (runc would resolve it against its own cgroup); give an absolute path");
-          return 0;
-        }
+      /* A relative path (Docker's relative --cgroup-parent) is below
+       * runc's own cgroup: taken_cgroup resolves it there. */
       if (!clean_components (value, '/'))
         {
           refuse (ctx, d, value, "has an empty, \".\" or \"..\" component or names the root");

@@ -1320,7 +1320,8 @@ END_TEST
 
 /* cgroupsPath: what each engine makes (the fixtures' own paths, the systemd
  * driver's forms, the kubelet's pod cgroups) passes; "/", "..", another
- * container's leaf and relative paths are refused.  "/" with a joined pid
+ * container's leaf are refused; a relative path (Docker's relative
+ * --cgroup-parent) is runc's own cgroup's child.  "/" with a joined pid
  * namespace would have runc SIGKILL every process on the host at cleanup:
  * decided here by the rule, never tried. */
 START_TEST (cgroups_paths)
@@ -1345,7 +1346,8 @@ START_TEST (cgroups_paths)
     { "docker-20.10/default.config.json", "c1", "/docker/" DOCKER_DEFAULT_ID, true },
     { "docker-20.10/default.config.json", "c1", "/docker/../c1", true },
     { "docker-20.10/default.config.json", "c1", "/docker//c1", true },
-    { "docker-20.10/default.config.json", "c1", "docker/c1", true },
+    { "docker-20.10/default.config.json", "c1", "parent/c1", false },
+    { "docker-20.10/default.config.json", "c1", "../c1", true },
     { "docker-20.10/default.config.json", "c1", "/c1/.", true },
     { "docker-20.10/default.config.json", "c1", "system.slice:docker:other", true },
     { "docker-20.10/default.config.json", "c1", "system.slice:docker:c1.slice", true },
@@ -1413,7 +1415,7 @@ suite (void)
   tcase_add_test (fs, hooks_identity);
   tcase_add_loop_test (fx, devices_by_path, 0, 10);
   tcase_add_loop_test (fx, annotations_runtime_keys, 0, 15);
-  tcase_add_loop_test (fx, cgroups_paths, 0, 19);
+  tcase_add_loop_test (fx, cgroups_paths, 0, 20);
   suite_add_tcase (s, fx);
   suite_add_tcase (s, unit);
   suite_add_tcase (s, fs);
