@@ -30,12 +30,20 @@ static const char *const default_set[]
  * that device on the host (runc binds the host's file at that path). */
 static const struct
 {
-  int major, minor; /* minor -1: any, at <path><minor> */
+  int major, minor;
   const char *path;
-} canonical[]
-    = { { 1, 3, "/dev/null" },       { 1, 5, "/dev/zero" },   { 1, 7, "/dev/full" },    { 1, 8, "/dev/random" },
-        { 1, 9, "/dev/urandom" },    { 5, 0, "/dev/tty" },    { 5, 1, "/dev/console" }, { 5, 2, "/dev/ptmx" },
-        { 10, 200, "/dev/net/tun" }, { 136, -1, "/dev/pts/" } };
+} canonical[] = { { 1, 3, "/dev/null" },    { 1, 5, "/dev/zero" },    { 1, 7, "/dev/full" },
+                  { 1, 8, "/dev/random" },  { 1, 9, "/dev/urandom" }, { 5, 0, "/dev/tty" },
+                  { 5, 1, "/dev/console" }, { 5, 2, "/dev/ptmx" },    { 10, 200, "/dev/net/tun" } };
+
+/* Pseudo-terminals come from the container's own devpts mount; a node at
+ * /dev/pts/N in the list would be the host's (bound in a user namespace):
+ * another session's terminal. */
+static bool
+under_devpts (const char *path)
+{
+  return strncmp (path, "/dev/pts/", 9) == 0;
+}
 
 static bool
 at_canonical_path (char type, int64_t major, int64_t minor, const char *path)
@@ -43,21 +51,8 @@ at_canonical_path (char type, int64_t major, int64_t minor, const char *path)
   if (type != 'c')
     return false;
   for (size_t i = 0; i < sizeof canonical / sizeof canonical[0]; i++)
-    {
-      if (canonical[i].major != major)
-        continue;
-      if (canonical[i].minor >= 0)
-        {
-          if (canonical[i].minor == minor && strcmp (path, canonical[i].path) == 0)
-            return true;
-        }
-      else
-        {
-          og_cleanup_free char *want = og_xasprintf ("%s%" PRId64, canonical[i].path, minor);
-          if (strcmp (path, want) == 0)
-            return true;
-        }
-    }
+    if (canonical[i].major == major && canonical[i].minor == minor && strcmp (path, canonical[i].path) == 0)
+      return true;
   return false;
 }
 
@@ -143,7 +138,7 @@ check_nodes (const struct og_enforce_ctx *ctx, struct og_json *linux_, struct og
         }
       if (device_allowed (ctx->policy, type->text[0], major, minor))
         {
-          if (og_json_is_string (path) && clean_dev_path (path->text)
+          if (og_json_is_string (path) && clean_dev_path (path->text) && !under_devpts (path->text)
               && (at_canonical_path (type->text[0], major, minor, path->text)
                   || host_has (type->text[0], major, minor, path->text)))
             continue;
