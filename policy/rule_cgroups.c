@@ -5,8 +5,8 @@
  * in (with a shared pid namespace, every process of the cgroup tree).  A
  * path naming another container's cgroup or a host service's let a
  * container's creator set the victim's pids.max or kill it.  A path must be
- * what an engine makes for this container: a leaf that carries the
- * container's id, no "." or "..", and no cgroup that already holds
+ * what an engine makes for this container: a leaf that is the container's
+ * id (or <prefix>-<id>), no "." or "..", and no cgroup that already holds
  * processes.
  *
  *   Docker      /docker/<id>                     system.slice:docker:<id>
@@ -57,6 +57,31 @@ leaf (const char *path)
 {
   const char *s = strrchr (path, '/');
   return s ? s + 1 : path;
+}
+
+/* The id itself, or "<prefix>-<id>" (Podman's libpod-<id>, CRI-O's
+ * crio-<id>): a substring would let the id "libpod" name libpod-<victim>. */
+static bool
+names_id (const char *name, const char *id)
+{
+  size_t n = strlen (name), k = strlen (id);
+
+  return strcmp (name, id) == 0 || (n > k + 1 && name[n - k - 1] == '-' && strcmp (name + n - k, id) == 0);
+}
+
+/* A systemd unit's own cgroup (a service that is stopped has none with
+ * processes, and would share it with the container when it starts). */
+static bool
+unit_cgroup (const char *name)
+{
+  static const char *const suffixes[]
+      = { ".service", ".scope", ".slice", ".socket", ".mount", ".swap", ".automount", ".target", NULL };
+  size_t n = strlen (name);
+
+  for (const char *const *s = suffixes; *s; s++)
+    if (n >= strlen (*s) && strcmp (name + n - strlen (*s), *s) == 0)
+      return true;
+  return false;
 }
 
 /* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice", as systemd nests
@@ -232,13 +257,12 @@ systemd_path (const struct og_enforce_ctx *ctx, struct og_decisions *d, const ch
       refuse (ctx, d, value, "is not a \"<slice>:<prefix>:<name>\" scope of the systemd cgroup driver");
       return NULL;
     }
-  if (ctx->container_id && strstr (name, ctx->container_id) == NULL)
+  if (ctx->container_id && strcmp (name, ctx->container_id) != 0)
     {
-      refuse (ctx, d, value, "does not name this container (its unit name must carry the container id)");
+      refuse (ctx, d, value, "does not name this container (the scope's name must be the container id)");
       return NULL;
     }
-  return prefix[0] ? og_xasprintf ("%s/%s-%s.scope", expanded, prefix, name)
-                   : og_xasprintf ("%s/%s.scope", expanded, name);
+  return og_xasprintf ("%s/%s-%s.scope", expanded, prefix, name);
 }
 
 int
@@ -276,9 +300,15 @@ og_rule_cgroups (const struct og_enforce_ctx *ctx, struct og_json *spec, struct 
           refuse (ctx, d, value, "has an empty, \".\" or \"..\" component or names the root");
           return 0;
         }
-      if (ctx->container_id && strstr (leaf (value), ctx->container_id) == NULL)
+      if (ctx->container_id && !names_id (leaf (value), ctx->container_id))
         {
-          refuse (ctx, d, value, "does not name this container (its last component must carry the container id)");
+          refuse (ctx, d, value,
+                  "does not name this container (its last component must be the container id or end in -<id>)");
+          return 0;
+        }
+      if (unit_cgroup (leaf (value)))
+        {
+          refuse (ctx, d, value, "is a systemd unit's cgroup");
           return 0;
         }
       path = og_xstrdup (value);

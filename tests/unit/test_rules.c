@@ -1353,6 +1353,11 @@ START_TEST (cgroups_paths)
     { "docker-20.10/default.config.json", "c1", "system.slice:docker:c1.slice", true },
     { "docker-20.10/default.config.json", "c1", "a/b.slice:docker:c1", true },
     { "docker-20.10/default.config.json", "c1", "-.slice::init", true },
+    { "docker-20.10/default.config.json", "c1", "/libpod_parent/xc1", true },
+    { "docker-20.10/default.config.json", "libpod", "/libpod_parent/libpod-c1", true },
+    { "docker-20.10/default.config.json", "c1", "/kubepods/pod0f1e/crio-c1", false },
+    { "docker-20.10/default.config.json", "sshd.service", "/system.slice/sshd.service", true },
+    { "docker-20.10/default.config.json", "c1", "system.slice:docker:xc1", true },
   };
   struct fx f;
 
@@ -1415,7 +1420,7 @@ suite (void)
   tcase_add_test (fs, hooks_identity);
   tcase_add_loop_test (fx, devices_by_path, 0, 10);
   tcase_add_loop_test (fx, annotations_runtime_keys, 0, 15);
-  tcase_add_loop_test (fx, cgroups_paths, 0, 20);
+  tcase_add_loop_test (fx, cgroups_paths, 0, 25);
   suite_add_tcase (s, fx);
   suite_add_tcase (s, unit);
   suite_add_tcase (s, fs);
