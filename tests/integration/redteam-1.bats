@@ -98,6 +98,26 @@ start_detached() {
 	assert_status 0
 }
 
+@test "redteam hooks: a host daemon upgraded since it started still runs as /proc/<pid>/exe (kept as is)" {
+	mkdir -p "$T/hookbin"
+	cp "$BUSYBOX" "$T/hookbin/true"
+	make_policy '.hooks.allow = [$h]' --arg h "$T/hookbin/true"
+	# a host root process running the allowlisted file, which is then
+	# replaced on disk: its exe link reads "<path> (deleted)"
+	bash -c 'exec -a sleep "$0" 120' "$T/hookbin/true" &
+	dpid=$!
+	echo "$dpid" >>"$T/pids"
+	for _ in $(seq 50); do [ "$(readlink "/proc/$dpid/exe")" = "$T/hookbin/true" ] && break; sleep 0.1; done
+	rm "$T/hookbin/true"
+	cp "$BUSYBOX" "$T/hookbin/true"
+	[ "$(readlink "/proc/$dpid/exe")" = "$T/hookbin/true (deleted)" ]
+	make_bundle default 'true'
+	edit_config "$BUNDLE" '.hooks = {"prestart": [{"path": $p, "args": ["true"]}]}' --arg p "/proc/$dpid/exe"
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	jq -e --arg p "/proc/$dpid/exe" '.hooks.prestart[0].path == $p' "$BUNDLE/config.json"
+}
+
 @test "redteam hooks: LD_PRELOAD in an allowlisted hook's environment is refused" {
 	[ -x /usr/sbin/dockerd ] || skip "no /usr/sbin/dockerd on this host"
 	make_bundle default 'true'
