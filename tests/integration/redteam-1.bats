@@ -197,6 +197,30 @@ open(sys.argv[2], "wb").write(data)' "$T/exec/libnetwork/0123456789ab.sock" "$T/
 	refuse_check "$CID" '^ocigate: refused by policy: annotations: annotation key "bundle" is read by the runtime itself'
 }
 
+@test "redteam annotations: an inline exec cannot take its process from another bundle named by \"bundle\"" {
+	make_bundle default 'sleep 120'
+	# the attacker's bundle: the same config with every capability and no
+	# no_new_privs; nobody judges it
+	mkdir -p "$T/evil"
+	jq '.process.capabilities = {"bounding": $all, "effective": $all, "permitted": $all}
+		| .process.noNewPrivileges = false' --argjson all '["CAP_SYS_ADMIN","CAP_SYS_MODULE","CAP_SYS_PTRACE","CAP_NET_ADMIN"]' \
+		"$BUNDLE/config.json" >"$T/evil/config.json"
+	edit_config "$BUNDLE" '.annotations = {"bundle": $b}' --arg b "$T/evil"
+	before=$(sha "$BUNDLE/config.json")
+	record_container "$ROOTDIR" "$CID"
+	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json run -d --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 || true
+	if "$RUNC" --root "$ROOTDIR" state "$CID" >/dev/null 2>&1; then
+		# it runs: an inline exec (as docker exec does without --process)
+		run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+			exec "$CID" sh -c 'grep CapEff /proc/self/status'
+		cap=$(printf '%s\n' "$output" | sed -n 's/^CapEff:[[:space:]]*//p')
+		fail "the container was created; an inline exec got CapEff $cap (from $T/evil/config.json)"
+	fi
+	assert_log_error '^ocigate: refused by policy: annotations: annotation key "bundle" is read by the runtime itself'
+	[ "$(sha "$BUNDLE/config.json")" = "$before" ]
+}
+
 @test "redteam annotations: a key \"bundle=<dir>\" (the label runc splits at '=') is refused" {
 	make_bundle default 'true'
 	edit_config "$BUNDLE" '.annotations = {("bundle=" + $b): ""}' --arg b "$T/evil"
