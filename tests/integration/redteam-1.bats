@@ -38,8 +38,9 @@ start_detached() {
 
 # --- hooks (17.1, 20.6) -------------------------------------------------------
 
-@test "redteam hooks: a prestart hook /proc/<pid>/exe of a container's own 'dockerd' is refused and never runs" {
-	[ -x /usr/sbin/dockerd ] || skip "no /usr/sbin/dockerd on this host (the allowlisted path the trick imitates)"
+# proc_exe_trick: container A runs its own program at /usr/sbin/dockerd;
+# container B names A's /proc/<pid>/exe as a prestart hook.
+proc_exe_trick() {
 	# Container A runs its own program at /usr/sbin/dockerd (a copy of
 	# busybox, started through a 'sleep' link so busybox sleeps).
 	make_bundle default 'exec /usr/local/bin/sleep 120'
@@ -59,9 +60,22 @@ start_detached() {
 	edit_config "$BUNDLE" '.hooks = {"prestart": [{"path": $p, "args": ["sh", "-c", ("id -u >" + $m)]}]}' \
 		--arg p "/proc/$apid/exe" --arg m "$T/hook-ran-as"
 	before=$(sha "$BUNDLE/config.json")
-	run_ocigate "$CID" "$BUNDLE"
+	record_container "$ROOTDIR" "$CID"
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$STATE" \
+		--root "$ROOTDIR" --log "$BUNDLE/log.json" --log-format json run --bundle "$BUNDLE" "$CID"
 	[ ! -e "$T/hook-ran-as" ] || fail "the container's program ran on the host as uid $(cat "$T/hook-ran-as")"
 	assert_refused "$CID" "$before" - "^ocigate: refused by policy: hooks: hook /proc/$apid/exe: process $apid is not a root process of the host"
+}
+
+@test "redteam hooks: a prestart hook /proc/<pid>/exe of a container's own 'dockerd' is refused and never runs" {
+	[ -x /usr/sbin/dockerd ] || skip "no /usr/sbin/dockerd on this host (the allowlisted path the trick imitates)"
+	proc_exe_trick
+}
+
+@test "redteam hooks: the same with user namespaces on (container A's root is a pool uid)" {
+	[ -x /usr/sbin/dockerd ] || skip "no /usr/sbin/dockerd on this host (the allowlisted path the trick imitates)"
+	make_policy '.user_namespace.mode = "required"'
+	proc_exe_trick
 }
 
 @test "redteam hooks: dockerd as a hook with arguments that are not Docker's network hook is refused" {
