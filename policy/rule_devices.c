@@ -3,13 +3,19 @@
  * devices: device nodes (linux.devices) and the device cgroup
  * (linux.resources.devices).  A block device is the host's disk; an
  * "allow all" cgroup rule lets a process with CAP_MKNOD create any node.
- * Only the default set and the policy's allowlist are kept.
+ * Only the default set and the policy's allowlist are kept, each at a
+ * path under /dev where the host has that very device: in a user namespace
+ * runc cannot mknod and bind-mounts the host's file at the entry's path
+ * instead, so a "device" at /etc/hostname was the host's file (and the
+ * image's was truncated).
  */
 #include <config.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "ocigate/enforce.h"
 #include "ocigate/util.h"
@@ -19,6 +25,67 @@
  * default cgroup rules). */
 static const char *const default_set[]
     = { "c 1:3", "c 1:5", "c 1:7", "c 1:8", "c 1:9", "c 5:0", "c 5:1", "c 5:2", "c 136:*", "c 10:200", NULL };
+
+/* Where the default set lives; another name for one of them must also be
+ * that device on the host (runc binds the host's file at that path). */
+static const struct
+{
+  int major, minor;
+  const char *path;
+} canonical[] = { { 1, 3, "/dev/null" },    { 1, 5, "/dev/zero" },    { 1, 7, "/dev/full" },
+                  { 1, 8, "/dev/random" },  { 1, 9, "/dev/urandom" }, { 5, 0, "/dev/tty" },
+                  { 5, 1, "/dev/console" }, { 5, 2, "/dev/ptmx" },    { 10, 200, "/dev/net/tun" } };
+
+/* Pseudo-terminals come from the container's own devpts mount; a node at
+ * /dev/pts/N in the list would be the host's (bound in a user namespace):
+ * another session's terminal. */
+static bool
+under_devpts (const char *path)
+{
+  return strncmp (path, "/dev/pts/", 9) == 0;
+}
+
+static bool
+at_canonical_path (char type, int64_t major, int64_t minor, const char *path)
+{
+  if (type != 'c')
+    return false;
+  for (size_t i = 0; i < sizeof canonical / sizeof canonical[0]; i++)
+    if (canonical[i].major == major && canonical[i].minor == minor && strcmp (path, canonical[i].path) == 0)
+      return true;
+  return false;
+}
+
+/* "/dev/<name>[/<name>...]" with no empty, "." or ".." component. */
+static bool
+clean_dev_path (const char *path)
+{
+  if (strncmp (path, "/dev/", 5) != 0)
+    return false;
+  for (const char *p = path + 4; *p == '/';)
+    {
+      const char *c = p + 1;
+      size_t n = strcspn (c, "/");
+      if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+        return false;
+      p = c + n;
+    }
+  return true;
+}
+
+/* The host's node at `path` (no symbolic link on the way) is this device. */
+static bool
+host_has (char type, int64_t major, int64_t minor, const char *path)
+{
+  og_cleanup_free char *resolved = og_realpath (path);
+  struct stat st;
+
+  if (resolved == NULL || strcmp (resolved, path) != 0 || lstat (path, &st) < 0)
+    return false;
+  if (!(type == 'c' && S_ISCHR (st.st_mode)) && !(type == 'b' && S_ISBLK (st.st_mode)))
+    return false;
+  return (int64_t)major (st.st_rdev) == major && (int64_t)minor (st.st_rdev) == minor;
+}
 
 static bool
 number (const struct og_json *v, int64_t *out)
@@ -70,7 +137,19 @@ check_nodes (const struct og_enforce_ctx *ctx, struct og_json *linux_, struct og
           continue;
         }
       if (device_allowed (ctx->policy, type->text[0], major, minor))
-        continue;
+        {
+          if (og_json_is_string (path) && clean_dev_path (path->text) && !under_devpts (path->text)
+              && (at_canonical_path (type->text[0], major, minor, path->text)
+                  || host_has (type->text[0], major, minor, path->text)))
+            continue;
+          if (og_rule_change (ctx, ctx->policy->devices.action, d, "devices", jpath, og_json_to_text (n), NULL,
+                              "device path %s is not where the host has %s %" PRId64 ":%" PRId64
+                              " (a device must be the host's node of that number under /dev: in a user "
+                              "namespace runc mounts the host's file at that path)",
+                              og_json_is_string (path) ? path->text : "?", type->text, major, minor))
+            og_json_remove_at (nodes, i);
+          continue;
+        }
       if (og_rule_change (ctx, ctx->policy->devices.action, d, "devices", jpath, og_json_to_text (n), NULL,
                           "device %s (%s %" PRId64 ":%" PRId64 ") is not in the default set or devices.allow",
                           og_json_is_string (path) ? path->text : "?", type->text, major, minor))

@@ -96,6 +96,8 @@ int og_rule_fields (const struct og_enforce_ctx *, struct og_json *, struct og_d
 int og_rule_fields_process (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_fields_resources (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *,
                               struct og_error *);
+int og_rule_annotations (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+int og_rule_cgroups (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 
 /* Shared by rules: {"allow": true} with no device type (every device). */
 bool og_device_rule_allows_all (const struct og_json *rule);

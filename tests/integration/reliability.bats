@@ -141,8 +141,9 @@ assert_fault_refused() {
 rewritten_size() {
 	mkdir -p "$T/probe"
 	cp "$BUNDLE/config.json" "$T/probe/config.json"
+	# the same id (the cgroup path names it) under its own root and state
 	OG_SPY_LOG='' "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$MARKER_RUNTIME" \
-		--ocigate-state-dir "$T/ogstate" --root "$ROOTDIR" create --bundle "$T/probe" "probe-$CID" </dev/null >/dev/null
+		--ocigate-state-dir "$T/probe-ogstate" --root "$T/probe-root" create --bundle "$T/probe" "$CID" </dev/null >/dev/null
 	config_enforced "$T/probe/config.json"
 	stat -c %s "$T/probe/config.json"
 }
@@ -432,7 +433,9 @@ policy_refused() {
 	# the same size, so only the content tells them apart
 	[ "$(stat -c %s "$p1")" -eq "$(stat -c %s "$p2")" ]
 	make_bundle default 'true'
-	cp "$BUNDLE/config.json" "$T/config.orig"
+	# other ids share the bundle (the marker runtime makes no cgroup): runc's
+	# default cgroup, not one that names another id
+	jq 'del(.linux.cgroupsPath)' "$BUNDLE/config.json" >"$T/config.orig"
 	for i in $(seq 1 60); do
 		if ((i % 2)); then cp "$p1" "$T/next.json"; want_pids=1024; else cp "$p2" "$T/next.json"; want_pids=2048; fi
 		if ((i <= 30)); then
@@ -469,7 +472,9 @@ cached_create() {
 	local entry sum1
 	make_policy '.resources.pids.default = 2048'
 	make_bundle default 'true'
-	cp "$BUNDLE/config.json" "$T/config.orig"
+	# other ids share the bundle (the marker runtime makes no cgroup): runc's
+	# default cgroup, not one that names another id
+	jq 'del(.linux.cgroupsPath)' "$BUNDLE/config.json" >"$T/config.orig"
 	cached_create c1
 	cp "$BUNDLE/config.json" "$T/fresh.json"
 	[ -z "$(ls -A "$T/ogstate/policy-cache" 2>/dev/null)" ] || fail "a fresh policy was cached"
@@ -491,7 +496,9 @@ cached_create() {
 	local entry good
 	make_policy '.resources.pids.default = 2048'
 	make_bundle default 'true'
-	cp "$BUNDLE/config.json" "$T/config.orig"
+	# other ids share the bundle (the marker runtime makes no cgroup): runc's
+	# default cgroup, not one that names another id
+	jq 'del(.linux.cgroupsPath)' "$BUNDLE/config.json" >"$T/config.orig"
 	sleep 2.1
 	cached_create c0
 	cp "$BUNDLE/config.json" "$T/want.json"
@@ -530,7 +537,9 @@ cached_create() {
 	make_policy '.resources.pids.default = 1024'
 	[ "$(stat -c %s "$POLICY")" -eq "$(stat -c %s "$p2")" ]
 	make_bundle default 'true'
-	cp "$BUNDLE/config.json" "$T/config.orig"
+	# other ids share the bundle (the marker runtime makes no cgroup): runc's
+	# default cgroup, not one that names another id
+	jq 'del(.linux.cgroupsPath)' "$BUNDLE/config.json" >"$T/config.orig"
 	sleep 2.1
 	cached_create c1
 	[ -n "$(ls -A "$T/ogstate/policy-cache")" ] || fail "not cached"
@@ -548,7 +557,9 @@ cached_create() {
 	local other="$T/other.json" n sum
 	make_policy '.resources.pids.default = 2048'
 	make_bundle default 'true'
-	cp "$BUNDLE/config.json" "$T/config.orig"
+	# other ids share the bundle (the marker runtime makes no cgroup): runc's
+	# default cgroup, not one that names another id
+	jq 'del(.linux.cgroupsPath)' "$BUNDLE/config.json" >"$T/config.orig"
 	cp "$POLICY" "$other"
 	sleep 2.1
 	cached_create c1
@@ -603,7 +614,9 @@ cached_create() {
 
 	make_bundle default 'true'
 	edit_config "$BUNDLE" '.process.noNewPrivileges = false | .process.capabilities.bounding += ["CAP_SYS_ADMIN"]'
-	cp "$BUNDLE/config.json" "$T/config.orig"
+	# other ids share the bundle (the marker runtime makes no cgroup): runc's
+	# default cgroup, not one that names another id
+	jq 'del(.linux.cgroupsPath)' "$BUNDLE/config.json" >"$T/config.orig"
 	config_enforced "$T/config.orig" && fail "the original config must not pass as enforced"
 
 	# The writer: one open(O_TRUNC) and one write(2) per version, in turn
@@ -672,7 +685,9 @@ EOF
 	local i d rc killed=0 finished=0 orig_left=0 enforced_left=0 started=0 temps=0 t0 t1 per stray
 	make_bundle default 'true'
 	edit_config "$BUNDLE" '.process.noNewPrivileges = false | .process.capabilities.bounding += ["CAP_SYS_ADMIN"]'
-	cp "$BUNDLE/config.json" "$T/config.orig"
+	# other ids share the bundle (the marker runtime makes no cgroup): runc's
+	# default cgroup, not one that names another id
+	jq 'del(.linux.cgroupsPath)' "$BUNDLE/config.json" >"$T/config.orig"
 	local orig_sha
 	orig_sha=$(sha "$T/config.orig")
 	mkdir "$T/started"

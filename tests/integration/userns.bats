@@ -153,7 +153,9 @@ staged_mounts() {
 	printf '#!/bin/sh\nexit 0\n' >"$noop"
 	chmod 755 "$noop"
 	make_bundle default 'true'
-	cp "$BUNDLE/config.json" "$T/config.orig"
+	# ids c1..c1000 share the bundle: runc's default cgroup (the no-op
+	# runtime makes none), not one that names another id
+	jq 'del(.linux.cgroupsPath)' "$BUNDLE/config.json" >"$T/config.orig"
 	for i in $(seq 1 1000); do
 		cp "$T/config.orig" "$BUNDLE/config.json"
 		"$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$noop" --ocigate-state-dir "$STATE" \
@@ -249,8 +251,10 @@ EOF2
 	children_runtime
 	make_bundle default true
 	: >"$T/children.log"
+	cp "$BUNDLE/config.json" "$T/config.orig.json"
 	for i in 1 2 3 4 5; do
-		cp "$BUNDLE/config.json" "$T/config.orig.json"
+		# each id its own cgroup
+		sed "s|\"/ocigate-test-$CID\"|\"/ocigate-test-$CID-$i\"|" "$T/config.orig.json" >"$BUNDLE/config.json"
 		record_container "$ROOTDIR" "$CID-$i"
 		# stdio not bats' pipes: the created container holds them open
 		timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$T/runtime-children" \

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -219,7 +221,7 @@ START_TEST (podman_and_containerd_allowed)
                                        "podman-4.3/create-4.config.json", "containerd-1.6/create-1.config.json" };
   static const char *const ids[] = { "5e5bc167f3662e3670ff7eb9cbaa069fd7393d8304e500f9cc2dee9d29e10ec0",
                                      "1ed697f1f9f232c7a843d2a84556e249a5e463a3c7101ace6a434d62e3aacfc0",
-                                     "9a4fe7ebdbef8072c973d6a00d59b2e2dbcddce4bda7c1b13edb1fcd66360bfe", "c1" };
+                                     "9a4fe7ebdbef8072c973d6a00d59b2e2dbcddce4bda7c1b13edb1fcd66360bfe", "e5" };
   struct fx f;
 
   fx_load (&f, names[_i], "default.json");
@@ -1067,8 +1069,8 @@ START_TEST (hooks_allowlist)
   ck_assert_ptr_null (th_find (&d, "hooks", OG_DECISION_REFUSE, "hooks.prestart"));
   ck_assert_ptr_nonnull (th_find (&d, "hooks", OG_DECISION_REFUSE, "hooks.poststop[0].path"));
   h = og_json_path (spec, "hooks", "prestart", NULL);
-  ck_assert_str_eq (og_json_get (h->vals[1], "path")->text, self);                   /* symlink rewritten */
-  ck_assert_ptr_nonnull (strstr (og_json_get (h->vals[0], "path")->text, "/proc/")); /* kept */
+  ck_assert_str_eq (og_json_get (h->vals[1], "path")->text, self); /* symlink rewritten */
+  ck_assert_str_eq (og_json_get (h->vals[0], "path")->text, self); /* the same file: no pid to reuse */
   og_decisions_clear (&d);
   th_cleanup ();
 }
@@ -1784,6 +1786,89 @@ START_TEST (mountinfo_aliases)
 }
 END_TEST
 
+/* ---- issue 17 items 1, 2, 4, 5 / issue 20 item 6 --------------------------- */
+
+/* `tmpl` with "@T" replaced by t and "@I" by id. */
+static char *
+subst (const char *tmpl, const char *t, const char *id)
+{
+  struct og_buf b = { 0 };
+
+  for (const char *p = tmpl; *p; p++)
+    if (p[0] == '@' && p[1] == 'T')
+      og_buf_puts (&b, t), p++;
+    else if (p[0] == '@' && p[1] == 'I')
+      og_buf_puts (&b, id), p++;
+    else
+      og_buf_put (&b, p, 1);
+  return b.buf;
+}
+
+/* Docker's own hook on the docker-20.10 fixture, with "dockerd" being this
+ * test binary (a link named dockerd on the allowlist): the exact shape
+ * passes, every other shape, argv[0], environment or bundle is refused. */
+START_TEST (hooks_docker_shape)
+{
+  static const struct
+  {
+    const char *args, *env, *bundle_leaf; /* bundle_leaf NULL: <id> */
+    bool refused;
+  } rows[] = {
+    { "[\"libnetwork-setkey\",\"-exec-root=@T/exec\",\"@I\",\"0123456789ab\"]", NULL, NULL, false },
+    { "[\"libnetwork-setkey\",\"-exec-root=@T/exec\",\"@I\",\"0123456789ab\"]", "[\"TRACEPARENT=00-1-2-01\"]", NULL,
+      false },
+    { "[\"netns-create\",\"@T/exec\",\"@I\"]", NULL, NULL, true },
+    { "[\"libnetwork-setkey\",\"-exec-root=@T/exec\",\"@I\",\"0123456789ab\",\"x\"]", NULL, NULL, true },
+    { "[\"libnetwork-setkey\",\"-exec-root=@T/exec\",\"other@I\",\"0123456789ab\"]", NULL, NULL, true },
+    { "[\"libnetwork-setkey\",\"-exec-root=@T/exec\",\"@I\",\"0123456789AB\"]", NULL, NULL, true },
+    { "[\"libnetwork-setkey\",\"-exec-root=@T/exec/../exec\",\"@I\",\"0123456789ab\"]", NULL, NULL, true },
+    { "[\"libnetwork-setkey\",\"-exec-root=@T/nowhere\",\"@I\",\"0123456789ab\"]", NULL, NULL, true },
+    { "[\"libnetwork-setkey\",\"-exec-root=@T/exec\",\"@I\",\"0123456789ab\"]", "[\"LD_PRELOAD=/x.so\"]", NULL, true },
+    { "[\"libnetwork-setkey\",\"-exec-root=@T/exec\",\"@I\",\"0123456789ab\"]", "[\"HTTP_PROXY=x\"]", NULL, true },
+    { "[\"libnetwork-setkey\",\"-exec-root=@T/exec\",\"@I\",\"0123456789ab\"]", NULL, "userdata", true },
+  };
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec = th_fixture ("docker-20.10/default.config.json");
+  og_cleanup_free char *self = realpath ("/proc/self/exe", NULL);
+  const char *tmp = th_tmpdir ();
+  og_cleanup_free char *link = og_xasprintf ("%s/dockerd", tmp);
+  og_cleanup_free char *exec_dir = og_xasprintf ("%s/exec/libnetwork", tmp);
+  og_cleanup_free char *sock = og_xasprintf ("%s/0123456789ab.sock", exec_dir);
+  og_cleanup_free char *bundle
+      = og_xasprintf ("%s/moby/%s", tmp, rows[_i].bundle_leaf ? rows[_i].bundle_leaf : DOCKER_DEFAULT_ID);
+  og_cleanup_free char *args = subst (rows[_i].args, tmp, DOCKER_DEFAULT_ID);
+  og_cleanup_free char *hook = og_xasprintf ("{\"path\":\"/proc/%d/exe\",\"args\":%s%s%s}", (int)getpid (), args,
+                                             rows[_i].env ? ",\"env\":" : "", rows[_i].env ? rows[_i].env : "");
+  struct og_enforce_ctx ctx = { .policy = p, .bundle = bundle, .container_id = DOCKER_DEFAULT_ID };
+  struct og_error err = { 0 };
+  struct og_decisions d = { 0 };
+  og_cleanup_json struct og_json *h = spec_from (hook);
+  struct og_json *hooks = og_json_new (OG_JSON_OBJECT), *pre = og_json_new (OG_JSON_ARRAY);
+
+  ck_assert_int_eq (symlink (self, link), 0);
+  ck_assert_int_eq (og_mkdir_p (exec_dir, 0755, 0755), 0);
+  ck_assert_int_eq (og_mkdir_p (bundle, 0755, 0755), 0);
+  th_make_socket (sock);
+  th_strv_add (&p->hooks.allow, link);
+  og_json_append (pre, og_steal_pointer (&h));
+  og_json_set (hooks, "prestart", pre);
+  og_json_set (spec, "hooks", hooks);
+  ck_assert_int_eq (og_enforce_config (&ctx, spec, &d, &err), 0);
+  if (rows[_i].refused)
+    ck_assert_msg (th_find (&d, "hooks", OG_DECISION_REFUSE, "hooks.prestart[0]") != NULL, "row %d allowed", _i);
+  else
+    {
+      ck_assert_msg (th_find (&d, "hooks", OG_DECISION_REFUSE, NULL) == NULL, "row %d refused: %s", _i,
+                     th_find (&d, "hooks", OG_DECISION_REFUSE, NULL)->reason);
+      /* the same file as the running process: given to runc by its path */
+      ck_assert_str_eq (og_json_path (spec, "hooks", "prestart", NULL)->vals[0]->keys[0], "path");
+      ck_assert_str_eq (og_json_path (spec, "hooks", "prestart", NULL)->vals[0]->vals[0]->text, self);
+    }
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
 START_TEST (system_trees_and_roots)
 {
   static const char *const denied[] = { "/usr/sbin", "/usr", "/lib", "/var/lib/dpkg", "/opt", "/boot", "/root" };
@@ -1835,6 +1920,219 @@ START_TEST (system_trees_and_roots)
 }
 END_TEST
 static void add_seccomp_tests (TCase *tc);
+
+/* A hook through /proc/<pid>/exe of a process that is not host root (a
+ * child in a new user namespace, so its ids are not 0 from here), and a
+ * file that is not the allowlisted one, are refused. */
+START_TEST (hooks_identity)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_free char *self = realpath ("/proc/self/exe", NULL);
+  og_cleanup_free char *copy = og_xasprintf ("%s/dockerd", th_tmpdir ());
+  og_cleanup_free char *text = NULL;
+  og_cleanup_json struct og_json *spec = NULL;
+  struct og_decisions d = { 0 };
+  pid_t child;
+  int fds[2];
+  char c;
+
+  th_strv_add (&p->hooks.allow, self);
+  /* a byte-for-byte copy at a path named like the allowlisted one is
+   * another file */
+  {
+    size_t len;
+    og_cleanup_free char *data = th_read_file (self, &len);
+    og_cleanup_close int fd = open (copy, O_WRONLY | O_CREAT | O_EXCL, 0755);
+    ck_assert_int_ge (fd, 0);
+    ck_assert_int_eq (og_write_all (fd, data, len), 0);
+  }
+  ck_assert_int_eq (pipe (fds), 0);
+  child = fork ();
+  ck_assert_int_ge (child, 0);
+  if (child == 0)
+    {
+      /* not root from the host's point of view, same binary */
+      if (setresuid (65534, 65534, 65534) < 0)
+        _exit (1);
+      close (fds[0]);
+      if (write (fds[1], "x", 1) != 1)
+        _exit (1);
+      pause ();
+      _exit (0);
+    }
+  close (fds[1]);
+  ck_assert_int_eq (read (fds[0], &c, 1), 1);
+  close (fds[0]);
+  text = og_xasprintf ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"hooks\":{\"prestart\":["
+                       "{\"path\":\"/proc/%d/exe\"},{\"path\":\"%s\"},{\"path\":\"/proc/%d/exe\"}]}}",
+                       (int)child, copy, (int)getpid ());
+  spec = spec_from (text);
+  th_enforce (p, spec, "x", &d);
+  kill (child, SIGKILL);
+  waitpid (child, NULL, 0);
+  ck_assert_ptr_nonnull (strstr (th_find (&d, "hooks", OG_DECISION_REFUSE, "hooks.prestart[0]")->reason,
+                                 "is not a root process of the host"));
+  ck_assert_ptr_nonnull (
+      strstr (th_find (&d, "hooks", OG_DECISION_REFUSE, "hooks.prestart[1]")->reason, "is not on the hook allowlist"));
+  ck_assert_ptr_null (th_find (&d, "hooks", OG_DECISION_REFUSE, "hooks.prestart[2]"));
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
+/* Device entries: the privileged fixture's defaults at their canonical
+ * paths stay; a device number at a path the host has something else at,
+ * or outside /dev, is removed. */
+START_TEST (devices_by_path)
+{
+  static const struct
+  {
+    const char *entry;
+    bool kept;
+  } rows[] = {
+    { "{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"fileMode\":4321,\"minor\":3}", true },
+    { "{\"path\":\"/dev/pts/3\",\"type\":\"c\",\"major\":136,\"fileMode\":4321,\"minor\":3}", false },
+    { "{\"path\":\"/etc/hostname\",\"type\":\"c\",\"major\":1,\"fileMode\":4321,\"minor\":3}", false },
+    { "{\"path\":\"/dev/../etc/hostname\",\"type\":\"c\",\"major\":1,\"fileMode\":4321,\"minor\":3}", false },
+    { "{\"path\":\"/dev/./null\",\"type\":\"c\",\"major\":1,\"fileMode\":4321,\"minor\":3}", false },
+    { "{\"path\":\"/dev/null/\",\"type\":\"c\",\"major\":1,\"fileMode\":4321,\"minor\":3}", false },
+    { "{\"path\":\"/dev/shm/x\",\"type\":\"c\",\"major\":1,\"fileMode\":4321,\"minor\":3}", false },
+    { "{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"fileMode\":4321,\"minor\":5}", false },
+    { "{\"path\":\"/dev/pts/ptmx\",\"type\":\"c\",\"major\":136,\"fileMode\":4321,\"minor\":3}", false },
+    { "{\"path\":\"/dev/zero\",\"type\":\"b\",\"major\":1,\"fileMode\":4321,\"minor\":5}", false },
+  };
+  struct fx f;
+  og_cleanup_json struct og_json *e = spec_from (rows[_i].entry);
+  struct og_json *devs;
+  size_t before;
+
+  fx_load (&f, "docker-20.10/privileged.config.json", "default.json");
+  devs = og_json_path (f.spec, "linux", "devices", NULL);
+  og_json_append (devs, og_steal_pointer (&e));
+  th_enforce (f.p, f.spec, "e2fe2361eb9b55c7ed2d84307a3c8ce900f3961f10387bbad0df140c3f50f96d", &f.d);
+  before = devs->n;
+  {
+    bool kept = false;
+    for (size_t i = 0; i < devs->n; i++)
+      {
+        struct og_json *m = og_json_get (devs->vals[i], "fileMode");
+        kept = kept || (m && m->type == OG_JSON_NUMBER && strcmp (m->text, "4321") == 0);
+      }
+    ck_assert_msg (kept == rows[_i].kept, "row %d: %s", _i, rows[_i].entry);
+  }
+  /* what stays is the default set at its own paths */
+  for (size_t i = 0; i < before; i++)
+    {
+      const char *path = og_json_get (devs->vals[i], "path")->text;
+      ck_assert_msg (strncmp (path, "/dev/", 5) == 0 && strstr (path, "..") == NULL, "%s kept", path);
+      ck_assert_msg (strcmp (path, "/dev/kmsg") != 0 && strcmp (path, "/dev/vda") != 0, "%s kept", path);
+    }
+  fx_free (&f);
+}
+END_TEST
+
+/* Annotations: Podman's own (podman-4.3, podman-5.8 with its systemd unit
+ * properties) pass unchanged; runtime-internal keys are refused or
+ * removed. */
+START_TEST (annotations_runtime_keys)
+{
+  static const struct
+  {
+    const char *key;
+    enum
+    {
+      KEPT,
+      REMOVED,
+      REFUSED
+    } want;
+  } rows[] = {
+    { "io.podman.annotations.init", KEPT },
+    { "org.systemd.property.KillSignal", KEPT },
+    { "org.systemd.property.TimeoutStopUSec", KEPT },
+    { "bundle", REFUSED },
+    { "bundle=/tmp/x", REFUSED },
+    { "x=y", REFUSED },
+    { "org.criu.config", REFUSED },
+    { "run.oci.seccomp.plugins", REFUSED },
+    { "run.oci.hooks.stdout", REFUSED },
+    { "org.systemd.property.MemoryMax", REMOVED },
+    { "org.systemd.property.TasksMax", REMOVED },
+    { "org.systemd.property.DeviceAllow", REMOVED },
+    { "org.opencontainers.runc.exec.isolated-cpu-affinity-transition", REMOVED },
+    { "run.oci.keep_original_groups", REMOVED },
+    { "module.wasm.image/variant", REMOVED },
+  };
+  struct fx f;
+  struct og_json *ann;
+
+  fx_load (&f, "podman-5.8/default.config.json", "default.json");
+  th_enforce (f.p, f.spec, "8d83b2a381a41368860347450bfe435380f6cb81d0e4e25067a97a5919916612", &f.d);
+  ck_assert_ptr_null (th_find (&f.d, "annotations", OG_DECISION_REFUSE, NULL));
+  ck_assert_ptr_null (th_find (&f.d, "annotations", OG_DECISION_MUTATE, NULL));
+  ann = og_json_get (f.spec, "annotations");
+  ck_assert_str_eq (og_json_get (ann, "org.systemd.property.TimeoutStopUSec")->text, "uint64 10000000");
+  og_decisions_clear (&f.d);
+
+  og_json_set (ann, rows[_i].key, og_json_new_string ("1"));
+  th_enforce (f.p, f.spec, "8d83b2a381a41368860347450bfe435380f6cb81d0e4e25067a97a5919916612", &f.d);
+  ck_assert_int_eq (th_find (&f.d, "annotations", OG_DECISION_REFUSE, NULL) != NULL, rows[_i].want == REFUSED);
+  ck_assert_int_eq (og_json_get (ann, rows[_i].key) != NULL, rows[_i].want != REMOVED);
+  fx_free (&f);
+}
+END_TEST
+
+/* cgroupsPath: what each engine makes (the fixtures' own paths, the systemd
+ * driver's forms, the kubelet's pod cgroups) passes; "/", "..", another
+ * container's leaf are refused; a relative path (Docker's relative
+ * --cgroup-parent) is runc's own cgroup's child.  "/" with a joined pid
+ * namespace would have runc SIGKILL every process on the host at cleanup:
+ * decided here by the rule, never tried. */
+START_TEST (cgroups_paths)
+{
+  static const struct
+  {
+    const char *fixture, *id, *path; /* path NULL: the fixture's */
+    bool refused;
+  } rows[] = {
+    { "docker-20.10/default.config.json", DOCKER_DEFAULT_ID, NULL, false },
+    { "containerd-1.6/create-1.config.json", "e5", NULL, false },
+    { "podman-4.3/create-2.config.json", "5e5bc167f3662e3670ff7eb9cbaa069fd7393d8304e500f9cc2dee9d29e10ec0", NULL,
+      false },
+    { "podman-5.8/default.config.json", "8d83b2a381a41368860347450bfe435380f6cb81d0e4e25067a97a5919916612", NULL,
+      false },
+    { "docker-20.10/default.config.json", "c1", "system.slice:docker:c1", false },
+    { "docker-20.10/default.config.json", "c1", "machine.slice:libpod:c1", false },
+    { "docker-20.10/default.config.json", "c1", "kubepods-besteffort-pod0f1e.slice:cri-containerd:c1", false },
+    { "docker-20.10/default.config.json", "c1", "/kubepods/besteffort/pod0f1e/c1", false },
+    { "docker-20.10/default.config.json", "c1", "", false },
+    { "docker-20.10/default.config.json", "c1", "/", true },
+    { "docker-20.10/default.config.json", "c1", "/docker/" DOCKER_DEFAULT_ID, true },
+    { "docker-20.10/default.config.json", "c1", "/docker/../c1", true },
+    { "docker-20.10/default.config.json", "c1", "/docker//c1", true },
+    { "docker-20.10/default.config.json", "c1", "parent/c1", false },
+    { "docker-20.10/default.config.json", "c1", "../c1", true },
+    { "docker-20.10/default.config.json", "c1", "/c1/.", true },
+    { "docker-20.10/default.config.json", "c1", "system.slice:docker:other", true },
+    { "docker-20.10/default.config.json", "c1", "system.slice:docker:c1.slice", true },
+    { "docker-20.10/default.config.json", "c1", "a/b.slice:docker:c1", true },
+    { "docker-20.10/default.config.json", "c1", "-.slice::init", true },
+    { "docker-20.10/default.config.json", "c1", "/libpod_parent/xc1", true },
+    { "docker-20.10/default.config.json", "libpod", "/libpod_parent/libpod-c1", true },
+    { "docker-20.10/default.config.json", "c1", "/kubepods/pod0f1e/crio-c1", false },
+    { "docker-20.10/default.config.json", "sshd.service", "/system.slice/sshd.service", true },
+    { "docker-20.10/default.config.json", "c1", "system.slice:docker:xc1", true },
+  };
+  struct fx f;
+
+  fx_load (&f, rows[_i].fixture, "default.json");
+  if (rows[_i].path)
+    og_json_set (og_json_get (f.spec, "linux"), "cgroupsPath", og_json_new_string (rows[_i].path));
+  th_enforce (f.p, f.spec, rows[_i].id, &f.d);
+  ck_assert_msg ((th_find (&f.d, "cgroups", OG_DECISION_REFUSE, NULL) != NULL) == rows[_i].refused, "row %d (%s)", _i,
+                 rows[_i].path ? rows[_i].path : rows[_i].fixture);
+  fx_free (&f);
+}
+END_TEST
 
 static Suite *
 suite (void)
@@ -1904,6 +2202,11 @@ suite (void)
   tcase_add_test (unit, mountinfo_aliases);
   tcase_add_test (fs, system_trees_and_roots);
   add_seccomp_tests (unit);
+  tcase_add_loop_test (fx, hooks_docker_shape, 0, 11);
+  tcase_add_test (fs, hooks_identity);
+  tcase_add_loop_test (fx, devices_by_path, 0, 10);
+  tcase_add_loop_test (fx, annotations_runtime_keys, 0, 15);
+  tcase_add_loop_test (fx, cgroups_paths, 0, 25);
   suite_add_tcase (s, fx);
   suite_add_tcase (s, unit);
   suite_add_tcase (s, fs);
