@@ -266,15 +266,21 @@ END_TEST
  * keys are checked. */
 START_TEST (policy_section)
 {
-  static const char bad[] = "{\"version\":1,\"fields\":{\"action\":\"deny\",\"net_device\":[]}}";
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_free char *text = th_read_file (PROFILES "/default.json", NULL);
+  char *key = strstr (text, "\"net_devices\"");
   struct og_policy *q = NULL;
   struct og_error err = { 0 };
 
   ck_assert_int_eq (p->fields.action, OG_ACTION_DENY);
   ck_assert (p->fields.allow == NULL || p->fields.allow[0] == NULL);
   ck_assert (!p->fields.realtime && !p->fields.intel_rdt && !p->fields.idmapped_mounts);
-  ck_assert_int_lt (og_policy_parse (bad, sizeof bad - 1, "bad.json", &q, &err), 0);
+  /* a misspelt key is a load error naming it */
+  ck_assert_ptr_nonnull (key);
+  memcpy (key, "\"net_deviceZ\"", 13);
+  ck_assert_int_lt (og_policy_parse (text, strlen (text), "bad.json", &q, &err), 0);
+  ck_assert_msg (strstr (err.msg, "unknown key \"net_deviceZ\"") != NULL, "%s", err.msg);
+  og_error_clear (&err);
 }
 END_TEST
 
