@@ -1048,30 +1048,78 @@ END_TEST
 
 /* ---- hooks -------------------------------------------------------------- */
 
+/* A host process that a hook path can name as /proc/<pid>/exe: sleep,
+ * exec'd (not this test binary: under valgrind /proc/self/exe is the tool,
+ * not the file realpath names).  uid != 0 makes it not a root process. */
+struct sleeper
+{
+  pid_t pid;
+  char *exe; /* realpath of the file it runs */
+};
+
+static void
+sleeper_start (struct sleeper *s, uid_t uid)
+{
+  int fds[2];
+  char c;
+
+  s->exe = realpath ("/bin/sleep", NULL);
+  ck_assert_ptr_nonnull (s->exe);
+  ck_assert_int_eq (pipe2 (fds, O_CLOEXEC), 0);
+  s->pid = fork ();
+  ck_assert_int_ge (s->pid, 0);
+  if (s->pid == 0)
+    {
+      if (uid != 0 && setresuid (uid, uid, uid) < 0)
+        _exit (1);
+      execl (s->exe, "sleep", "60", (char *)NULL);
+      _exit (1);
+    }
+  close (fds[1]);
+  /* EOF once the child has exec'd (the pipe is close-on-exec) */
+  ck_assert_int_eq (read (fds[0], &c, 1), 0);
+  close (fds[0]);
+}
+
+static void
+sleeper_stop (struct sleeper *s)
+{
+  if (s->pid > 0)
+    {
+      kill (s->pid, SIGKILL);
+      waitpid (s->pid, NULL, 0);
+    }
+  free (s->exe);
+  s->exe = NULL;
+  s->pid = 0;
+}
+
 START_TEST (hooks_allowlist)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
-  og_cleanup_free char *self = realpath ("/proc/self/exe", NULL);
+  struct sleeper sl;
   og_cleanup_free char *link = og_xasprintf ("%s/hook-link", th_tmpdir ());
   og_cleanup_free char *text = NULL;
   struct og_decisions d = { 0 };
   og_cleanup_json struct og_json *spec = NULL;
   struct og_json *h;
 
-  th_strv_add (&p->hooks.allow, self);
-  ck_assert_int_eq (symlink (self, link), 0);
+  sleeper_start (&sl, 0);
+  th_strv_add (&p->hooks.allow, sl.exe);
+  ck_assert_int_eq (symlink (sl.exe, link), 0);
   text = og_xasprintf (
       "{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"hooks\":{\"prestart\":[{\"path\":\"/proc/%d/exe\"},"
       "{\"path\":\"%s\"}],\"poststop\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\"]}]}}",
-      (int)getpid (), link);
+      (int)sl.pid, link);
   spec = spec_from (text);
   th_enforce (p, spec, "x", &d);
   ck_assert_ptr_null (th_find (&d, "hooks", OG_DECISION_REFUSE, "hooks.prestart"));
   ck_assert_ptr_nonnull (th_find (&d, "hooks", OG_DECISION_REFUSE, "hooks.poststop[0].path"));
   h = og_json_path (spec, "hooks", "prestart", NULL);
-  ck_assert_str_eq (og_json_get (h->vals[1], "path")->text, self); /* symlink rewritten */
-  ck_assert_str_eq (og_json_get (h->vals[0], "path")->text, self); /* the same file: no pid to reuse */
+  ck_assert_str_eq (og_json_get (h->vals[1], "path")->text, sl.exe); /* symlink rewritten */
+  ck_assert_str_eq (og_json_get (h->vals[0], "path")->text, sl.exe); /* the same file: no pid to reuse */
   og_decisions_clear (&d);
+  sleeper_stop (&sl);
   th_cleanup ();
 }
 END_TEST
@@ -1829,7 +1877,7 @@ START_TEST (hooks_docker_shape)
   };
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
   og_cleanup_json struct og_json *spec = th_fixture ("docker-20.10/default.config.json");
-  og_cleanup_free char *self = realpath ("/proc/self/exe", NULL);
+  struct sleeper sl;
   const char *tmp = th_tmpdir ();
   og_cleanup_free char *link = og_xasprintf ("%s/dockerd", tmp);
   og_cleanup_free char *exec_dir = og_xasprintf ("%s/exec/libnetwork", tmp);
@@ -1837,15 +1885,18 @@ START_TEST (hooks_docker_shape)
   og_cleanup_free char *bundle
       = og_xasprintf ("%s/moby/%s", tmp, rows[_i].bundle_leaf ? rows[_i].bundle_leaf : DOCKER_DEFAULT_ID);
   og_cleanup_free char *args = subst (rows[_i].args, tmp, DOCKER_DEFAULT_ID);
-  og_cleanup_free char *hook = og_xasprintf ("{\"path\":\"/proc/%d/exe\",\"args\":%s%s%s}", (int)getpid (), args,
-                                             rows[_i].env ? ",\"env\":" : "", rows[_i].env ? rows[_i].env : "");
+  og_cleanup_free char *hook = NULL;
   struct og_enforce_ctx ctx = { .policy = p, .bundle = bundle, .container_id = DOCKER_DEFAULT_ID };
   struct og_error err = { 0 };
   struct og_decisions d = { 0 };
-  og_cleanup_json struct og_json *h = spec_from (hook);
+  og_cleanup_json struct og_json *h = NULL;
   struct og_json *hooks = og_json_new (OG_JSON_OBJECT), *pre = og_json_new (OG_JSON_ARRAY);
 
-  ck_assert_int_eq (symlink (self, link), 0);
+  sleeper_start (&sl, 0);
+  hook = og_xasprintf ("{\"path\":\"/proc/%d/exe\",\"args\":%s%s%s}", (int)sl.pid, args,
+                       rows[_i].env ? ",\"env\":" : "", rows[_i].env ? rows[_i].env : "");
+  h = spec_from (hook);
+  ck_assert_int_eq (symlink (sl.exe, link), 0);
   ck_assert_int_eq (og_mkdir_p (exec_dir, 0755, 0755), 0);
   ck_assert_int_eq (og_mkdir_p (bundle, 0755, 0755), 0);
   th_make_socket (sock);
@@ -1862,9 +1913,10 @@ START_TEST (hooks_docker_shape)
                      th_find (&d, "hooks", OG_DECISION_REFUSE, NULL)->reason);
       /* the same file as the running process: given to runc by its path */
       ck_assert_str_eq (og_json_path (spec, "hooks", "prestart", NULL)->vals[0]->keys[0], "path");
-      ck_assert_str_eq (og_json_path (spec, "hooks", "prestart", NULL)->vals[0]->vals[0]->text, self);
+      ck_assert_str_eq (og_json_path (spec, "hooks", "prestart", NULL)->vals[0]->vals[0]->text, sl.exe);
     }
   og_decisions_clear (&d);
+  sleeper_stop (&sl);
   th_cleanup ();
 }
 END_TEST
@@ -1927,49 +1979,31 @@ static void add_seccomp_tests (TCase *tc);
 START_TEST (hooks_identity)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
-  og_cleanup_free char *self = realpath ("/proc/self/exe", NULL);
   og_cleanup_free char *copy = og_xasprintf ("%s/dockerd", th_tmpdir ());
   og_cleanup_free char *text = NULL;
   og_cleanup_json struct og_json *spec = NULL;
   struct og_decisions d = { 0 };
-  pid_t child;
-  int fds[2];
-  char c;
+  struct sleeper root, nobody;
 
-  th_strv_add (&p->hooks.allow, self);
+  sleeper_start (&root, 0);
+  sleeper_start (&nobody, 65534); /* the same file, not root from the host's point of view */
+  th_strv_add (&p->hooks.allow, root.exe);
   /* a byte-for-byte copy at a path named like the allowlisted one is
    * another file */
   {
     size_t len;
-    og_cleanup_free char *data = th_read_file (self, &len);
+    og_cleanup_free char *data = th_read_file (root.exe, &len);
     og_cleanup_close int fd = open (copy, O_WRONLY | O_CREAT | O_EXCL, 0755);
     ck_assert_int_ge (fd, 0);
     ck_assert_int_eq (og_write_all (fd, data, len), 0);
   }
-  ck_assert_int_eq (pipe (fds), 0);
-  child = fork ();
-  ck_assert_int_ge (child, 0);
-  if (child == 0)
-    {
-      /* not root from the host's point of view, same binary */
-      if (setresuid (65534, 65534, 65534) < 0)
-        _exit (1);
-      close (fds[0]);
-      if (write (fds[1], "x", 1) != 1)
-        _exit (1);
-      pause ();
-      _exit (0);
-    }
-  close (fds[1]);
-  ck_assert_int_eq (read (fds[0], &c, 1), 1);
-  close (fds[0]);
   text = og_xasprintf ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"hooks\":{\"prestart\":["
                        "{\"path\":\"/proc/%d/exe\"},{\"path\":\"%s\"},{\"path\":\"/proc/%d/exe\"}]}}",
-                       (int)child, copy, (int)getpid ());
+                       (int)nobody.pid, copy, (int)root.pid);
   spec = spec_from (text);
   th_enforce (p, spec, "x", &d);
-  kill (child, SIGKILL);
-  waitpid (child, NULL, 0);
+  sleeper_stop (&nobody);
+  sleeper_stop (&root);
   ck_assert_ptr_nonnull (strstr (th_find (&d, "hooks", OG_DECISION_REFUSE, "hooks.prestart[0]")->reason,
                                  "is not a root process of the host"));
   ck_assert_ptr_nonnull (
