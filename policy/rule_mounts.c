@@ -326,16 +326,18 @@ free_of_socket_links (const struct mount_check *mc, const char *path, const char
   return !s.found && !s.truncated;
 }
 
-/* Judge one resolved bind source.  Returns true when it may be mounted. */
+/* Judge one resolved bind source: `resolved` is the name of the object
+ * open at `fd`, and what is judged is that object (the runtime mounts it).
+ * Returns true when it may be mounted. */
 static bool
-judge_source (const struct mount_check *mc, const char *path, const char *resolved)
+judge_source (const struct mount_check *mc, const char *path, const char *resolved, int fd)
 {
   const struct og_policy *p = mc->ctx->policy;
   struct stat st;
   const struct denied_socket *ds;
   bool allowlisted;
 
-  if (stat (resolved, &st) < 0)
+  if (fstat (fd, &st) < 0)
     {
       refuse (mc, path, resolved, "bind source %s cannot be checked (%s)", resolved, strerror (errno));
       return false;
@@ -375,13 +377,13 @@ judge_source (const struct mount_check *mc, const char *path, const char *resolv
   if (S_ISDIR (st.st_mode) && !allowlisted)
     {
       struct scan s = { .mc = mc, .max_entries = p->mounts.scan_max_entries, .max_depth = p->mounts.scan_max_depth };
-      int fd = open (resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      int dirfd = openat (fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       bool ok;
 
-      if (fd < 0)
+      if (dirfd < 0)
         s.truncated = true;
       else
-        scan_dir (&s, fd, resolved, 0);
+        scan_dir (&s, dirfd, resolved, 0);
       if (s.found)
         refuse (mc, path, resolved, "bind mount of %s contains the socket %s", resolved, s.found);
       else if (s.truncated)
@@ -438,12 +440,39 @@ force_options (const struct mount_check *mc, struct og_json *m, const char *mpat
     og_json_set (m, "options", og_steal_pointer (&want));
 }
 
+/* The root of a mount: something mounted there (a volume made with
+ * driver options is a bind of, or a filesystem over, any host path), not a
+ * directory the engine made. */
+static bool
+is_mount_root (int fd)
+{
+  struct statx stx;
+
+  if (statx (fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &stx) < 0)
+    return true; /* cannot tell: not owned */
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0 || (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+/* Hand the judged object to the runtime (ctx->judged).  Owned (idmapped
+ * under a user namespace): an allow_sources match that is the engine's own
+ * directory or file, not a mount of something else there. */
+static void
+keep_judged (const struct mount_check *mc, const struct og_json *m, int fd, const char *resolved)
+{
+  struct og_judged_sources *j = mc->ctx->judged;
+  bool owned = source_allowed (mc, resolved) && !is_mount_root (fd);
+
+  j->v = og_xrealloc (j->v, (j->n + 1) * sizeof *j->v);
+  j->v[j->n++] = (struct og_judged_source){ .mount = m, .fd = fd, .owned = owned };
+}
+
 static void
 check_mount (struct mount_check *mc, struct og_json *m, size_t i)
 {
   char mpath[64], spath[64];
   og_cleanup_free char *joined = NULL;
   og_cleanup_free char *resolved = NULL;
+  og_cleanup_close int fd = -1;
   struct og_json *type, *src;
 
   mount_path (mpath, sizeof mpath, i, "");
@@ -476,14 +505,18 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
       return;
     }
   joined = src->text[0] == '/' ? og_xstrdup (src->text) : og_xasprintf ("%s/%s", mc->bundle_abs, src->text);
-  resolved = og_realpath (joined);
+  /* Opened once: the path is judged as this object's name and the object
+   * is what the runtime mounts (renamed meanwhile or not). */
+  resolved = og_realpath_open (joined, &fd);
   if (resolved == NULL)
     {
       refuse (mc, spath, src->text, "bind source %s cannot be resolved (%s)", src->text, strerror (errno));
       return;
     }
-  if (!judge_source (mc, spath, resolved))
+  if (!judge_source (mc, spath, resolved, fd))
     return;
+  if (mc->ctx->judged)
+    keep_judged (mc, m, og_steal_fd (&fd), resolved);
   if (strcmp (resolved, src->text) != 0)
     {
       struct og_json *nsrc = og_json_new_string (resolved);

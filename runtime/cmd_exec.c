@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ocigate/enforce.h"
 #include "ocigate/spec.h"
@@ -38,8 +39,11 @@ root_mapped_away (const struct ocigate_run *r)
     return false;
   if (ocigate_userns_lookup (r->cl.state_dir, r->cl.root, r->cl.id, &u))
     {
+      /* a stage dir alone is staged binds without a range */
+      bool ranged = access (u.record, F_OK) == 0;
       ocigate_userns_free (&u);
-      return true;
+      if (ranged)
+        return true;
     }
   path = og_xasprintf ("%s/%s/state.json", r->cl.root, r->cl.id);
   if (ocigate_doc_open_path (path, &doc, &err) < 0 || og_json_parse (doc.data, doc.len, &opts, &state, &err) < 0)

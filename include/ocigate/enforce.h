@@ -19,6 +19,28 @@ struct og_userns_range
   int64_t size;
 };
 
+/* A bind source as the mounts rule judged it: an O_PATH descriptor of the
+ * object that was checked.  The runtime mounts that object, not its path
+ * again: a rename between the check and the mount would swap it. */
+struct og_judged_source
+{
+  const struct og_json *mount; /* the mounts[] entry (its object in the tree) */
+  int fd;                      /* O_PATH | O_CLOEXEC; owned by the list */
+  bool owned;                  /* matched mounts.allow_sources: the engine's own files or a named volume, whose
+                                  files container root may own (idmapped) */
+};
+
+struct og_judged_sources
+{
+  struct og_judged_source *v;
+  size_t n;
+};
+
+/* Close the descriptors and free the list (not the struct itself). */
+void og_judged_sources_free (struct og_judged_sources *j);
+/* The entry for mounts[] object m, or NULL. */
+const struct og_judged_source *og_judged_source_of (const struct og_judged_sources *j, const struct og_json *m);
+
 struct og_enforce_ctx
 {
   const struct og_policy *policy;
@@ -27,6 +49,7 @@ struct og_enforce_ctx
   const struct og_userns_range *userns; /* NULL: no range (see userns_error) */
   const char *userns_error;             /* why there is no range, when the policy wants one */
   bool root_mapped_away;                /* exec: the container's uid 0 is not host root */
+  struct og_judged_sources *judged;     /* if set, the mounts rule adds each bind source it accepted */
 };
 
 /* Run every rule over `spec` (a config.json tree), mutating it in place and
