@@ -29,6 +29,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -466,6 +467,64 @@ make_mount_point (const char *target, bool dir)
   return 0;
 }
 
+/* The mount flags of the mount `fd` is on, as mount(2) flags: a bind
+ * remount sets exactly the flags it is given. */
+static unsigned long
+current_flags (int fd)
+{
+  struct statvfs sv;
+  unsigned long f = 0;
+
+  if (fstatvfs (fd, &sv) < 0)
+    return MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY;
+  f |= (sv.f_flag & ST_RDONLY) ? MS_RDONLY : 0;
+  f |= (sv.f_flag & ST_NOSUID) ? MS_NOSUID : 0;
+  f |= (sv.f_flag & ST_NODEV) ? MS_NODEV : 0;
+  f |= (sv.f_flag & ST_NOEXEC) ? MS_NOEXEC : 0;
+  f |= (sv.f_flag & ST_NOATIME) ? MS_NOATIME : 0;
+  f |= (sv.f_flag & ST_NODIRATIME) ? MS_NODIRATIME : 0;
+  f |= (sv.f_flag & ST_RELATIME) ? MS_RELATIME : 0;
+  return f;
+}
+
+/* Without open_tree (kernels before 5.2; valgrind): a bind of the
+ * descriptor's /proc/self/fd link is the same object, never its path
+ * again; the config's flags go on the top mount only (no mount_setattr),
+ * and nothing is idmapped. */
+static int
+legacy_stage_bind (struct ocigate_userns *u, int fd, unsigned flags, bool dir, char *target, char **staged, char **why,
+                   struct og_error *err)
+{
+  unsigned long f = current_flags (fd);
+  char src[32];
+
+  f |= (flags & OCIGATE_STAGE_RDONLY) ? MS_RDONLY : 0;
+  f |= (flags & OCIGATE_STAGE_NOSUID) ? MS_NOSUID : 0;
+  f |= (flags & OCIGATE_STAGE_NODEV) ? MS_NODEV : 0;
+  f |= (flags & OCIGATE_STAGE_NOEXEC) ? MS_NOEXEC : 0;
+  snprintf (src, sizeof src, "/proc/self/fd/%d", fd);
+  if (make_mount_point (target, dir) < 0)
+    return og_error_set (err, errno, "cannot create %s", target);
+  if (mount (src, target, NULL, MS_BIND | ((flags & OCIGATE_STAGE_RECURSIVE) ? MS_REC : 0), NULL) < 0)
+    {
+      og_error_set (err, errno, "bind of the checked source to %s", target);
+      remove (target);
+      return -1;
+    }
+  if (mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | f, NULL) < 0)
+    {
+      og_error_set (err, errno, "remount of %s", target);
+      umount2 (target, MNT_DETACH);
+      remove (target);
+      return -1;
+    }
+  if (flags & OCIGATE_STAGE_IDMAP)
+    *why = og_xstrdup ("idmapped mounts are not supported here (no open_tree)");
+  u->binds_staged = true;
+  *staged = og_xstrdup (target);
+  return 0;
+}
+
 /* A clone of the judged source `fd` at <stage>/binds/<index>: runc binds
  * that clone, so what it mounts is what was checked.  Idmapped only when
  * asked (the engine's own files and named volumes): anywhere else the
@@ -488,7 +547,14 @@ ocigate_userns_stage_bind (struct ocigate_userns *u, size_t index, int fd, unsig
   if (mkdir (dir, 0711) < 0 && errno != EEXIST)
     return og_error_set (err, errno, "cannot create %s", dir);
   tree = clone_tree (fd, "", recursive, err);
-  if (tree < 0 || harden_tree (tree, flags, recursive, err) < 0)
+  if (tree >= 0 && harden_tree (tree, flags, recursive, err) < 0)
+    close (og_steal_fd (&tree));
+  if (tree < 0 && err->errnum == ENOSYS)
+    {
+      og_error_clear (err);
+      return legacy_stage_bind (u, fd, flags, S_ISDIR (st.st_mode), target, staged, why, err);
+    }
+  if (tree < 0)
     return -1;
   if (flags & OCIGATE_STAGE_IDMAP)
     {
