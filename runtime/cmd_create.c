@@ -259,6 +259,38 @@ stage_binds (struct create *c)
     }
 }
 
+/* The state dir holds every container's staged rootfs and binds (host
+ * root reaches them all): neither a bind source nor the root filesystem
+ * may lie there, wherever --ocigate-state-dir points. */
+static void
+refuse_own_state (struct create *c)
+{
+  og_cleanup_free char *state = og_realpath (c->r->cl.state_dir), *rootfs = rootfs_path (c, NULL);
+  struct og_json *mounts = og_json_get_set (c->spec, "mounts");
+
+  if (state == NULL)
+    return; /* nothing staged there yet */
+  if (rootfs && og_path_under (rootfs, state))
+    {
+      og_cleanup_free char *msg = og_xasprintf (
+          "refused by policy: root.path: root filesystem %s lies in ocigate's state directory %s", rootfs, state);
+      fail (c, "refuse", msg);
+    }
+  for (size_t i = 0; mounts && mounts->type == OG_JSON_ARRAY && i < mounts->n; i++)
+    {
+      struct og_json *src = og_json_get_set (mounts->vals[i], "source");
+      if (og_judged_source_of (&c->judged, mounts->vals[i]) && og_json_is_string (src)
+          && og_path_under (src->text, state))
+        {
+          og_cleanup_free char *msg
+              = og_xasprintf ("refused by policy: mounts[%zu].source: bind source %s lies in ocigate's state "
+                              "directory %s (other containers' staged mounts)",
+                              i, src->text, state);
+          fail (c, "refuse", msg);
+        }
+    }
+}
+
 void
 ocigate_cmd_create (struct ocigate_run *r)
 {
@@ -289,6 +321,8 @@ ocigate_cmd_create (struct ocigate_run *r)
       og_error_clear (&ignored);
       ocigate_refuse_if_refused (r);
     }
+  if (!r->policy->audit_only)
+    refuse_own_state (&c);
   if (c.userns.staged && !r->policy->audit_only)
     use_staged_root (&c);
   if (!r->policy->audit_only)

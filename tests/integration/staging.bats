@@ -66,6 +66,15 @@ og_create() {
 		--root "$ROOTDIR" --log "$2/log.json" --log-format json create --bundle "$2" "$1" </dev/null >"$3" 2>&1
 }
 
+# refuse_check_stage ID REGEX: og_stage run on $BUNDLE refuses, in full.
+refuse_check_stage() {
+	local before audit_before
+	before=$(sha "$BUNDLE/config.json")
+	audit_before=$(audit_lines)
+	og_stage "$1" "$BUNDLE" run --bundle "$BUNDLE" "$1"
+	assert_refused "$1" "$before" "$audit_before" "$2"
+}
+
 staged_mounts() {
 	awk -v s="$STATE/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l
 }
@@ -361,4 +370,21 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 	assert_status 0
 	[ "$(probe_value write)" = no ] || { show_run; fail "container root wrote a host-root file through a volume mount"; }
 	[ "$(cat "$dir/file")" = "root's" ]
+}
+
+@test "staging: a bind source or root filesystem in ocigate's state directory is refused (other containers' stages)" {
+	local key
+	make_policy '.user_namespace.mode = "required"'
+	make_bundle default 'sleep 30'
+	og_create "$CID" "$BUNDLE" "$T/a.out" || { cat "$T/a.out" "$BUNDLE/log.json"; false; }
+	key=$(stage_key "$CID")
+	[ -d "$STATE/stage/$key/rootfs/bin" ]
+	make_bundle default 'ls /x'
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$STATE/stage/$key/rootfs" '{destination: "/x", type: "bind", source: $s, options: ["rbind", "rw"]}')"
+	refuse_check_stage "$CID" "bind source .*/stage/$key/rootfs lies in ocigate's state directory"
+	# (with user namespaces on, the stage itself cannot be idmapped twice)
+	make_policy '.user_namespace.mode = "off"'
+	make_bundle default 'true'
+	edit_config "$BUNDLE" '.root.path = $r' --arg r "$STATE/stage/$key/rootfs"
+	refuse_check_stage "$CID" "root filesystem .*/stage/$key/rootfs lies in ocigate's state directory"
 }
