@@ -446,6 +446,8 @@ int
 ocigate_stage_prepare (struct ocigate_userns *u, const char *state_dir, const char *root, const char *id, gid_t group,
                        struct og_error *err)
 {
+  if (u->staged)
+    return 0; /* prepared for the rootfs */
   if (u->stage_dir == NULL)
     set_paths (state_dir, root, id, u);
   return prepare_stage_dir (u, group, root, id, err);

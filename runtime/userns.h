@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Per-container host id ranges and idmapped rootfs staging (runtime side of
- * the user_namespace rule). */
+/* Per-container host id ranges, the idmapped rootfs and the staged bind
+ * sources (runtime side of the user_namespace and mounts rules). */
 #ifndef OCIGATE_USERNS_H
 #define OCIGATE_USERNS_H
 

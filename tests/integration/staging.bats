@@ -220,18 +220,20 @@ race_setup() {
 	[ "$(staged_mounts)" -eq 0 ] || fail "staged mounts left behind"
 }
 
-@test "staging: an earlier mount over a component of a bind source does not redirect it (user namespaces off)" {
-	make_policy '.user_namespace.mode = "off"'
+@test "staging: an earlier mount over a component of a bind source does not redirect it (user namespaces off and on)" {
 	mkdir -p "$T/evil"
 	ln -s /etc "$T/evil/x"
-	make_bundle default 'if [ -e /y/passwd ]; then echo "y: host-etc"; else echo "y: $(ls /y)"; fi'
-	mkdir -p "$BUNDLE/rootfs/mnt/x"
-	touch "$BUNDLE/rootfs/mnt/x/image-file"
-	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/evil" '{destination: "/mnt", type: "bind", source: $s, options: ["rbind", "ro"]}')"
-	add_mount "$BUNDLE" "$(jq -nc --arg s "$BUNDLE/rootfs/mnt/x" '{destination: "/y", type: "bind", source: $s, options: ["rbind", "ro"]}')"
-	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
-	assert_status 0
-	[ "$(probe_value y)" = image-file ] || { show_run; fail "/y is not the checked directory"; }
+	for mode in off required; do
+		make_policy '.user_namespace.mode = $m' --arg m "$mode"
+		make_bundle default 'if [ -e /y/passwd ]; then echo "y: host-etc"; else echo "y: $(ls /y)"; fi'
+		mkdir -p "$BUNDLE/rootfs/mnt/x"
+		touch "$BUNDLE/rootfs/mnt/x/image-file"
+		add_mount "$BUNDLE" "$(jq -nc --arg s "$T/evil" '{destination: "/mnt", type: "bind", source: $s, options: ["rbind", "ro"]}')"
+		add_mount "$BUNDLE" "$(jq -nc --arg s "$BUNDLE/rootfs/mnt/x" '{destination: "/y", type: "bind", source: $s, options: ["rbind", "ro"]}')"
+		og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+		assert_status 0
+		[ "$(probe_value y)" = image-file ] || { show_run; fail "$mode: /y is not the checked directory"; }
+	done
 }
 
 # submount_source: $T/src with a file hidden under a tmpfs on $T/src/sub.
@@ -387,4 +389,21 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 	make_bundle default 'true'
 	edit_config "$BUNDLE" '.root.path = $r' --arg r "$STATE/stage/$key/rootfs"
 	refuse_check_stage "$CID" "root filesystem .*/stage/$key/rootfs lies in ocigate's state directory"
+}
+
+@test "staging: the engine's own files of the container (a file bind, allow_sources with {id}) stay root's inside" {
+	for mode in required off; do
+		make_bundle default 'echo "hostname: $(cat /etc/hostname) $(stat -c %u /etc/hostname)"'
+		mkdir -p "$T/engine/containers/$CID"
+		echo "engine-made" >"$T/engine/containers/$CID/hostname"
+		make_policy '.user_namespace.mode = $m | .mounts.allow_sources += [$p]' --arg m "$mode" \
+			--arg p "$T/engine/containers/{id}/*"
+		add_mount "$BUNDLE" "$(jq -nc --arg s "$T/engine/containers/$CID/hostname" \
+			'{destination: "/etc/hostname", type: "bind", source: $s, options: ["rbind", "rprivate"]}')"
+		og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+		assert_status 0
+		[ "$(probe_value hostname)" = "engine-made 0" ] || { show_run; fail "$mode: $(probe_value hostname)"; }
+		jq -e '.mounts[] | select(.destination == "/etc/hostname") | .source | test("/stage/[0-9a-f]{32}/binds/[0-9]+$")' \
+			"$BUNDLE/config.json"
+	done
 }
