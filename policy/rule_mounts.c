@@ -291,10 +291,10 @@ refuse (const struct mount_check *mc, const char *path, const char *source, cons
  * a link can only live on the socket's own filesystem: a rootfs there is
  * scanned for one, by inode, within the scan limits (normally the socket
  * has one name and nothing is scanned).  For the rootfs and allowlisted
- * bind sources, which are not scanned otherwise.  Returns false when it
- * refused. */
+ * bind sources, which are not scanned otherwise.  `fd` (or -1: by path)
+ * is the object judged.  Returns false when it refused. */
 static bool
-free_of_socket_links (const struct mount_check *mc, const char *path, const char *what, const char *resolved)
+free_of_socket_links (const struct mount_check *mc, const char *path, const char *what, const char *resolved, int fd)
 {
   const struct og_policy *p = mc->ctx->policy;
   struct scan s = {
@@ -302,19 +302,20 @@ free_of_socket_links (const struct mount_check *mc, const char *path, const char
   };
   struct stat st;
   bool linked = false;
-  int fd;
+  int dirfd;
 
-  if (stat (resolved, &st) < 0)
+  if ((fd >= 0 ? fstat (fd, &st) : stat (resolved, &st)) < 0)
     return true; /* the resolution above just found it; runc will fail */
   for (size_t i = 0; i < mc->nsockets; i++)
     linked |= mc->sockets[i].resolved && mc->sockets[i].nlink > 1 && mc->sockets[i].dev == st.st_dev;
   if (!linked)
     return true;
-  fd = open (resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
+  dirfd = fd >= 0 ? openat (fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                  : open (resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
     s.truncated = true;
   else
-    scan_dir (&s, fd, resolved, 0);
+    scan_dir (&s, dirfd, resolved, 0);
   if (s.found)
     refuse (mc, path, resolved, "%s %s contains the daemon socket %s (a link to it)", what, resolved, s.found);
   else if (s.truncated)
@@ -373,7 +374,7 @@ judge_source (const struct mount_check *mc, const char *path, const char *resolv
         }
     }
   if (S_ISDIR (st.st_mode) && allowlisted)
-    return free_of_socket_links (mc, path, "bind mount of", resolved);
+    return free_of_socket_links (mc, path, "bind mount of", resolved, fd);
   if (S_ISDIR (st.st_mode) && !allowlisted)
     {
       struct scan s = { .mc = mc, .max_entries = p->mounts.scan_max_entries, .max_depth = p->mounts.scan_max_depth };
@@ -556,7 +557,7 @@ check_root_path (struct mount_check *mc, struct og_json *spec)
                 mc->sockets[i].listed);
         return;
       }
-  if (!free_of_socket_links (mc, "root.path", "root filesystem", resolved))
+  if (!free_of_socket_links (mc, "root.path", "root filesystem", resolved, -1))
     return;
   for (size_t i = 0; mc->trees && mc->trees[i]; i++)
     {
