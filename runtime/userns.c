@@ -566,7 +566,10 @@ ocigate_userns_stage_bind (struct ocigate_userns *u, size_t index, int fd, unsig
         u->nsfd = userns_fd (&u->range, &u->holder, err);
       if (u->nsfd < 0)
         return -1;
-      if (idmap_tree (tree, u->nsfd, recursive, &e) < 0)
+      /* The source's own mount only: a mount below it is another
+       * filesystem (or another host tree), not the engine's files, and
+       * stays the host's (nobody inside), like any other source. */
+      if (idmap_tree (tree, u->nsfd, false, &e) < 0)
         *why = og_steal_pointer (&e.msg);
       og_error_clear (&e);
     }
