@@ -464,3 +464,28 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 	"$OCIGATECTL" gc --state-dir "$STATE" >/dev/null
 	[ "$(staged_mounts)" -eq 0 ] || fail "staged mounts left behind"
 }
+
+@test "staging: 200 create/delete cycles with binds leak no mount and no stage (user namespaces off and on)" {
+	local noop="$T/noop-runtime" n mode
+	printf '#!/bin/sh\nexit 0\n' >"$noop"
+	chmod 755 "$noop"
+	mkdir -p "$T/data"
+	echo x >"$T/data/f"
+	make_bundle default 'true'
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/data" '{destination: "/d", type: "bind", source: $s, options: ["rbind", "ro"]}')"
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/data/f" '{destination: "/f", type: "bind", source: $s, options: ["bind", "ro"]}')"
+	cp "$BUNDLE/config.json" "$T/config.orig"
+	for mode in off required; do
+		make_policy '.user_namespace.mode = $m' --arg m "$mode"
+		for n in $(seq 1 100); do
+			cp "$T/config.orig" "$BUNDLE/config.json"
+			"$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$noop" --ocigate-state-dir "$STATE" \
+				--root "$ROOTDIR" create --bundle "$BUNDLE" "c$n" </dev/null || fail "$mode: create $n failed"
+			[ "$n" -gt 1 ] || [ "$(staged_mounts)" -ge 2 ] || fail "$mode: nothing staged"
+			"$OCIGATE" --ocigate-runtime "$noop" --ocigate-state-dir "$STATE" --root "$ROOTDIR" delete "c$n" ||
+				fail "$mode: delete $n failed"
+		done
+		[ "$(staged_mounts)" -eq 0 ] || fail "$mode: $(staged_mounts) staged mounts left"
+		[ -z "$(ls "$STATE/stage")" ] || fail "$mode: stage dirs left: $(ls "$STATE/stage")"
+	done
+}
