@@ -46,6 +46,9 @@ teardown() {
 	awk -v s="$STATE/" 'index($5, s) == 1 {print $5}' /proc/self/mountinfo | xargs -r umount -l 2>/dev/null
 	for m in "${UNMOUNT[@]}"; do umount -l "$m" 2>/dev/null; done
 	rm -rf "$STATE"
+	# after og_teardown: the racer is gone, no name swaps under rm
+	[ -z "${SHARE:-}" ] || rm -rf "$SHARE"
+	[ -z "${ENGINE_ROOT:-}" ] || rm -rf "$ENGINE_ROOT"
 	return 0
 }
 
@@ -488,4 +491,43 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 		[ "$(staged_mounts)" -eq 0 ] || fail "$mode: $(staged_mounts) staged mounts left"
 		[ -z "$(ls "$STATE/stage")" ] || fail "$mode: stage dirs left: $(ls "$STATE/stage")"
 	done
+}
+
+@test "staging: an engine's own user namespace (ours off): its root reaches the stage; a state dir it cannot walk is refused with the reason" {
+	local key
+	make_policy '.user_namespace.mode = "off"'
+	mkdir -p "$T/data"
+	echo "through the stage" >"$T/data/f"
+	chmod 755 "$T/data"
+	chmod 644 "$T/data/f"
+	make_bundle default 'cat /d/f; echo "uid_map: $(cat /proc/self/uid_map | tr -s " " | sed "s/^ //")"'
+	edit_config "$BUNDLE" '.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 3000000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 3000000, "size": 65536}]
+		| del(.linux.sysctl["net.ipv4.ping_group_range"])'
+	# the engine's rootfs must be reachable by its mapped root, as without
+	# us (bats' temp dirs are 0700); the bind source need not be: it is
+	# reached through the stage
+	ENGINE_ROOT=$(mktemp -d /tmp/ocigate-engine-XXXXXX)
+	chmod 711 "$ENGINE_ROOT"
+	cp -a "$BUNDLE/rootfs" "$ENGINE_ROOT/rootfs"
+	mkdir "$ENGINE_ROOT/rootfs/d"
+	edit_config "$BUNDLE" '.root.path = $r' --arg r "$ENGINE_ROOT/rootfs"
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/data" '{destination: "/d", type: "bind", source: $s, options: ["rbind", "ro"]}')"
+	cp "$BUNDLE/config.json" "$T/config.orig"
+	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	assert_status 0
+	[ "${lines[0]}" = "through the stage" ] || { show_run; fail "the engine-mapped root did not read its bind"; }
+	[ "$(probe_value uid_map)" = "0 3000000 65536" ]
+	key=$(stage_key "$CID")
+	[ "$(stat -c '%a %u:%g' "$STATE/stage/$key")" = "710 0:3000000" ]
+	# a state dir the mapped root cannot walk: refused, saying why
+	chmod 700 "$STATE"
+	cp "$T/config.orig" "$BUNDLE/config.json"
+	CID="$CID-2"
+	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	assert_status 1
+	assert_log_error "cannot stage the bind sources: $(re_quote "$STATE") is not searchable by the container's user \\(mode 700\\)"
+	chmod 711 "$STATE"
+	rm -rf "$ENGINE_ROOT"
 }
