@@ -119,12 +119,18 @@ static void
 use_staged_root (struct create *c)
 {
   struct og_json *root = og_json_get_set (c->spec, "root");
-  struct og_json *np = NULL;
-  og_cleanup_free char *judged = rootfs_path (c, NULL);
+  struct og_json *np = NULL, *path = og_json_get (root, "path");
+  og_cleanup_free char *judged = NULL;
 
   /* The stage is a clone of the object named c->staged_rootfs when it was
-   * opened; the mounts rule judged root.path: the same name, or a rename
-   * in between swapped what was checked. */
+   * opened; the mounts rule judged root.path, which it rewrote to the name
+   * it resolved: the same name, or a rename in between swapped what was
+   * checked.  (Resolved again here only when the rule records without
+   * rewriting: no third resolution to race otherwise.) */
+  if (c->r->policy->mounts.action != OG_ACTION_AUDIT && og_json_is_string (path) && path->text[0] == '/')
+    judged = og_xstrdup (path->text);
+  else
+    judged = rootfs_path (c, NULL);
   if (judged == NULL || strcmp (judged, c->staged_rootfs) != 0)
     {
       og_cleanup_free char *msg = og_xasprintf ("the root filesystem %s changed while it was checked (now %s)",

@@ -383,14 +383,17 @@ clone_tree (int dirfd, const char *path, bool recursive, struct og_error *err)
   return tree;
 }
 
-/* Present `tree` (every mount in it when recursive) through the mapping
- * of user namespace `ns`. */
+/* Present the top mount of `tree` through the mapping of user namespace
+ * `ns`.  Only the top one: a mount below the image or the volume is some
+ * other filesystem, not the engine's files, and idmapped it would give
+ * container root host root's power over it; it keeps the host's owners
+ * (nobody inside), as any bind source that is not the engine's does. */
 static int
-idmap_tree (int tree, int ns, bool recursive, struct og_error *err)
+idmap_tree (int tree, int ns, struct og_error *err)
 {
   struct og_mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ns };
 
-  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
     return og_error_set (err, errno, "idmapped mounts are not supported here (mount_setattr)");
   return 0;
 }
@@ -436,7 +439,7 @@ ocigate_userns_stage (struct ocigate_userns *u, int rootfs, const char *root, co
     return -1;
   /* runc binds the rootfs recursively: the container sees the tree */
   tree = clone_tree (rootfs, "", true, err);
-  if (tree < 0 || idmap_tree (tree, u->nsfd, true, err) < 0 || attach_tree (tree, u->stage_root, err) < 0)
+  if (tree < 0 || idmap_tree (tree, u->nsfd, err) < 0 || attach_tree (tree, u->stage_root, err) < 0)
     return -1;
   u->staged = true;
   return 0;
@@ -566,10 +569,7 @@ ocigate_userns_stage_bind (struct ocigate_userns *u, size_t index, int fd, unsig
         u->nsfd = userns_fd (&u->range, &u->holder, err);
       if (u->nsfd < 0)
         return -1;
-      /* The source's own mount only: a mount below it is another
-       * filesystem (or another host tree), not the engine's files, and
-       * stays the host's (nobody inside), like any other source. */
-      if (idmap_tree (tree, u->nsfd, false, &e) < 0)
+      if (idmap_tree (tree, u->nsfd, &e) < 0)
         *why = og_steal_pointer (&e.msg);
       og_error_clear (&e);
     }

@@ -38,9 +38,9 @@ struct ocigate_userns
  * what a dead create left). */
 int ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const char *root, const char *id,
                              struct ocigate_userns *u, struct og_error *err);
-/* Mount an idmapped clone of the rootfs open at `rootfs` (container 0 ->
- * range start, with its submounts) at u->stage_root, in the stage dir of
- * (root, id). */
+/* Mount a clone of the rootfs open at `rootfs`, with its submounts, its
+ * own mount idmapped (container 0 -> range start), at u->stage_root, in
+ * the stage dir of (root, id). */
 int ocigate_userns_stage (struct ocigate_userns *u, int rootfs, const char *root, const char *id, struct og_error *err);
 /* The stage dir of (root, id) without a range (user namespaces off):
  * readable by host root and by `group`, the container's root gid. */

@@ -531,3 +531,19 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 	chmod 711 "$STATE"
 	rm -rf "$ENGINE_ROOT"
 }
+
+@test "staging: the root filesystem keeps its submounts, shown but not idmapped (user namespaces on)" {
+	make_policy '.user_namespace.mode = "required"'
+	make_bundle default 'echo "image owner: $(stat -c %u /bin/busybox)"; echo "sub: $(echo $(ls /mnt/sub)) $(stat -c %u /mnt/sub/on-submount)"'
+	mkdir -p "$BUNDLE/rootfs/mnt/sub"
+	echo hidden >"$BUNDLE/rootfs/mnt/sub/hidden"
+	mount -t tmpfs -o size=1m tmpfs "$BUNDLE/rootfs/mnt/sub"
+	UNMOUNT+=("$BUNDLE/rootfs/mnt/sub")
+	echo on-submount >"$BUNDLE/rootfs/mnt/sub/on-submount"
+	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	assert_status 0
+	[ "$(probe_value 'image owner')" = 0 ] || { show_run; fail "the image is not idmapped"; }
+	# runc binds the rootfs recursively: the submount is there, with the
+	# host's owners
+	[ "$(probe_value sub)" = "on-submount 65534" ] || { show_run; fail "rootfs submount: $(probe_value sub)"; }
+}
