@@ -150,7 +150,9 @@ OGU=("$OCIGATE" --ocigate-policy "$W/policy-userns.json" --ocigate-runtime "$NOO
 # Instruction counts of creates: valgrind cannot run the user-namespace
 # staging (it refuses clone(CLONE_VM) without CLONE_THREAD and does not know
 # open_tree), so creates are counted with user namespaces off: the counts
-# leave out the staging (a clone and about 25 syscalls; see bench/README.md).
+# leave out the rootfs staging (a clone and about 25 syscalls; see
+# bench/README.md); the binds are staged there by the fallback without
+# open_tree (a bind of the judged descriptor).
 OGN=("$OCIGATE" --ocigate-policy "$W/policy-nouserns.json" --ocigate-runtime "$NOOP" --ocigate-state-dir "$W/state" --root "$W/root")
 BARE=("$NOOP" --root "$W/root")
 CREATE=(create --bundle "$W/bundle" "$ID")

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "ocigate/enforce.h"
 #include "ocigate/util.h"
@@ -113,5 +114,24 @@ og_rule_process (const struct og_enforce_ctx *ctx, struct og_json *spec, struct 
   if (process && process->type == OG_JSON_OBJECT)
     return process;
   og_rule_malformed (d, rule, "process", process, "an object");
+  return NULL;
+}
+
+void
+og_judged_sources_free (struct og_judged_sources *j)
+{
+  for (size_t i = 0; i < j->n; i++)
+    close (j->v[i].fd);
+  free (j->v);
+  j->v = NULL;
+  j->n = 0;
+}
+
+const struct og_judged_source *
+og_judged_source_of (const struct og_judged_sources *j, const struct og_json *m)
+{
+  for (size_t i = 0; j && i < j->n; i++)
+    if (j->v[i].mount == m)
+      return &j->v[i];
   return NULL;
 }

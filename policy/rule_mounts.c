@@ -349,28 +349,29 @@ refuse_over_budget (const struct mount_check *mc, const char *path, const char *
  * a link can only live on the socket's own filesystem: a rootfs there is
  * scanned for one, by inode, within the scan limits (normally the socket
  * has one name and nothing is scanned).  For the rootfs and allowlisted
- * bind sources, which are not scanned otherwise.  Returns false when it
- * refused. */
+ * bind sources, which are not scanned otherwise.  `fd` (or -1: by path)
+ * is the object judged.  Returns false when it refused. */
 static bool
-free_of_socket_links (const struct mount_check *mc, const char *path, const char *what, const char *resolved)
+free_of_socket_links (const struct mount_check *mc, const char *path, const char *what, const char *resolved, int fd)
 {
   const struct og_policy *p = mc->ctx->policy;
   struct scan s = { .mc = mc, .max_depth = p->mounts.scan_max_depth, .daemon_only = true };
   struct stat st;
   bool linked = false;
-  int fd;
+  int dirfd;
 
-  if (stat (resolved, &st) < 0)
+  if ((fd >= 0 ? fstat (fd, &st) : stat (resolved, &st)) < 0)
     return true; /* the resolution above just found it; runc will fail */
   for (size_t i = 0; i < mc->nsockets; i++)
     linked |= mc->sockets[i].resolved && mc->sockets[i].nlink > 1 && mc->sockets[i].dev == st.st_dev;
   if (!linked)
     return true;
-  fd = open (resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
+  dirfd = fd >= 0 ? openat (fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                  : open (resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
     s.truncated = true;
   else
-    scan_dir (&s, fd, resolved, 0);
+    scan_dir (&s, dirfd, resolved, 0);
   if (s.found)
     refuse (mc, path, resolved, "%s %s contains the daemon socket %s (a link to it)", what, resolved, s.found);
   else if (s.over_budget)
@@ -387,11 +388,13 @@ free_of_socket_links (const struct mount_check *mc, const char *path, const char
 
 /* Every socket below a directory source (deny_any_socket) or the daemon's. */
 static bool
-free_of_sockets (const struct mount_check *mc, const char *path, const char *what, const char *resolved)
+free_of_sockets (const struct mount_check *mc, const char *path, const char *what, const char *resolved, int obj)
 {
   const struct og_policy *p = mc->ctx->policy;
   struct scan s = { .mc = mc, .max_depth = p->mounts.scan_max_depth };
-  int fd = open (resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* the judged object itself when the caller has it open (-1: the path) */
+  int fd = obj >= 0 ? openat (obj, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    : open (resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   bool ok;
 
   if (fd < 0)
@@ -495,7 +498,7 @@ judge_mount (const struct mount_check *mc, const char *path, const char *source,
 /* A source is what is mounted there: the mount backing it and every mount
  * below it (an rbind takes them along). */
 static bool
-judge_backing (const struct mount_check *mc, const char *path, const char *resolved, bool allowlisted)
+judge_backing (const struct mount_check *mc, const char *path, const char *resolved, bool allowlisted, int obj)
 {
   const struct og_mounttable *t = mount_table (mc, path, resolved);
   const struct og_mount *m;
@@ -516,20 +519,22 @@ judge_backing (const struct mount_check *mc, const char *path, const char *resol
       return false;
   /* a volume that is a mount of something: its sockets are scanned too */
   if (allowlisted && strcmp (m->point, resolved) == 0 && !fresh_fs (m->fstype))
-    return free_of_sockets (mc, path, "bind mount of", resolved);
+    return free_of_sockets (mc, path, "bind mount of", resolved, obj);
   return true;
 }
 
-/* Judge one resolved bind source.  Returns true when it may be mounted. */
+/* Judge one resolved bind source: `resolved` is the name of the object
+ * open at `fd`, and what is judged is that object (the runtime mounts it).
+ * Returns true when it may be mounted. */
 static bool
-judge_source (const struct mount_check *mc, const char *path, const char *resolved)
+judge_source (const struct mount_check *mc, const char *path, const char *resolved, int fd)
 {
   const struct og_policy *p = mc->ctx->policy;
   struct stat st;
   const struct denied_socket *ds;
   bool allowlisted;
 
-  if (stat (resolved, &st) < 0)
+  if (fstat (fd, &st) < 0)
     {
       refuse (mc, path, resolved, "bind source %s cannot be checked (%s)", resolved, strerror (errno));
       return false;
@@ -564,12 +569,12 @@ judge_source (const struct mount_check *mc, const char *path, const char *resolv
           return false;
         }
     }
-  if (!judge_backing (mc, path, resolved, allowlisted))
+  if (!judge_backing (mc, path, resolved, allowlisted, fd))
     return false;
   if (S_ISDIR (st.st_mode) && allowlisted)
-    return free_of_socket_links (mc, path, "bind mount of", resolved);
+    return free_of_socket_links (mc, path, "bind mount of", resolved, fd);
   if (S_ISDIR (st.st_mode) && !allowlisted)
-    return free_of_sockets (mc, path, "bind mount of", resolved);
+    return free_of_sockets (mc, path, "bind mount of", resolved, fd);
   return true;
 }
 
@@ -837,12 +842,39 @@ check_destination (struct mount_check *mc, struct og_json *m, size_t i, const ch
   return true;
 }
 
+/* The root of a mount: something mounted there (a volume made with
+ * driver options is a bind of, or a filesystem over, any host path), not a
+ * directory the engine made. */
+static bool
+is_mount_root (int fd)
+{
+  struct statx stx;
+
+  if (statx (fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &stx) < 0)
+    return true; /* cannot tell: not owned */
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0 || (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+/* Hand the judged object to the runtime (ctx->judged).  Owned (idmapped
+ * under a user namespace): an allow_sources match that is the engine's own
+ * directory or file, not a mount of something else there. */
+static void
+keep_judged (const struct mount_check *mc, const struct og_json *m, int fd, const char *resolved)
+{
+  struct og_judged_sources *j = mc->ctx->judged;
+  bool owned = source_allowed (mc, resolved) && !is_mount_root (fd);
+
+  j->v = og_xrealloc (j->v, (j->n + 1) * sizeof *j->v);
+  j->v[j->n++] = (struct og_judged_source){ .mount = m, .fd = fd, .owned = owned };
+}
+
 static void
 check_mount (struct mount_check *mc, struct og_json *m, size_t i)
 {
   char mpath[64], spath[64];
   og_cleanup_free char *joined = NULL;
   og_cleanup_free char *resolved = NULL;
+  og_cleanup_close int fd = -1;
   struct og_json *type, *src;
   bool bind;
 
@@ -879,17 +911,21 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
       return;
     }
   joined = src->text[0] == '/' ? og_xstrdup (src->text) : og_xasprintf ("%s/%s", mc->bundle_abs, src->text);
-  resolved = og_realpath (joined);
+  /* Opened once: the path is judged as this object's name and the object
+   * is what the runtime mounts (renamed meanwhile or not). */
+  resolved = og_realpath_open (joined, &fd);
   if (resolved == NULL)
     {
       refuse (mc, spath, src->text, "bind source %s cannot be resolved (%s)", src->text, strerror (errno));
       return;
     }
-  if (!judge_source (mc, spath, resolved))
+  if (!judge_source (mc, spath, resolved, fd))
     return;
   mc->sources[i] = og_xstrdup (resolved);
   if (!check_destination (mc, m, i, mpath, true))
     return;
+  if (mc->ctx->judged)
+    keep_judged (mc, m, og_steal_fd (&fd), resolved);
   if (strcmp (resolved, src->text) != 0)
     {
       struct og_json *nsrc = og_json_new_string (resolved);
@@ -953,7 +989,7 @@ check_root_path (struct mount_check *mc, struct og_json *spec)
                 mc->sockets[i].listed);
         return;
       }
-  if (!free_of_socket_links (mc, "root.path", "root filesystem", resolved))
+  if (!free_of_socket_links (mc, "root.path", "root filesystem", resolved, -1))
     return;
   for (size_t i = 0; mc->trees && mc->trees[i]; i++)
     {
@@ -972,7 +1008,7 @@ check_root_path (struct mount_check *mc, struct og_json *spec)
     }
   /* Not scanned for every socket: an image tree is large, and the
    * daemon's sockets (by path, and by link above) are what it could hold. */
-  if (!root_allowed (mc, resolved) && !judge_backing (mc, "root.path", resolved, false))
+  if (!root_allowed (mc, resolved) && !judge_backing (mc, "root.path", resolved, false, -1))
     return;
   mc->rootfs = og_xstrdup (resolved);
   /* runc mounts what was checked, not what a swapped symlink names later. */

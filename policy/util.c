@@ -356,3 +356,43 @@ og_format_utc (int64_t t, char buf[OG_UTC_LEN])
   snprintf (buf, OG_UTC_LEN, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d, (unsigned)(secs / 3600),
             (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
 }
+
+char *
+og_realpath_open (const char *path, int *fd)
+{
+  char link[32], buf[PATH_MAX];
+  char *resolved;
+  struct stat a, b;
+  ssize_t n;
+  int again;
+
+  *fd = open (path, O_PATH | O_CLOEXEC);
+  if (*fd < 0)
+    return NULL;
+  snprintf (link, sizeof link, "/proc/self/fd/%d", *fd);
+  n = readlink (link, buf, sizeof buf);
+  if (n > 0 && (size_t)n < sizeof buf && buf[0] == '/')
+    {
+      buf[n] = '\0';
+      /* the name the descriptor has now; a deleted object has none */
+      if (fstat (*fd, &a) == 0 && a.st_nlink > 0 && lstat (buf, &b) == 0 && a.st_dev == b.st_dev
+          && a.st_ino == b.st_ino)
+        return og_xstrdup (buf);
+    }
+  /* no /proc (or a name that no longer leads to it): the path realpath(3)
+   * gives, if it still names what was opened */
+  resolved = realpath (path, NULL);
+  again = resolved ? open (resolved, O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
+  if (again >= 0 && fstat (*fd, &a) == 0 && fstat (again, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+    {
+      close (again);
+      return resolved;
+    }
+  if (again >= 0)
+    close (again);
+  free (resolved);
+  close (*fd);
+  *fd = -1;
+  errno = EAGAIN;
+  return NULL;
+}

@@ -21,6 +21,8 @@ struct create
   struct ocigate_userns userns;
   char *userns_error;
   enum og_userns_missing userns_missing;
+  struct og_judged_sources judged; /* the bind sources the mounts rule accepted */
+  char *staged_rootfs;             /* the name the staged rootfs had when it was opened */
 };
 
 /* Every refusal after an allocation gives the range back first. */
@@ -28,14 +30,16 @@ static void __attribute__ ((noreturn)) fail (struct create *c, const char *event
 {
   struct og_error err = { 0 };
 
-  if (c->userns.allocated || c->userns.staged)
+  if (c->userns.allocated || c->userns.staged || c->userns.binds_staged)
     ocigate_userns_release (&c->userns, &err);
   og_error_clear (&err);
   ocigate_refuse (c->r, event, msg);
 }
 
+/* root.path as the kernel resolves it; with fd, also the object it named
+ * (og_realpath_open). */
 static char *
-rootfs_path (struct create *c)
+rootfs_path (struct create *c, int *fd)
 {
   struct og_json *path = og_json_path (c->spec, "root", "path", NULL);
   og_cleanup_free char *joined = NULL;
@@ -44,7 +48,7 @@ rootfs_path (struct create *c)
     return NULL;
   joined = path->text[0] == '/' ? og_xstrdup (path->text)
                                 : og_xasprintf ("%s/%s", c->r->cl.bundle ? c->r->cl.bundle : ".", path->text);
-  return og_realpath (joined);
+  return fd ? og_realpath_open (joined, fd) : og_realpath (joined);
 }
 
 /* The pid namespace the container joins: its path, "" for the host's (no
@@ -79,19 +83,23 @@ setup_userns (struct create *c)
   const struct og_policy *p = c->r->policy;
   const char *id = c->r->cl.id, *root = c->r->cl.root, *pidns;
   og_cleanup_free char *rootfs = NULL, *existing = NULL;
+  og_cleanup_close int fd = -1;
   struct og_error err = { 0 };
   struct stat st;
 
-  if (p->userns.mode == OG_USERNS_OFF)
-    return;
   /* `runc run` in the foreground deletes its container itself, without a
    * `delete` through us: staging left by earlier ones is released here */
-  if (strcmp (c->r->cl.command, "run") == 0)
+  if (strcmp (c->r->cl.command, "run") == 0 && !p->audit_only)
     {
       struct og_error ignored = { 0 };
-      ocigate_userns_gc (c->r->cl.state_dir, false, &ignored);
+      if (p->userns.mode != OG_USERNS_OFF)
+        ocigate_userns_gc (c->r->cl.state_dir, false, &ignored);
+      og_error_clear (&ignored);
+      ocigate_stage_gc (c->r->cl.state_dir, false, &ignored);
       og_error_clear (&ignored);
     }
+  if (p->userns.mode == OG_USERNS_OFF)
+    return;
   if (!ocigate_userns_id_valid (id))
     {
       no_userns (c, OG_USERNS_MISSING_REFUSED, og_xstrdup ("the container id is not one runc accepts"));
@@ -116,13 +124,14 @@ setup_userns (struct create *c)
       no_userns (c, OG_USERNS_MISSING_PIDNS, og_xstrdup ("the container shares the host's pid namespace"));
       return;
     }
-  rootfs = rootfs_path (c);
+  rootfs = rootfs_path (c, &fd);
   if (rootfs == NULL)
     {
       no_userns (c, OG_USERNS_MISSING_UNSUPPORTED,
                  og_xasprintf ("the root filesystem cannot be resolved (%s)", strerror (errno)));
       return;
     }
+  c->staged_rootfs = og_xstrdup (rootfs);
   if (ocigate_userns_allocate (c->r->cl.state_dir, p, root, id, pidns, &c->userns, &err) < 0)
     {
       no_userns (c,
@@ -133,7 +142,7 @@ setup_userns (struct create *c)
                  og_steal_pointer (&err.msg));
       return;
     }
-  if (ocigate_userns_stage (&c->userns, rootfs, &err) < 0)
+  if (ocigate_userns_stage (&c->userns, fd, root, id, &err) < 0)
     {
       struct og_error ignored = { 0 };
       no_userns (c, OG_USERNS_MISSING_UNSUPPORTED, og_steal_pointer (&err.msg));
@@ -146,7 +155,25 @@ static void
 use_staged_root (struct create *c)
 {
   struct og_json *root = og_json_get_set (c->spec, "root");
-  struct og_json *np = og_json_new_string (c->userns.stage_root);
+  struct og_json *np = NULL, *path = og_json_get (root, "path");
+  og_cleanup_free char *judged = NULL;
+
+  /* The stage is a clone of the object named c->staged_rootfs when it was
+   * opened; the mounts rule judged root.path, which it rewrote to the name
+   * it resolved: the same name, or a rename in between swapped what was
+   * checked.  (Resolved again here only when the rule records without
+   * rewriting: no third resolution to race otherwise.) */
+  if (c->r->policy->mounts.action != OG_ACTION_AUDIT && og_json_is_string (path) && path->text[0] == '/')
+    judged = og_xstrdup (path->text);
+  else
+    judged = rootfs_path (c, NULL);
+  if (judged == NULL || strcmp (judged, c->staged_rootfs) != 0)
+    {
+      og_cleanup_free char *msg = og_xasprintf ("the root filesystem %s changed while it was checked (now %s)",
+                                                c->staged_rootfs, judged ? judged : strerror (errno));
+      fail (c, "error", msg);
+    }
+  np = og_json_new_string (c->userns.stage_root);
 
   og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_MUTATE, "root.path",
                     og_json_to_text (og_json_get (root, "path")), og_json_to_text (np),
@@ -154,41 +181,155 @@ use_staged_root (struct create *c)
   og_json_set (root, "path", np);
 }
 
-static bool
-is_bind (const struct og_json *m)
+/* The host gid of the container's gid 0, which runc mounts as: the range
+ * when we map it, the engine's own mapping otherwise (0: none, or a user
+ * namespace joined by path, whose mapping the config does not say). */
+static gid_t
+root_gid (const struct create *c)
 {
-  struct og_json *type = og_json_get_set (m, "type"), *opts = og_json_get_set (m, "options");
-  return (og_json_is_string (type) && strcmp (type->text, "bind") == 0) || og_json_array_has_string (opts, "bind")
-         || og_json_array_has_string (opts, "rbind");
+  struct og_json *ns = og_json_path (c->spec, "linux", "namespaces", NULL);
+  struct og_json *maps = og_json_path (c->spec, "linux", "gidMappings", NULL);
+  bool userns = false;
+
+  if (c->userns.staged)
+    return (gid_t)c->userns.range.host_start;
+  for (size_t i = 0; ns && ns->type == OG_JSON_ARRAY && i < ns->n; i++)
+    {
+      struct og_json *t = og_json_get_set (ns->vals[i], "type");
+      userns |= og_json_is_string (t) && strcmp (t->text, "user") == 0;
+    }
+  for (size_t i = 0; userns && maps && maps->type == OG_JSON_ARRAY && i < maps->n; i++)
+    {
+      int64_t cid, hid, size;
+      if (og_json_int64 (og_json_get (maps->vals[i], "containerID"), &cid) == 0
+          && og_json_int64 (og_json_get (maps->vals[i], "hostID"), &hid) == 0
+          && og_json_int64 (og_json_get (maps->vals[i], "size"), &size) == 0 && cid == 0 && size > 0 && hid >= 0
+          && hid <= UINT32_MAX)
+        return (gid_t)hid;
+    }
+  return 0;
 }
 
-/* Each bind source (already resolved and judged by the mounts rule) is
- * presented through the container's mapping.  A source whose filesystem
- * cannot be idmapped stays as it is: readable, owned by nobody inside. */
+/* runc's "rbind" binds the submounts too, "bind" only the top mount: the
+ * stage holds what runc would have seen at the source, no more. */
+static bool
+wants_recursive (const struct og_json *m)
+{
+  return og_json_array_has_string (og_json_get_set (m, "options"), "rbind");
+}
+
+/* runc reads options in order: the last of `on` and `off` wins. */
+static bool
+option_on (const struct og_json *opts, const char *on, const char *off)
+{
+  bool set = false;
+
+  for (size_t i = 0; opts && opts->type == OG_JSON_ARRAY && i < opts->n; i++)
+    if (og_json_is_string (opts->vals[i]))
+      {
+        if (strcmp (opts->vals[i]->text, on) == 0)
+          set = true;
+        else if (strcmp (opts->vals[i]->text, off) == 0)
+          set = false;
+      }
+  return set;
+}
+
+static unsigned
+stage_flags (const struct og_json *m, bool idmap)
+{
+  struct og_json *opts = og_json_get_set (m, "options");
+
+  return (wants_recursive (m) ? OCIGATE_STAGE_RECURSIVE : 0) | (idmap ? OCIGATE_STAGE_IDMAP : 0)
+         | (option_on (opts, "ro", "rw") ? OCIGATE_STAGE_RDONLY : 0)
+         | (option_on (opts, "nosuid", "suid") ? OCIGATE_STAGE_NOSUID : 0)
+         | (option_on (opts, "nodev", "dev") ? OCIGATE_STAGE_NODEV : 0)
+         | (option_on (opts, "noexec", "exec") ? OCIGATE_STAGE_NOEXEC : 0);
+}
+
+static void
+stage_one (struct create *c, size_t i, struct og_json *m, const struct og_judged_source *j)
+{
+  struct og_json *src = og_json_get_set (m, "source");
+  bool idmap = c->userns.staged && j->owned;
+  unsigned flags = stage_flags (m, idmap);
+  og_cleanup_free char *staged = NULL, *why = NULL, *path = og_xasprintf ("mounts[%zu].source", i);
+  struct og_error err = { 0 };
+
+  if (ocigate_userns_stage_bind (&c->userns, i, j->fd, flags, &staged, &why, &err) < 0)
+    {
+      og_cleanup_free char *msg = og_xasprintf ("%s: bind source %s cannot be staged: %s", path,
+                                                og_json_is_string (src) ? src->text : "?", err.msg);
+      og_error_clear (&err);
+      fail (c, "error", msg);
+    }
+  if (why)
+    og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_AUDIT, path, og_json_to_text (src), NULL,
+                      "bind source not idmapped (%s): its files keep their host owners", why);
+  og_decisions_add (
+      &c->r->decisions, "mounts", OG_DECISION_MUTATE, path, og_json_to_text (src), og_xasprintf ("\"%s\"", staged),
+      idmap && !why      ? "the checked bind source, staged, seen through the container's id mapping"
+      : c->userns.staged ? "the checked bind source, staged without the id mapping (not the engine's own files or "
+                           "a named volume: host-owned files belong to nobody inside)"
+                         : "the checked bind source, staged so runc mounts what was checked");
+  og_json_set (m, "source", og_json_new_string (staged));
+}
+
+/* Each bind source the mounts rule accepted is mounted from the object it
+ * judged (a clone under the stage dir), never from its path again: a
+ * rename between the check and runc's mount, or an earlier mount in the
+ * config over a path component, would swap it. */
 static void
 stage_binds (struct create *c)
 {
   struct og_json *mounts = og_json_get_set (c->spec, "mounts");
+  struct og_error err = { 0 };
 
+  if (c->judged.n == 0 || c->r->cl.id == NULL || mounts == NULL || mounts->type != OG_JSON_ARRAY)
+    return;
+  if (ocigate_stage_prepare (&c->userns, c->r->cl.state_dir, c->r->cl.root, c->r->cl.id, root_gid (c), &err) < 0)
+    {
+      og_cleanup_free char *msg = og_xasprintf ("cannot stage the bind sources: %s", err.msg);
+      og_error_clear (&err);
+      fail (c, "error", msg);
+    }
+  for (size_t i = 0; i < mounts->n; i++)
+    {
+      const struct og_judged_source *j = og_judged_source_of (&c->judged, mounts->vals[i]);
+      if (j)
+        stage_one (c, i, mounts->vals[i], j);
+    }
+}
+
+/* The state dir holds every container's staged rootfs and binds (host
+ * root reaches them all): neither a bind source nor the root filesystem
+ * may lie there, wherever --ocigate-state-dir points. */
+static void
+refuse_own_state (struct create *c)
+{
+  og_cleanup_free char *state = og_realpath (c->r->cl.state_dir), *rootfs = rootfs_path (c, NULL);
+  struct og_json *mounts = og_json_get_set (c->spec, "mounts");
+
+  if (state == NULL)
+    return; /* nothing staged there yet */
+  if (rootfs && og_path_under (rootfs, state))
+    {
+      og_cleanup_free char *msg = og_xasprintf (
+          "refused by policy: root.path: root filesystem %s lies in ocigate's state directory %s", rootfs, state);
+      fail (c, "refuse", msg);
+    }
   for (size_t i = 0; mounts && mounts->type == OG_JSON_ARRAY && i < mounts->n; i++)
     {
-      struct og_json *m = mounts->vals[i], *src = og_json_get_set (m, "source");
-      og_cleanup_free char *staged = NULL, *path = NULL;
-      struct og_error err = { 0 };
-
-      if (!is_bind (m) || !og_json_is_string (src) || src->text[0] != '/')
-        continue;
-      path = og_xasprintf ("mounts[%zu].source", i);
-      if (ocigate_userns_stage_bind (&c->userns, i, src->text, &staged, &err) < 0)
+      struct og_json *src = og_json_get_set (mounts->vals[i], "source");
+      if (og_judged_source_of (&c->judged, mounts->vals[i]) && og_json_is_string (src)
+          && og_path_under (src->text, state))
         {
-          og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_AUDIT, path, og_json_to_text (src), NULL,
-                            "bind source not idmapped (%s): its files keep their host owners", err.msg);
-          og_error_clear (&err);
-          continue;
+          og_cleanup_free char *msg
+              = og_xasprintf ("refused by policy: mounts[%zu].source: bind source %s lies in ocigate's state "
+                              "directory %s (other containers' staged mounts)",
+                              i, src->text, state);
+          fail (c, "refuse", msg);
         }
-      og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_MUTATE, path, og_json_to_text (src),
-                        og_xasprintf ("\"%s\"", staged), "bind source seen through the container's id mapping");
-      og_json_set (m, "source", og_json_new_string (staged));
     }
 }
 
@@ -216,6 +357,7 @@ ocigate_cmd_create (struct ocigate_run *r)
   ctx.userns_why = c.userns_missing;
   ctx.userns_join = c.userns.staged ? c.userns.join_path : NULL;
   ctx.userns_owner = c.userns.owner_id;
+  ctx.judged = &c.judged;
   if (og_enforce_config (&ctx, c.spec, &r->decisions, &err) < 0)
     fail (&c, "error", err.msg);
   if (og_decisions_refused (&r->decisions))
@@ -226,16 +368,18 @@ ocigate_cmd_create (struct ocigate_run *r)
       og_error_clear (&ignored);
       ocigate_refuse_if_refused (r);
     }
+  if (!r->policy->audit_only)
+    refuse_own_state (&c);
   if (c.userns.staged && !r->policy->audit_only)
-    {
-      use_staged_root (&c);
-      stage_binds (&c);
-    }
+    use_staged_root (&c);
+  if (!r->policy->audit_only)
+    stage_binds (&c);
+  og_judged_sources_free (&c.judged);
   if (og_json_write (c.spec, false, &out, &out_len, &err) < 0
       || ocigate_bundle_write (&c.bundle, out, out_len, &err) < 0)
     fail (&c, "error", err.msg);
   ocigate_userns_reap (&c.userns);
-  if (c.userns.allocated)
+  if (c.userns.allocated || c.userns.binds_staged)
     {
       r->staged = og_xmalloc (sizeof *r->staged);
       *r->staged = c.userns;

@@ -163,6 +163,11 @@ cmd_gc (int argc, char **argv)
   if (optind != argc)
     return usage (stderr, EXIT_ERROR);
   n = ocigate_userns_gc (state_dir, true, &err);
+  if (n >= 0)
+    {
+      int staged = ocigate_stage_gc (state_dir, true, &err);
+      n = staged < 0 ? -1 : n + staged;
+    }
   if (n < 0)
     return ctl_fail (&err);
   printf ("gc: %d released\n", n);

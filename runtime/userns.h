@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Per-container host id ranges and idmapped rootfs staging (runtime side of
- * the user_namespace rule). */
+/* Per-container host id ranges, the idmapped rootfs and the staged bind
+ * sources (runtime side of the user_namespace and mounts rules). */
 #ifndef OCIGATE_USERNS_H
 #define OCIGATE_USERNS_H
 
@@ -18,9 +18,10 @@ struct ocigate_userns
   char *stage_dir;  /* <state>/stage/<key> */
   char *stage_root; /* <stage_dir>/rootfs: the idmapped rootfs */
   struct og_userns_range range;
-  int nsfd;     /* a user namespace with the container's mapping (0: none yet) */
-  pid_t holder; /* the exiting process that held it, not yet reaped (0: none) */
-  bool allocated, staged;
+  int nsfd;               /* a user namespace with the container's mapping (0: none yet) */
+  pid_t holder;           /* the exiting process that held it, not yet reaped (0: none) */
+  bool allocated, staged; /* a range; the idmapped rootfs */
+  bool binds_staged;      /* bind sources staged (with or without a range) */
   /* allocation: why it failed, when it did */
   bool in_use;        /* the record is that of an existing container or a running create */
   bool exhausted;     /* every range of the pool belongs to an existing container */
@@ -31,6 +32,16 @@ struct ocigate_userns
   char *owner_id;                 /* the container it was made for */
   int64_t creator, creator_start; /* lookup: the create that wrote the record (pid, start time) */
 };
+
+/* ocigate_userns_stage_bind flags */
+#define OCIGATE_STAGE_RECURSIVE 1u /* with its submounts (rbind) */
+#define OCIGATE_STAGE_IDMAP 2u     /* through the container's mapping (needs a range) */
+/* mount flags for every mount of the clone: runc sets the config's only on
+ * the top one, and a submount would keep the host's (rw, suid, dev) */
+#define OCIGATE_STAGE_RDONLY 4u
+#define OCIGATE_STAGE_NOSUID 8u
+#define OCIGATE_STAGE_NODEV 16u
+#define OCIGATE_STAGE_NOEXEC 32u
 
 /* Allocate the range of container `id` under the absolute runtime root
  * `root`, under a lock, recorded in the state dir (crash-safe: gc frees
@@ -43,13 +54,20 @@ int ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, c
                              const char *pidns, struct ocigate_userns *u, struct og_error *err);
 /* An id runc accepts (one directory under its root). */
 bool ocigate_userns_id_valid (const char *id);
-/* Mount an idmapped clone of `rootfs` (container 0 -> range start) at
- * u->stage_root. */
-int ocigate_userns_stage (struct ocigate_userns *u, const char *rootfs, struct og_error *err);
-/* An idmapped clone of a bind source under the stage dir; *staged is the
- * path to bind instead (caller-owned). */
-int ocigate_userns_stage_bind (struct ocigate_userns *u, size_t index, const char *source, char **staged,
-                               struct og_error *err);
+/* Mount a clone of the rootfs open at `rootfs`, with its submounts, its
+ * own mount idmapped (container 0 -> range start), at u->stage_root, in
+ * the stage dir of (root, id). */
+int ocigate_userns_stage (struct ocigate_userns *u, int rootfs, const char *root, const char *id, struct og_error *err);
+/* The stage dir of (root, id) without a range (user namespaces off):
+ * readable by host root and by `group`, the container's root gid. */
+int ocigate_stage_prepare (struct ocigate_userns *u, const char *state_dir, const char *root, const char *id,
+                           gid_t group, struct og_error *err);
+/* A clone of the judged bind source `fd` under the stage dir (prepared);
+ * *staged is the path to bind instead (caller-owned).  With
+ * OCIGATE_STAGE_IDMAP a filesystem that cannot be idmapped is staged
+ * without the mapping and *why (caller-owned) says why; otherwise NULL. */
+int ocigate_userns_stage_bind (struct ocigate_userns *u, size_t index, int fd, unsigned flags, char **staged,
+                               char **why, struct og_error *err);
 /* Undo stage (rootfs and binds) and allocation. */
 int ocigate_userns_release (struct ocigate_userns *u, struct og_error *err);
 /* Reap the process that held the namespace (it exits while the create goes
@@ -66,5 +84,7 @@ bool ocigate_userns_in_use (const char *root, const char *id, const struct ociga
 /* Release every record whose container runc no longer knows.  Returns the
  * number released, -1 on error. */
 int ocigate_userns_gc (const char *state_dir, bool verbose, struct og_error *err);
+/* The same for stage dirs without a range (user namespaces off). */
+int ocigate_stage_gc (const char *state_dir, bool verbose, struct og_error *err);
 
 #endif

@@ -28,6 +28,28 @@ enum og_userns_missing
   OG_USERNS_MISSING_REFUSED,     /* an id runc refuses, or a container that exists: always refused */
 };
 
+/* A bind source as the mounts rule judged it: an O_PATH descriptor of the
+ * object that was checked.  The runtime mounts that object, not its path
+ * again: a rename between the check and the mount would swap it. */
+struct og_judged_source
+{
+  const struct og_json *mount; /* the mounts[] entry (its object in the tree) */
+  int fd;                      /* O_PATH | O_CLOEXEC; owned by the list */
+  bool owned;                  /* matched mounts.allow_sources: the engine's own files or a named volume, whose
+                                  files container root may own (idmapped) */
+};
+
+struct og_judged_sources
+{
+  struct og_judged_source *v;
+  size_t n;
+};
+
+/* Close the descriptors and free the list (not the struct itself). */
+void og_judged_sources_free (struct og_judged_sources *j);
+/* The entry for mounts[] object m, or NULL. */
+const struct og_judged_source *og_judged_source_of (const struct og_judged_sources *j, const struct og_json *m);
+
 struct og_enforce_ctx
 {
   const struct og_policy *policy;
@@ -45,7 +67,8 @@ struct og_enforce_ctx
   int (*cpu_now) (void *arg, int64_t *quota, int64_t *period);
   /* update: the current memory limit, when swap is sent without memory */
   int (*memory_now) (void *arg, int64_t *limit);
-  void *now_arg; /* argument of both */
+  void *now_arg;                    /* argument of both */
+  struct og_judged_sources *judged; /* if set, the mounts rule adds each bind source it accepted */
 };
 
 /* Run every rule over `spec` (a config.json tree), mutating it in place and

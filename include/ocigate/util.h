@@ -84,4 +84,10 @@ void og_format_utc (int64_t t, char buf[OG_UTC_LEN]);
 /* Write all of buf to fd, retrying on EINTR and short writes; -1 + errno. */
 int og_write_all (int fd, const void *buf, size_t len);
 
+/* og_realpath that keeps what it resolved: *fd is an O_PATH | O_CLOEXEC
+ * descriptor of the object the returned path named when it was read, so a
+ * caller judges the path and acts on that very object (a rename afterwards
+ * changes neither).  Both caller-owned; NULL (and *fd -1) with errno set. */
+char *og_realpath_open (const char *path, int *fd);
+
 #endif

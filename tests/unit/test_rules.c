@@ -2014,6 +2014,66 @@ START_TEST (hooks_identity)
 }
 END_TEST
 
+/* The mounts rule hands the runtime the objects it judged: an O_PATH fd
+ * per accepted bind source (the object the rewritten path named), marked
+ * owned only for allow_sources; nothing for a refused one. */
+START_TEST (judged_sources_handed_over)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_free char *root = og_xasprintf ("%s/rootfs", th_tmpdir ());
+  og_cleanup_free char *vol = og_xasprintf ("%s/volume", th_tmpdir ());
+  og_cleanup_free char *data = og_xasprintf ("%s/data", th_tmpdir ());
+  og_cleanup_free char *text = NULL;
+  og_cleanup_json struct og_json *spec = NULL;
+  struct og_judged_sources judged = { 0 };
+  struct og_enforce_ctx ctx = { .policy = p, .bundle = th_tmpdir (), .container_id = "x", .judged = &judged };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+  struct og_json *mounts;
+
+  mkdir (root, 0755);
+  mkdir (vol, 0755);
+  mkdir (data, 0755);
+  th_strv_add (&p->mounts.allow_sources, vol);
+  text = og_xasprintf ("{\"root\":{\"path\":\"%s\"},\"mounts\":["
+                       "{\"destination\":\"/v\",\"type\":\"bind\",\"source\":\"%s\"},"
+                       "{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"%s/../data\"},"
+                       "{\"destination\":\"/e\",\"type\":\"bind\",\"source\":\"/etc\"},"
+                       "{\"destination\":\"/t\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}]}",
+                       root, vol, vol);
+  spec = spec_from (text);
+  ck_assert_int_eq (og_rule_mounts (&ctx, spec, &d, &err), 0);
+  mounts = og_json_get (spec, "mounts");
+  ck_assert_uint_eq (judged.n, 2);
+  for (size_t i = 0; i < 2; i++)
+    {
+      const struct og_judged_source *j = og_judged_source_of (&judged, mounts->vals[i]);
+      struct stat a, b;
+
+      ck_assert_ptr_nonnull (j);
+      ck_assert_int_eq (fstat (j->fd, &a), 0);
+      ck_assert_int_eq (stat (og_json_get (mounts->vals[i], "source")->text, &b), 0);
+      ck_assert (a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+      ck_assert (j->owned == (i == 0));
+    }
+  ck_assert_ptr_null (og_judged_source_of (&judged, mounts->vals[2]));
+  ck_assert_ptr_null (og_judged_source_of (&judged, mounts->vals[3]));
+  /* the object stays the judged one whatever its path names later */
+  {
+    og_cleanup_free char *moved = og_xasprintf ("%s/moved", th_tmpdir ());
+    struct stat a, b;
+    ck_assert_int_eq (rename (data, moved), 0);
+    ck_assert_int_eq (mkdir (data, 0755), 0);
+    ck_assert_int_eq (fstat (og_judged_source_of (&judged, mounts->vals[1])->fd, &a), 0);
+    ck_assert_int_eq (stat (moved, &b), 0);
+    ck_assert (a.st_ino == b.st_ino);
+  }
+  og_judged_sources_free (&judged);
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
 /* Device entries: the privileged fixture's defaults at their canonical
  * paths stay; a device number at a path the host has something else at,
  * or outside /dev, is removed. */
@@ -2241,6 +2301,7 @@ suite (void)
   tcase_add_loop_test (fx, devices_by_path, 0, 10);
   tcase_add_loop_test (fx, annotations_runtime_keys, 0, 15);
   tcase_add_loop_test (fx, cgroups_paths, 0, 25);
+  tcase_add_test (fs, judged_sources_handed_over);
   suite_add_tcase (s, fx);
   suite_add_tcase (s, unit);
   suite_add_tcase (s, fs);
