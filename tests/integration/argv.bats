@@ -170,6 +170,7 @@ with open(sys.argv[1], "rb") as f:
 	strict_json "$AUDIT"
 	# runc's own rules: ",", "+", "-" and "..." are fine, and so is ".a"
 	CID=".a,b+c-$$"
+	edit_config "$BUNDLE" '.linux.cgroupsPath = $p' --arg p "/ocigate-test-$CID"
 	make_policy
 	run_ocigate "$CID" "$BUNDLE"
 	assert_status 0

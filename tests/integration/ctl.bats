@@ -19,6 +19,8 @@ setup() {
 # create ID: `ocigate create` of $BUNDLE with a runtime that does nothing
 # (records an audit line, starts nothing).
 create() {
+	# the container's cgroup must be named after it (the cgroups rule)
+	edit_config "$BUNDLE" '.linux.cgroupsPath = $p' --arg p "/ocigate-test-$1"
 	run --separate-stderr "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$NOOP" \
 		--ocigate-state-dir "$T/st" --root "$T/root" --log "$T/log.json" create --bundle "$BUNDLE" "$1" </dev/null
 }
