@@ -3,7 +3,8 @@
  * namespaces: a container without its own pid/network/ipc/uts/mount
  * namespace, or one that joins the host's by path, sees and touches the
  * host (--network host, --pid host, ...).  Joined namespaces are compared by
- * inode with the host's (pid 1's), not by path.
+ * inode with the host's (pid 1's), not by path; a mount namespace is never
+ * joined.
  */
 #include <config.h>
 #include <errno.h>
@@ -48,6 +49,18 @@ check_joined (const struct og_enforce_ctx *ctx, const char *type, const char *pa
   og_cleanup_free char *self = pn ? og_xasprintf ("/proc/self/ns/%s", pn) : NULL;
   struct stat a, b;
 
+  /* Another mount namespace is another container's (or a host process's)
+   * whole filesystem, its staged mounts and binds included; no engine joins
+   * one (pods and --network/--ipc/--pid container:X share net, ipc, uts,
+   * pid). */
+  if (strcmp (type, "mount") == 0)
+    {
+      og_rule_refuse (ctx, action, d, "namespaces", jpath, og_xasprintf ("\"%s\"", path),
+                      "joining the mount namespace at %s would give the container that namespace's whole "
+                      "filesystem; no engine joins one",
+                      path);
+      return;
+    }
   if (!path_allowed (ctx->policy, path))
     {
       og_rule_refuse (ctx, action, d, "namespaces", jpath, og_xasprintf ("\"%s\"", path),

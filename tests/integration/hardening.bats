@@ -123,3 +123,19 @@ load helpers
 	done
 	[ "$n" -ge 30 ]
 }
+
+@test "namespaces: joining another container's mount namespace by /proc/<pid>/ns/mnt is refused (its whole filesystem)" {
+	# container A, running, with a file of its own
+	make_bundle default 'echo secret-of-a >/tmp/a-secret; sleep 60'
+	local a_bundle=$BUNDLE a_id=$CID a_pid
+	record_container "$ROOTDIR" "$a_id"
+	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$a_bundle/log.json" --log-format json run -d --bundle "$a_bundle" "$a_id" </dev/null >/dev/null
+	a_pid=$("$RUNC" --root "$ROOTDIR" state "$a_id" | jq -r .pid)
+	[ "$a_pid" -gt 0 ]
+	# container B joins A's mount namespace: it would read A's /tmp
+	make_bundle default 'cat /tmp/a-secret'
+	edit_config "$BUNDLE" '.linux.namespaces |= map(if .type == "mount" then .path = $p else . end)' \
+		--arg p "/proc/$a_pid/ns/mnt"
+	refuse_check "$CID" "^ocigate: refused by policy: namespaces: joining the mount namespace at /proc/$a_pid/ns/mnt would give the container that namespace.s whole filesystem"
+}
