@@ -103,6 +103,22 @@ runs_enforced() {
 	[ "$(audit_count refuse "$(cid e2e-root)")" -eq 1 ]
 }
 
+@test "docker create -v /etc + docker cp: the runtime never sees cp (documented), and every start stays refused" {
+	run --separate-stderr dk create --name e2e-cp --network none -v /etc:/x "$BUSYBOX" true
+	[ "$status" -eq 0 ] || fail "docker create failed: $stderr"
+	# docker cp goes through the daemon, not the runtime: ocigate cannot
+	# stop it (README, "What a runtime cannot see")
+	run --separate-stderr dk cp e2e-cp:/x/hostname "$BATS_TEST_TMPDIR/hostname"
+	[ "$status" -eq 0 ] || fail "docker cp failed: $stderr"
+	run --separate-stderr dk start e2e-cp
+	assert_refused
+	[[ $stderr == *"$REFUSED: mounts: bind mount of /etc "* ]]
+	run --separate-stderr dk start e2e-cp
+	assert_refused
+	[ "$(audit_count refuse "$(cid e2e-cp)")" -eq 2 ]
+	dk rm -f e2e-cp >/dev/null
+}
+
 @test "docker run: container root is a pool uid, image files are root-owned inside (idmapped rootfs)" {
 	run --separate-stderr dk run --rm --network none "$BUSYBOX" sh -c \
 		'cat /proc/self/uid_map; echo "owner $(stat -c %u:%g /bin/busybox)"; echo "id $(id -u)"'
