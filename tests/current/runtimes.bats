@@ -151,3 +151,18 @@ echo "uid_map: $(cat /proc/self/uid_map | tr -s " " | sed "s/^ //")"'
 	edit_config "$BUNDLE" '.linux.futureLever = {"on": true}'
 	refuse_check "$CID" 'fields: linux\.futureLever is not a member'
 }
+
+@test "crun 1.28: no setuid or setgid file from the container on a bind source (chmod 4755 and 2755 EPERM, plain chmod works)" {
+	mkdir -p "$T/vol"
+	chmod 0777 "$T/vol"
+	make_bundle default 'cp /bin/busybox /v/x; if chmod 4755 /v/x 2>/dev/null; then echo "suid: allowed"; else echo "suid: denied"; fi; if chmod 2755 /v/x 2>/dev/null; then echo "sgid: allowed"; else echo "sgid: denied"; fi; echo "plain: $(chmod 0755 /v/x && echo ok)"'
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/vol" '{destination: "/v", type: "bind", source: $s, options: ["rbind", "rw"]}')"
+	run_crun "$CID" "$BUNDLE"
+	show_run
+	assert_status 0
+	[ "$(probe_value suid)" = denied ]
+	[ "$(probe_value sgid)" = denied ]
+	[ "$(probe_value plain)" = ok ]
+	[ -f "$T/vol/x" ]
+	[ -z "$(find "$T/vol/x" -perm /6000)" ] || fail "the host file has a setuid/setgid bit: $(stat -c %A "$T/vol/x")"
+}
