@@ -38,8 +38,12 @@ setup() {
 	og_setup
 	# Bind sources and the userns state must be walkable by the container's
 	# host uid (bats' temp dirs are 0700).
-	STATE=$(mktemp -d /tmp/ocigate-seccomp-XXXXXX)
-	chmod 711 "$STATE"
+	# (the sources beside the state dir, not in it: a source in ocigate's
+	# state dir is refused)
+	TOP=$(mktemp -d /tmp/ocigate-seccomp-XXXXXX)
+	chmod 711 "$TOP"
+	STATE=$TOP/state
+	mkdir -m 711 "$STATE"
 }
 
 teardown() {
@@ -47,7 +51,7 @@ teardown() {
 	"$OCIGATECTL" gc --state-dir "$STATE" >/dev/null 2>&1 || true
 	awk -v s="$STATE/" 'index($5, s) == 1 {print $5}' /proc/self/mountinfo | xargs -r umount -l 2>/dev/null
 	[ -n "${AGENT_PID:-}" ] && kill "$AGENT_PID" 2>/dev/null
-	rm -rf "$STATE"
+	rm -rf "$TOP"
 	return 0
 }
 
@@ -194,7 +198,7 @@ setid_run() {
 	make_policy '.user_namespace.mode = $m' --arg m "$mode"
 	make_bundle "$fixture" '/bin/setid-probe /v'
 	cp "$BATS_FILE_TMPDIR/setid-probe" "$BUNDLE/rootfs/bin/setid-probe"
-	SRC="$STATE/src$NBUNDLE"
+	SRC="$TOP/src$NBUNDLE"
 	mkdir -m 0777 "$SRC"
 	add_mount "$BUNDLE" "$(jq -nc --arg s "$SRC" '{destination: "/v", type: "bind", source: $s, options: ["rbind", "rw"]}')"
 	og_run "$CID" "$BUNDLE"
@@ -239,7 +243,7 @@ assert_no_setid_files() {
 
 @test "seccomp: busybox chmod 4755 on a bind source: Operation not permitted inside" {
 	make_bundle default 'cp /bin/busybox /v/x; chmod 4755 /v/x; echo "chmod: $?"; chmod 2755 /v/x; echo "chmod2: $?"; chmod 755 /v/x; echo "plain: $?"'
-	SRC="$STATE/src"
+	SRC="$TOP/src"
 	mkdir -m 0777 "$SRC"
 	add_mount "$BUNDLE" "$(jq -nc --arg s "$SRC" '{destination: "/v", type: "bind", source: $s, options: ["rbind", "rw"]}')"
 	og_run "$CID" "$BUNDLE"
@@ -256,7 +260,7 @@ assert_no_setid_files() {
 	make_policy '.seccomp.allow_setid_files = true'
 	make_bundle default '/bin/setid-probe /v'
 	cp "$BATS_FILE_TMPDIR/setid-probe" "$BUNDLE/rootfs/bin/setid-probe"
-	SRC="$STATE/src"
+	SRC="$TOP/src"
 	mkdir -m 0777 "$SRC"
 	add_mount "$BUNDLE" "$(jq -nc --arg s "$SRC" '{destination: "/v", type: "bind", source: $s, options: ["rbind", "rw"]}')"
 	og_run "$CID" "$BUNDLE"

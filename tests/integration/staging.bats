@@ -477,6 +477,8 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 	make_bundle default 'true'
 	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/data" '{destination: "/d", type: "bind", source: $s, options: ["rbind", "ro"]}')"
 	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/data/f" '{destination: "/f", type: "bind", source: $s, options: ["bind", "ro"]}')"
+	# ids c1, c2...: no cgroup path named after make_bundle's id (the no-op runtime makes none)
+	edit_config "$BUNDLE" 'del(.linux.cgroupsPath)'
 	cp "$BUNDLE/config.json" "$T/config.orig"
 	for mode in off required; do
 		make_policy '.user_namespace.mode = $m' --arg m "$mode"
@@ -525,6 +527,7 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 	chmod 700 "$STATE"
 	cp "$T/config.orig" "$BUNDLE/config.json"
 	CID="$CID-2"
+	edit_config "$BUNDLE" '.linux.cgroupsPath = $p' --arg p "/ocigate-test-$CID"
 	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 	assert_status 1
 	assert_log_error "cannot stage the bind sources: $(re_quote "$STATE") is not searchable by the container's user \\(mode 700\\)"

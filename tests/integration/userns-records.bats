@@ -223,6 +223,7 @@ host_start() {
 	cp "$BUNDLE/config.json" "$T/config.orig"
 	for i in 1 2; do
 		cp "$T/config.orig" "$BUNDLE/config.json"
+		edit_config "$BUNDLE" '.linux.cgroupsPath = $p' --arg p "/ocigate-test-gone-$CID-$i"
 		"$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$failing" --ocigate-state-dir "$STATE" \
 			--root "$ROOTDIR" create --bundle "$BUNDLE" "gone-$CID-$i" </dev/null && fail "the failing runtime succeeded"
 	done
@@ -330,6 +331,7 @@ pid_of() {
 @test "records: an id starting with a dot gets a user namespace like any other" {
 	make_policy '.user_namespace.mode = "if-possible"'
 	make_bundle default "$USERNS_PROBE"
+	edit_config "$BUNDLE" '.linux.cgroupsPath = $p' --arg p "/ocigate-test-.dot-$CID"
 	og_userns ".dot-$CID" "$BUNDLE" run --bundle "$BUNDLE" ".dot-$CID"
 	assert_status 0
 	[[ "$(probe_value uid_map)" =~ ^0\ 10[0-9]{5}\ 65536$ ]] || { show_run; fail "no pool range"; }
