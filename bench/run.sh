@@ -124,16 +124,19 @@ make_area() {
 	mkdir -p "$d/bundle" "$d/rootfs" "$d/files" "$d/root" "$d/state"
 	for f in resolv.conf hostname hosts; do echo "# $f" >"$d/files/$f"; done
 	cp "$SRC/policy/profiles/seccomp.json" "$d/seccomp.json"
-	# the profile has // comments, jq does not take them
+	# the profile has // comments, jq does not take them; the mount cap
+	# raised for the scaling series (10,000 mounts)
 	grep -v '^[[:space:]]*//' "$SRC/policy/profiles/default.json" |
-		jq --arg log "$d/audit.log" '.audit.log = $log' >"$d/policy.json"
+		jq --arg log "$d/audit.log" '.audit.log = $log | .mounts.scan.max_mounts = 20000' >"$d/policy.json"
 	jq '.user_namespace.mode = "required"' "$d/policy.json" >"$d/policy-userns.json"
 	jq '.user_namespace.mode = "off"' "$d/policy.json" >"$d/policy-nouserns.json"
 	chmod 0644 "$d/policy.json" "$d/policy-userns.json" "$d/policy-nouserns.json" "$d/seccomp.json"
 	# Docker's config.json: root.path an existing (empty) dir, the three
-	# binds from /var/lib/docker/containers/<id>/ -> files here, no hooks.
+	# binds from /var/lib/docker/containers/<id>/ -> files here, no hooks,
+	# no cgroupsPath (the bench's ids are not the fixture's: the cgroups
+	# rule then judges runc's default place for each id).
 	jq --arg rootfs "$d/rootfs" --arg files "$d/files" '
-		del(.hooks) | .root.path = $rootfs
+		del(.hooks) | del(.linux.cgroupsPath) | .root.path = $rootfs
 		| .mounts |= map(if (.source | startswith("/")) then .source = $files + "/" + (.source | split("/") | last) else . end)
 	' "$FIX/default.config.json" >"$d/config.json"
 }
