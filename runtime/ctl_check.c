@@ -530,7 +530,13 @@ ctl_check (int argc, char **argv)
       || og_spec_parse (data, len, &spec, &err) < 0)
     return ctl_fail (&err);
   {
+    /* A dry run allocates nothing: the pool's first range stands for the
+     * one a create would get, so the check shows the mapping, not a
+     * container without a user namespace. */
+    struct og_userns_range sample = { .host_start = policy->userns.pool_start, .size = policy->userns.range_size };
     struct og_enforce_ctx ctx = { .policy = policy, .bundle = bundle, .container_id = id };
+    if (policy->userns.mode != OG_USERNS_OFF)
+      ctx.userns = &sample;
     if (og_enforce_config (&ctx, spec, &d, &err) < 0)
       {
         og_decisions_clear (&d);
