@@ -42,14 +42,15 @@ exec unshare -m --propagation private -- bash -c '
 	set -e
 	r=$OG_ROOT
 	mount --bind "$r" "$r"
-	mkdir -p "$r$OG_SRC"
-	mount --bind "$OG_SRC" "$r$OG_SRC"
 	mount --rbind /proc "$r/proc"
 	mount --rbind /sys "$r/sys"
 	mount --rbind /dev "$r/dev"
 	mount -t tmpfs -o mode=755 tmpfs "$r/run"
 	mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
 	mount -t tmpfs -o mode=1777 tmpfs "$r/var/tmp"
+	# the source tree last: it may live under /tmp or /run (a CI clone)
+	mkdir -p "$r$OG_SRC"
+	mount --bind "$OG_SRC" "$r$OG_SRC"
 	# the end-to-end suite'"'"'s image cache (an nginx root built with the
 	# host'"'"'s debootstrap), read-only
 	if [ -d /var/cache/ocigate-e2e ]; then
