@@ -733,6 +733,13 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
   cmd = find_command (cl->command);
   if (cmd == NULL)
     return 0;
+  /* runc 1.1 makes an empty --root the bundle directory on create (it
+   * chdirs there first), runc 1.3 the working directory: records keyed by
+   * one would free a running container's range under the other. */
+  if (cmd->enforced && given_root && given_root[0] == '\0')
+    return og_error_set (err, 0,
+                         "an empty --root is read differently by runc 1.1 (the bundle directory) and runc 1.3 (the "
+                         "working directory): give the runtime root explicitly");
   if (parse_command_args (cl, cmd, err) < 0)
     {
       if (cmd->enforced)
@@ -749,18 +756,6 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
       if (check_unique (cl, "bundle", "b", err) < 0)
         return -1;
       cl->bundle = b && b[0] ? b : NULL;
-      /* create, run and restore chdir into the bundle first, and only then
-       * does runc make an empty --root absolute: the bundle directory,
-       * as getcwd names it */
-      if (given_root && given_root[0] == '\0' && cl->bundle)
-        {
-          char *real = og_realpath (cl->bundle);
-          if (real)
-            {
-              free ((char *)cl->root);
-              cl->root = real;
-            }
-        }
     }
   else if (cmd->flags == exec_flags && check_unique (cl, "process", "p", err) < 0)
     return -1;

@@ -150,22 +150,17 @@ host_start() {
 	[ "$(records)" -eq 0 ]
 }
 
-@test "records: an empty --root is where runc puts the state: the bundle at create, the working directory later" {
+@test "records: an empty --root is refused before anything is allocated (runc 1.1 reads the bundle, 1.3 the working directory)" {
 	make_bundle default 'sleep 60'
 	local a=$CID
-	(cd "$T" && create_detached "$a" "$BUNDLE" '')
-	record_container "$BUNDLE" "$a"
-	# runc chdirs into the bundle before it makes "" absolute
-	[ -f "$BUNDLE/$a/state.json" ]
-	run "$OCIGATECTL" gc --state-dir "$STATE"
-	[[ "$output" == *"gc: 0 released"* ]] || { show_run; fail "gc released the running container's range"; }
-	[ "$(staged_mounts)" -eq 1 ]
-	jq -e --arg r "$BUNDLE" '.root == $r' "$STATE"/userns/*
-	# later calls find it from the working directory, as runc does
-	(cd "$BUNDLE" && "$OCIGATE" --ocigate-state-dir "$STATE" --ocigate-runtime "$RUNC" --root '' delete -f "$a")
-	[ ! -e "$BUNDLE/$a" ]
-	[ "$(staged_mounts)" -eq 0 ]
+	run --separate-stderr bash -c 'cd "$1" && timeout 30 "$2" --ocigate-policy "$3" --ocigate-runtime "$4" --ocigate-state-dir "$5" \
+		--root "" --log "$6/log.json" --log-format json create --bundle "$6" "$7" </dev/null' _ \
+		"$T" "$OCIGATE" "$POLICY" "$RUNTIME" "$STATE" "$BUNDLE" "$a"
+	[ "$status" -eq 1 ]
+	last_log_line "$BUNDLE" | jq -e '.msg | contains("an empty --root is read differently by runc 1.1")'
+	[ ! -e "$BUNDLE/$a" ] && [ ! -e "$T/$a" ]
 	[ "$(records)" -eq 0 ]
+	[ "$(staged_mounts)" -eq 0 ]
 }
 
 @test "records: a newline in the id forges no record and leaks no range" {

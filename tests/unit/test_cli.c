@@ -392,7 +392,8 @@ END_TEST
 
 /* The runtime root names a container's user namespace record: it is
  * taken as runc 1.1.5 resolves it (filepath.Abs, lexically cleaned; an
- * empty one is the working directory, or the bundle on create). */
+ * empty one is the working directory; refused on create, where runc 1.1
+ * and 1.3 disagree). */
 START_TEST (runtime_root_as_runc_resolves_it)
 {
   static const char *const cases[][2] = {
@@ -420,9 +421,11 @@ START_TEST (runtime_root_as_runc_resolves_it)
   ck_assert_int_eq (parse (&cl, &err, "--root", "/a", "--root=/b", "state", "id", NULL), 0);
   ck_assert_str_eq (cl.root, "/b");
   ocigate_cmdline_free (&cl);
-  /* create changes into the bundle before an empty root is made absolute */
-  ck_assert_int_eq (parse (&cl, &err, "--root", "", "create", "--bundle", "/", "id", NULL), 0);
-  ck_assert_str_eq (cl.root, "/");
+  /* an empty root on an enforced call: runc 1.1 reads the bundle (it
+   * changes into it first), runc 1.3 the working directory: refused */
+  ck_assert_int_eq (parse (&cl, &err, "--root", "", "create", "--bundle", "/", "id", NULL), -1);
+  ck_assert_ptr_nonnull (strstr (err.msg, "an empty --root"));
+  og_error_clear (&err);
   ocigate_cmdline_free (&cl);
   /* no --root: runc's default (root in the host's user namespace ignores
    * $XDG_RUNTIME_DIR) */
