@@ -517,8 +517,12 @@ judge_backing (const struct mount_check *mc, const char *path, const char *resol
     if (strcmp (t->v[i].point, resolved) != 0 && og_path_under (t->v[i].point, resolved)
         && !judge_mount (mc, path, resolved, t, &t->v[i], t->v[i].point, allowlisted))
       return false;
-  /* a volume that is a mount of something: its sockets are scanned too */
-  if (allowlisted && strcmp (m->point, resolved) == 0 && !fresh_fs (m->fstype))
+  /* A volume that is a mount of something: its sockets are scanned too.
+   * Only a fresh instance mounted right there (a tmpfs volume, its
+   * filesystem's first mount) is empty by construction; a bind of part of
+   * an existing tmpfs (/tmp, /run on many hosts) holds what the host put
+   * there. */
+  if (allowlisted && strcmp (m->point, resolved) == 0 && !(fresh_fs (m->fstype) && og_mounttable_first_of (t, m) == m))
     return free_of_sockets (mc, path, "bind mount of", resolved, obj);
   return true;
 }
