@@ -33,7 +33,9 @@ NESTED='if unshare -Urm sh -c "mount -t tmpfs t /tmp && echo mounted" 2>/dev/nul
 	[ "$status" -ne 0 ]
 	[[ "$stderr" == *"unshare"* ]]
 	C=$(dk inspect -f '{{.Id}}' e2e-sysadmin)
-	audit_any create "$C" '.decisions | any(.rule == "seccomp" and .before == "\"unshare\"")'
+	# the profile was rewritten (which entries name the syscall differs
+	# between Docker 20.10's profile and 28.5's; EPERM inside is the proof)
+	audit_any create "$C" '.decisions | any(.rule == "seccomp" and .action == "mutate")'
 	audit_any create "$C" '.decisions | any(.rule == "capabilities")'
 	run dk run --rm --network none --cap-add SYS_ADMIN --user 1000:1000 "$BUSYBOX" sh -c "$NESTED"
 	[ "$output" = "nested: denied" ]
