@@ -190,14 +190,14 @@ mount_path (char *buf, size_t size, size_t i, const char *suffix)
   memcpy (buf + 8 + n, suffix, strlen (suffix) + 1);
 }
 
-/* Does the allowlist name this resolved source?  "{id}" expands to the
+/* Does one of `patterns` name this resolved path?  "{id}" expands to the
  * container id; without an id such patterns match nothing. */
 static bool
-source_allowed (const struct mount_check *mc, const char *resolved)
+pattern_names (const struct mount_check *mc, char **patterns, const char *resolved)
 {
   const char *id = mc->ctx->container_id;
 
-  for (char **pat = mc->ctx->policy->mounts.allow_sources; pat && *pat; pat++)
+  for (char **pat = patterns; pat && *pat; pat++)
     {
       og_cleanup_free char *expanded = NULL;
       const char *hole = strstr (*pat, "{id}");
@@ -214,6 +214,13 @@ source_allowed (const struct mount_check *mc, const char *resolved)
         return true;
     }
   return false;
+}
+
+/* Does the allowlist name this resolved source? */
+static bool
+source_allowed (const struct mount_check *mc, const char *resolved)
+{
+  return pattern_names (mc, mc->ctx->policy->mounts.allow_sources, resolved);
 }
 
 /* A sensitive tree (resolved when it exists) that `resolved` lies in or
@@ -946,23 +953,7 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
 static bool
 root_allowed (const struct mount_check *mc, const char *resolved)
 {
-  const char *id = mc->ctx->container_id;
-
-  for (char **pat = mc->ctx->policy->mounts.allow_roots; pat && *pat; pat++)
-    {
-      og_cleanup_free char *expanded = NULL;
-      const char *hole = strstr (*pat, "{id}");
-
-      if (hole)
-        {
-          if (id == NULL || id[0] == '\0' || strchr (id, '/') || strpbrk (id, "*?["))
-            continue;
-          expanded = expand_id (*pat, hole, id);
-        }
-      if (fnmatch (expanded ? expanded : *pat, resolved, FNM_PATHNAME) == 0)
-        return true;
-    }
-  return false;
+  return pattern_names (mc, mc->ctx->policy->mounts.allow_roots, resolved);
 }
 
 /* The rootfs itself is a host path: judged like a bind source (sensitive
