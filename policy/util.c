@@ -396,3 +396,18 @@ og_realpath_open (const char *path, int *fd)
   errno = EAGAIN;
   return NULL;
 }
+
+ssize_t
+og_read_short (const char *path, char *buf, size_t size)
+{
+  og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  ssize_t n;
+
+  if (fd < 0 || size == 0)
+    return -1;
+  n = read (fd, buf, size - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  return n;
+}

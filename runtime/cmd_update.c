@@ -74,16 +74,9 @@ cgroup_read (const char *dir, const char *file, int64_t *v, int64_t *second)
 {
   og_cleanup_free char *path = og_xasprintf ("%s/%s", dir, file);
   char buf[64], *end;
-  ssize_t n;
-  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
-  if (fd < 0)
+  if (og_read_short (path, buf, sizeof buf) < 0)
     return -1;
-  n = read (fd, buf, sizeof buf - 1);
-  close (fd);
-  if (n <= 0)
-    return -1;
-  buf[n] = '\0';
   if (strncmp (buf, "max", 3) == 0)
     {
       *v = -1;

@@ -1141,16 +1141,9 @@ read_owner (const char *stage_dir, char **root, char **id, pid_t *pid)
 {
   og_cleanup_free char *path = og_xasprintf ("%s/owner", stage_dir);
   char buf[8192], *nl1, *nl2;
-  ssize_t n;
-  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
-  if (fd < 0)
+  if (og_read_short (path, buf, sizeof buf) < 0)
     return -1;
-  n = read (fd, buf, sizeof buf - 1);
-  close (fd);
-  if (n <= 0)
-    return -1;
-  buf[n] = '\0';
   if ((nl1 = strchr (buf, '\n')) == NULL || (nl2 = strchr (nl1 + 1, '\n')) == NULL)
     return -1;
   *root = og_xstrndup (buf, (size_t)(nl1 - buf));

@@ -83,6 +83,10 @@ void og_format_utc (int64_t t, char buf[OG_UTC_LEN]);
 
 /* Write all of buf to fd, retrying on EINTR and short writes; -1 + errno. */
 int og_write_all (int fd, const void *buf, size_t len);
+/* The start of a small file (a cgroup value, a record) into buf,
+ * NUL-terminated, not through a symlink.  Returns the length read (> 0),
+ * -1 on failure or an empty file. */
+ssize_t og_read_short (const char *path, char *buf, size_t size);
 
 /* og_realpath that keeps what it resolved: *fd is an O_PATH | O_CLOEXEC
  * descriptor of the object the returned path named when it was read, so a
