@@ -45,11 +45,7 @@ restricted_policy() {
 start_sleeper() {
 	make_bundle default 'sleep 60'
 	edit_config "$BUNDLE" ".process.user.uid = 1000 | .process.user.gid = 1000 | ${1:-.}"
-	record_container "$ROOTDIR" "$CID"
-	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$STATE" \
-		--root "$ROOTDIR" --log "$BUNDLE/log.json" --log-format json run -d --bundle "$BUNDLE" "$CID" \
-		</dev/null >/dev/null 2>"$T/run.err"
-	[ ! -s "$T/run.err" ] || { cat "$T/run.err"; false; }
+	run_detached --ocigate-state-dir "$STATE"
 }
 
 # og_exec ARGS...: `ocigate exec ARGS` with its log in $T/log.json.

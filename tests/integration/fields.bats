@@ -12,11 +12,7 @@ load helpers
 # a detached container started through ocigate
 start_sleeper() {
 	make_bundle default 'sleep 60'
-	record_container "$ROOTDIR" "$CID"
-	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
-		--log "$BUNDLE/log.json" --log-format json run -d --bundle "$BUNDLE" "$CID" \
-		</dev/null >/dev/null 2>"$T/run.err"
-	[ ! -s "$T/run.err" ] || { cat "$T/run.err"; false; }
+	run_detached
 }
 
 @test "fields: an invented member under linux is refused, naming its path; the runtime never starts" {

@@ -127,10 +127,8 @@ load helpers
 @test "namespaces: joining another container's mount namespace by /proc/<pid>/ns/mnt is refused (its whole filesystem)" {
 	# container A, running, with a file of its own
 	make_bundle default 'echo secret-of-a >/tmp/a-secret; sleep 60'
-	local a_bundle=$BUNDLE a_id=$CID a_pid
-	record_container "$ROOTDIR" "$a_id"
-	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
-		--log "$a_bundle/log.json" --log-format json run -d --bundle "$a_bundle" "$a_id" </dev/null >/dev/null
+	local a_id=$CID a_pid
+	run_detached
 	a_pid=$("$RUNC" --root "$ROOTDIR" state "$a_id" | jq -r .pid)
 	[ "$a_pid" -gt 0 ]
 	# container B joins A's mount namespace: it would read A's /tmp

@@ -253,6 +253,17 @@ run_ocigate() {
 		run --bundle "$bundle" "$id"
 }
 
+# run_detached [OCIGATE_OPTION...]: `ocigate run -d` of $BUNDLE as $CID, as
+# containerd-shim starts a container (the options, e.g. --ocigate-state-dir
+# DIR, go before runc's own); fails with runc's words if it did not start.
+run_detached() {
+	record_container "$ROOTDIR" "$CID"
+	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" "$@" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json run -d --bundle "$BUNDLE" "$CID" \
+		</dev/null >/dev/null 2>"$T/run.err"
+	[ ! -s "$T/run.err" ] || { cat "$T/run.err"; false; }
+}
+
 # ---------------------------------------------------------------------------
 # assertions
 

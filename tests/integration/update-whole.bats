@@ -15,11 +15,7 @@ load helpers
 start_sleeper() {
 	make_bundle default 'sleep 60'
 	[ $# -eq 0 ] || edit_config "$BUNDLE" "$1"
-	record_container "$ROOTDIR" "$CID"
-	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
-		--log "$BUNDLE/log.json" --log-format json run -d --bundle "$BUNDLE" "$CID" \
-		</dev/null >/dev/null 2>"$T/run.err"
-	[ ! -s "$T/run.err" ] || { cat "$T/run.err"; false; }
+	run_detached
 	CG_CPU="/sys/fs/cgroup/cpu/ocigate-test-$CID"
 	CG_MEM="/sys/fs/cgroup/memory/ocigate-test-$CID"
 	[ -e "$CG_CPU/cpu.cfs_quota_us" ] || skip "no cgroup v1 cpu controller at /sys/fs/cgroup/cpu"
