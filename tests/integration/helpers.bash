@@ -264,6 +264,37 @@ run_detached() {
 	[ ! -s "$T/run.err" ] || { cat "$T/run.err"; false; }
 }
 
+# state_setup: $STATE, a private ocigate state dir for user namespaces and
+# staging that the containers' mapped roots can walk to (bats' own temp
+# dirs are 0700).  state_teardown: what a failed test left in it (staged
+# mounts, records), then the dir.
+state_setup() {
+	STATE=$(mktemp -d /tmp/ocigate-state-XXXXXX)
+	chmod 711 "$STATE"
+}
+
+state_teardown() {
+	"$OCIGATECTL" gc --state-dir "$STATE" >/dev/null 2>&1 || true
+	awk -v s="$STATE/" 'index($5, s) == 1 {print $5}' /proc/self/mountinfo | xargs -r umount -l 2>/dev/null
+	rm -rf "$STATE"
+	return 0
+}
+
+# og_userns ID BUNDLE ARGS...: ocigate with the test's policy, $STATE and
+# runc root, its log in BUNDLE/log.json.
+og_userns() {
+	local id=$1 bundle=$2
+	shift 2
+	record_container "$ROOTDIR" "$id"
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$STATE" \
+		--root "$ROOTDIR" --log "$bundle/log.json" --log-format json "$@"
+}
+
+# staged_mounts: how many mounts ocigate has under $STATE.
+staged_mounts() {
+	awk -v s="$STATE/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l
+}
+
 # ---------------------------------------------------------------------------
 # assertions
 

@@ -32,33 +32,19 @@ EOF
 
 setup() {
 	og_setup
-	# a private state dir the containers' mapped roots can walk to (bats'
-	# own temp dirs are 0700)
-	STATE=$(mktemp -d /tmp/ocigate-stage-XXXXXX)
-	chmod 711 "$STATE"
+	state_setup
 	UNMOUNT=()
 }
 
 teardown() {
 	local m
 	og_teardown
-	"$OCIGATECTL" gc --state-dir "$STATE" >/dev/null 2>&1 || true
-	awk -v s="$STATE/" 'index($5, s) == 1 {print $5}' /proc/self/mountinfo | xargs -r umount -l 2>/dev/null
 	for m in "${UNMOUNT[@]}"; do umount -l "$m" 2>/dev/null; done
-	rm -rf "$STATE"
+	state_teardown
 	# after og_teardown: the racer is gone, no name swaps under rm
 	[ -z "${SHARE:-}" ] || rm -rf "$SHARE"
 	[ -z "${ENGINE_ROOT:-}" ] || rm -rf "$ENGINE_ROOT"
 	return 0
-}
-
-# og_stage ID BUNDLE ARGS...: ocigate with the test's policy and state dir.
-og_stage() {
-	local id=$1 bundle=$2
-	shift 2
-	record_container "$ROOTDIR" "$id"
-	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$STATE" \
-		--root "$ROOTDIR" --log "$bundle/log.json" --log-format json "$@"
 }
 
 # og_create ID BUNDLE OUT: a detached create (the container waits for
@@ -69,17 +55,13 @@ og_create() {
 		--root "$ROOTDIR" --log "$2/log.json" --log-format json create --bundle "$2" "$1" </dev/null >"$3" 2>&1
 }
 
-# refuse_check_stage ID REGEX: og_stage run on $BUNDLE refuses, in full.
+# refuse_check_stage ID REGEX: og_userns run on $BUNDLE refuses, in full.
 refuse_check_stage() {
 	local before audit_before
 	before=$(sha "$BUNDLE/config.json")
 	audit_before=$(audit_lines)
-	og_stage "$1" "$BUNDLE" run --bundle "$BUNDLE" "$1"
+	og_userns "$1" "$BUNDLE" run --bundle "$BUNDLE" "$1"
 	assert_refused "$1" "$before" "$audit_before" "$2"
-}
-
-staged_mounts() {
-	awk -v s="$STATE/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l
 }
 
 # stage_key ID: what anyone can compute from --root and the id.
@@ -190,7 +172,7 @@ race() {
 	for round in $(seq 1 80); do
 		cp "$T/victim.json" "$b/config.json"
 		id="$CID-$round"
-		og_stage "$id" "$b" run --bundle "$b" "$id"
+		og_userns "$id" "$b" run --bundle "$b" "$id"
 		case "$output" in
 		*"saw: innocent"*) INNOCENT=$((INNOCENT + 1)) ;;
 		*"saw: host-etc"*) HOSTETC=$((HOSTETC + 1)) ;;
@@ -248,7 +230,7 @@ race_setup() {
 		touch "$BUNDLE/rootfs/mnt/x/image-file"
 		add_mount "$BUNDLE" "$(jq -nc --arg s "$T/evil" '{destination: "/mnt", type: "bind", source: $s, options: ["rbind", "ro"]}')"
 		add_mount "$BUNDLE" "$(jq -nc --arg s "$BUNDLE/rootfs/mnt/x" '{destination: "/y", type: "bind", source: $s, options: ["rbind", "ro"]}')"
-		og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+		og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 		assert_status 0
 		[ "$(probe_value y)" = image-file ] || { show_run; fail "$mode: /y is not the checked directory"; }
 	done
@@ -272,7 +254,7 @@ SUBMOUNT_PROBE='echo "sub: $(echo $(ls /s/sub))"; echo "owner: $(stat -c %u /s/s
 	make_bundle default "$SUBMOUNT_PROBE"'
 echo "top owner: $(stat -c %u /s/top)"'
 	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/src" '{destination: "/s", type: "bind", source: $s, options: ["rbind", "ro"]}')"
-	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 	assert_status 0
 	# the tree that was checked: the submount, not what it hides
 	[ "$(probe_value sub)" = "on-submount" ] || { show_run; fail "submount missing or hidden file shown"; }
@@ -287,7 +269,7 @@ echo "top owner: $(stat -c %u /s/top)"'
 		make_policy '.user_namespace.mode = $m' --arg m "$mode"
 		make_bundle default "$SUBMOUNT_PROBE"
 		add_mount "$BUNDLE" "$(jq -nc --arg s "$T/src" '{destination: "/s", type: "bind", source: $s, options: ["rbind", "ro"]}')"
-		og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+		og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 		assert_status 0
 		[ "$(probe_value sub)" = "on-submount" ] || { show_run; fail "$mode: submount missing or hidden file shown"; }
 	done
@@ -298,7 +280,7 @@ echo "top owner: $(stat -c %u /s/top)"'
 	make_policy '.user_namespace.mode = "required"'
 	make_bundle default "$SUBMOUNT_PROBE"
 	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/src" '{destination: "/s", type: "bind", source: $s, options: ["bind", "ro"]}')"
-	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 	assert_status 0
 	[ "$(probe_value sub)" = "hidden" ] || { show_run; fail "a bind without rbind brought the submount"; }
 }
@@ -316,7 +298,7 @@ if echo evil >>/s/tool; then echo "append: yes"; else echo "append: no"; fi
 if cat /s/root-only >/dev/null 2>&1; then echo "read: yes"; else echo "read: no"; fi
 if touch /s/new 2>/dev/null; then echo "create: yes"; else echo "create: no"; fi'
 	add_mount "$BUNDLE" "$(jq -nc --arg s "$dir" '{destination: "/s", type: "bind", source: $s, options: ["rbind", "rw"]}')"
-	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 	assert_status 0
 	[ "$(probe_value append)" = no ] || { show_run; fail "container root wrote a host-root file"; }
 	[ "$(probe_value read)" = no ] || { show_run; fail "container root read a root-only host file"; }
@@ -340,7 +322,7 @@ if touch /s/new 2>/dev/null; then echo "create: yes"; else echo "create: no"; fi
 	[ ! -e "$STATE/stage/$(stage_key "$CID")" ]
 	make_bundle default 'true'
 	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/data" '{destination: "/d", type: "bind", source: $s, options: ["rbind", "ro"]}')"
-	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 	assert_status 0
 	[ "$(staged_mounts)" -eq 1 ] # runc deleted it itself, without us
 	run "$OCIGATECTL" gc --state-dir "$STATE"
@@ -358,7 +340,7 @@ if touch /s/new 2>/dev/null; then echo "create: yes"; else echo "create: no"; fi
 	make_bundle default 'true'
 	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/unbindable" '{destination: "/u", type: "bind", source: $s, options: ["rbind", "ro"]}')"
 	before=$(sha "$BUNDLE/config.json")
-	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 	assert_refused "$CID" "$before" - "bind source .*/unbindable cannot be staged: open_tree"
 	[ "$(staged_mounts)" -eq 0 ]
 }
@@ -370,7 +352,7 @@ if touch /s/new 2>/dev/null; then echo "create: yes"; else echo "create: no"; fi
 		make_bundle default 'if touch /s/sub/new 2>/dev/null; then echo "submount: writable"; else echo "submount: read-only"; fi
 echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 		add_mount "$BUNDLE" "$(jq -nc --arg s "$T/src" '{destination: "/s", type: "bind", source: $s, options: ["rbind", "ro"]}')"
-		og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+		og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 		assert_status 0
 		[ "$(probe_value submount)" = read-only ] || { show_run; fail "$mode: the submount of a read-only bind is writable"; }
 		[[ ",$(probe_value flags)," == *,nosuid,* && ",$(probe_value flags)," == *,nodev,* ]] ||
@@ -390,7 +372,7 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 	make_policy '.user_namespace.mode = "required" | .mounts.allow_sources += [$v]' --arg v "$T/volumes/*/_data"
 	make_bundle default 'if echo evil >>/v/file; then echo "write: yes"; else echo "write: no"; fi'
 	add_mount "$BUNDLE" "$(jq -nc --arg s "$vol" '{destination: "/v", type: "bind", source: $s, options: ["rbind", "rw"]}')"
-	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 	assert_status 0
 	[ "$(probe_value write)" = no ] || { show_run; fail "container root wrote a host-root file through a volume mount"; }
 	[ "$(cat "$dir/file")" = "root's" ]
@@ -422,7 +404,7 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 			--arg p "$T/engine/containers/{id}/*"
 		add_mount "$BUNDLE" "$(jq -nc --arg s "$T/engine/containers/$CID/hostname" \
 			'{destination: "/etc/hostname", type: "bind", source: $s, options: ["rbind", "rprivate"]}')"
-		og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+		og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 		assert_status 0
 		[ "$(probe_value hostname)" = "engine-made 0" ] || { show_run; fail "$mode: $(probe_value hostname)"; }
 		jq -e '.mounts[] | select(.destination == "/etc/hostname") | .source | test("/stage/[0-9a-f]{32}/binds/[0-9]+$")' \
@@ -447,7 +429,7 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 	for round in $(seq 1 80); do
 		cp "$T/victim.json" "$b/config.json"
 		id="$CID-$round"
-		og_stage "$id" "$b" run --bundle "$b" "$id"
+		og_userns "$id" "$b" run --bundle "$b" "$id"
 		case "$output" in
 		*"saw: innocent"*) innocent=$((innocent + 1)) ;;
 		*"saw: host-root"*) host=$((host + 1)) ;;
@@ -517,7 +499,7 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 	edit_config "$BUNDLE" '.root.path = $r' --arg r "$ENGINE_ROOT/rootfs"
 	add_mount "$BUNDLE" "$(jq -nc --arg s "$T/data" '{destination: "/d", type: "bind", source: $s, options: ["rbind", "ro"]}')"
 	cp "$BUNDLE/config.json" "$T/config.orig"
-	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 	assert_status 0
 	[ "${lines[0]}" = "through the stage" ] || { show_run; fail "the engine-mapped root did not read its bind"; }
 	[ "$(probe_value uid_map)" = "0 3000000 65536" ]
@@ -528,7 +510,7 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 	cp "$T/config.orig" "$BUNDLE/config.json"
 	CID="$CID-2"
 	edit_config "$BUNDLE" '.linux.cgroupsPath = $p' --arg p "/ocigate-test-$CID"
-	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 	assert_status 1
 	assert_log_error "cannot stage the bind sources: $(re_quote "$STATE") is not searchable by the container's user \\(mode 700\\)"
 	chmod 711 "$STATE"
@@ -543,7 +525,7 @@ echo "flags: $(grep " /s/sub " /proc/self/mounts | cut -d" " -f4)"'
 	mount -t tmpfs -o size=1m tmpfs "$BUNDLE/rootfs/mnt/sub"
 	UNMOUNT+=("$BUNDLE/rootfs/mnt/sub")
 	echo on-submount >"$BUNDLE/rootfs/mnt/sub/on-submount"
-	og_stage "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 	assert_status 0
 	[ "$(probe_value 'image owner')" = 0 ] || { show_run; fail "the image is not idmapped"; }
 	# runc binds the rootfs recursively: the submount is there, with the

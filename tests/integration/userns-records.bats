@@ -15,28 +15,13 @@ echo "pid1: $(cat /proc/1/cmdline | tr "\0" " ")"'
 
 setup() {
 	og_setup
-	# the container's root must be able to walk to the staged rootfs
-	STATE=$(mktemp -d /tmp/ocigate-records-XXXXXX)
-	chmod 711 "$STATE"
+	state_setup
 	make_policy '.user_namespace.mode = "required"'
 }
 
 teardown() {
 	og_teardown
-	"$OCIGATECTL" gc --state-dir "$STATE" >/dev/null 2>&1 || true
-	awk -v s="$STATE/" 'index($5, s) == 1 {print $5}' /proc/self/mountinfo | xargs -r umount -l 2>/dev/null
-	rm -rf "$STATE"
-	return 0
-}
-
-# og_userns ID BUNDLE ARGS...: ocigate with this test's policy, state dir
-# and runc root.
-og_userns() {
-	local id=$1 bundle=$2
-	shift 2
-	record_container "$ROOTDIR" "$id"
-	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$STATE" \
-		--root "$ROOTDIR" --log "$bundle/log.json" --log-format json "$@"
+	state_teardown
 }
 
 # create_detached ID BUNDLE [ROOT]: `ocigate create`, stdio not bats' pipes
@@ -60,10 +45,6 @@ refuse_userns() {
 	audit_before=$(audit_lines)
 	og_userns "$id" "$BUNDLE" run --bundle "$BUNDLE" "$id"
 	assert_refused "$id" "$before" "$audit_before" "$re"
-}
-
-staged_mounts() {
-	awk -v s="$STATE/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l
 }
 
 records() {

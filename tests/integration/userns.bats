@@ -16,32 +16,13 @@ grep -E "^(CapEff|NoNewPrivs):" /proc/self/status'
 
 setup() {
 	og_setup
-	# The container's root (an unprivileged host uid) must be able to walk
-	# to the staged rootfs: bats' own temp dirs are 0700.
-	STATE=$(mktemp -d /tmp/ocigate-userns-XXXXXX)
-	chmod 711 "$STATE"
+	state_setup
 	make_policy '.user_namespace.mode = "required"'
 }
 
 teardown() {
 	og_teardown
-	# whatever a failed test left: staged mounts and records
-	"$OCIGATECTL" gc --state-dir "$STATE" >/dev/null 2>&1 || true
-	awk -v s="$STATE/" 'index($5, s) == 1 {print $5}' /proc/self/mountinfo | xargs -r umount -l 2>/dev/null
-	rm -rf "$STATE"
-	return 0
-}
-
-og_userns() {
-	local id=$1 bundle=$2
-	shift 2
-	record_container "$ROOTDIR" "$id"
-	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$STATE" \
-		--root "$ROOTDIR" --log "$bundle/log.json" --log-format json "$@"
-}
-
-staged_mounts() {
-	awk -v s="$STATE/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l
+	state_teardown
 }
 
 @test "userns: the container runs in a pool range with an idmapped rootfs" {
