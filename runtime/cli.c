@@ -727,12 +727,12 @@ ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, struct
         cl->argv[cl->argc++] = argv[i];
     }
   cl->argv[cl->argc] = NULL;
-  cl->root = runtime_root (given_root);
   if (cl->state_dir == NULL)
     cl->state_dir = OG_STATE_DIR;
   cmd = find_command (cl->command);
   if (cmd == NULL)
-    return 0;
+    return 0; /* passed on: no runtime root to resolve (state, kill, start...) */
+  cl->root = runtime_root (given_root);
   /* runc 1.1 makes an empty --root the bundle directory on create (it
    * chdirs there first), runc 1.3 the working directory: records keyed by
    * one would free a running container's range under the other. */

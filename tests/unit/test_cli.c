@@ -418,8 +418,12 @@ START_TEST (runtime_root_as_runc_resolves_it)
       ocigate_cmdline_free (&cl);
     }
   /* the last one counts, as in Go */
-  ck_assert_int_eq (parse (&cl, &err, "--root", "/a", "--root=/b", "state", "id", NULL), 0);
+  ck_assert_int_eq (parse (&cl, &err, "--root", "/a", "--root=/b", "delete", "id", NULL), 0);
   ck_assert_str_eq (cl.root, "/b");
+  ocigate_cmdline_free (&cl);
+  /* a call passed on (state, kill, start) resolves nothing */
+  ck_assert_int_eq (parse (&cl, &err, "--root", "rel", "state", "id", NULL), 0);
+  ck_assert_ptr_null (cl.root);
   ocigate_cmdline_free (&cl);
   /* an empty root on an enforced call: runc 1.1 reads the bundle (it
    * changes into it first), runc 1.3 the working directory: refused */
