@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/util.h"
 
 /* fields first: what no rule knows is gone (or refused) before any rule

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/json.h"
 #include "ocigate/policy.h"
 #include "ocigate/sha256.h"

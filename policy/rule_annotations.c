@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/util.h"
 
 /* Not configurable: no engine needs them, and each one hands the

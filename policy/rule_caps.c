@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/util.h"
 
 static const char *const sets[] = { "bounding", "effective", "inheritable", "permitted", "ambient" };

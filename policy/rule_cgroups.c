@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/util.h"
 
 #define WALK_MAX_DEPTH 32

@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/util.h"
 
 /* What runc and the engines give every container: null zero full random

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/spec.h"
 #include "ocigate/util.h"
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/util.h"
 
 static const char *const kinds[]

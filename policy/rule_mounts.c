@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/mountinfo.h"
 #include "ocigate/util.h"
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/util.h"
 
 static const char *

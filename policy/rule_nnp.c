@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/util.h"
 
 int

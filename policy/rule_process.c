@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/util.h"
 
 /* Is container uid 0 mapped to a host uid other than 0? */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/util.h"
 
 /* Compare destinations the way the kernel sees them: "/tmp/" is "/tmp". */

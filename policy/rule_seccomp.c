@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/spec.h"
 #include "ocigate/util.h"
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/util.h"
 
 static const char *const safe[] = { "kernel.shm_rmid_forced",

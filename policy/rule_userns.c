@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ocigate/enforce.h"
+#include "rule.h"
 #include "ocigate/util.h"
 
 static struct og_json *

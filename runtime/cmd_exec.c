@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../policy/rule.h" /* FIXME(arch): below the front-end boundary */
 #include "ocigate/enforce.h"
 #include "ocigate/spec.h"
 #include "ocigate/util.h"

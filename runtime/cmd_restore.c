@@ -10,6 +10,7 @@
 #include <config.h>
 #include <string.h>
 
+#include "../policy/rule.h" /* FIXME(arch): below the front-end boundary */
 #include "ocigate/enforce.h"
 #include "ocigate/util.h"
 #include "ocigate.h"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Applying a policy to a parsed config.json.  Each rule family is one file
- * in policy/ (rule_*.c); this header is their common contract. */
+/* Applying a policy to a parsed config.json: the entry points the front
+ * ends (ocigate, ocigatectl, ocigate-hook) call.  The rules themselves and
+ * their helpers are private to policy/ (policy/rule.h). */
 #ifndef OCIGATE_ENFORCE_H
 #define OCIGATE_ENFORCE_H
 
@@ -88,66 +89,5 @@ int og_enforce_process (const struct og_enforce_ctx *ctx, struct og_json *proces
  * values that are sent are judged; "unlimited" (-1) becomes the maximum. */
 int og_enforce_update (const struct og_enforce_ctx *ctx, struct og_json *resources, struct og_decisions *d,
                        struct og_error *err);
-
-/* ---- for rule implementations ------------------------------------------ */
-
-typedef int (*og_rule_fn) (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d,
-                           struct og_error *err);
-
-int og_rule_no_new_privileges (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *,
-                               struct og_error *);
-int og_rule_capabilities (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_rootfs (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_resources (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_mounts (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_hooks (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_privileged (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_namespaces (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_devices (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_sysctls (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_seccomp (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_paths (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_process_hardening (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *,
-                               struct og_error *);
-int og_rule_env (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_lsm (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-/* process.rlimits RLIMIT_RTPRIO under a CPU limit (create and exec). */
-int og_rule_realtime_rlimit (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_userns (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_fields (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-/* The same on an exec's process ({"process": ...}) and an update's resources. */
-int og_rule_fields_process (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_fields_resources (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *,
-                              struct og_error *);
-int og_rule_annotations (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-int og_rule_cgroups (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
-
-/* Shared by rules: {"allow": true} with no device type (every device). */
-bool og_device_rule_allows_all (const struct og_json *rule);
-/* Read and validate a seccomp profile (strict JSON, known syscalls and
- * architectures, not allow-by-default). */
-int og_seccomp_load_profile (const char *path, struct og_json **out, struct og_error *err);
-/* True when libseccomp knows the name on any supported architecture. */
-bool og_syscall_known (const char *name);
-
-/* A needed change to the config.  Records a mutate / refuse / audit decision
- * according to `action` (and the policy's mode) and returns true only when
- * the caller must apply the change.  Takes before/after. */
-bool og_rule_change (const struct og_enforce_ctx *ctx, enum og_action action, struct og_decisions *d, const char *rule,
-                     const char *path, char *before, char *after, const char *fmt, ...)
-    __attribute__ ((format (printf, 8, 9)));
-
-/* A violation that no rewrite can fix: refuse, or record under audit. */
-void og_rule_refuse (const struct og_enforce_ctx *ctx, enum og_action action, struct og_decisions *d, const char *rule,
-                     const char *path, char *value, const char *fmt, ...) __attribute__ ((format (printf, 7, 8)));
-
-/* A value runc could not decode (wrong type, non-integer number): refused
- * whatever the action, since no rule can vouch for what it cannot read. */
-void og_rule_malformed (struct og_decisions *d, const char *rule, const char *path, const struct og_json *value,
-                        const char *expected);
-
-/* The process object, or NULL after recording a refusal (runc needs one). */
-struct og_json *og_rule_process (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d,
-                                 const char *rule);
 
 #endif

@@ -51,7 +51,7 @@ done
 echo "== build spec_dump ($CC)"
 # shellcheck disable=SC2046,SC2086
 $CC -std=gnu11 -g -O1 -I"$SRCDIR/include" -I"$BUILDDIR" -o "$BUILDDIR/spec_dump" "$FUZZDIR/spec_dump.c" \
-    $(ls "$SRCDIR"/policy/*.c) $LIBS
+    $(ls "$SRCDIR"/lib/*.c "$SRCDIR"/policy/*.c) $LIBS
 
 command -v go >/dev/null 2>&1 || {
     echo "$0: go not found (apt-get install golang-go golang-github-opencontainers-specs-dev)" >&2

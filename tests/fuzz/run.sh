@@ -54,7 +54,7 @@ done
 
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 INCLUDES="-I$SRCDIR/include -I$SRCDIR/runtime -I$FUZZDIR -I$BUILDDIR"
-LIB_SRCS=$(ls "$SRCDIR"/policy/*.c)
+LIB_SRCS=$(ls "$SRCDIR"/lib/*.c "$SRCDIR"/policy/*.c)
 
 for h in $HARNESSES; do
     extra=

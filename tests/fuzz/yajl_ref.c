@@ -3,7 +3,7 @@
  * Test-only reference reader for fuzz_json: the strict JSON reading that
  * ocigate did over yajl before it had its own parser.  It builds heap
  * nodes with the public constructors, so it shares no parsing code with
- * policy/json.c.  fuzz_json runs both on every input: where both accept,
+ * lib/json.c.  fuzz_json runs both on every input: where both accept,
  * the trees must serialise identically; where they disagree on accepting,
  * the difference must be one of the documented ones (ref_json_parse's
  * comment).

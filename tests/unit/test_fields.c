@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "rule.h"
 #include "ocigate/spec.h"
 #include "ocigate/util.h"
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "rule.h"
 #include "ocigate/mountinfo.h"
 #include "ocigate/util.h"
 
