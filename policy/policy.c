@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Policy loader.  Every area must be present and every key known: a typo or
- * a forgotten section must never silently weaken a policy.
+ * a forgotten section must never silently weaken a policy.  What the areas
+ * and keys are is the table of policy/sections.c; this file reads a policy
+ * by it.
  */
 #include <config.h>
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include "ocigate/policy.h"
 #include "ocigate/sha256.h"
 #include "ocigate/util.h"
+#include "schema.h"
 
 const char *
 og_action_name (enum og_action a)
@@ -114,99 +117,83 @@ og_parse_millicpus (const char *s, int64_t *out)
   return *out > 0 ? 0 : -1;
 }
 
-/* ---- schema helpers ----------------------------------------------------- */
+/* ---- reading keys by the table (policy/sections.c) ---------------------- */
 
-struct loader
+int
+og_parse_count (const char *s, int64_t *out)
 {
-  const char *name;
-  struct og_error *err;
-};
+  return og_parse_int64 (s, out) == 0 && *out > 0 ? 0 : -1;
+}
 
-static int
-bad (struct loader *l, const char *where, const char *what)
+int
+og_load_error (const struct og_load *l, const char *where, const char *what)
 {
   return og_error_set (l->err, 0, "policy %s: %s: %s", l->name, where, what);
 }
 
-/* Refuse members of obj that are not in allowed (NULL-terminated). */
+static const struct og_key *
+find_key (const struct og_key *keys, const char *name)
+{
+  for (const struct og_key *k = keys; k->name; k++)
+    if (strcmp (k->name, name) == 0)
+      return k;
+  return NULL;
+}
+
+static bool
+is_section (const char *name)
+{
+  for (size_t i = 0; i < og_policy_nsections; i++)
+    if (strcmp (og_policy_sections[i].name, name) == 0)
+      return true;
+  return false;
+}
+
+/* Refuse members of obj the table does not know: a typo must never
+ * silently weaken a policy.  Every area (and the top level) also takes a
+ * free-form "description"; the top level takes the areas. */
 static int
-only_keys (struct loader *l, const struct og_json *obj, const char *where, const char *const *allowed)
+only_keys (const struct og_load *l, const struct og_json *obj, const char *where, const struct og_key *keys, bool area,
+           bool top)
 {
   for (size_t i = 0; i < obj->n; i++)
-    if (!og_strv_contains ((char *const *)allowed, obj->keys[i]))
-      {
-        og_cleanup_free char *msg = og_xasprintf ("unknown key \"%s\"", obj->keys[i]);
-        return bad (l, where, msg);
-      }
-  return 0;
-}
-
-static int
-need_object (struct loader *l, const struct og_json *parent, const char *key, struct og_json **out)
-{
-  struct og_json *v = og_json_get (parent, key);
-
-  if (v == NULL)
     {
-      og_cleanup_free char *msg
-          = og_xasprintf ("missing required section \"%s\" (use %s to turn the rule off explicitly)", key,
-                          strcmp (key, "user_namespace") == 0 ? "\"mode\": \"off\"" : "\"action\": \"audit\"");
-      return bad (l, "top level", msg);
+      const char *name = obj->keys[i];
+      if (find_key (keys, name) || (area && strcmp (name, "description") == 0) || (top && is_section (name)))
+        continue;
+      og_cleanup_free char *msg = og_xasprintf ("unknown key \"%s\"", name);
+      return og_load_error (l, where, msg);
     }
-  if (v->type != OG_JSON_OBJECT)
-    return bad (l, key, "must be an object");
-  *out = v;
   return 0;
 }
 
 static int
-get_action (struct loader *l, const struct og_json *obj, const char *where, enum og_action *out)
+read_action (const struct og_load *l, const struct og_json *v, const char *where, struct og_policy *p,
+             const struct og_key *k)
 {
-  struct og_json *v = og_json_get (obj, "action");
+  enum og_action a;
 
-  *out = OG_ACTION_ENFORCE;
-  if (v == NULL)
-    return 0;
   if (!og_json_is_string (v))
-    return bad (l, where, "\"action\" must be a string");
+    return og_load_error (l, where, "\"action\" must be a string");
   if (strcmp (v->text, "enforce") == 0)
-    *out = OG_ACTION_ENFORCE;
+    a = OG_ACTION_ENFORCE;
   else if (strcmp (v->text, "deny") == 0)
-    *out = OG_ACTION_DENY;
+    a = OG_ACTION_DENY;
   else if (strcmp (v->text, "audit") == 0 || strcmp (v->text, "warn") == 0)
-    *out = OG_ACTION_AUDIT;
+    a = OG_ACTION_AUDIT;
   else
-    return bad (l, where, "\"action\" must be \"enforce\", \"deny\" or \"audit\"");
+    return og_load_error (l, where, "\"action\" must be \"enforce\", \"deny\" or \"audit\"");
+  og_key_set_int (p, k, a);
   return 0;
 }
 
 static int
-get_bool (struct loader *l, const struct og_json *obj, const char *key, const char *where, bool *out)
+read_string (const struct og_load *l, const struct og_json *v, const char *where, const char *key, char **out)
 {
-  struct og_json *v = og_json_get (obj, key);
-
-  if (v == NULL)
-    return 0;
-  if (!og_json_is_bool (v))
-    {
-      og_cleanup_free char *msg = og_xasprintf ("\"%s\" must be true or false", key);
-      return bad (l, where, msg);
-    }
-  *out = v->type == OG_JSON_TRUE;
-  return 0;
-}
-
-static int
-get_string (struct loader *l, const struct og_json *obj, const char *key, const char *where, char **out)
-{
-  struct og_json *v = og_json_get (obj, key);
-
-  if (v == NULL)
-    return 0;
   if (!og_json_is_string (v) || v->len == 0)
     {
       og_cleanup_free char *msg = og_xasprintf ("\"%s\" must be a non-empty string", key);
-      return bad (l, where, msg);
+      return og_load_error (l, where, msg);
     }
   free (*out);
   *out = og_xstrdup (v->text);
@@ -214,17 +201,16 @@ get_string (struct loader *l, const struct og_json *obj, const char *key, const 
 }
 
 static int
-get_strv (struct loader *l, const struct og_json *obj, const char *key, const char *where, bool abs_paths, char ***out)
+read_strv (const struct og_load *l, const struct og_json *v, const char *where, const char *path,
+           const struct og_key *k, char ***out)
 {
-  struct og_json *v = og_json_get (obj, key);
-  char **r;
+  bool abs_paths = k->type == OG_KEY_PATHV;
+  og_cleanup_strv char **r = NULL;
 
-  if (v == NULL)
-    return 0;
   if (v->type != OG_JSON_ARRAY)
     {
-      og_cleanup_free char *msg = og_xasprintf ("\"%s\" must be an array of strings", key);
-      return bad (l, where, msg);
+      og_cleanup_free char *msg = og_xasprintf ("\"%s\" must be an array of strings", k->name);
+      return og_load_error (l, where, msg);
     }
   r = og_xcalloc (v->n + 1, sizeof *r);
   for (size_t i = 0; i < v->n; i++)
@@ -232,546 +218,197 @@ get_strv (struct loader *l, const struct og_json *obj, const char *key, const ch
       const struct og_json *e = v->vals[i];
       if (!og_json_is_string (e) || e->len == 0 || (abs_paths && e->text[0] != '/'))
         {
-          og_strv_free (r);
           og_cleanup_free char *msg
-              = og_xasprintf ("\"%s\"[%zu] must be a non-empty %s", key, i, abs_paths ? "absolute path" : "string");
-          return bad (l, where, msg);
+              = og_xasprintf ("\"%s\"[%zu] must be a non-empty %s", k->name, i, abs_paths ? "absolute path" : "string");
+          return og_load_error (l, where, msg);
         }
       r[i] = og_xstrdup (e->text);
     }
+  for (size_t i = 0; k->check_entry && r[i]; i++)
+    {
+      og_cleanup_free char *why = k->check_entry (r[i]);
+      if (why)
+        return og_load_error (l, path, why);
+    }
   og_strv_free (*out);
-  *out = r;
+  *out = og_steal_pointer (&r);
   return 0;
 }
 
-typedef int (*value_parser) (const char *, int64_t *);
-
 static int
-get_quantity (struct loader *l, const struct og_json *obj, const char *key, const char *where, value_parser parse,
-              bool *has, int64_t *out)
+read_quantity (const struct og_load *l, const struct og_json *v, const char *where, const char *key,
+               og_value_parser parse, int64_t *out)
 {
-  struct og_json *v = og_json_get (obj, key);
   og_cleanup_free char *msg = NULL;
 
-  if (v == NULL)
-    return 0;
   if ((v->type == OG_JSON_STRING || v->type == OG_JSON_NUMBER) && parse (v->text, out) == 0)
-    {
-      *has = true;
-      return 0;
-    }
+    return 0;
   msg = og_xasprintf ("\"%s\" has an invalid value %s", key, v->text ? v->text : "(not a number or string)");
-  return bad (l, where, msg);
+  return og_load_error (l, where, msg);
 }
 
 static int
-get_limit (struct loader *l, const struct og_json *res, const char *key, value_parser parse, struct og_limit *lim)
+read_limit (const struct og_load *l, const struct og_json *v, const char *path, const struct og_key *k,
+            struct og_limit *lim)
 {
-  static const char *const keys[] = { "default", "max", NULL };
-  og_cleanup_free char *where = og_xasprintf ("resources.%s", key);
-  struct og_json *v = og_json_get (res, key);
+  static const struct og_key keys[] = { { .name = "default" }, { .name = "max" }, { .name = NULL } };
+  const struct og_json *def, *max;
 
-  if (v == NULL)
-    return 0;
   if (v->type != OG_JSON_OBJECT)
-    return bad (l, where, "must be an object");
-  if (only_keys (l, v, where, keys) < 0
-      || get_quantity (l, v, "default", where, parse, &lim->has_default, &lim->def) < 0
-      || get_quantity (l, v, "max", where, parse, &lim->has_max, &lim->max) < 0)
+    return og_load_error (l, path, "must be an object");
+  if (only_keys (l, v, path, keys, false, false) < 0)
     return -1;
+  def = og_json_get (v, "default");
+  max = og_json_get (v, "max");
+  if ((def && read_quantity (l, def, path, "default", k->parse, &lim->def) < 0)
+      || (max && read_quantity (l, max, path, "max", k->parse, &lim->max) < 0))
+    return -1;
+  lim->has_default |= def != NULL;
+  lim->has_max |= max != NULL;
   if (lim->has_default && lim->has_max && lim->def > lim->max)
-    return bad (l, where, "\"default\" is larger than \"max\"");
+    return og_load_error (l, path, "\"default\" is larger than \"max\"");
   return 0;
 }
 
 static int
-parse_count (const char *s, int64_t *out)
+read_choice (const struct og_load *l, const struct og_json *v, const char *where, const char *path,
+             const struct og_key *k, struct og_policy *p)
 {
-  return og_parse_int64 (s, out) == 0 && *out > 0 ? 0 : -1;
-}
+  struct og_buf names = { 0 };
+  og_cleanup_free char *msg = NULL;
+  size_t n = 0;
 
-/* ---- areas -------------------------------------------------------------- */
-
-static int
-load_nnp (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action", "description", NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "no_new_privileges", &o) < 0 || only_keys (l, o, "no_new_privileges", keys) < 0)
-    return -1;
-  return get_action (l, o, "no_new_privileges", &p->nnp.action);
-}
-
-static int
-load_caps (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action", "allow", "description", NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "capabilities", &o) < 0 || only_keys (l, o, "capabilities", keys) < 0
-      || get_action (l, o, "capabilities", &p->caps.action) < 0)
-    return -1;
-  if (og_json_get (o, "allow") == NULL)
-    return bad (l, "capabilities", "missing \"allow\" (use [] to drop every capability)");
-  if (get_strv (l, o, "allow", "capabilities", false, &p->caps.allow) < 0)
-    return -1;
-  for (char **c = p->caps.allow; *c; c++)
-    if (strncmp (*c, "CAP_", 4) != 0)
+  if (!og_json_is_string (v) || v->len == 0)
+    {
+      msg = og_xasprintf ("\"%s\" must be a non-empty string", k->name);
+      return og_load_error (l, where, msg);
+    }
+  for (const struct og_choice *c = k->choices; c->name; c++, n++)
+    if (strcmp (c->name, v->text) == 0)
       {
-        og_cleanup_free char *msg = og_xasprintf ("\"%s\" is not a capability name (expected CAP_...)", *c);
-        return bad (l, "capabilities.allow", msg);
+        og_key_set_int (p, k, c->value);
+        return 0;
       }
-  return 0;
+  /* must be "a", "b" or "c" */
+  for (size_t i = 0; i < n; i++)
+    {
+      og_buf_puts (&names, i == 0 ? "must be " : i + 1 == n ? " or " : ", ");
+      og_buf_put_json_string (&names, k->choices[i].name);
+    }
+  msg = names.buf;
+  return og_load_error (l, path, msg);
 }
 
-static int
-load_rootfs (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action", "readonly", "writable_tmpfs", "tmpfs_options", "description", NULL };
-  static const char *const default_opts[] = { "nosuid", "nodev", "mode=1777", "size=65536k", NULL };
-  struct og_json *o;
+static int read_keys (const struct og_load *l, const struct og_json *obj, const struct og_key *keys, const char *where,
+                      const char *prefix, struct og_policy *p);
 
-  if (need_object (l, root, "rootfs", &o) < 0 || only_keys (l, o, "rootfs", keys) < 0
-      || get_action (l, o, "rootfs", &p->rootfs.action) < 0
-      || get_bool (l, o, "readonly", "rootfs", &p->rootfs.readonly) < 0
-      || get_strv (l, o, "writable_tmpfs", "rootfs", true, &p->rootfs.writable_tmpfs) < 0
-      || get_strv (l, o, "tmpfs_options", "rootfs", false, &p->rootfs.tmpfs_options) < 0)
-    return -1;
-  if (p->rootfs.tmpfs_options == NULL)
+/* One key of obj; `where` names obj in messages about the key's type,
+ * `prefix` is the dotted path of obj ("" at the top level). */
+static int
+read_key (const struct og_load *l, const struct og_json *obj, const struct og_key *k, const char *where,
+          const char *prefix, struct og_policy *p)
+{
+  const struct og_json *v = og_json_get (obj, k->name);
+  og_cleanup_free char *path = NULL;
+  void *at = (char *)p + k->off;
+  int64_t n;
+
+  if (k->type == OG_KEY_CUSTOM)
+    return k->custom (l, v, p);
+  if (v == NULL)
     {
-      p->rootfs.tmpfs_options = og_xcalloc (5, sizeof (char *));
-      for (int i = 0; default_opts[i]; i++)
-        p->rootfs.tmpfs_options[i] = og_xstrdup (default_opts[i]);
+      if (!k->required)
+        return 0;
+      og_cleanup_free char *msg = og_xasprintf ("missing \"%s\" (%s)", k->name, k->hint);
+      return og_load_error (l, where, msg);
+    }
+  path = prefix[0] ? og_xasprintf ("%s.%s", prefix, k->name) : og_xstrdup (k->name);
+  switch (k->type)
+    {
+      case OG_KEY_ACTION:
+        return read_action (l, v, where, p, k);
+      case OG_KEY_BOOL:
+        if (!og_json_is_bool (v))
+          {
+            og_cleanup_free char *msg = og_xasprintf ("\"%s\" must be true or false", k->name);
+            return og_load_error (l, where, msg);
+          }
+        og_key_set_int (p, k, v->type == OG_JSON_TRUE);
+        return 0;
+      case OG_KEY_STRING:
+        return read_string (l, v, where, k->name, at);
+      case OG_KEY_STRV:
+      case OG_KEY_PATHV:
+        return read_strv (l, v, where, path, k, at);
+      case OG_KEY_CHOICE:
+        return read_choice (l, v, where, path, k, p);
+      case OG_KEY_INT:
+        if (read_quantity (l, v, where, k->name, k->parse, &n) < 0)
+          return -1;
+        og_key_set_int (p, k, n);
+        if (k->has_flag)
+          *(bool *)((char *)p + k->has_off) = true;
+        return 0;
+      case OG_KEY_COUNT:
+        if (read_quantity (l, v, where, k->name, og_parse_count, &n) < 0)
+          return -1;
+        og_key_set_int (p, k, n > k->max ? k->max : n);
+        return 0;
+      case OG_KEY_LIMIT:
+        return read_limit (l, v, path, k, at);
+      case OG_KEY_OBJECT:
+        if (v->type != OG_JSON_OBJECT)
+          return og_load_error (l, path, "must be an object");
+        return only_keys (l, v, path, k->sub, false, false) < 0 ? -1 : read_keys (l, v, k->sub, path, path, p);
+      case OG_KEY_CUSTOM:
+        break;
     }
   return 0;
 }
 
 static int
-load_resources (struct loader *l, const struct og_json *root, struct og_policy *p)
+read_keys (const struct og_load *l, const struct og_json *obj, const struct og_key *keys, const char *where,
+           const char *prefix, struct og_policy *p)
 {
-  static const char *const keys[] = { "action", "memory", "swap", "cpu", "pids", "description", NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "resources", &o) < 0 || only_keys (l, o, "resources", keys) < 0
-      || get_action (l, o, "resources", &p->resources.action) < 0
-      || get_limit (l, o, "memory", og_parse_size, &p->resources.memory) < 0
-      || get_limit (l, o, "swap", og_parse_size, &p->resources.swap) < 0
-      || get_limit (l, o, "cpu", og_parse_millicpus, &p->resources.cpu) < 0
-      || get_limit (l, o, "pids", parse_count, &p->resources.pids) < 0)
-    return -1;
-  if ((p->resources.swap.has_default || p->resources.swap.has_max)
-      && !(p->resources.memory.has_default || p->resources.memory.has_max))
-    return bad (l, "resources.swap", "needs a memory limit (swap is counted on top of memory)");
+  for (const struct og_key *k = keys; k->name; k++)
+    if (read_key (l, obj, k, where, prefix, p) < 0)
+      return -1;
   return 0;
 }
 
 static int
-load_mounts (struct loader *l, const struct og_json *root, struct og_policy *p)
+load_section (const struct og_load *l, const struct og_json *root, const struct og_section *s, struct og_policy *p)
 {
-  static const char *const keys[] = { "action",      "deny_any_socket", "deny_sockets", "deny_trees",  "allow_sources",
-                                      "allow_roots", "force_options",   "scan",         "description", NULL };
-  static const char *const scan_keys[] = { "max_entries", "max_depth", "max_ms", "max_mounts", NULL };
-  struct og_json *o, *scan;
+  const struct og_json *o = og_json_get (root, s->name);
 
-  p->mounts.scan_max_entries = 4096;
-  p->mounts.scan_max_depth = 8;
-  p->mounts.scan_max_ms = 2000;
-  p->mounts.max_mounts = 256;
-  if (need_object (l, root, "mounts", &o) < 0 || only_keys (l, o, "mounts", keys) < 0
-      || get_action (l, o, "mounts", &p->mounts.action) < 0
-      || get_bool (l, o, "deny_any_socket", "mounts", &p->mounts.deny_any_socket) < 0
-      || get_strv (l, o, "deny_sockets", "mounts", true, &p->mounts.deny_sockets) < 0
-      || get_strv (l, o, "deny_trees", "mounts", true, &p->mounts.deny_trees) < 0
-      || get_strv (l, o, "allow_sources", "mounts", true, &p->mounts.allow_sources) < 0
-      || get_strv (l, o, "allow_roots", "mounts", true, &p->mounts.allow_roots) < 0
-      || get_strv (l, o, "force_options", "mounts", false, &p->mounts.force_options) < 0)
-    return -1;
-  scan = og_json_get (o, "scan");
-  if (scan)
-    {
-      bool has = false;
-      int64_t v;
-      if (scan->type != OG_JSON_OBJECT)
-        return bad (l, "mounts.scan", "must be an object");
-      if (only_keys (l, scan, "mounts.scan", scan_keys) < 0)
-        return -1;
-      if (get_quantity (l, scan, "max_entries", "mounts.scan", parse_count, &has, &v) < 0)
-        return -1;
-      if (has)
-        p->mounts.scan_max_entries = v > 10000000 ? 10000000 : (unsigned)v;
-      has = false;
-      if (get_quantity (l, scan, "max_depth", "mounts.scan", parse_count, &has, &v) < 0)
-        return -1;
-      if (has)
-        p->mounts.scan_max_depth = v > 64 ? 64 : (unsigned)v;
-      has = false;
-      if (get_quantity (l, scan, "max_ms", "mounts.scan", parse_count, &has, &v) < 0)
-        return -1;
-      if (has)
-        p->mounts.scan_max_ms = v > 600000 ? 600000 : (unsigned)v;
-      has = false;
-      if (get_quantity (l, scan, "max_mounts", "mounts.scan", parse_count, &has, &v) < 0)
-        return -1;
-      if (has)
-        p->mounts.max_mounts = v > 100000 ? 100000 : (unsigned)v;
-    }
-  return 0;
-}
-
-static int
-load_hooks (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action", "allow", "description", NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "hooks", &o) < 0 || only_keys (l, o, "hooks", keys) < 0
-      || get_action (l, o, "hooks", &p->hooks.action) < 0
-      || get_strv (l, o, "allow", "hooks", true, &p->hooks.allow) < 0)
-    return -1;
-  return 0;
-}
-
-static int
-load_privileged (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action", "description", NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "privileged", &o) < 0 || only_keys (l, o, "privileged", keys) < 0)
-    return -1;
-  return get_action (l, o, "privileged", &p->privileged.action);
-}
-
-static int
-load_namespaces (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action", "require", "allow_paths", "description", NULL };
-  static const char *const types[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", "user", "time", NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "namespaces", &o) < 0 || only_keys (l, o, "namespaces", keys) < 0
-      || get_action (l, o, "namespaces", &p->namespaces.action) < 0
-      || get_strv (l, o, "require", "namespaces", false, &p->namespaces.require) < 0
-      || get_strv (l, o, "allow_paths", "namespaces", true, &p->namespaces.allow_paths) < 0)
-    return -1;
-  for (char **t = p->namespaces.require; t && *t; t++)
-    if (!og_strv_contains ((char *const *)types, *t))
-      {
-        og_cleanup_free char *msg = og_xasprintf ("\"%s\" is not a namespace type", *t);
-        return bad (l, "namespaces.require", msg);
-      }
-  return 0;
-}
-
-static int
-load_devices (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action", "allow", "description", NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "devices", &o) < 0 || only_keys (l, o, "devices", keys) < 0
-      || get_action (l, o, "devices", &p->devices.action) < 0
-      || get_strv (l, o, "allow", "devices", false, &p->devices.allow) < 0)
-    return -1;
-  for (char **d = p->devices.allow; d && *d; d++)
-    {
-      char type;
-      unsigned major, minor;
-      int n = 0;
-      if (sscanf (*d, "%c %u:%u%n", &type, &major, &minor, &n) != 3 || (*d)[n] != '\0' || (*d)[1] != ' '
-          || strchr (*d + 2, ' ') || (type != 'c' && type != 'b'))
-        {
-          og_cleanup_free char *msg = og_xasprintf ("\"%s\" is not a device number (\"c MAJOR:MINOR\")", *d);
-          return bad (l, "devices.allow", msg);
-        }
-    }
-  return 0;
-}
-
-static int
-load_sysctls (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action", "allow", "description", NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "sysctls", &o) < 0 || only_keys (l, o, "sysctls", keys) < 0
-      || get_action (l, o, "sysctls", &p->sysctls.action) < 0
-      || get_strv (l, o, "allow", "sysctls", false, &p->sysctls.allow) < 0)
-    return -1;
-  return 0;
-}
-
-static int
-load_seccomp (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action",
-                                      "default_profile",
-                                      "deny_syscalls",
-                                      "allow_unconfined",
-                                      "allow_setid_files",
-                                      "allow_listeners",
-                                      "description",
-                                      NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "seccomp", &o) < 0 || only_keys (l, o, "seccomp", keys) < 0
-      || get_action (l, o, "seccomp", &p->seccomp.action) < 0
-      || get_string (l, o, "default_profile", "seccomp", &p->seccomp.default_profile) < 0
-      || get_strv (l, o, "deny_syscalls", "seccomp", false, &p->seccomp.deny_syscalls) < 0
-      || get_bool (l, o, "allow_unconfined", "seccomp", &p->seccomp.allow_unconfined) < 0
-      || get_bool (l, o, "allow_setid_files", "seccomp", &p->seccomp.allow_setid_files) < 0
-      || get_strv (l, o, "allow_listeners", "seccomp", true, &p->seccomp.allow_listeners) < 0)
-    return -1;
-  for (char **sc = p->seccomp.deny_syscalls; sc && *sc; sc++)
-    if (!og_syscall_known (*sc))
-      {
-        og_cleanup_free char *msg = og_xasprintf ("\"%s\" is not a syscall on any supported architecture", *sc);
-        return bad (l, "seccomp.deny_syscalls", msg);
-      }
-  /* A relative profile lives beside the policy file; made absolute so a
-   * relative --ocigate-policy does not leave a cwd-relative path behind. */
-  if (p->seccomp.default_profile && p->seccomp.default_profile[0] != '/')
-    {
-      const char *slash = strrchr (l->name, '/');
-      og_cleanup_free char *dir = slash ? og_xstrndup (l->name, (size_t)(slash - l->name)) : og_xstrdup (".");
-      og_cleanup_free char *absdir = og_realpath (dir[0] ? dir : "/");
-      char *abs = og_xasprintf ("%s/%s", absdir ? absdir : dir, p->seccomp.default_profile);
-      free (p->seccomp.default_profile);
-      p->seccomp.default_profile = abs;
-    }
-  return 0;
-}
-
-static int
-load_paths (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action", "masked", "readonly", "readonly_sysfs", "description", NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "paths", &o) < 0 || only_keys (l, o, "paths", keys) < 0
-      || get_action (l, o, "paths", &p->paths.action) < 0
-      || get_strv (l, o, "masked", "paths", true, &p->paths.masked) < 0
-      || get_strv (l, o, "readonly", "paths", true, &p->paths.readonly) < 0
-      || get_bool (l, o, "readonly_sysfs", "paths", &p->paths.readonly_sysfs) < 0)
-    return -1;
-  return 0;
-}
-
-static int
-load_process (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action",     "run_as_non_root",         "oom_score_adj_min",
-                                      "rlimit_max", "deny_shared_propagation", "description",
-                                      NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "process", &o) < 0 || only_keys (l, o, "process", keys) < 0
-      || get_action (l, o, "process", &p->process.action) < 0
-      || get_bool (l, o, "run_as_non_root", "process", &p->process.run_as_non_root) < 0
-      || get_quantity (l, o, "oom_score_adj_min", "process", og_parse_int64, &p->process.has_oom_score_adj_min,
-                       &p->process.oom_score_adj_min)
-             < 0
-      || get_strv (l, o, "rlimit_max", "process", false, &p->process.rlimit_max) < 0
-      || get_bool (l, o, "deny_shared_propagation", "process", &p->process.deny_shared_propagation) < 0)
-    return -1;
-  static const char *const rlimits[] = { "RLIMIT_AS",
-                                         "RLIMIT_CORE",
-                                         "RLIMIT_CPU",
-                                         "RLIMIT_DATA",
-                                         "RLIMIT_FSIZE",
-                                         "RLIMIT_LOCKS",
-                                         "RLIMIT_MEMLOCK",
-                                         "RLIMIT_MSGQUEUE",
-                                         "RLIMIT_NICE",
-                                         "RLIMIT_NOFILE",
-                                         "RLIMIT_NPROC",
-                                         "RLIMIT_RSS",
-                                         "RLIMIT_RTPRIO",
-                                         "RLIMIT_RTTIME",
-                                         "RLIMIT_SIGPENDING",
-                                         "RLIMIT_STACK",
-                                         NULL };
-  for (char **r = p->process.rlimit_max; r && *r; r++)
-    {
-      const char *eq = strchr (*r, '=');
-      og_cleanup_free char *name = eq ? og_xstrndup (*r, (size_t)(eq - *r)) : NULL;
-      int64_t v;
-      /* a misspelt name would silently clamp nothing */
-      if (name == NULL || !og_strv_contains ((char *const *)rlimits, name) || parse_count (eq + 1, &v) < 0)
-        {
-          og_cleanup_free char *msg = og_xasprintf ("\"%s\" is not RLIMIT_NAME=MAX", *r);
-          return bad (l, "process.rlimit_max", msg);
-        }
-    }
-  return 0;
-}
-
-static int
-load_env (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action", "deny_names", "check_values", "description", NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "env", &o) < 0 || only_keys (l, o, "env", keys) < 0
-      || get_action (l, o, "env", &p->env.action) < 0
-      || get_strv (l, o, "deny_names", "env", false, &p->env.deny_names) < 0
-      || get_bool (l, o, "check_values", "env", &p->env.check_values) < 0)
-    return -1;
-  return 0;
-}
-
-static int
-load_lsm (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "action", "apparmor_profile", "require_selinux_label", "description", NULL };
-  struct og_json *o;
-
-  if (need_object (l, root, "lsm", &o) < 0 || only_keys (l, o, "lsm", keys) < 0
-      || get_action (l, o, "lsm", &p->lsm.action) < 0
-      || get_string (l, o, "apparmor_profile", "lsm", &p->lsm.apparmor_profile) < 0
-      || get_bool (l, o, "require_selinux_label", "lsm", &p->lsm.require_selinux_label) < 0)
-    return -1;
-  return 0;
-}
-
-/* Optional: without it restore is refused, the safe reading of a policy
- * written before the section existed. */
-static int
-load_restore (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[] = { "allow", "description", NULL };
-  struct og_json *o = og_json_get (root, "restore");
-
-  if (o == NULL)
+  if (o == NULL && s->optional)
     return 0;
-  if (o->type != OG_JSON_OBJECT)
-    return bad (l, "restore", "must be an object");
-  return only_keys (l, o, "restore", keys) < 0 || get_bool (l, o, "allow", "restore", &p->restore.allow) < 0 ? -1 : 0;
-}
-
-static int
-load_userns (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[]
-      = { "mode", "pool_start", "pool_size", "range_size", "allocation", "allow_without", "description", NULL };
-  og_cleanup_free char *mode = NULL, *alloc = NULL;
-  og_cleanup_strv char **without = NULL;
-  struct og_json *o;
-  bool has = false;
-
-  p->userns.pool_start = 1000000;
-  p->userns.pool_size = 65536LL * 1024;
-  p->userns.range_size = 65536;
-  if (need_object (l, root, "user_namespace", &o) < 0 || only_keys (l, o, "user_namespace", keys) < 0
-      || get_string (l, o, "mode", "user_namespace", &mode) < 0
-      || get_string (l, o, "allocation", "user_namespace", &alloc) < 0
-      || get_quantity (l, o, "pool_start", "user_namespace", parse_count, &has, &p->userns.pool_start) < 0
-      || get_quantity (l, o, "pool_size", "user_namespace", parse_count, &has, &p->userns.pool_size) < 0
-      || get_quantity (l, o, "range_size", "user_namespace", parse_count, &has, &p->userns.range_size) < 0
-      || get_strv (l, o, "allow_without", "user_namespace", false, &without) < 0)
-    return -1;
-  if (mode == NULL || strcmp (mode, "off") == 0)
-    p->userns.mode = OG_USERNS_OFF;
-  else if (strcmp (mode, "if-possible") == 0)
-    p->userns.mode = OG_USERNS_IF_POSSIBLE;
-  else if (strcmp (mode, "required") == 0)
-    p->userns.mode = OG_USERNS_REQUIRED;
-  else
-    return bad (l, "user_namespace.mode", "must be \"required\", \"if-possible\" or \"off\"");
-  /* Running without a user namespace where an attacker can make it happen
-   * (fill the pool, join a pid namespace) is allowed only in so many words. */
-  for (char **w = without; w && *w; w++)
-    if (strcmp (*w, "pool-exhausted") == 0)
-      p->userns.without_if_pool_exhausted = true;
-    else if (strcmp (*w, "shared-pid-namespace") == 0)
-      p->userns.without_if_shared_pid_ns = true;
-    else
-      return bad (l, "user_namespace.allow_without", "entries must be \"pool-exhausted\" or \"shared-pid-namespace\"");
-  if (without && without[0] && p->userns.mode != OG_USERNS_IF_POSSIBLE)
-    return bad (l, "user_namespace.allow_without", "needs mode \"if-possible\"");
-  if (alloc && strcmp (alloc, "shared") == 0)
-    p->userns.shared = true;
-  else if (alloc && strcmp (alloc, "per-container") != 0)
-    return bad (l, "user_namespace.allocation", "must be \"per-container\" or \"shared\"");
-  /* Host ids below the pool belong to the host's own users; root must never
-   * be in it, and a range must fit in the pool and in 32 bits. */
-  if (p->userns.pool_start < 65536 || p->userns.range_size < 1 || p->userns.range_size > p->userns.pool_size
-      || p->userns.pool_start + p->userns.pool_size > 4294967295LL)
-    return bad (l, "user_namespace", "pool_start must be >= 65536 and range_size <= pool_size, within 32 bits");
-  return 0;
-}
-
-/* Optional: a policy written before the section existed gets its secure
- * defaults (unknown members and the newer runtime features refused). */
-static int
-load_fields (struct loader *l, const struct og_json *root, struct og_policy *p)
-{
-  static const char *const keys[]
-      = { "action", "allow", "net_devices", "intel_rdt", "realtime", "idmapped_mounts", "description", NULL };
-  struct og_json *o = og_json_get (root, "fields");
-
-  p->fields.action = OG_ACTION_DENY;
   if (o == NULL)
-    return 0;
+    {
+      og_cleanup_free char *msg
+          = og_xasprintf ("missing required section \"%s\" (use %s to turn the rule off explicitly)", s->name,
+                          s->off_how ? s->off_how : "\"action\": \"audit\"");
+      return og_load_error (l, "top level", msg);
+    }
   if (o->type != OG_JSON_OBJECT)
-    return bad (l, "fields", "must be an object");
-  if (only_keys (l, o, "fields", keys) < 0 || get_action (l, o, "fields", &p->fields.action) < 0
-      || get_strv (l, o, "allow", "fields", false, &p->fields.allow) < 0
-      || get_strv (l, o, "net_devices", "fields", false, &p->fields.net_devices) < 0
-      || get_bool (l, o, "intel_rdt", "fields", &p->fields.intel_rdt) < 0
-      || get_bool (l, o, "realtime", "fields", &p->fields.realtime) < 0
-      || get_bool (l, o, "idmapped_mounts", "fields", &p->fields.idmapped_mounts) < 0)
+    return og_load_error (l, s->name, "must be an object");
+  if (only_keys (l, o, s->name, s->keys, true, false) < 0 || read_keys (l, o, s->keys, s->name, s->name, p) < 0)
     return -1;
-  return 0;
+  return s->check ? s->check (l, p) : 0;
 }
 
 static int
-load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
+load_top (const struct og_load *l, const struct og_json *root, struct og_policy *p)
 {
-  static const char *const keys[] = { "version",        "description", "mode",      "audit",   "no_new_privileges",
-                                      "capabilities",   "rootfs",      "resources", "mounts",  "hooks",
-                                      "privileged",     "namespaces",  "devices",   "sysctls", "seccomp",
-                                      "paths",          "process",     "env",       "lsm",     "restore",
-                                      "user_namespace", "fields",      NULL };
-  static const char *const audit_keys[] = { "log", NULL };
-  struct og_json *v;
-  og_cleanup_free char *mode = NULL;
-
   if (root->type != OG_JSON_OBJECT)
-    return bad (l, "top level", "must be a json object");
-  if (only_keys (l, root, "top level", keys) < 0)
+    return og_load_error (l, "top level", "must be a json object");
+  if (only_keys (l, root, "top level", og_policy_top_keys, true, true) < 0
+      || read_keys (l, root, og_policy_top_keys, "top level", "", p) < 0)
     return -1;
-  v = og_json_get (root, "version");
-  if (v == NULL || v->type != OG_JSON_NUMBER || strcmp (v->text, "1") != 0)
-    return bad (l, "version", "must be 1 (the only version this ocigate understands)");
-  if (get_string (l, root, "mode", "top level", &mode) < 0)
-    return -1;
-  if (mode && strcmp (mode, "audit") == 0)
-    p->audit_only = true;
-  else if (mode && strcmp (mode, "enforce") != 0)
-    return bad (l, "mode", "must be \"enforce\" or \"audit\"");
-  v = og_json_get (root, "audit");
-  if (v)
-    {
-      if (v->type != OG_JSON_OBJECT)
-        return bad (l, "audit", "must be an object");
-      if (only_keys (l, v, "audit", audit_keys) < 0 || get_string (l, v, "log", "audit", &p->audit_log) < 0)
-        return -1;
-      if (p->audit_log && p->audit_log[0] != '/')
-        return bad (l, "audit.log", "must be an absolute path");
-    }
-  else
-    p->audit_log = og_xstrdup (OG_AUDIT_LOG_DEFAULT);
-  return load_nnp (l, root, p) < 0 || load_caps (l, root, p) < 0 || load_rootfs (l, root, p) < 0
-                 || load_resources (l, root, p) < 0 || load_mounts (l, root, p) < 0 || load_hooks (l, root, p) < 0
-                 || load_privileged (l, root, p) < 0 || load_namespaces (l, root, p) < 0
-                 || load_devices (l, root, p) < 0 || load_sysctls (l, root, p) < 0 || load_seccomp (l, root, p) < 0
-                 || load_paths (l, root, p) < 0 || load_process (l, root, p) < 0 || load_env (l, root, p) < 0
-                 || load_lsm (l, root, p) < 0 || load_restore (l, root, p) < 0 || load_userns (l, root, p) < 0
-                 || load_fields (l, root, p) < 0
-             ? -1
-             : 0;
+  for (size_t i = 0; i < og_policy_nsections; i++)
+    if (load_section (l, root, &og_policy_sections[i], p) < 0)
+      return -1;
+  return 0;
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -782,10 +419,11 @@ og_policy_parse (const char *buf, size_t len, const char *name, struct og_policy
   const struct og_json_opts opts = { .max_size = OG_POLICY_MAX_SIZE, .max_depth = 16, .allow_comments = true };
   og_cleanup_json struct og_json *root = NULL;
   og_cleanup_policy struct og_policy *p = og_xcalloc (1, sizeof *p);
-  struct loader l = { .name = name, .err = err };
+  const struct og_load l = { .name = name, .err = err };
 
   if (og_json_parse (buf, len, &opts, &root, err) < 0)
     return og_error_wrap (err, "policy %s", name);
+  og_policy_set_defaults (p);
   if (load_top (&l, root, p) < 0)
     return -1;
   p->path = og_xstrdup (name);
@@ -844,14 +482,48 @@ to_cache (const struct og_policy_cache *cache, const char *path, const struct st
   cache->store (cache->data, path, st, image, len);
 }
 
+/* The whole file behind fd (st: its fstat), in a malloc'd buffer.  Read to
+ * EOF rather than trusting st_size, one byte past it: a file that changes
+ * under us is refused, never half-read. */
+static int
+read_policy_file (int fd, const struct stat *st, const char *path, char **out, size_t *len, struct og_error *err)
+{
+  size_t off = 0, cap = (size_t)st->st_size + 1;
+  og_cleanup_free char *buf = og_xmalloc (cap + 1);
+  struct stat after;
+
+  for (;;)
+    {
+      ssize_t r = read (fd, buf + off, cap - off);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return og_error_set (err, errno, "cannot read policy %s", path);
+      if (r == 0)
+        break;
+      off += (size_t)r;
+      if (off == cap)
+        return og_error_set (err, 0, "policy %s changed while it was read", path);
+    }
+  if (off == 0)
+    return og_error_set (err, 0, "policy %s is empty", path);
+  if (fstat (fd, &after) < 0 || after.st_mtim.tv_sec != st->st_mtim.tv_sec
+      || after.st_mtim.tv_nsec != st->st_mtim.tv_nsec || after.st_ctim.tv_sec != st->st_ctim.tv_sec
+      || after.st_ctim.tv_nsec != st->st_ctim.tv_nsec || (size_t)after.st_size != off)
+    return og_error_set (err, 0, "policy %s changed while it was read", path);
+  *out = og_steal_pointer (&buf);
+  *len = off;
+  return 0;
+}
+
 int
 og_policy_load_cached (const char *path, const struct og_policy_cache *cache, struct og_policy **out,
                        struct og_error *err)
 {
   og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); /* a FIFO must not hang us */
   og_cleanup_free char *buf = NULL;
-  struct stat st, after;
-  size_t off = 0, cap;
+  struct stat st;
+  size_t len = 0;
 
   if (fd < 0)
     return og_error_set (err, errno, "cannot open policy %s", path);
@@ -868,30 +540,7 @@ og_policy_load_cached (const char *path, const struct og_policy_cache *cache, st
     return og_error_set (err, 0, "policy %s is larger than %u bytes", path, OG_POLICY_MAX_SIZE);
   if (from_cache (cache, path, &st, out))
     return 0;
-  /* Read to EOF rather than trusting st_size, one byte past it: a file that
-   * changes under us is refused, never half-read. */
-  cap = (size_t)st.st_size + 1;
-  buf = og_xmalloc (cap + 1);
-  for (;;)
-    {
-      ssize_t r = read (fd, buf + off, cap - off);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return og_error_set (err, errno, "cannot read policy %s", path);
-      if (r == 0)
-        break;
-      off += (size_t)r;
-      if (off == cap)
-        return og_error_set (err, 0, "policy %s changed while it was read", path);
-    }
-  if (off == 0)
-    return og_error_set (err, 0, "policy %s is empty", path);
-  if (fstat (fd, &after) < 0 || after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec
-      || after.st_ctim.tv_sec != st.st_ctim.tv_sec || after.st_ctim.tv_nsec != st.st_ctim.tv_nsec
-      || (size_t)after.st_size != off)
-    return og_error_set (err, 0, "policy %s changed while it was read", path);
-  if (og_policy_parse (buf, off, path, out, err) < 0)
+  if (read_policy_file (fd, &st, path, &buf, &len, err) < 0 || og_policy_parse (buf, len, path, out, err) < 0)
     return -1;
   to_cache (cache, path, &st, *out);
   return 0;

@@ -8,13 +8,11 @@
  * layout and of this build -- version and GNU build ID, so a rebuilt or
  * upgraded ocigate never reads another's image --, the length, a checksum), the
  * struct's bytes with every pointer field zeroed, then the pointer fields in
- * table order: a string is a 32-bit length and its bytes (no NUL), a string
- * list a 32-bit count and its strings; ~0 stands for NULL.
- *
- * `pointer_fields` lists every pointer of struct og_policy.  og_policy_free
- * walks the same table, so a pointer left out of it leaks in every test that
- * sets it (valgrind and LeakSanitizer fail the suite) instead of going
- * unnoticed.
+ * the order of og_policy_each_pointer (the table of policy/sections.c): a
+ * string is a 32-bit length and its bytes (no NUL), a string list a 32-bit
+ * count and its strings; ~0 stands for NULL.  The fingerprint covers the
+ * table's shape (og_policy_schema_hash), so an image of another table is
+ * never read back, and the cache of runtime/policy_cache.c misses instead.
  */
 #include <config.h>
 #include <elf.h>
@@ -27,57 +25,10 @@
 #include "ocigate/json.h"
 #include "ocigate/policy.h"
 #include "ocigate/util.h"
+#include "schema.h"
 
-enum field_kind
-{
-  FIELD_STR,
-  FIELD_STRV
-};
-
-#define STR(f)                                                                                                         \
-  {                                                                                                                    \
-    offsetof (struct og_policy, f), FIELD_STR                                                                          \
-  }
-#define STRV(f)                                                                                                        \
-  {                                                                                                                    \
-    offsetof (struct og_policy, f), FIELD_STRV                                                                         \
-  }
-
-static const struct
-{
-  size_t off;
-  enum field_kind kind;
-} pointer_fields[] = {
-  STR (path),
-  STR (audit_log),
-  STRV (caps.allow),
-  STRV (rootfs.writable_tmpfs),
-  STRV (rootfs.tmpfs_options),
-  STRV (mounts.deny_sockets),
-  STRV (mounts.deny_trees),
-  STRV (mounts.allow_sources),
-  STRV (mounts.force_options),
-  STRV (mounts.allow_roots),
-  STRV (hooks.allow),
-  STRV (namespaces.require),
-  STRV (namespaces.allow_paths),
-  STRV (devices.allow),
-  STRV (sysctls.allow),
-  STR (seccomp.default_profile),
-  STRV (seccomp.deny_syscalls),
-  STRV (seccomp.allow_listeners),
-  STRV (paths.masked),
-  STRV (paths.readonly),
-  STRV (process.rlimit_max),
-  STRV (env.deny_names),
-  STR (lsm.apparmor_profile),
-  STRV (fields.allow),
-  STRV (fields.net_devices),
-};
-
-#define NFIELDS (sizeof pointer_fields / sizeof pointer_fields[0])
 #define IMAGE_MAGIC "OGPOLIMG"
-#define IMAGE_FORMAT 1u
+#define IMAGE_FORMAT 2u
 #define NONE UINT32_MAX
 
 struct header
@@ -90,29 +41,10 @@ struct header
   uint64_t length;   /* of the whole image */
 };
 
-static char **
-str_at (struct og_policy *p, size_t i)
+static void
+zero_pointer (size_t off, enum og_key_store kind, void *data)
 {
-  return (char **)((char *)p + pointer_fields[i].off);
-}
-
-void
-og_policy_free (struct og_policy *p)
-{
-  if (p == NULL)
-    return;
-  for (size_t i = 0; i < NFIELDS; i++)
-    if (pointer_fields[i].kind == FIELD_STR)
-      free (*str_at (p, i));
-    else
-      og_strv_free (*(char ***)str_at (p, i));
-  free (p);
-}
-
-void
-og_policy_freep (struct og_policy **p)
-{
-  og_policy_free (*p);
+  memset ((char *)data + off, 0, sizeof (void *));
 }
 
 static uint64_t
@@ -186,13 +118,14 @@ fingerprint (void)
 {
   static uint64_t cached;
   const size_t size = sizeof (struct og_policy);
-  uint64_t h;
+  uint64_t h, schema;
 
   if (cached)
     return cached;
   h = fnv1a (0xcbf29ce484222325ULL, PACKAGE_VERSION, sizeof PACKAGE_VERSION);
   h = fnv1a (h, &size, sizeof size);
-  h = fnv1a (h, pointer_fields, sizeof pointer_fields);
+  schema = og_policy_schema_hash ();
+  h = fnv1a (h, &schema, sizeof schema);
   dl_iterate_phdr (build_id_note, &h);
   return cached = h | 1;
 }
@@ -215,49 +148,66 @@ put_str (struct og_buf *b, const char *s)
   og_buf_puts (b, s);
 }
 
+struct writer
+{
+  struct og_buf b;
+  const struct og_policy *p;
+  bool too_long;
+};
+
+static void
+put_pointer (size_t off, enum og_key_store kind, void *data)
+{
+  struct writer *w = data;
+  const void *slot = (const char *)w->p + off;
+  char *const *v;
+  size_t n;
+
+  if (kind == OG_STORE_STR)
+    {
+      put_str (&w->b, *(char *const *)slot);
+      return;
+    }
+  v = *(char **const *)slot;
+  if (v == NULL)
+    {
+      put_u32 (&w->b, NONE);
+      return;
+    }
+  n = og_strv_len (v);
+  w->too_long |= n >= NONE;
+  put_u32 (&w->b, (uint32_t)n);
+  for (size_t k = 0; k < n; k++)
+    put_str (&w->b, v[k]);
+}
+
 int
 og_policy_image_write (const struct og_policy *p, char **out, size_t *len)
 {
-  struct og_buf b = { 0 };
+  struct writer w = { .p = p };
   struct og_policy copy = *p;
   struct header h = { .magic = IMAGE_MAGIC, .format = IMAGE_FORMAT, .struct_size = sizeof copy };
 
-  for (size_t i = 0; i < NFIELDS; i++)
-    *str_at (&copy, i) = NULL;
-  og_buf_put (&b, (const char *)&h, sizeof h);
-  og_buf_put (&b, (const char *)&copy, sizeof copy);
-  for (size_t i = 0; i < NFIELDS; i++)
-    {
-      char *const *slot = (char *const *)((const char *)p + pointer_fields[i].off);
-
-      if (pointer_fields[i].kind == FIELD_STR)
-        put_str (&b, *slot);
-      else if (*(char **const *)slot == NULL)
-        put_u32 (&b, NONE);
-      else
-        {
-          char *const *v = *(char **const *)slot;
-          size_t n = og_strv_len (v);
-
-          if (n >= NONE)
-            return free (b.buf), -1;
-          put_u32 (&b, (uint32_t)n);
-          for (size_t k = 0; k < n; k++)
-            put_str (&b, v[k]);
-        }
-    }
+  og_policy_each_pointer (zero_pointer, &copy);
+  og_buf_put (&w.b, (const char *)&h, sizeof h);
+  og_buf_put (&w.b, (const char *)&copy, sizeof copy);
+  og_policy_each_pointer (put_pointer, &w);
+  if (w.too_long)
+    return free (w.b.buf), -1;
   h.fingerprint = fingerprint ();
-  h.length = b.len;
-  h.checksum = checksum (b.buf + sizeof h, b.len - sizeof h);
-  memcpy (b.buf, &h, sizeof h);
-  *out = b.buf;
-  *len = b.len;
+  h.length = w.b.len;
+  h.checksum = checksum (w.b.buf + sizeof h, w.b.len - sizeof h);
+  memcpy (w.b.buf, &h, sizeof h);
+  *out = w.b.buf;
+  *len = w.b.len;
   return 0;
 }
 
 struct reader
 {
   const char *p, *end;
+  struct og_policy *policy;
+  bool ok;
 };
 
 static bool
@@ -306,6 +256,16 @@ get_strv (struct reader *r, char ***v)
   return true;
 }
 
+static void
+get_pointer (size_t off, enum og_key_store kind, void *data)
+{
+  struct reader *r = data;
+  void *slot = (char *)r->policy + off;
+
+  if (r->ok)
+    r->ok = kind == OG_STORE_STR ? get_str (r, slot) : get_strv (r, slot);
+}
+
 int
 og_policy_image_read (const char *buf, size_t len, struct og_policy **out, struct og_error *err)
 {
@@ -324,17 +284,10 @@ og_policy_image_read (const char *buf, size_t len, struct og_policy **out, struc
   p = og_xmalloc (sizeof *p);
   memcpy (p, buf + sizeof h, sizeof *p);
   /* no pointer of the image's bytes survives, even on the error paths */
-  for (size_t i = 0; i < NFIELDS; i++)
-    *str_at (p, i) = NULL;
-  r = (struct reader){ buf + sizeof h + sizeof *p, buf + len };
-  for (size_t i = 0; i < NFIELDS; i++)
-    {
-      bool ok
-          = pointer_fields[i].kind == FIELD_STR ? get_str (&r, str_at (p, i)) : get_strv (&r, (char ***)str_at (p, i));
-      if (!ok)
-        return og_error_set (err, 0, "policy image: damaged");
-    }
-  if (r.p != r.end || p->path == NULL)
+  og_policy_each_pointer (zero_pointer, p);
+  r = (struct reader){ buf + sizeof h + sizeof *p, buf + len, p, true };
+  og_policy_each_pointer (get_pointer, &r);
+  if (!r.ok || r.p != r.end || p->path == NULL)
     return og_error_set (err, 0, "policy image: damaged");
   *out = og_steal_pointer (&p);
   return 0;

@@ -109,6 +109,10 @@ cmd_validate (int argc, char **argv)
       if (og_seccomp_load_profile (policy->seccomp.default_profile, &prof, &err) < 0)
         return ctl_fail (&err);
     }
+  /* valid, but not everything it allows can be had on this host */
+  og_cleanup_strv char **warnings = og_policy_host_warnings (policy);
+  for (char **w = warnings; w && *w; w++)
+    fprintf (stderr, "ocigatectl: warning: %s\n", *w);
   printf ("%s: valid (sha256 %s)\n", path, policy->digest);
   return EXIT_ALLOWED;
 }

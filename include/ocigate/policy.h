@@ -27,9 +27,9 @@ struct og_limit
   int64_t def, max;
 };
 
-/* A new pointer field (string or string list) must also go into
- * pointer_fields in policy/policy_image.c: that table frees it and carries
- * it through the compiled image.  Left out, it leaks under valgrind. */
+/* Filled by the loader from the table of policy/sections.c, which names
+ * the member of every key: a new member is read, freed and carried through
+ * the compiled image once its key is in that table (policy/schema.h). */
 struct og_policy
 {
   char *path;      /* the file it was loaded from */
@@ -214,6 +214,11 @@ bool og_policy_cacheable (const struct stat *st, const struct timespec *now);
 int og_policy_image_write (const struct og_policy *p, char **out, size_t *len);
 /* Refuses an image of another build, a truncated or damaged one. */
 int og_policy_image_read (const char *buf, size_t len, struct og_policy **out, struct og_error *err);
+/* Warnings about this host that do not make the policy invalid: names on
+ * capabilities.allow beyond the running kernel's last capability (a policy
+ * written for a newer kernel; that capability cannot be granted here).  A
+ * NULL-terminated list of messages naming the file, or NULL. */
+char **og_policy_host_warnings (const struct og_policy *p);
 void og_policy_free (struct og_policy *p);
 void og_policy_freep (struct og_policy **p);
 #define og_cleanup_policy __attribute__ ((cleanup (og_policy_freep)))

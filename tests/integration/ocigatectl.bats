@@ -87,3 +87,25 @@ load helpers
 	assert_status 2
 	[[ $stderr == *"cannot open policy $T/missing.json"* ]] || { show_run; false; }
 }
+
+@test "ocigatectl validate: a misspelt capability exits 2 naming the file, the key and the name" {
+	make_policy '.capabilities.allow += ["CAP_NET_BIND_SERIVCE"]'
+	run --separate-stderr "$OCIGATECTL" validate "$POLICY"
+	assert_status 2
+	[ "$stderr" = "ocigatectl: policy $POLICY: capabilities.allow: unknown capability \"CAP_NET_BIND_SERIVCE\"" ] ||
+		{ show_run; false; }
+	# lower case would match no configuration (they are compared exactly)
+	make_policy '.capabilities.allow += ["cap_chown"]'
+	run --separate-stderr "$OCIGATECTL" validate "$POLICY"
+	assert_status 2
+	[[ $stderr == *'capabilities.allow: "cap_chown" is not a capability name (expected CAP_...)'* ]] || { show_run; false; }
+	# every capability the running kernel has is a valid name, without a warning
+	command -v capsh >/dev/null || skip "capsh (libcap2-bin) is not installed"
+	local last names
+	last=$(cat /proc/sys/kernel/cap_last_cap)
+	names=$(capsh --decode="$(printf '%x' $(((1 << (last + 1)) - 1)))" | sed 's/.*=//' | tr 'a-z,' 'A-Z ')
+	make_policy ".capabilities.allow = ($(printf '"%s"\n' $names | jq -cs .))"
+	run --separate-stderr "$OCIGATECTL" validate "$POLICY"
+	assert_status 0
+	[ -z "$stderr" ] || { show_run; false; }
+}

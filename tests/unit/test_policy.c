@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ocigate/json.h"
 #include "ocigate/policy.h"
 #include "ocigate/util.h"
+#include "schema.h"
 
 static const char *base_sections
     = "\"no_new_privileges\":{\"action\":\"enforce\"},"
@@ -126,6 +128,8 @@ START_TEST (mistakes_are_errors)
                 "not a capability name");
   assert_error ("{\"version\":1,\"no_new_privileges\":{},\"capabilities\":{\"allow\":\"CAP_CHOWN\"}}",
                 "array of strings");
+  assert_error ("{\"version\":1,\"no_new_privileges\":{},\"capabilities\":{\"allow\":[\"CAP_NET_BIND_SERIVCE\"]}}",
+                "policy test.json: capabilities.allow: unknown capability \"CAP_NET_BIND_SERIVCE\"");
   assert_error ("{\"version\":1,\"no_new_privileges\":{\"actoin\":\"enforce\"}}", "unknown key \"actoin\"");
   assert_error ("{\"version\":1, \"version\":1}", "duplicate key");
   assert_error ("{\"version\":1,", "invalid json");
@@ -516,6 +520,175 @@ START_TEST (userns_allow_without)
 }
 END_TEST
 
+/* Capability names are libcap's, spelled as the runtime spec does. */
+START_TEST (capability_names)
+{
+  static const char *const good[] = { "CAP_CHOWN", "CAP_NET_BIND_SERVICE", "CAP_SYS_ADMIN", "CAP_CHECKPOINT_RESTORE" };
+  static const char *const cases[][2] = {
+    { "CAP_NET_BIND_SERIVCE", "unknown capability \"CAP_NET_BIND_SERIVCE\"" },
+    { "CAP_41", "unknown capability \"CAP_41\"" },
+    { "CAP_ALL", "unknown capability \"CAP_ALL\"" },
+    { "cap_chown", "\"cap_chown\" is not a capability name (expected CAP_...)" },
+    { "CAP_chown", "\"CAP_chown\" is not a capability name" },
+    { "CAP_", "\"CAP_\" is not a capability name" },
+    { "12", "\"12\" is not a capability name" },
+  };
+
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    ck_assert_msg (og_cap_name_problem (good[i]) == NULL, "%s refused", good[i]);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      og_cleanup_free char *section = og_xasprintf ("\"capabilities\":{\"allow\":[\"CAP_CHOWN\",\"%s\"]}", cases[i][0]);
+      og_cleanup_free char *text = replacing (section);
+      og_cleanup_free char *want = og_xasprintf ("test.json: capabilities.allow: %s", cases[i][1]);
+      assert_error (text, want);
+    }
+}
+END_TEST
+
+/* A name beyond the kernel's last capability loads, with a warning that
+ * names the file, the name and the last capability. */
+START_TEST (capabilities_beyond_the_kernel)
+{
+  char chown[] = "CAP_CHOWN", bpf[] = "CAP_BPF", restore[] = "CAP_CHECKPOINT_RESTORE";
+  char *allow[] = { chown, bpf, restore, NULL };
+  og_cleanup_strv char **none = og_caps_beyond ("p.json", allow, 40);
+  og_cleanup_strv char **two = og_caps_beyond ("p.json", allow, 38);
+  og_cleanup_strv char **here = NULL;
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+
+  ck_assert_ptr_null (none);
+  ck_assert_uint_eq (og_strv_len (two), 2);
+  ck_assert_str_eq (two[0], "policy p.json: capabilities.allow: \"CAP_BPF\" (39) is beyond the running kernel's "
+                            "last capability (38): the kernel cannot grant it");
+  ck_assert_ptr_nonnull (strstr (two[1], "\"CAP_CHECKPOINT_RESTORE\" (40)"));
+  /* the shipped profile's names are all old enough for any supported kernel */
+  here = og_policy_host_warnings (p);
+  ck_assert_ptr_null (here);
+}
+END_TEST
+
+static char *
+read_man (void)
+{
+  FILE *f = fopen (MANDIR "/ocigate-policy.5", "re");
+  struct og_buf b = { 0 };
+  char chunk[4096];
+  size_t n;
+
+  ck_assert_ptr_nonnull (f);
+  while ((n = fread (chunk, 1, sizeof chunk, f)) > 0)
+    og_buf_put (&b, chunk, n);
+  fclose (f);
+  og_buf_put (&b, "", 1);
+  return b.buf;
+}
+
+/* The "Keys:" list under ".SS NAME" as "action, allow (required), description". */
+static char *
+man_keys (const char *man, const char *section)
+{
+  og_cleanup_free char *head = og_xasprintf ("\n.SS %s\nKeys:\n", section);
+  const char *at = strstr (man, head);
+  struct og_buf b = { 0 };
+  bool last = false;
+
+  if (at == NULL)
+    return og_xstrdup ("(no \"Keys:\" list)");
+  for (at += strlen (head); !last && strncmp (at, ".BR ", 4) == 0; at = strchr (at, '\n') + 1)
+    {
+      size_t eol = strcspn (at, "\n"), name = strcspn (at + 4, " \n");
+      og_cleanup_free char *line = og_xstrndup (at, eol);
+
+      if (b.len)
+        og_buf_puts (&b, ", ");
+      og_buf_put (&b, at + 4, name);
+      if (strstr (line, "(required)"))
+        og_buf_puts (&b, " (required)");
+      last = eol >= 2 && strcmp (line + eol - 2, " .") == 0;
+    }
+  og_buf_put (&b, "", 1);
+  return b.buf;
+}
+
+static char *
+table_keys (const struct og_key *keys)
+{
+  struct og_buf b = { 0 };
+
+  for (const struct og_key *k = keys; k->name; k++)
+    {
+      og_buf_puts (&b, k->name);
+      og_buf_puts (&b, k->required ? " (required), " : ", ");
+    }
+  og_buf_puts (&b, "description");
+  og_buf_put (&b, "", 1);
+  return b.buf;
+}
+
+/* The text of ".SS NAME" up to the next ".SS". */
+static char *
+man_section (const char *man, const char *name)
+{
+  og_cleanup_free char *head = og_xasprintf ("\n.SS %s\n", name);
+  const char *at = strstr (man, head), *end;
+
+  ck_assert_msg (at != NULL, "ocigate-policy(5) has no section %s", name);
+  end = strstr (at + 1, "\n.SS ");
+  return end ? og_xstrndup (at, (size_t)(end - at)) : og_xstrdup (at);
+}
+
+/* ocigate-policy(5) lists exactly the table's areas and keys, and the
+ * defaults and bounds of the nested counts: the two cannot drift apart. */
+START_TEST (man_page_matches_table)
+{
+  og_cleanup_free char *man = read_man ();
+  const char *req = strstr (man, "\n.TP\n.BR privileged ");
+  og_cleanup_free char *req_line = NULL;
+  size_t nreq = 0, nlisted = 0;
+
+  ck_assert_ptr_nonnull (req);
+  req_line = og_xstrndup (req + 5, strcspn (req + 5, "\n"));
+  ck_assert_ptr_nonnull (strstr (req_line, "(all required)"));
+  for (size_t i = 0; i < og_policy_nsections; i++)
+    {
+      const struct og_section *s = &og_policy_sections[i];
+      og_cleanup_free char *want = table_keys (s->keys), *got = man_keys (man, s->name);
+      og_cleanup_free char *text = man_section (man, s->name);
+      og_cleanup_free char *quoted = og_xasprintf (" %s ", s->name);
+      og_cleanup_free char *optional = og_xasprintf ("\n.TP\n.B %s\nOptional", s->name);
+
+      ck_assert_msg (strcmp (want, got) == 0, "ocigate-policy(5) %s: keys \"%s\", the table has \"%s\"", s->name, got,
+                     want);
+      if (s->optional)
+        ck_assert_msg (strstr (man, optional) != NULL, "ocigate-policy(5) does not say %s is optional", s->name);
+      else
+        ck_assert_msg (strstr (req_line, quoted) != NULL, "ocigate-policy(5) does not list %s as required", s->name);
+      nreq += !s->optional;
+      for (const struct og_key *k = s->keys; k->name; k++)
+        for (const struct og_key *sub = k->type == OG_KEY_OBJECT ? k->sub : NULL; sub && sub->name; sub++)
+          {
+            og_cleanup_free char *name = og_xasprintf ("\n.B %s\n", sub->name);
+            og_cleanup_free char *bounds
+                = og_xasprintf ("default %lld, at most %lld", (long long)sub->def, (long long)sub->max);
+            ck_assert_msg (strstr (text, name) != NULL, "ocigate-policy(5) %s: no %s.%s", s->name, k->name, sub->name);
+            ck_assert_msg (strstr (text, bounds) != NULL, "ocigate-policy(5) %s.%s: not \"%s\"", k->name, sub->name,
+                           bounds);
+          }
+    }
+  /* and no required area the table does not have */
+  for (char *w = strtok (req_line + 4, " "); w; w = strtok (NULL, " "))
+    nlisted += strspn (w, "abcdefghijklmnopqrstuvwxyz_") == strlen (w);
+  ck_assert_uint_eq (nlisted, nreq);
+  for (const struct og_key *k = og_policy_top_keys; k->name; k++)
+    {
+      og_cleanup_free char *b = og_xasprintf ("\n.TP\n.B %s\n", k->name),
+                           *br = og_xasprintf ("\n.TP\n.BR %s ", k->name);
+      ck_assert_msg (strstr (man, b) || strstr (man, br), "ocigate-policy(5) Top level: no %s", k->name);
+    }
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -539,6 +712,9 @@ suite (void)
   tcase_add_test (tc, utc_format_matches_gmtime);
   tcase_add_test (tc, restore_key);
   tcase_add_test (tc, userns_allow_without);
+  tcase_add_test (tc, capability_names);
+  tcase_add_test (tc, capabilities_beyond_the_kernel);
+  tcase_add_test (tc, man_page_matches_table);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Walking the table of policy/sections.c for what is the same in every
+ * area: the defaults, the pointer members (og_policy_free and the compiled
+ * image), and a hash of the table's shape.
+ */
+#include <config.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocigate/util.h"
+#include "schema.h"
+
+void
+og_key_set_int (struct og_policy *p, const struct og_key *k, int64_t v)
+{
+  char *at = (char *)p + k->off;
+
+  switch (k->size)
+    {
+      case sizeof (bool):
+        {
+          bool b = v != 0;
+          memcpy (at, &b, sizeof b);
+          return;
+        }
+      case sizeof (int32_t):
+        {
+          /* enums, and the unsigned counts (clamped far below 2^31) */
+          int32_t i = (int32_t)v;
+          memcpy (at, &i, sizeof i);
+          return;
+        }
+      default:
+        memcpy (at, &v, sizeof v);
+    }
+}
+
+enum og_key_store
+og_key_store (const struct og_key *k)
+{
+  switch (k->type)
+    {
+      case OG_KEY_STRING:
+        return OG_STORE_STR;
+      case OG_KEY_STRV:
+      case OG_KEY_PATHV:
+        return OG_STORE_STRV;
+      case OG_KEY_CUSTOM:
+        return k->owns;
+      case OG_KEY_ACTION:
+      case OG_KEY_BOOL:
+      case OG_KEY_CHOICE:
+      case OG_KEY_INT:
+      case OG_KEY_COUNT:
+      case OG_KEY_LIMIT:
+      case OG_KEY_OBJECT:
+        break;
+    }
+  return OG_STORE_PLAIN;
+}
+
+/* Every key of the table, nested ones after their object. */
+static void
+each_key (const struct og_key *keys, void (*fn) (const struct og_key *k, void *data), void *data)
+{
+  for (const struct og_key *k = keys; k->name; k++)
+    {
+      fn (k, data);
+      if (k->type == OG_KEY_OBJECT)
+        each_key (k->sub, fn, data);
+    }
+}
+
+static void
+each_table_key (void (*fn) (const struct og_key *k, void *data), void *data)
+{
+  each_key (og_policy_top_keys, fn, data);
+  for (size_t i = 0; i < og_policy_nsections; i++)
+    each_key (og_policy_sections[i].keys, fn, data);
+}
+
+struct pointer_walk
+{
+  void (*fn) (size_t off, enum og_key_store kind, void *data);
+  void *data;
+};
+
+static void
+pointer_of (const struct og_key *k, void *data)
+{
+  struct pointer_walk *w = data;
+  enum og_key_store kind = og_key_store (k);
+
+  if (kind != OG_STORE_PLAIN)
+    w->fn (k->off, kind, w->data);
+}
+
+void
+og_policy_each_pointer (void (*fn) (size_t off, enum og_key_store kind, void *data), void *data)
+{
+  struct pointer_walk w = { fn, data };
+
+  fn (offsetof (struct og_policy, path), OG_STORE_STR, data);
+  each_table_key (pointer_of, &w);
+}
+
+static void
+default_of (const struct og_key *k, void *data)
+{
+  struct og_policy *p = data;
+
+  switch (k->type)
+    {
+      case OG_KEY_ACTION:
+      case OG_KEY_CHOICE:
+      case OG_KEY_INT:
+      case OG_KEY_COUNT:
+        if (k->def)
+          og_key_set_int (p, k, k->def);
+        return;
+      case OG_KEY_STRV:
+        if (k->def_strv)
+          {
+            char **v = og_xcalloc (og_strv_len ((char *const *)k->def_strv) + 1, sizeof *v);
+            for (size_t i = 0; k->def_strv[i]; i++)
+              v[i] = og_xstrdup (k->def_strv[i]);
+            memcpy ((char *)p + k->off, &v, sizeof v);
+          }
+        return;
+      case OG_KEY_BOOL:
+      case OG_KEY_STRING:
+      case OG_KEY_PATHV:
+      case OG_KEY_LIMIT:
+      case OG_KEY_OBJECT:
+      case OG_KEY_CUSTOM:
+        return;
+    }
+}
+
+void
+og_policy_set_defaults (struct og_policy *p)
+{
+  each_table_key (default_of, p);
+}
+
+static uint64_t
+fnv1a (uint64_t h, const void *data, size_t n)
+{
+  const unsigned char *b = data;
+
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ b[i]) * 0x100000001b3ULL;
+  return h;
+}
+
+static void
+hash_key (const struct og_key *k, void *data)
+{
+  uint64_t *h = data;
+  const uint64_t shape[] = { k->type, k->off, k->size, (uint64_t)og_key_store (k), k->has_off };
+
+  *h = fnv1a (*h, k->name, strlen (k->name) + 1);
+  *h = fnv1a (*h, shape, sizeof shape);
+}
+
+uint64_t
+og_policy_schema_hash (void)
+{
+  uint64_t h = 0xcbf29ce484222325ULL;
+
+  for (size_t i = 0; i < og_policy_nsections; i++)
+    h = fnv1a (h, og_policy_sections[i].name, strlen (og_policy_sections[i].name) + 1);
+  each_table_key (hash_key, &h);
+  return h;
+}
+
+static void
+free_pointer (size_t off, enum og_key_store kind, void *data)
+{
+  char *at = (char *)data + off;
+
+  if (kind == OG_STORE_STR)
+    free (*(char **)at);
+  else
+    og_strv_free (*(char ***)at);
+}
+
+void
+og_policy_free (struct og_policy *p)
+{
+  if (p == NULL)
+    return;
+  og_policy_each_pointer (free_pointer, p);
+  free (p);
+}
+
+void
+og_policy_freep (struct og_policy **p)
+{
+  og_policy_free (*p);
+}

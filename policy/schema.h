@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The shape of a policy file, PRIVATE to libocigate (and its unit tests).
+ *
+ * Every area of ocigate-policy(5) is one entry of og_policy_sections
+ * (policy/sections.c): its keys, each with a type, the member of struct
+ * og_policy it fills, a default, bounds, and whether it is required.  The
+ * loader (policy.c), og_policy_free and the compiled image (schema.c,
+ * policy_image.c) and the man-page test all walk that one table, so a new
+ * area is its rule file, its table entry, its tests and its man-page text.
+ *
+ * A new key: its member in struct og_policy; one KEY line in its area's
+ * table (type, member, and what applies of default, bounds, required,
+ * check_entry); the key in the area's "Keys:" list of ocigate-policy(5)
+ * with its text; a test.  Reading, the unknown-key check, freeing, the
+ * compiled image and the cache (whose images of the old table no longer
+ * read back) follow from the table.  A value a type cannot express gets a
+ * check_entry (one list entry) or the area's check (across keys).
+ *
+ * A new area: its members in struct og_policy and its rule file (listed in
+ * enforce.c); a keys table and one line of og_policy_sections (optional
+ * when policies written before it must keep loading: then its defaults
+ * are its safe reading); its ".SS name" and "Keys:" list in the man page,
+ * and its name in the top level's required list unless optional; tests.
+ */
+#ifndef OCIGATE_POLICY_SCHEMA_H
+#define OCIGATE_POLICY_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ocigate/error.h"
+#include "ocigate/json.h"
+#include "ocigate/policy.h"
+
+enum og_key_type
+{
+  OG_KEY_ACTION, /* enum og_action: "enforce", "deny", "audit" (alias "warn") */
+  OG_KEY_BOOL,   /* bool */
+  OG_KEY_STRING, /* char *, non-empty */
+  OG_KEY_STRV,   /* char **, non-empty strings */
+  OG_KEY_PATHV,  /* char **, absolute paths */
+  OG_KEY_CHOICE, /* one string of .choices, stored as its value (an int or a bool) */
+  OG_KEY_INT,    /* int64_t read by .parse; .has_off, if set, the bool that says it was given */
+  OG_KEY_COUNT,  /* unsigned, a positive integer clamped to .max */
+  OG_KEY_LIMIT,  /* struct og_limit: {"default", "max"} read by .parse */
+  OG_KEY_OBJECT, /* a nested object of .sub keys */
+  OG_KEY_CUSTOM, /* .custom reads it, present or not; .owns says what it allocates */
+};
+
+/* What a key's member holds, for og_policy_free and the compiled image. */
+enum og_key_store
+{
+  OG_STORE_PLAIN, /* bytes without pointers */
+  OG_STORE_STR,   /* char * */
+  OG_STORE_STRV,  /* char ** */
+};
+
+struct og_load
+{
+  const char *name; /* the policy file, for messages */
+  struct og_error *err;
+};
+
+/* "policy NAME: WHERE: WHAT", returning -1. */
+int og_load_error (const struct og_load *l, const char *where, const char *what);
+
+struct og_choice
+{
+  const char *name;
+  int value;
+};
+
+typedef int (*og_value_parser) (const char *text, int64_t *out);
+
+struct og_key
+{
+  const char *name;
+  enum og_key_type type;
+  size_t off;  /* of the member in struct og_policy */
+  size_t size; /* of the member (OG_KEY_CHOICE stores an int or a bool) */
+  bool required;
+  const char *hint;                /* required: how to say "nothing" (in the message) */
+  int64_t def;                     /* ACTION, CHOICE, INT, COUNT: the value when absent */
+  const char *const *def_strv;     /* STRV: the list when absent */
+  int64_t max;                     /* COUNT: larger values are clamped to it */
+  bool has_flag;                   /* INT: has_off is set */
+  size_t has_off;                  /* INT: the bool member saying the value was given */
+  og_value_parser parse;           /* INT, LIMIT */
+  const struct og_choice *choices; /* CHOICE, ended by a NULL name */
+  /* STRV, PATHV: NULL when the entry is fine, else why not (malloc'd) */
+  char *(*check_entry) (const char *entry);
+  const struct og_key *sub; /* OBJECT: its keys, ended by a NULL name */
+  int (*custom) (const struct og_load *l, const struct og_json *v, struct og_policy *p);
+  enum og_key_store owns; /* CUSTOM */
+};
+
+struct og_section
+{
+  const char *name;
+  bool optional;             /* absent: the defaults (the safe reading of an older policy) */
+  const char *off_how;       /* required: how to turn the area off, for "missing required section" */
+  const struct og_key *keys; /* ended by a NULL name; "description" is always accepted too */
+  /* what spans keys, after all of them are read */
+  int (*check) (const struct og_load *l, struct og_policy *p);
+};
+
+/* The top level's own keys (version, description, mode, audit), then the
+ * areas in the order they are loaded (and listed in ocigate-policy(5)). */
+extern const struct og_key og_policy_top_keys[];
+extern const struct og_section og_policy_sections[];
+extern const size_t og_policy_nsections;
+
+/* Parses a positive integer (counts, ids, sizes in units). */
+int og_parse_count (const char *s, int64_t *out);
+
+/* What a key's member holds. */
+enum og_key_store og_key_store (const struct og_key *k);
+/* Stores v in the key's member (a bool, an int-sized enum or count, or an
+ * int64_t, by the member's size). */
+void og_key_set_int (struct og_policy *p, const struct og_key *k, int64_t v);
+/* Calls fn for every pointer member of struct og_policy: path first, then
+ * the keys' in table order.  The compiled image depends on that order. */
+void og_policy_each_pointer (void (*fn) (size_t off, enum og_key_store kind, void *data), void *data);
+/* A hash of the table's shape (names, types, members): a compiled image
+ * written under another table is never read back. */
+uint64_t og_policy_schema_hash (void);
+/* Sets every key's default. */
+void og_policy_set_defaults (struct og_policy *p);
+
+/* Capability names through libcap (policy/policy_caps.c). */
+char *og_cap_name_problem (const char *name);
+/* The names of allow whose number is beyond `last_cap` (a kernel's last
+ * capability), as a NULL-terminated list of messages, or NULL. */
+char **og_caps_beyond (const char *policy_name, char *const *allow, int last_cap);
+
+#endif

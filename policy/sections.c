@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The areas of a policy file (ocigate-policy(5)), one table entry each: the
+ * keys with their types, the members they fill, defaults and bounds, and
+ * the checks of values that the types alone do not catch.  The loader,
+ * og_policy_free, the compiled image and the man-page test all read this
+ * table (policy/schema.h says how to add an area or a key).
+ */
+#include <config.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocigate/util.h"
+#include "rule.h"
+#include "schema.h"
+
+#define AT(f) .off = offsetof (struct og_policy, f), .size = sizeof (((struct og_policy *)0)->f)
+#define KEY(n, t, f, ...)                                                                                              \
+  {                                                                                                                    \
+    .name = n, .type = t, AT (f), __VA_ARGS__                                                                          \
+  }
+#define ACTION(f) KEY ("action", OG_KEY_ACTION, f)
+#define END                                                                                                            \
+  {                                                                                                                    \
+    .name = NULL                                                                                                       \
+  }
+
+/* ---- checks of single entries ------------------------------------------ */
+
+static char *
+namespace_type (const char *t)
+{
+  static const char *const types[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", "user", "time", NULL };
+
+  return og_strv_contains ((char *const *)types, t) ? NULL : og_xasprintf ("\"%s\" is not a namespace type", t);
+}
+
+static char *
+device_number (const char *d)
+{
+  char type;
+  unsigned major, minor;
+  int n = 0;
+
+  if (sscanf (d, "%c %u:%u%n", &type, &major, &minor, &n) != 3 || d[n] != '\0' || d[1] != ' ' || strchr (d + 2, ' ')
+      || (type != 'c' && type != 'b'))
+    return og_xasprintf ("\"%s\" is not a device number (\"c MAJOR:MINOR\")", d);
+  return NULL;
+}
+
+static char *
+syscall_name (const char *sc)
+{
+  return og_syscall_known (sc) ? NULL : og_xasprintf ("\"%s\" is not a syscall on any supported architecture", sc);
+}
+
+/* a misspelt name would silently clamp nothing */
+static char *
+rlimit_max (const char *r)
+{
+  static const char *const rlimits[] = { "RLIMIT_AS",
+                                         "RLIMIT_CORE",
+                                         "RLIMIT_CPU",
+                                         "RLIMIT_DATA",
+                                         "RLIMIT_FSIZE",
+                                         "RLIMIT_LOCKS",
+                                         "RLIMIT_MEMLOCK",
+                                         "RLIMIT_MSGQUEUE",
+                                         "RLIMIT_NICE",
+                                         "RLIMIT_NOFILE",
+                                         "RLIMIT_NPROC",
+                                         "RLIMIT_RSS",
+                                         "RLIMIT_RTPRIO",
+                                         "RLIMIT_RTTIME",
+                                         "RLIMIT_SIGPENDING",
+                                         "RLIMIT_STACK",
+                                         NULL };
+  const char *eq = strchr (r, '=');
+  og_cleanup_free char *name = eq ? og_xstrndup (r, (size_t)(eq - r)) : NULL;
+  int64_t v;
+
+  if (name == NULL || !og_strv_contains ((char *const *)rlimits, name) || og_parse_count (eq + 1, &v) < 0)
+    return og_xasprintf ("\"%s\" is not RLIMIT_NAME=MAX", r);
+  return NULL;
+}
+
+/* ---- the top level ------------------------------------------------------ */
+
+static int
+version (const struct og_load *l, const struct og_json *v, struct og_policy *p)
+{
+  if (v == NULL || v->type != OG_JSON_NUMBER || strcmp (v->text, "1") != 0)
+    return og_load_error (l, "version", "must be 1 (the only version this ocigate understands)");
+  return 0;
+}
+
+/* No "audit" object: the configured log; an object without "log": none. */
+static int
+audit (const struct og_load *l, const struct og_json *v, struct og_policy *p)
+{
+  const struct og_json *log;
+
+  if (v == NULL)
+    {
+      p->audit_log = og_xstrdup (OG_AUDIT_LOG_DEFAULT);
+      return 0;
+    }
+  if (v->type != OG_JSON_OBJECT)
+    return og_load_error (l, "audit", "must be an object");
+  for (size_t i = 0; i < v->n; i++)
+    if (strcmp (v->keys[i], "log") != 0)
+      {
+        og_cleanup_free char *msg = og_xasprintf ("unknown key \"%s\"", v->keys[i]);
+        return og_load_error (l, "audit", msg);
+      }
+  log = og_json_get (v, "log");
+  if (log == NULL)
+    return 0;
+  if (!og_json_is_string (log) || log->len == 0)
+    return og_load_error (l, "audit", "\"log\" must be a non-empty string");
+  if (log->text[0] != '/')
+    return og_load_error (l, "audit.log", "must be an absolute path");
+  p->audit_log = og_xstrdup (log->text);
+  return 0;
+}
+
+static const struct og_choice modes[] = { { "enforce", false }, { "audit", true }, { NULL, 0 } };
+
+const struct og_key og_policy_top_keys[] = {
+  { .name = "version", .type = OG_KEY_CUSTOM, .custom = version },
+  KEY ("mode", OG_KEY_CHOICE, audit_only, .choices = modes),
+  KEY ("audit", OG_KEY_CUSTOM, audit_log, .custom = audit, .owns = OG_STORE_STR),
+  END,
+};
+
+/* ---- the areas ---------------------------------------------------------- */
+
+static const struct og_key nnp_keys[] = { ACTION (nnp.action), END };
+
+static const struct og_key caps_keys[] = {
+  ACTION (caps.action),
+  KEY ("allow", OG_KEY_STRV, caps.allow, .required = true, .hint = "use [] to drop every capability",
+       .check_entry = og_cap_name_problem),
+  END,
+};
+
+static const char *const tmpfs_defaults[] = { "nosuid", "nodev", "mode=1777", "size=65536k", NULL };
+static const struct og_key rootfs_keys[] = {
+  ACTION (rootfs.action),
+  KEY ("readonly", OG_KEY_BOOL, rootfs.readonly),
+  KEY ("writable_tmpfs", OG_KEY_PATHV, rootfs.writable_tmpfs),
+  KEY ("tmpfs_options", OG_KEY_STRV, rootfs.tmpfs_options, .def_strv = tmpfs_defaults),
+  END,
+};
+
+static const struct og_key resources_keys[] = {
+  ACTION (resources.action),
+  KEY ("memory", OG_KEY_LIMIT, resources.memory, .parse = og_parse_size),
+  KEY ("swap", OG_KEY_LIMIT, resources.swap, .parse = og_parse_size),
+  KEY ("cpu", OG_KEY_LIMIT, resources.cpu, .parse = og_parse_millicpus),
+  KEY ("pids", OG_KEY_LIMIT, resources.pids, .parse = og_parse_count),
+  END,
+};
+
+static int
+resources_check (const struct og_load *l, struct og_policy *p)
+{
+  if ((p->resources.swap.has_default || p->resources.swap.has_max)
+      && !(p->resources.memory.has_default || p->resources.memory.has_max))
+    return og_load_error (l, "resources.swap", "needs a memory limit (swap is counted on top of memory)");
+  return 0;
+}
+
+/* One budget for every scan of a create; the bounds keep a policy from
+ * letting one create hold the engine for hours. */
+static const struct og_key scan_keys[] = {
+  KEY ("max_entries", OG_KEY_COUNT, mounts.scan_max_entries, .def = 4096, .max = 10000000),
+  KEY ("max_depth", OG_KEY_COUNT, mounts.scan_max_depth, .def = 8, .max = 64),
+  KEY ("max_ms", OG_KEY_COUNT, mounts.scan_max_ms, .def = 2000, .max = 600000),
+  KEY ("max_mounts", OG_KEY_COUNT, mounts.max_mounts, .def = 256, .max = 100000),
+  END,
+};
+
+static const struct og_key mounts_keys[] = {
+  ACTION (mounts.action),
+  KEY ("deny_any_socket", OG_KEY_BOOL, mounts.deny_any_socket),
+  KEY ("deny_sockets", OG_KEY_PATHV, mounts.deny_sockets),
+  KEY ("deny_trees", OG_KEY_PATHV, mounts.deny_trees),
+  KEY ("allow_sources", OG_KEY_PATHV, mounts.allow_sources),
+  KEY ("allow_roots", OG_KEY_PATHV, mounts.allow_roots),
+  KEY ("force_options", OG_KEY_STRV, mounts.force_options),
+  { .name = "scan", .type = OG_KEY_OBJECT, .sub = scan_keys },
+  END,
+};
+
+static const struct og_key hooks_keys[] = {
+  ACTION (hooks.action),
+  KEY ("allow", OG_KEY_PATHV, hooks.allow),
+  END,
+};
+
+static const struct og_key privileged_keys[] = { ACTION (privileged.action), END };
+
+static const struct og_key namespaces_keys[] = {
+  ACTION (namespaces.action),
+  KEY ("require", OG_KEY_STRV, namespaces.require, .check_entry = namespace_type),
+  KEY ("allow_paths", OG_KEY_PATHV, namespaces.allow_paths),
+  END,
+};
+
+static const struct og_key devices_keys[] = {
+  ACTION (devices.action),
+  KEY ("allow", OG_KEY_STRV, devices.allow, .check_entry = device_number),
+  END,
+};
+
+static const struct og_key sysctls_keys[] = {
+  ACTION (sysctls.action),
+  KEY ("allow", OG_KEY_STRV, sysctls.allow),
+  END,
+};
+
+static const struct og_key seccomp_keys[] = {
+  ACTION (seccomp.action),
+  KEY ("default_profile", OG_KEY_STRING, seccomp.default_profile),
+  KEY ("deny_syscalls", OG_KEY_STRV, seccomp.deny_syscalls, .check_entry = syscall_name),
+  KEY ("allow_unconfined", OG_KEY_BOOL, seccomp.allow_unconfined),
+  KEY ("allow_setid_files", OG_KEY_BOOL, seccomp.allow_setid_files),
+  KEY ("allow_listeners", OG_KEY_PATHV, seccomp.allow_listeners),
+  END,
+};
+
+/* A relative profile lives beside the policy file; made absolute so a
+ * relative --ocigate-policy does not leave a cwd-relative path behind. */
+static int
+seccomp_check (const struct og_load *l, struct og_policy *p)
+{
+  const char *slash;
+
+  if (p->seccomp.default_profile == NULL || p->seccomp.default_profile[0] == '/')
+    return 0;
+  slash = strrchr (l->name, '/');
+  og_cleanup_free char *dir = slash ? og_xstrndup (l->name, (size_t)(slash - l->name)) : og_xstrdup (".");
+  og_cleanup_free char *absdir = og_realpath (dir[0] ? dir : "/");
+  char *abs = og_xasprintf ("%s/%s", absdir ? absdir : dir, p->seccomp.default_profile);
+  free (p->seccomp.default_profile);
+  p->seccomp.default_profile = abs;
+  return 0;
+}
+
+static const struct og_key paths_keys[] = {
+  ACTION (paths.action),
+  KEY ("masked", OG_KEY_PATHV, paths.masked),
+  KEY ("readonly", OG_KEY_PATHV, paths.readonly),
+  KEY ("readonly_sysfs", OG_KEY_BOOL, paths.readonly_sysfs),
+  END,
+};
+
+static const struct og_key process_keys[] = {
+  ACTION (process.action),
+  KEY ("run_as_non_root", OG_KEY_BOOL, process.run_as_non_root),
+  KEY ("oom_score_adj_min", OG_KEY_INT, process.oom_score_adj_min, .parse = og_parse_int64, .has_flag = true,
+       .has_off = offsetof (struct og_policy, process.has_oom_score_adj_min)),
+  KEY ("rlimit_max", OG_KEY_STRV, process.rlimit_max, .check_entry = rlimit_max),
+  KEY ("deny_shared_propagation", OG_KEY_BOOL, process.deny_shared_propagation),
+  END,
+};
+
+static const struct og_key env_keys[] = {
+  ACTION (env.action),
+  KEY ("deny_names", OG_KEY_STRV, env.deny_names),
+  KEY ("check_values", OG_KEY_BOOL, env.check_values),
+  END,
+};
+
+static const struct og_key lsm_keys[] = {
+  ACTION (lsm.action),
+  KEY ("apparmor_profile", OG_KEY_STRING, lsm.apparmor_profile),
+  KEY ("require_selinux_label", OG_KEY_BOOL, lsm.require_selinux_label),
+  END,
+};
+
+static const struct og_key restore_keys[] = { KEY ("allow", OG_KEY_BOOL, restore.allow), END };
+
+/* Running without a user namespace where an attacker can make it happen
+ * (fill the pool, join a pid namespace) is allowed only in so many words. */
+static int
+allow_without (const struct og_load *l, const struct og_json *v, struct og_policy *p)
+{
+  if (v == NULL)
+    return 0;
+  if (v->type != OG_JSON_ARRAY)
+    return og_load_error (l, "user_namespace", "\"allow_without\" must be an array of strings");
+  for (size_t i = 0; i < v->n; i++)
+    {
+      const struct og_json *e = v->vals[i];
+      if (!og_json_is_string (e) || e->len == 0)
+        {
+          og_cleanup_free char *msg = og_xasprintf ("\"allow_without\"[%zu] must be a non-empty string", i);
+          return og_load_error (l, "user_namespace", msg);
+        }
+      if (strcmp (e->text, "pool-exhausted") == 0)
+        p->userns.without_if_pool_exhausted = true;
+      else if (strcmp (e->text, "shared-pid-namespace") == 0)
+        p->userns.without_if_shared_pid_ns = true;
+      else
+        return og_load_error (l, "user_namespace.allow_without",
+                              "entries must be \"pool-exhausted\" or \"shared-pid-namespace\"");
+    }
+  return 0;
+}
+
+static const struct og_choice userns_modes[] = {
+  { "required", OG_USERNS_REQUIRED },
+  { "if-possible", OG_USERNS_IF_POSSIBLE },
+  { "off", OG_USERNS_OFF },
+  { NULL, 0 },
+};
+static const struct og_choice allocations[] = { { "per-container", false }, { "shared", true }, { NULL, 0 } };
+
+static const struct og_key userns_keys[] = {
+  KEY ("mode", OG_KEY_CHOICE, userns.mode, .choices = userns_modes, .def = OG_USERNS_OFF),
+  KEY ("pool_start", OG_KEY_INT, userns.pool_start, .parse = og_parse_count, .def = 1000000),
+  KEY ("pool_size", OG_KEY_INT, userns.pool_size, .parse = og_parse_count, .def = 65536LL * 1024),
+  KEY ("range_size", OG_KEY_INT, userns.range_size, .parse = og_parse_count, .def = 65536),
+  KEY ("allocation", OG_KEY_CHOICE, userns.shared, .choices = allocations),
+  { .name = "allow_without", .type = OG_KEY_CUSTOM, .custom = allow_without },
+  END,
+};
+
+static int
+userns_check (const struct og_load *l, struct og_policy *p)
+{
+  if ((p->userns.without_if_pool_exhausted || p->userns.without_if_shared_pid_ns)
+      && p->userns.mode != OG_USERNS_IF_POSSIBLE)
+    return og_load_error (l, "user_namespace.allow_without", "needs mode \"if-possible\"");
+  /* Host ids below the pool belong to the host's own users; root must never
+   * be in it, and a range must fit in the pool and in 32 bits. */
+  if (p->userns.pool_start < 65536 || p->userns.range_size < 1 || p->userns.range_size > p->userns.pool_size
+      || p->userns.pool_start + p->userns.pool_size > 4294967295LL)
+    return og_load_error (l, "user_namespace",
+                          "pool_start must be >= 65536 and range_size <= pool_size, within 32 bits");
+  return 0;
+}
+
+static const struct og_key fields_keys[] = {
+  KEY ("action", OG_KEY_ACTION, fields.action, .def = OG_ACTION_DENY),
+  KEY ("allow", OG_KEY_STRV, fields.allow),
+  KEY ("net_devices", OG_KEY_STRV, fields.net_devices),
+  KEY ("intel_rdt", OG_KEY_BOOL, fields.intel_rdt),
+  KEY ("realtime", OG_KEY_BOOL, fields.realtime),
+  KEY ("idmapped_mounts", OG_KEY_BOOL, fields.idmapped_mounts),
+  END,
+};
+
+/* Loaded in this order: the first missing or wrong area is the one named.
+ * An optional area is one added after policies were written: its absence
+ * must read as its safe default (restore refused; unknown members and the
+ * newer runtime features refused). */
+const struct og_section og_policy_sections[] = {
+  { .name = "no_new_privileges", .keys = nnp_keys },
+  { .name = "capabilities", .keys = caps_keys },
+  { .name = "rootfs", .keys = rootfs_keys },
+  { .name = "resources", .keys = resources_keys, .check = resources_check },
+  { .name = "mounts", .keys = mounts_keys },
+  { .name = "hooks", .keys = hooks_keys },
+  { .name = "privileged", .keys = privileged_keys },
+  { .name = "namespaces", .keys = namespaces_keys },
+  { .name = "devices", .keys = devices_keys },
+  { .name = "sysctls", .keys = sysctls_keys },
+  { .name = "seccomp", .keys = seccomp_keys, .check = seccomp_check },
+  { .name = "paths", .keys = paths_keys },
+  { .name = "process", .keys = process_keys },
+  { .name = "env", .keys = env_keys },
+  { .name = "lsm", .keys = lsm_keys },
+  { .name = "restore", .keys = restore_keys, .optional = true },
+  { .name = "user_namespace", .keys = userns_keys, .check = userns_check, .off_how = "\"mode\": \"off\"" },
+  { .name = "fields", .keys = fields_keys, .optional = true },
+};
+
+const size_t og_policy_nsections = sizeof og_policy_sections / sizeof og_policy_sections[0];
