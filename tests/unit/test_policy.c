@@ -492,6 +492,29 @@ START_TEST (restore_key)
 }
 END_TEST
 
+/* The fields area's action is deny when absent, as ocigate-policy(5) says,
+ * whether the section is absent or present without "action" (the loader
+ * before the table read the latter as enforce). */
+START_TEST (fields_default_action)
+{
+  og_cleanup_free char *absent = with (""), *empty = with ("\"fields\":{\"allow\":[\"linux.example\"]}");
+  og_cleanup_free char *enforce = with ("\"fields\":{\"action\":\"enforce\"}");
+  struct og_policy *p = NULL;
+  struct og_error err = { 0 };
+
+  ck_assert_msg (load_text (absent, &p, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (p->fields.action, OG_ACTION_DENY);
+  og_policy_free (p);
+  ck_assert_msg (load_text (empty, &p, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (p->fields.action, OG_ACTION_DENY);
+  ck_assert (og_strv_contains (p->fields.allow, "linux.example"));
+  og_policy_free (p);
+  ck_assert_msg (load_text (enforce, &p, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (p->fields.action, OG_ACTION_ENFORCE);
+  og_policy_free (p);
+}
+END_TEST
+
 /* Running without a user namespace where a container's author can make it
  * happen is allowed only by name, and only in mode if-possible. */
 START_TEST (userns_allow_without)
@@ -712,6 +735,7 @@ suite (void)
   tcase_add_test (tc, utc_format_matches_gmtime);
   tcase_add_test (tc, restore_key);
   tcase_add_test (tc, userns_allow_without);
+  tcase_add_test (tc, fields_default_action);
   tcase_add_test (tc, capability_names);
   tcase_add_test (tc, capabilities_beyond_the_kernel);
   tcase_add_test (tc, man_page_matches_table);
