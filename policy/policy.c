@@ -131,6 +131,15 @@ og_load_error (const struct og_load *l, const char *where, const char *what)
   return og_error_set (l->err, 0, "policy %s: %s: %s", l->name, where, what);
 }
 
+/* An error about the value of key `name` of the object at `prefix`
+ * ("" at the top level): "mounts.scan", "max_entries" -> "mounts.scan.max_entries". */
+static int
+key_error (const struct og_load *l, const char *prefix, const char *name, const char *what)
+{
+  og_cleanup_free char *path = prefix[0] ? og_xasprintf ("%s.%s", prefix, name) : og_xstrdup (name);
+  return og_load_error (l, path, what);
+}
+
 static const struct og_key *
 find_key (const struct og_key *keys, const char *name)
 {
@@ -201,7 +210,7 @@ read_string (const struct og_load *l, const struct og_json *v, const char *where
 }
 
 static int
-read_strv (const struct og_load *l, const struct og_json *v, const char *where, const char *path,
+read_strv (const struct og_load *l, const struct og_json *v, const char *where, const char *prefix,
            const struct og_key *k, char ***out)
 {
   bool abs_paths = k->type == OG_KEY_PATHV;
@@ -228,7 +237,7 @@ read_strv (const struct og_load *l, const struct og_json *v, const char *where, 
     {
       og_cleanup_free char *why = k->check_entry (r[i]);
       if (why)
-        return og_load_error (l, path, why);
+        return key_error (l, prefix, k->name, why);
     }
   og_strv_free (*out);
   *out = og_steal_pointer (&r);
@@ -271,7 +280,7 @@ read_limit (const struct og_load *l, const struct og_json *v, const char *path, 
 }
 
 static int
-read_choice (const struct og_load *l, const struct og_json *v, const char *where, const char *path,
+read_choice (const struct og_load *l, const struct og_json *v, const char *where, const char *prefix,
              const struct og_key *k, struct og_policy *p)
 {
   struct og_buf names = { 0 };
@@ -296,11 +305,25 @@ read_choice (const struct og_load *l, const struct og_json *v, const char *where
       og_buf_put_json_string (&names, k->choices[i].name);
     }
   msg = names.buf;
-  return og_load_error (l, path, msg);
+  return key_error (l, prefix, k->name, msg);
 }
 
 static int read_keys (const struct og_load *l, const struct og_json *obj, const struct og_key *keys, const char *where,
                       const char *prefix, struct og_policy *p);
+
+/* A limit or an object: the place named in messages about its members. */
+static int
+read_nested (const struct og_load *l, const struct og_json *v, const struct og_key *k, const char *prefix,
+             struct og_policy *p)
+{
+  og_cleanup_free char *path = og_xasprintf ("%s.%s", prefix, k->name);
+
+  if (k->type == OG_KEY_LIMIT)
+    return read_limit (l, v, path, k, (struct og_limit *)((char *)p + k->off));
+  if (v->type != OG_JSON_OBJECT)
+    return og_load_error (l, path, "must be an object");
+  return only_keys (l, v, path, k->sub, false, false) < 0 ? -1 : read_keys (l, v, k->sub, path, path, p);
+}
 
 /* One key of obj; `where` names obj in messages about the key's type,
  * `prefix` is the dotted path of obj ("" at the top level). */
@@ -309,7 +332,6 @@ read_key (const struct og_load *l, const struct og_json *obj, const struct og_ke
           const char *prefix, struct og_policy *p)
 {
   const struct og_json *v = og_json_get (obj, k->name);
-  og_cleanup_free char *path = NULL;
   void *at = (char *)p + k->off;
   int64_t n;
 
@@ -322,7 +344,6 @@ read_key (const struct og_load *l, const struct og_json *obj, const struct og_ke
       og_cleanup_free char *msg = og_xasprintf ("missing \"%s\" (%s)", k->name, k->hint);
       return og_load_error (l, where, msg);
     }
-  path = prefix[0] ? og_xasprintf ("%s.%s", prefix, k->name) : og_xstrdup (k->name);
   switch (k->type)
     {
       case OG_KEY_ACTION:
@@ -339,9 +360,9 @@ read_key (const struct og_load *l, const struct og_json *obj, const struct og_ke
         return read_string (l, v, where, k->name, at);
       case OG_KEY_STRV:
       case OG_KEY_PATHV:
-        return read_strv (l, v, where, path, k, at);
+        return read_strv (l, v, where, prefix, k, at);
       case OG_KEY_CHOICE:
-        return read_choice (l, v, where, path, k, p);
+        return read_choice (l, v, where, prefix, k, p);
       case OG_KEY_INT:
         if (read_quantity (l, v, where, k->name, k->parse, &n) < 0)
           return -1;
@@ -355,11 +376,8 @@ read_key (const struct og_load *l, const struct og_json *obj, const struct og_ke
         og_key_set_int (p, k, n > k->max ? k->max : n);
         return 0;
       case OG_KEY_LIMIT:
-        return read_limit (l, v, path, k, at);
       case OG_KEY_OBJECT:
-        if (v->type != OG_JSON_OBJECT)
-          return og_load_error (l, path, "must be an object");
-        return only_keys (l, v, path, k->sub, false, false) < 0 ? -1 : read_keys (l, v, k->sub, path, path, p);
+        return read_nested (l, v, k, prefix, p);
       case OG_KEY_CUSTOM:
         break;
     }

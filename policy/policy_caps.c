@@ -9,7 +9,6 @@
  */
 #include <config.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/capability.h>
 
 #include "ocigate/util.h"
@@ -28,22 +27,15 @@ well_formed (const char *name)
   return true;
 }
 
-/* The capability's number, or -1 when libcap does not know the name. */
+/* The capability's number, or -1 when libcap does not know the name.
+ * libcap also reads numbers ("12"): well_formed keeps those out, and it
+ * compares names case-insensitively: well_formed asks for upper case. */
 static int
 cap_number (const char *name)
 {
   cap_value_t v;
-  char *canonical;
-  bool same;
 
-  if (cap_from_name (name, &v) != 0)
-    return -1;
-  /* libcap also reads numbers and names of its own spelling: only a name
-   * that is the capability's own counts */
-  canonical = cap_to_name (v);
-  same = canonical != NULL && strcasecmp (canonical, name) == 0;
-  cap_free (canonical);
-  return same ? (int)v : -1;
+  return cap_from_name (name, &v) == 0 ? (int)v : -1;
 }
 
 char *

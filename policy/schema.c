@@ -144,33 +144,34 @@ og_policy_set_defaults (struct og_policy *p)
   each_table_key (default_of, p);
 }
 
+/* One step of the hash.  It runs once in every process that reads a
+ * compiled image (every exec and update), so it hashes words, not names:
+ * what decides how an image's bytes are read (each key's type, member,
+ * size, storage, in walk order) and the defaults and bounds.  A renamed key
+ * or any other change of the table changes the build ID, which the
+ * image's fingerprint covers as well. */
 static uint64_t
-fnv1a (uint64_t h, const void *data, size_t n)
+mix (uint64_t h, uint64_t w)
 {
-  const unsigned char *b = data;
-
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ b[i]) * 0x100000001b3ULL;
-  return h;
+  h = (h ^ w) * 0x100000001b3ULL;
+  return h ^ (h >> 29);
 }
 
 static void
 hash_key (const struct og_key *k, void *data)
 {
   uint64_t *h = data;
-  const uint64_t shape[] = { k->type, k->off, k->size, (uint64_t)og_key_store (k), k->has_off };
 
-  *h = fnv1a (*h, k->name, strlen (k->name) + 1);
-  *h = fnv1a (*h, shape, sizeof shape);
+  *h = mix (*h, (uint64_t)k->type | (uint64_t)og_key_store (k) << 8 | (uint64_t)k->required << 16
+                    | (uint64_t)k->size << 24 | (uint64_t)k->off << 40);
+  *h = mix (*h, (uint64_t)k->def ^ ((uint64_t)k->max << 1) ^ ((uint64_t)k->has_off << 48));
 }
 
 uint64_t
 og_policy_schema_hash (void)
 {
-  uint64_t h = 0xcbf29ce484222325ULL;
+  uint64_t h = mix (0xcbf29ce484222325ULL, og_policy_nsections);
 
-  for (size_t i = 0; i < og_policy_nsections; i++)
-    h = fnv1a (h, og_policy_sections[i].name, strlen (og_policy_sections[i].name) + 1);
   each_table_key (hash_key, &h);
   return h;
 }

@@ -123,8 +123,8 @@ void og_key_set_int (struct og_policy *p, const struct og_key *k, int64_t v);
 /* Calls fn for every pointer member of struct og_policy: path first, then
  * the keys' in table order.  The compiled image depends on that order. */
 void og_policy_each_pointer (void (*fn) (size_t off, enum og_key_store kind, void *data), void *data);
-/* A hash of the table's shape (names, types, members): a compiled image
- * written under another table is never read back. */
+/* A hash of the table's shape (types, members, defaults, bounds): a
+ * compiled image written under another table is never read back. */
 uint64_t og_policy_schema_hash (void);
 /* Sets every key's default. */
 void og_policy_set_defaults (struct og_policy *p);
