@@ -591,6 +591,70 @@ START_TEST (capabilities_beyond_the_kernel)
 }
 END_TEST
 
+/* What the loader, og_policy_free and the image take for granted of every
+ * entry: a new one that breaks it fails here, not on a host. */
+static void
+check_keys (const char *where, const struct og_key *keys)
+{
+  for (const struct og_key *k = keys; k->name; k++)
+    {
+      for (const struct og_key *o = keys; o < k; o++)
+        ck_assert_msg (strcmp (o->name, k->name) != 0, "%s.%s: twice", where, k->name);
+      ck_assert_msg (strcmp (k->name, "description") != 0, "%s: description is always accepted", where);
+      ck_assert_msg (!k->required || k->hint, "%s.%s: required without a hint", where, k->name);
+      switch (k->type)
+        {
+          case OG_KEY_BOOL:
+            ck_assert_msg (k->size == sizeof (bool), "%s.%s: not a bool", where, k->name);
+            break;
+          case OG_KEY_ACTION:
+          case OG_KEY_COUNT:
+            ck_assert_msg (k->size == sizeof (int32_t), "%s.%s: not an enum or unsigned", where, k->name);
+            break;
+          case OG_KEY_CHOICE:
+            ck_assert_msg (k->choices && (k->size == sizeof (bool) || k->size == sizeof (int32_t)), "%s.%s", where,
+                           k->name);
+            break;
+          case OG_KEY_INT:
+            ck_assert_msg (k->parse && k->size == sizeof (int64_t), "%s.%s: not an int64_t", where, k->name);
+            ck_assert_msg (!k->has_flag || k->has_off, "%s.%s", where, k->name);
+            break;
+          case OG_KEY_LIMIT:
+            ck_assert_msg (k->parse && k->size == sizeof (struct og_limit), "%s.%s", where, k->name);
+            break;
+          case OG_KEY_STRING:
+          case OG_KEY_STRV:
+          case OG_KEY_PATHV:
+            ck_assert_msg (k->size == sizeof (char *), "%s.%s: not a pointer", where, k->name);
+            ck_assert_msg (!k->def_strv || k->type == OG_KEY_STRV, "%s.%s", where, k->name);
+            break;
+          case OG_KEY_OBJECT:
+            ck_assert_msg (k->sub != NULL, "%s.%s: no keys", where, k->name);
+            check_keys (k->name, k->sub);
+            break;
+          case OG_KEY_CUSTOM:
+            ck_assert_msg (k->custom && (k->owns == OG_STORE_PLAIN || k->size == sizeof (char *)), "%s.%s", where,
+                           k->name);
+            break;
+        }
+    }
+}
+
+START_TEST (table_is_consistent)
+{
+  check_keys ("top level", og_policy_top_keys);
+  for (size_t i = 0; i < og_policy_nsections; i++)
+    {
+      const struct og_section *s = &og_policy_sections[i];
+      for (size_t j = 0; j < i; j++)
+        ck_assert_msg (strcmp (og_policy_sections[j].name, s->name) != 0, "%s: twice", s->name);
+      for (const struct og_key *k = og_policy_top_keys; k->name; k++)
+        ck_assert_msg (strcmp (k->name, s->name) != 0, "%s: a top-level key and an area", s->name);
+      check_keys (s->name, s->keys);
+    }
+}
+END_TEST
+
 static char *
 read_man (void)
 {
@@ -738,6 +802,7 @@ suite (void)
   tcase_add_test (tc, fields_default_action);
   tcase_add_test (tc, capability_names);
   tcase_add_test (tc, capabilities_beyond_the_kernel);
+  tcase_add_test (tc, table_is_consistent);
   tcase_add_test (tc, man_page_matches_table);
   suite_add_tcase (s, tc);
   return s;
