@@ -69,25 +69,17 @@ static struct og_json *namespace(const char *type)
   return ns;
 }
 
-/* Nothing of the refused config is handed on: not its mounts, devices,
- * capabilities or hooks.  Should a runtime ever start this config, it
- * runs nothing, in namespaces of its own, without privileges.  It cannot
- * start: nothing can create a file under /proc's root directory, so the
- * root filesystem cannot exist, and runc and crun check it before they
- * create anything. */
+/* With no config to start from (stdin unreadable): one that runs
+ * nothing, in namespaces of its own, without privileges. */
 static struct og_json *
-refusal_tree (const struct og_json *proposed, const char *msg)
+minimal_config (void)
 {
-  struct og_json *doc = og_json_new (OG_JSON_OBJECT);
-  struct og_json *version = og_json_get_set (proposed, "ociVersion");
-  struct og_json *cgroups = og_json_path (proposed, "linux", "cgroupsPath", NULL);
-  struct og_json *process = og_json_new (OG_JSON_OBJECT), *user = og_json_new (OG_JSON_OBJECT);
-  struct og_json *args = og_json_new (OG_JSON_ARRAY), *root = og_json_new (OG_JSON_OBJECT);
+  struct og_json *doc = og_json_new (OG_JSON_OBJECT), *process = og_json_new (OG_JSON_OBJECT);
+  struct og_json *user = og_json_new (OG_JSON_OBJECT), *args = og_json_new (OG_JSON_ARRAY);
   struct og_json *linux_ = og_json_new (OG_JSON_OBJECT), *nss = og_json_new (OG_JSON_ARRAY);
-  og_cleanup_free char *path = og_xasprintf ("/proc/ocigate: %s", msg);
   static const char *const types[] = { "mount", "pid", "ipc", "uts", "network" };
 
-  og_json_set (doc, "ociVersion", og_json_new_string (og_json_is_string (version) ? version->text : "1.0.0"));
+  og_json_set (doc, "ociVersion", og_json_new_string ("1.0.0"));
   og_json_set (user, "uid", og_json_new_number (0));
   og_json_set (user, "gid", og_json_new_number (0));
   og_json_set (process, "user", user);
@@ -96,17 +88,39 @@ refusal_tree (const struct og_json *proposed, const char *msg)
   og_json_set (process, "cwd", og_json_new_string ("/"));
   og_json_set (process, "noNewPrivileges", og_json_new (OG_JSON_TRUE));
   og_json_set (doc, "process", process);
-  og_json_set (root, "path", og_json_new_string (path));
-  og_json_set (root, "readonly", og_json_new (OG_JSON_TRUE));
-  og_json_set (doc, "root", root);
   for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
     og_json_append (nss, namespace(types[i]));
   og_json_set (linux_, "namespaces", nss);
-  /* the engine's cgroup path passes the runtime's cgroup checks, which
-   * come before the root filesystem's; no path at all might not */
-  if (og_json_is_string (cgroups))
-    og_json_set (linux_, "cgroupsPath", og_json_new_string (cgroups->text));
   og_json_set (doc, "linux", linux_);
+  return doc;
+}
+
+/* The proposed config with its root filesystem replaced by one that
+ * cannot exist: a device node has no entries, and runc checks the root
+ * filesystem before it creates anything (crun before it mounts anything
+ * or runs the process).  The error is ENOTDIR, not ENOENT: Podman reads
+ * "no such file or directory" in a runtime's error as a missing
+ * executable ("OCI runtime attempted to invoke a command that was not
+ * found", exit status 127), which would mislead.  The rest is kept because
+ * Podman keeps this config as the container's: without the mounts it
+ * was asked for, `podman inspect` of the refused container crashes
+ * (Podman 4.3).  The hooks go: a runtime would run them first. */
+static struct og_json *
+refusal_tree (const struct og_json *proposed, const char *msg)
+{
+  struct og_json *doc = proposed && proposed->type == OG_JSON_OBJECT ? og_json_clone (proposed) : minimal_config ();
+  struct og_json *root = og_json_new (OG_JSON_OBJECT);
+  og_cleanup_free char *path = og_xasprintf ("/dev/null/ocigate: %s", msg);
+
+  og_json_set (root, "path", og_json_new_string (path));
+  og_json_set (root, "readonly", og_json_new (OG_JSON_TRUE));
+  og_json_set (doc, "root", root);
+  for (size_t i = 0; i < doc->n; i++)
+    if (strcmp (doc->keys[i], "hooks") == 0)
+      {
+        og_json_remove_at (doc, i);
+        break;
+      }
   return doc;
 }
 

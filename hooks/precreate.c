@@ -248,24 +248,46 @@ enforce (struct precreate *p)
   return EXIT_SUCCESS;
 }
 
+/* stdin as a config (p->spec), and who it is for. */
+static int
+read_input (struct precreate *p, struct og_error *err)
+{
+  og_cleanup_free char *in = NULL;
+  size_t len;
+
+  if (hook_read_doc (STDIN_FILENO, OG_SPEC_MAX_SIZE, &in, &len, err) < 0)
+    return og_error_wrap (err, "precreate");
+  if (og_spec_parse (in, len, &p->spec, err) < 0)
+    return og_error_wrap (err, "precreate: the proposed config on stdin");
+  hook_identity_of (p->spec, &p->who);
+  return 0;
+}
+
+/* The input is read before anything is reported, and the policy loaded,
+ * so that every refusal keeps what it can of the proposed config (Podman
+ * keeps the config as the refused container's) and lands in the policy's
+ * audit log. */
 int
 hook_precreate (int argc, char **argv)
 {
   struct precreate p = { .policy_path = OG_POLICY_DEFAULT, .state_dir = OG_STATE_DIR };
-  og_cleanup_free char *in = NULL;
-  struct og_error err = { 0 };
-  size_t len;
+  struct og_error opt_err = { 0 }, in_err = { 0 }, err = { 0 };
+  int status;
 
-  if (parse_options (&p, argc, argv, &err) < 0)
-    return refuse_error (&p, &err, "", "");
-  if (hook_read_doc (STDIN_FILENO, OG_SPEC_MAX_SIZE, &in, &len, &err) < 0)
-    return refuse_error (&p, &err, "precreate: ", "");
-  if (og_spec_parse (in, len, &p.spec, &err) < 0)
-    return refuse_error (&p, &err, "precreate: the proposed config on stdin: ", "");
-  hook_identity_of (p.spec, &p.who);
-  if (ocigate_policy_load (p.policy_path, p.state_dir, &p.policy, &err) < 0)
-    return refuse_error (&p, &err, "", "; every container start is refused until the policy is fixed");
-  if (check_absolute (p.spec, &err) < 0)
-    return refuse_error (&p, &err, "precreate: ", "");
-  return enforce (&p);
+  parse_options (&p, argc, argv, &opt_err);
+  read_input (&p, &in_err);
+  if (ocigate_policy_load (p.policy_path, p.state_dir, &p.policy, &err) < 0 && opt_err.msg == NULL)
+    status = refuse_error (&p, &err, "", "; every container start is refused until the policy is fixed");
+  else if (opt_err.msg)
+    status = refuse_error (&p, &opt_err, "", ""); /* (recorded where the policy says, if it loaded) */
+  else if (in_err.msg)
+    status = refuse_error (&p, &in_err, "", "");
+  else if (check_absolute (p.spec, &err) < 0)
+    status = refuse_error (&p, &err, "precreate: ", "");
+  else
+    status = enforce (&p);
+  og_error_clear (&opt_err);
+  og_error_clear (&in_err);
+  og_error_clear (&err);
+  return status;
 }
