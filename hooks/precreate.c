@@ -13,8 +13,8 @@
  * then says why.  The exit status is 0 then, non-zero only when not even
  * that could be written (and Podman refuses the empty or torn output).
  *
- * What this stage cannot do, unlike the ocigate runtime: judge exec and
- * update (they never pass a hook), set up a user namespace from the
+ * What this stage cannot do, unlike the ocigate runtime: judge exec,
+ * update and checkpoint restore (they never pass a precreate hook), set up a user namespace from the
  * policy's pool (the idmapped root filesystem is staged from the bundle,
  * which does not exist yet), stage the bind sources it judged (a rename
  * between this check and runc's mount is not caught), and see what Podman
