@@ -95,23 +95,55 @@ minimal_config (void)
   return doc;
 }
 
-/* The proposed config with its root filesystem replaced by one that
- * cannot exist: a device node has no entries, and runc checks the root
- * filesystem before it creates anything (crun before it mounts anything
- * or runs the process).  The error is ENOTDIR, not ENOENT: Podman reads
- * "no such file or directory" in a runtime's error as a missing
- * executable ("OCI runtime attempted to invoke a command that was not
- * found", exit status 127), which would mislead.  The rest is kept because
- * Podman keeps this config as the container's: without the mounts it
- * was asked for, `podman inspect` of the refused container crashes
- * (Podman 4.3).  The hooks go: a runtime would run them first. */
+/* The namespace list of doc's linux section, created (or replacing a
+ * member of another type) when needed. */
+static struct og_json *
+namespaces_of (struct og_json *doc)
+{
+  struct og_json *linux_ = og_json_ensure_object (doc, "linux"), *ns;
+
+  if (linux_ == NULL)
+    {
+      og_json_set (doc, "linux", og_json_new (OG_JSON_OBJECT));
+      linux_ = og_json_get (doc, "linux");
+    }
+  ns = og_json_get_set (linux_, "namespaces");
+  if (ns == NULL || ns->type != OG_JSON_ARRAY)
+    {
+      og_json_set (linux_, "namespaces", og_json_new (OG_JSON_ARRAY));
+      ns = og_json_get (linux_, "namespaces");
+    }
+  return ns;
+}
+
+/* The proposed config made impossible to start, twice over, with the
+ * message where the runtime's error quotes it:
+ *
+ *  - a namespace of type "ocigate: MSG".  runc (specconv) and crun (its
+ *    namespace table) reject an unknown type while they translate the
+ *    config, before they create anything, and quote it: runc 'namespace
+ *    "ocigate: MSG" does not exist', crun 'invalid namespace type:
+ *    `ocigate: MSG`'.
+ *  - root.path "/dev/null/ocigate: MSG", for a runtime that would ignore
+ *    an unknown namespace: a device node has no entries, so that root
+ *    cannot exist (runc says 'invalid rootfs: stat /dev/null/ocigate:
+ *    MSG: not a directory'; not ENOENT, which Podman would report as a
+ *    missing command).
+ *
+ * The rest is kept because Podman keeps this config as the refused
+ * container's: without the mounts it was asked for, `podman inspect` of
+ * the container crashes (Podman 4.3).  The hooks go: a runtime would run
+ * them first. */
 static struct og_json *
 refusal_tree (const struct og_json *proposed, const char *msg)
 {
   struct og_json *doc = proposed && proposed->type == OG_JSON_OBJECT ? og_json_clone (proposed) : minimal_config ();
-  struct og_json *root = og_json_new (OG_JSON_OBJECT);
+  struct og_json *root = og_json_new (OG_JSON_OBJECT), *ns = og_json_new (OG_JSON_OBJECT);
   og_cleanup_free char *path = og_xasprintf ("/dev/null/ocigate: %s", msg);
+  og_cleanup_free char *type = og_xasprintf ("ocigate: %s", msg);
 
+  og_json_set (ns, "type", og_json_new_string (type));
+  og_json_append (namespaces_of (doc), ns);
   og_json_set (root, "path", og_json_new_string (path));
   og_json_set (root, "readonly", og_json_new (OG_JSON_TRUE));
   og_json_set (doc, "root", root);

@@ -27,10 +27,10 @@ int hook_read_doc (int fd, size_t max, char **out, size_t *len, struct og_error 
 /* Write the whole of buf to fd (a short write is an error). */
 int hook_write_doc (int fd, const char *buf, size_t len, struct og_error *err);
 /* The config a precreate refusal hands back (caller-owned JSON text): one
- * no runtime can start, whose root.path is "/dev/null/ocigate: MSG" so that the
- * runtime's error, which the engine shows, carries the message.  It is
- * `proposed` with that root and without hooks, or (proposed NULL: stdin
- * was not a config) a minimal config. */
+ * no runtime can start, whose error, which the engine shows, quotes the
+ * message: `proposed` (NULL when stdin was not a config: a minimal one)
+ * with a namespace of type "ocigate: MSG", root.path "/dev/null/ocigate:
+ * MSG" and no hooks. */
 char *hook_refusal_config (const struct og_json *proposed, const char *msg);
 
 /* ---- identity.c: which container a precreate config is for -------------- */

@@ -8,9 +8,9 @@
  * A refusal cannot be an exit status: Podman discards a precreate hook's
  * stderr and shows only "executing [...]: exit status 1".  So every
  * refusal and every error (the policy, the input, the audit log) hands
- * back a config no runtime can start, whose root.path carries the
- * message (hook_refusal_config): the runtime's error, which Podman shows,
- * then says why.  The exit status is 0 then, non-zero only when not even
+ * back a config no runtime can start, whose error quotes the message
+ * (hook_refusal_config): the runtime's error, which Podman shows, then
+ * says why.  The exit status is 0 then, non-zero only when not even
  * that could be written (and Podman refuses the empty or torn output).
  *
  * What this stage cannot do, unlike the ocigate runtime: judge exec,

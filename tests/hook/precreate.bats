@@ -52,6 +52,16 @@ make_socket() {
 	audit_any refuse "$(pm_id e2e-hook-sock)" '.command == "precreate" and (.message | startswith("refused by policy: mounts"))'
 }
 
+@test "crun: refused, podman shows ocigate's message as crun quotes it" {
+	command -v crun >/dev/null || skip "crun is not installed on this host (it is in tests/current's root)"
+	make_socket "$W/docker/run/docker.sock"
+	run --separate-stderr pm --runtime crun run --cgroup-parent "${E2E_CGROUP_PODMAN:?}" --name e2e-hook-crun \
+		-v "$W/docker/run/docker.sock:/s" "$PM_BUSYBOX" true
+	echo "# podman (crun): $stderr" >&3
+	assert_refused
+	[[ $stderr == *"crun: invalid namespace type: \`$REFUSED: mounts: "*"$W/docker/run/docker.sock"* ]] || fail "$stderr"
+}
+
 @test "user namespaces: the hook cannot set one up; if-possible runs without, said in the record" {
 	pm_probe e2e-hook-userns
 	[ "$status" -eq 0 ] || fail "podman run failed: $stderr"

@@ -178,6 +178,7 @@ static void
 assert_refusal (const struct result *r, const char *msg)
 {
   og_cleanup_json struct og_json *doc = NULL;
+  struct og_json *ns, *type;
   const char *root;
 
   ck_assert_int_eq (r->status, 0);
@@ -186,6 +187,11 @@ assert_refusal (const struct result *r, const char *msg)
   ck_assert_msg (strstr (root, msg) != NULL, "root.path \"%s\" lacks \"%s\"", root, msg);
   ck_assert_msg (strstr (r->err, msg) != NULL, "stderr \"%s\" lacks \"%s\"", r->err, msg);
   ck_assert_ptr_null (og_json_get (doc, "hooks"));
+  /* and a namespace whose type is the message, which runc and crun quote */
+  ns = og_json_path (doc, "linux", "namespaces", NULL);
+  ck_assert (ns && ns->type == OG_JSON_ARRAY && ns->n > 0);
+  type = og_json_get (ns->vals[ns->n - 1], "type");
+  ck_assert (og_json_is_string (type) && strncmp (type->text, "ocigate: ", 9) == 0 && strstr (type->text, msg));
 }
 
 static char *
