@@ -52,6 +52,19 @@ make_socket() {
 	audit_any refuse "$(pm_id e2e-hook-sock)" '.command == "precreate" and (.message | startswith("refused by policy: mounts"))'
 }
 
+@test "the hook runs at every start: a container created before the policy changed is judged when it starts" {
+	make_socket "$W/docker/run/docker.sock"
+	policy_set '.mode = "audit"'
+	pm create "${PM_RUN[@]:1}" --name e2e-hook-later -v "$W/docker/run/docker.sock:/s" "$PM_BUSYBOX" true >/dev/null
+	run --separate-stderr pm start -a e2e-hook-later
+	[ "$status" -eq 0 ] || fail "audit mode refused: $stderr"
+	audit_any precreate "$(pm_id e2e-hook-later)" '.mode == "audit" and (.decisions | any(.rule == "mounts" and .action == "audit"))'
+	policy_restore
+	run --separate-stderr pm start -a e2e-hook-later
+	assert_refused
+	[[ $stderr == *"$REFUSED: mounts: "*"$W/docker/run/docker.sock"* ]] || fail "$stderr"
+}
+
 @test "crun: refused, podman shows ocigate's message as crun quotes it" {
 	command -v crun >/dev/null || skip "crun is not installed on this host (it is in tests/current's root)"
 	make_socket "$W/docker/run/docker.sock"
