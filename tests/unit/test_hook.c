@@ -298,6 +298,42 @@ START_TEST (relative_root_refused)
 }
 END_TEST
 
+/* The state dir holds the runtime's staged mounts of other containers. */
+START_TEST (state_dir_bind_refused)
+{
+  og_cleanup_json struct og_json *spec = th_fixture ("podman-5.8/default.config.json");
+  og_cleanup_free char *rootfs = path_in_tmp ("rootfs"), *state = path_in_tmp ("state");
+  og_cleanup_free char *staged = path_in_tmp ("state/staged"), *in = NULL, *msg = NULL;
+  struct og_json *mounts = og_json_get (spec, "mounts"), *m = og_json_new (OG_JSON_OBJECT);
+  struct og_json *opts = og_json_new (OG_JSON_ARRAY);
+  struct og_error err = { 0 };
+  struct result r;
+  size_t len;
+
+  ck_assert_int_eq (mkdir (state, 0700), 0);
+  ck_assert_int_eq (mkdir (staged, 0700), 0);
+  og_json_set (og_json_get (spec, "root"), "path", og_json_new_string (rootfs));
+  for (size_t i = mounts->n; i-- > 0;)
+    {
+      struct og_json *type = og_json_get (mounts->vals[i], "type");
+      if (og_json_is_string (type) && strcmp (type->text, "bind") == 0)
+        og_json_remove_at (mounts, i);
+    }
+  og_json_set (m, "destination", og_json_new_string ("/x"));
+  og_json_set (m, "type", og_json_new_string ("bind"));
+  og_json_set (m, "source", og_json_new_string (staged));
+  og_json_append (opts, og_json_new_string ("rbind"));
+  og_json_set (m, "options", opts);
+  og_json_append (mounts, m);
+  ck_assert_int_eq (og_json_write (spec, false, &in, &len, &err), 0);
+  r = run_stage (in, len);
+  msg = og_xasprintf ("refused by policy: mounts[%zu].source: bind source %s lies in ocigate's state directory %s",
+                      mounts->n - 1, staged, state);
+  assert_refusal (&r, msg);
+  result_free (&r);
+}
+END_TEST
+
 START_TEST (unknown_option)
 {
   static const char *const extra[] = { "--bogus", NULL };
@@ -373,6 +409,7 @@ main (void)
   tcase_add_test (t, not_a_config);
   tcase_add_test (t, too_large);
   tcase_add_test (t, relative_root_refused);
+  tcase_add_test (t, state_dir_bind_refused);
   tcase_add_test (t, unknown_option);
   tcase_add_test (t, stdout_unwritable);
   tcase_add_test (t, identity_from_cgroup_and_mounts);
