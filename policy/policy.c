@@ -511,6 +511,7 @@ load_seccomp (struct loader *l, const struct og_json *root, struct og_policy *p)
                                       "allow_unconfined",
                                       "allow_setid_files",
                                       "allow_listeners",
+                                      "learn",
                                       "description",
                                       NULL };
   struct og_json *o;
@@ -521,7 +522,8 @@ load_seccomp (struct loader *l, const struct og_json *root, struct og_policy *p)
       || get_strv (l, o, "deny_syscalls", "seccomp", false, &p->seccomp.deny_syscalls) < 0
       || get_bool (l, o, "allow_unconfined", "seccomp", &p->seccomp.allow_unconfined) < 0
       || get_bool (l, o, "allow_setid_files", "seccomp", &p->seccomp.allow_setid_files) < 0
-      || get_strv (l, o, "allow_listeners", "seccomp", true, &p->seccomp.allow_listeners) < 0)
+      || get_strv (l, o, "allow_listeners", "seccomp", true, &p->seccomp.allow_listeners) < 0
+      || get_strv (l, o, "learn", "seccomp", true, &p->seccomp.learn) < 0)
     return -1;
   for (char **sc = p->seccomp.deny_syscalls; sc && *sc; sc++)
     if (!og_syscall_known (*sc))

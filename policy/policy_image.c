@@ -66,6 +66,7 @@ static const struct
   STR (seccomp.default_profile),
   STRV (seccomp.deny_syscalls),
   STRV (seccomp.allow_listeners),
+  STRV (seccomp.learn),
   STRV (paths.masked),
   STRV (paths.readonly),
   STRV (process.rlimit_max),

@@ -257,7 +257,7 @@ static bool
 learning (const struct og_decisions *d)
 {
   for (size_t i = 0; d && i < d->n; i++)
-    if (strcmp (d->v[i].rule, "seccomp_learn") == 0)
+    if (strcmp (d->v[i].rule, "seccomp_learn") == 0 && d->v[i].kind == OG_DECISION_MUTATE)
       return true;
   return false;
 }

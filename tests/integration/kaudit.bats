@@ -81,6 +81,18 @@ kernel_record() {
 	jq -e '.event == "refuse" and (.kernel_audit | startswith("sent"))' "$AUDIT"
 }
 
+@test "a create with the learning seccomp profile says seccomp=learn in its kernel record" {
+	listen 20
+	make_policy '.seccomp.learn = [$b]' --arg b "$T/bundle*"
+	make_bundle default
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	run kernel_record "$CID"
+	[ "$status" -eq 0 ] || { cat "$T/kernel.log"; false; }
+	[[ $output == *" op=create vm=\"$CID\" "*" seccomp=learn res=success'"* ]] || { echo "$output"; false; }
+	jq -e '.decisions | any(.rule == "seccomp_learn" and .action == "mutate")' "$AUDIT"
+}
+
 # The fallback: no CAP_AUDIT_WRITE (dropped from the bounding set, as a
 # container manager without it would run), then a user namespace.  The
 # call is not held up, the file record says what happened.
