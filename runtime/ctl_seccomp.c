@@ -88,7 +88,7 @@ struct learn
   /* what was read */
   struct seen *seen;
   size_t n_seen, cap_seen;
-  unsigned long records, gone;
+  unsigned long records, gone, lost;
   const char *source;
 };
 
@@ -173,20 +173,31 @@ open_multicast (struct mnl_socket **out, struct og_error *err)
   return 0;
 }
 
+/* Everything queued: one record per datagram.  A full socket buffer drops
+ * records (ENOBUFS): counted, since the profile may then miss a call. */
 static void
 read_multicast (struct learn *l, struct mnl_socket *nl)
 {
   char buf[BUF_SIZE] __attribute__ ((aligned (NLMSG_ALIGNTO)));
-  ssize_t n = recv (mnl_socket_get_fd (nl), buf, sizeof buf - 1, MSG_DONTWAIT);
-  const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-  int left = (int)n;
+  ssize_t n;
 
-  for (; n > 0 && mnl_nlmsg_ok (nlh, left); nlh = mnl_nlmsg_next (nlh, &left))
-    if (nlh->nlmsg_type == AUDIT_SECCOMP)
-      {
-        og_cleanup_free char *text = og_xstrndup (mnl_nlmsg_get_payload (nlh), mnl_nlmsg_get_payload_len (nlh));
-        take_record (l, text);
-      }
+  while ((n = recv (mnl_socket_get_fd (nl), buf, sizeof buf, MSG_DONTWAIT)) > 0 || (n < 0 && errno == ENOBUFS))
+    {
+      const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+      int left = (int)n;
+
+      if (n < 0)
+        {
+          l->lost++;
+          continue;
+        }
+      for (; mnl_nlmsg_ok (nlh, left); nlh = mnl_nlmsg_next (nlh, &left))
+        if (nlh->nlmsg_type == AUDIT_SECCOMP)
+          {
+            og_cleanup_free char *text = og_xstrndup (mnl_nlmsg_get_payload (nlh), mnl_nlmsg_get_payload_len (nlh));
+            take_record (l, text);
+          }
+    }
 }
 
 /* /dev/kmsg from now on: one record per read, "prio,seq,usec,flags;text". */
@@ -470,6 +481,11 @@ cmd_learn (int argc, char **argv)
            "ocigatectl: %zu syscalls allowed, from %lu SECCOMP records (%s); %lu from processes gone before "
            "they could be attributed\n",
            count, l.records, l.source, l.gone);
+  if (l.lost)
+    fprintf (stderr,
+             "ocigatectl: warning: records were lost %lu times (socket buffer full): the profile may miss "
+             "calls; learn again\n",
+             l.lost);
   return CTL_EXIT_ALLOWED;
 }
 

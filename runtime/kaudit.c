@@ -215,10 +215,11 @@ ocigate_kaudit_send (uint16_t type, const char *text, struct ocigate_kaudit_stat
   if (send_both (nl, type, text, len, buf) < 0)
     return og_error_set (err, errno, "cannot send the kernel audit record");
   /* The kernel handles the record inside sendto and queues its verdict
-   * before returning; the status reply comes from a kernel thread a few
-   * microseconds later.  Each wait is bounded, so a create never waits on
-   * audit for more than a few milliseconds. */
-  for (int i = 0; i < 4 && !(r.acked && r.status_done); i++)
+   * before returning; the status reply comes from a kernel thread tens of
+   * microseconds later.  At most three waits of OCIGATE_KAUDIT_ACK_MS: a
+   * create never waits on audit for more than 15 ms, whatever the
+   * kernel does. */
+  for (int i = 0; i < 3 && !(r.acked && r.status_done); i++)
     {
       ssize_t n = mnl_socket_recvfrom (nl, buf, sizeof buf);
       const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
