@@ -1233,7 +1233,8 @@ learning_selected (const struct og_enforce_ctx *ctx)
   return false;
 }
 
-/* Learning (ocigatectl seccomp learn): every syscall is let through and
+/* Learning (ocigatectl seccomp learn), for a bundle learning_selected():
+ * every syscall is let through and
  * logged (SECCOMP record, type 1326), allowed ones included, since the
  * profile learned from the records must list every call the workload
  * makes, not only those the current profile denies.  Comes before the
@@ -1244,11 +1245,10 @@ learn (const struct og_enforce_ctx *ctx, struct og_json *seccomp, struct og_deci
 {
   struct og_json *errno_ret;
 
-  if (!learning_selected (ctx)
-      || !og_rule_change (ctx, OG_ACTION_ENFORCE, d, "seccomp_learn", "linux.seccomp.defaultAction",
-                          og_json_to_text (og_json_get (seccomp, "defaultAction")), og_xstrdup ("\"SCMP_ACT_LOG\""),
-                          "learning mode (policy seccomp.learn names this bundle): every syscall is allowed and "
-                          "logged, the profile's rules are dropped"))
+  if (!og_rule_change (ctx, OG_ACTION_ENFORCE, d, "seccomp_learn", "linux.seccomp.defaultAction",
+                       og_json_to_text (og_json_get (seccomp, "defaultAction")), og_xstrdup ("\"SCMP_ACT_LOG\""),
+                       "learning mode (policy seccomp.learn names this bundle): every syscall is allowed and "
+                       "logged, the profile's rules are dropped"))
     return;
   og_json_set (seccomp, "defaultAction", og_json_new_string ("SCMP_ACT_LOG"));
   og_json_set (seccomp, "syscalls", og_json_new (OG_JSON_ARRAY));
@@ -1292,7 +1292,8 @@ apply_default_profile (const struct og_enforce_ctx *ctx, struct og_json *spec, s
                        og_xasprintf ("\"%s\"", p->seccomp.default_profile),
                        "the container has no seccomp filter: the policy's default profile is applied"))
     return 0;
-  learn (ctx, prof, d);
+  if (learning_selected (ctx))
+    learn (ctx, prof, d);
   refuse_setid_files (ctx, prof, d);
   linux_ = og_json_ensure_object (spec, "linux");
   og_json_set (linux_, "seccomp", og_steal_pointer (&prof));
@@ -1317,6 +1318,14 @@ og_rule_seccomp (const struct og_enforce_ctx *ctx, struct og_json *spec, struct 
       return 0;
     }
   trust_notify = judge_listener (ctx, seccomp, d);
+  /* Learning drops the profile's rules and default action: there is
+   * nothing left in them to judge (an allow-by-default profile included). */
+  if (learning_selected (ctx))
+    {
+      learn (ctx, seccomp, d);
+      refuse_setid_files (ctx, seccomp, d);
+      return 0;
+    }
   if (allows_by_default (seccomp))
     {
       if (!p->seccomp.allow_unconfined)
@@ -1328,7 +1337,6 @@ og_rule_seccomp (const struct og_enforce_ctx *ctx, struct og_json *spec, struct 
           return 0;
         }
       add_deny_rule (ctx, seccomp, d);
-      learn (ctx, seccomp, d);
       refuse_setid_files (ctx, seccomp, d);
       return 0;
     }
@@ -1344,7 +1352,6 @@ og_rule_seccomp (const struct og_enforce_ctx *ctx, struct og_json *spec, struct 
       reference_free (&ref);
     }
   remove_denied (ctx, seccomp, d);
-  learn (ctx, seccomp, d);
   refuse_setid_files (ctx, seccomp, d);
   return 0;
 }

@@ -2757,6 +2757,11 @@ START_TEST (seccomp_learn_by_bundle)
                      "only the setid filter is left: %s", og_json_to_text (rules->vals[i]));
     }
 
+  /* a profile that already lets everything through (the learning one, a
+   * config written back by an earlier create) learns too */
+  ck_assert (learn_run (p, spec, &d));
+  ck_assert_str_eq (og_json_path (spec, "linux", "seccomp", "defaultAction", NULL)->text, "SCMP_ACT_LOG");
+
   p->audit_only = true;
   og_json_free (spec);
   spec = th_fixture ("docker-20.10/default.config.json");
