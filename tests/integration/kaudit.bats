@@ -49,7 +49,7 @@ kernel_record() {
 	assert_status 0
 	run kernel_record "$CID"
 	[ "$status" -eq 0 ] || { cat "$T/kernel.log"; false; }
-	echo "$output" >&3
+	sed 's/^/# /' <<<"$output" >&3
 	[ "${#lines[@]}" -eq 1 ]
 	local digest
 	digest=$(jq -r .policy_sha256 "$AUDIT")
@@ -70,14 +70,14 @@ kernel_record() {
 	assert_status 1
 	run kernel_record "$CID"
 	[ "$status" -eq 0 ] || { cat "$T/kernel.log"; false; }
-	echo "$output" >&3
+	sed 's/^/# /' <<<"$output" >&3
 	[[ $output == *" op=refuse vm=\"$CID\" "*" refused=1 "*" rule=\"mounts\" reason="*" res=failed'"* ]]
 	# the message has spaces: hex, which ausearch -i decodes
 	local hex
 	hex=$(jq -r .message "$AUDIT" | tr -d '\n' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
 	[[ $output == *" reason=$hex res=failed"* ]]
 	run ausearch --input "$T/kernel.log" -m VIRT_CONTROL --vm-name "$CID" -i
-	echo "$output" >&3
+	sed 's/^/# /' <<<"$output" >&3
 	jq -e '.event == "refuse" and (.kernel_audit | startswith("sent"))' "$AUDIT"
 }
 
