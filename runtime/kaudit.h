@@ -40,6 +40,7 @@ struct ocigate_kaudit_event
   const char *reason;                   /* why it was refused or failed, or NULL */
   bool seccomp_learn;                   /* the container runs with a learning seccomp profile */
   bool failed;                          /* res=failed (refused, error, verification failed) */
+  const char *state_dir;                /* where the audit status is cached (NULL: asked every time) */
 };
 
 /* Append ` key=value` the way audit encodes a field that may hold anything:
@@ -63,7 +64,7 @@ struct ocigate_kaudit_status
 };
 
 /* Send `text` as one record of `type`.  0 when the kernel accepted it (and
- * *status says whether it is kept); -1 with err saying why not
+ * *status says whether it is kept; NULL: not asked); -1 with err saying why not
  * (err->errnum: EPERM without CAP_AUDIT_WRITE, ECONNREFUSED in a user
  * namespace, EPROTONOSUPPORT without audit, ETIMEDOUT when no
  * acknowledgement came in time). */

@@ -32,6 +32,24 @@ listen() {
 	[ "$ready" = ready ]
 }
 
+# sent: what the file record says of a record the kernel keeps, with or
+# without an auditd on this host (the tests start none).
+sent() {
+	if auditctl -s | awk '$1 == "pid" && $2 != 0 {f = 1} END {exit !f}'; then
+		echo "sent"
+	else
+		echo "sent (no auditd: kernel log only)"
+	fi
+}
+
+# og_run: `ocigate run` of $BUNDLE as $CID with a private ocigate state dir,
+# where the audit status is cached.
+og_run() {
+	record_container "$ROOTDIR" "$CID"
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$T/og" \
+		--root "$ROOTDIR" --log "$BUNDLE/log.json" --log-format json run --bundle "$BUNDLE" "$CID"
+}
+
 # kernel_record ID: the kernel record of container ID, as ausearch reads it.
 kernel_record() {
 	local i
@@ -45,7 +63,7 @@ kernel_record() {
 @test "a create sends one VIRT_CONTROL record: op=create, the id, the policy digest, res=success" {
 	listen 20
 	make_bundle default
-	run_ocigate "$CID" "$BUNDLE"
+	og_run
 	assert_status 0
 	run kernel_record "$CID"
 	[ "$status" -eq 0 ] || { cat "$T/kernel.log"; false; }
@@ -56,17 +74,46 @@ kernel_record() {
 	[[ $output == "type=VIRT_CONTROL msg=audit("*"): pid="* ]]
 	[[ $output == *" msg='virt=oci op=create vm=\"$CID\" command=\"run\" bundle=\"$BUNDLE\" policy-sha256=$digest policy-mode=enforce mutated="*" refused=0 audited="*" res=success'"* ]]
 	# the file record says where the kernel record went
-	jq -e '.event == "create" and (.kernel_audit | startswith("sent"))' "$AUDIT"
+	jq -e --arg sent "$(sent)" '.event == "create" and .kernel_audit == $sent' "$AUDIT"
+	# the status came from the kernel and is kept for the next calls
+	grep -Eq '^enabled=1 auditd=[0-9]+$' "$T/og/kaudit-status"
 	# ausearch interprets it: the sender, the result
 	run ausearch --input "$T/kernel.log" -m VIRT_CONTROL --vm-name "$CID" -i
 	[[ $output == *"op=create"*"res=success"* ]]
+}
+
+@test "the audit status is asked once per 10 s: the next call reads it from the state dir" {
+	make_bundle default
+	og_run
+	assert_status 0
+	grep -Eq '^enabled=1 auditd=[0-9]+$' "$T/og/kaudit-status"
+	# a status that says audit is off (as after auditctl -e 0) is believed
+	# while fresh: the next record is described from it
+	echo "enabled=0 auditd=0" >"$T/og/kaudit-status"
+	make_bundle default
+	og_run
+	assert_status 0
+	tail -n1 "$AUDIT" | jq -e '.kernel_audit == "dropped: kernel audit is disabled"'
+	# an old one is asked again
+	touch -d '-1 minute' "$T/og/kaudit-status"
+	make_bundle default
+	og_run
+	assert_status 0
+	tail -n1 "$AUDIT" | jq -e --arg sent "$(sent)" '.kernel_audit == $sent'
+	# and one others could have written is not read
+	echo "enabled=0 auditd=0" >"$T/og/kaudit-status"
+	chmod 666 "$T/og/kaudit-status"
+	make_bundle default
+	og_run
+	assert_status 0
+	tail -n1 "$AUDIT" | jq -e --arg sent "$(sent)" '.kernel_audit == $sent'
 }
 
 @test "a refusal sends res=failed with the refusing rule and the message hex-encoded" {
 	listen 20
 	make_bundle default
 	add_mount "$BUNDLE" '{"destination": "/host", "type": "bind", "source": "/", "options": ["rbind", "ro"]}'
-	run_ocigate "$CID" "$BUNDLE"
+	og_run
 	assert_status 1
 	run kernel_record "$CID"
 	[ "$status" -eq 0 ] || { cat "$T/kernel.log"; false; }
@@ -85,7 +132,7 @@ kernel_record() {
 	listen 20
 	make_policy '.seccomp.learn = [$b]' --arg b "$T/bundle*"
 	make_bundle default
-	run_ocigate "$CID" "$BUNDLE"
+	og_run
 	assert_status 0
 	run kernel_record "$CID"
 	[ "$status" -eq 0 ] || { cat "$T/kernel.log"; false; }
