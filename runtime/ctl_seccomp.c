@@ -267,7 +267,7 @@ find_container (struct learn *l, struct og_error *err)
   l->init = pid;
   l->pidns = pidns_of (pid);
   if (l->pidns == 0)
-    return og_error_set (err, ESRCH, "the container's process %d is gone", (int)pid);
+    return og_error_set (err, errno, "cannot read the pid namespace of the container's process %d", (int)pid);
   if (l->pidns == pidns_of (getpid ()))
     return og_error_set (err, 0,
                          "the container's process %d shares this pid namespace: its records cannot be told apart "
@@ -409,7 +409,7 @@ collect (struct learn *l, struct mnl_socket *nl, int kmsg, struct og_error *err)
         exited = now ();
     }
   if (l->pidns == 0)
-    return og_error_set (err, 0, "container %s did not start within %.0f s", l->id ? l->id : "?", l->seconds);
+    return og_error_set (err, 0, "container %s did not start within %g s", l->id ? l->id : "?", l->seconds);
   return 0;
 }
 
