@@ -159,3 +159,18 @@ stop() {
 unshare: Operation not permitted" ]
 	stop web1
 }
+
+@test "learn refuses a process of its own pid namespace; without CAP_AUDIT_READ it reads /dev/kmsg" {
+	run --separate-stderr "$OCIGATECTL" seccomp learn --pid $$ --timeout 5
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "ocigatectl: learning from audit multicast
+ocigatectl: the container's process $$ shares this pid namespace: its records cannot be told apart from the host's (learn needs a container with its own pid namespace)" ] ||
+		{ echo "$stderr"; false; }
+	command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
+	run --separate-stderr setpriv --bounding-set -audit_read --inh-caps -audit_read \
+		"$OCIGATECTL" seccomp learn --pid $$ --timeout 5
+	[ "$status" -eq 2 ]
+	[[ $stderr == "ocigatectl: cannot join the kernel audit multicast group (needs CAP_AUDIT_READ): Operation not permitted; reading /dev/kmsg instead (needs kernel audit on, no auditd)
+ocigatectl: learning from /dev/kmsg
+ocigatectl: the container's process $$ shares this pid namespace"* ]] || { echo "$stderr"; false; }
+}
