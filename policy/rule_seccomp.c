@@ -14,6 +14,7 @@
 #include <config.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1210,6 +1211,53 @@ add_deny_rule (const struct og_enforce_ctx *ctx, struct og_json *seccomp, struct
   og_json_append (rules, rule);
 }
 
+/* ---- learning ------------------------------------------------------------ */
+
+/* The policy's seccomp.learn names this container's bundle directory.  The
+ * engine chooses that path (its state root, its namespace, the id), the
+ * container's user does not; nothing in the config (annotations
+ * included) can turn learning on. */
+static bool
+learning_selected (const struct og_enforce_ctx *ctx)
+{
+  og_cleanup_free char *bundle = NULL;
+
+  if (ctx->policy->seccomp.learn == NULL || ctx->policy->seccomp.learn[0] == NULL)
+    return false;
+  bundle = og_realpath (ctx->bundle ? ctx->bundle : ".");
+  if (bundle == NULL)
+    return false;
+  for (char *const *pat = ctx->policy->seccomp.learn; *pat; pat++)
+    if (fnmatch (*pat, bundle, FNM_PATHNAME) == 0)
+      return true;
+  return false;
+}
+
+/* Learning (ocigatectl seccomp learn), for a bundle learning_selected():
+ * every syscall is let through and
+ * logged (SECCOMP record, type 1326), allowed ones included, since the
+ * profile learned from the records must list every call the workload
+ * makes, not only those the current profile denies.  Comes before the
+ * S_ISUID/S_ISGID filter, which stays: it guards the host, not the
+ * workload. */
+static void
+learn (const struct og_enforce_ctx *ctx, struct og_json *seccomp, struct og_decisions *d)
+{
+  struct og_json *errno_ret;
+
+  if (!og_rule_change (ctx, OG_ACTION_ENFORCE, d, "seccomp_learn", "linux.seccomp.defaultAction",
+                       og_json_to_text (og_json_get (seccomp, "defaultAction")), og_xstrdup ("\"SCMP_ACT_LOG\""),
+                       "learning mode (policy seccomp.learn names this bundle): every syscall is allowed and "
+                       "logged, the profile's rules are dropped"))
+    return;
+  og_json_set (seccomp, "defaultAction", og_json_new_string ("SCMP_ACT_LOG"));
+  og_json_set (seccomp, "syscalls", og_json_new (OG_JSON_ARRAY));
+  errno_ret = og_json_get (seccomp, "defaultErrnoRet");
+  for (size_t i = 0; errno_ret && i < seccomp->n; i++)
+    if (seccomp->vals[i] == errno_ret)
+      og_json_remove_at (seccomp, i);
+}
+
 /* ---- the rule ------------------------------------------------------------ */
 
 /* runc runs no filter for an object with neither a defaultAction nor a
@@ -1244,6 +1292,8 @@ apply_default_profile (const struct og_enforce_ctx *ctx, struct og_json *spec, s
                        og_xasprintf ("\"%s\"", p->seccomp.default_profile),
                        "the container has no seccomp filter: the policy's default profile is applied"))
     return 0;
+  if (learning_selected (ctx))
+    learn (ctx, prof, d);
   refuse_setid_files (ctx, prof, d);
   linux_ = og_json_ensure_object (spec, "linux");
   og_json_set (linux_, "seccomp", og_steal_pointer (&prof));
@@ -1268,6 +1318,14 @@ og_rule_seccomp (const struct og_enforce_ctx *ctx, struct og_json *spec, struct 
       return 0;
     }
   trust_notify = judge_listener (ctx, seccomp, d);
+  /* Learning drops the profile's rules and default action: there is
+   * nothing left in them to judge (an allow-by-default profile included). */
+  if (learning_selected (ctx))
+    {
+      learn (ctx, seccomp, d);
+      refuse_setid_files (ctx, seccomp, d);
+      return 0;
+    }
   if (allows_by_default (seccomp))
     {
       if (!p->seccomp.allow_unconfined)

@@ -228,6 +228,7 @@ static const struct og_key seccomp_keys[] = {
   KEY ("allow_unconfined", OG_KEY_BOOL, seccomp.allow_unconfined),
   KEY ("allow_setid_files", OG_KEY_BOOL, seccomp.allow_setid_files),
   KEY ("allow_listeners", OG_KEY_PATHV, seccomp.allow_listeners),
+  KEY ("learn", OG_KEY_PATHV, seccomp.learn),
   END,
 };
 

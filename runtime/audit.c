@@ -16,6 +16,7 @@
 
 #include "ocigate/json.h"
 #include "ocigate/util.h"
+#include "kaudit.h"
 #include "ocigate.h"
 
 static void
@@ -50,6 +51,8 @@ ocigate_audit_line (const struct ocigate_audit *a)
   og_buf_puts (&b, pid);
   if (a->message)
     kv (&b, "message", a->message, false);
+  if (a->kernel_audit)
+    kv (&b, "kernel_audit", a->kernel_audit, false);
   og_buf_puts (&b, ",\"decisions\":");
   og_decisions_put_json (&b, a->decisions);
   og_buf_put (&b, "}\n", 2);
@@ -73,12 +76,15 @@ int
 ocigate_audit_write (const struct ocigate_audit *a, struct og_error *err)
 {
   const char *path = a->policy ? a->policy->audit_log : OG_AUDIT_LOG_DEFAULT;
+  og_cleanup_free char *kernel = ocigate_kaudit_audit (a); /* first: the file record says how it went */
+  struct ocigate_audit with_kernel = *a;
   og_cleanup_free char *line = NULL;
   og_cleanup_close int fd = -1;
 
   if (path == NULL)
     return 0;
-  line = ocigate_audit_line (a);
+  with_kernel.kernel_audit = kernel;
+  line = ocigate_audit_line (&with_kernel);
   fd = open (path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
   if (fd < 0 && errno == ENOENT && make_parent (path) == 0)
     fd = open (path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);

@@ -32,9 +32,9 @@ extern char **environ;
 #define FOLLOW_POLL_NS 200000000L
 
 static const char *const actions[] = { "mutate", "refuse", "audit" };
-static const char *const events[] = { "create", "exec", "update", "refuse", "error" };
+static const char *const events[] = { "create", "exec", "update", "refuse", "error", "precreate", "verify" };
 #define N_ACTIONS 3
-#define N_EVENTS 5
+#define N_EVENTS 7
 
 struct rule_sum
 {

@@ -99,6 +99,7 @@ struct ocigate_audit
   const char *policy_path;
   const struct og_decisions *decisions;
   const char *message;
+  const char *kernel_audit; /* what became of the kernel record (kaudit.h) */
 };
 
 /* Append one JSON line to the policy's audit log. */

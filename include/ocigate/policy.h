@@ -118,6 +118,7 @@ struct og_policy
     bool allow_unconfined;  /* accept a profile whose default action allows */
     bool allow_setid_files; /* do not add the S_ISUID/S_ISGID filter */
     char **allow_listeners; /* seccomp agent sockets (listenerPath) a container may name */
+    char **learn;           /* glob patterns of bundle directories whose containers log instead of deny */
   } seccomp;
 
   struct

@@ -174,6 +174,8 @@ START_TEST (hardening_mistakes)
     { "\"process\":{\"rlimit_max\":[\"RLIMIT_NOFLIE=5\"]}", "RLIMIT_NAME=MAX" },
     { "\"devices\":{\"allow\":[\"c10:229\"]}", "not a device number" },
     { "\"seccomp\":{\"deny_syscalls\":[\"ptrcae\"]}", "not a syscall" },
+    { "\"seccomp\":{\"learn\":[\"run/containerd/*\"]}", "absolute path" },
+    { "\"seccomp\":{\"learn\":\"/run/containerd/*\"}", "must be an array of strings" },
     { "\"user_namespace\":{\"pool_start\":0}", "invalid value" },
     { "\"user_namespace\":{\"pool_start\":1000}", "pool_start must be" },
     { "\"user_namespace\":{\"range_size\":70000,\"pool_size\":65536}", "range_size <= pool_size" },

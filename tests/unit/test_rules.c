@@ -2713,6 +2713,66 @@ START_TEST (seccomp_empty_object_gets_default)
 }
 END_TEST
 
+/* seccomp.learn: only a bundle the policy names gets the learning profile
+ * (every syscall allowed and logged); the S_ISUID/S_ISGID filter stays;
+ * an annotation asking for it changes nothing; in audit mode it is only
+ * recorded. */
+static bool
+learn_run (struct og_policy *p, struct og_json *spec, struct og_decisions *d)
+{
+  og_decisions_clear (d);
+  th_sandbox (spec, p);
+  th_enforce (p, spec, "959f8979778f1bb6fbd642b5767d5ffe9d72a6a31d1fe2f5a214512373880122", d);
+  ck_assert_msg (!og_decisions_refused (d), "refused: %s", og_decisions_first_refusal (d)->reason);
+  return th_find (d, "seccomp_learn", OG_DECISION_MUTATE, "linux.seccomp.defaultAction") != NULL;
+}
+
+START_TEST (seccomp_learn_by_bundle)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec = th_fixture ("docker-20.10/default.config.json");
+  og_cleanup_json struct og_json *asked = th_fixture ("docker-20.10/default.config.json");
+  og_cleanup_free char *glob = og_xasprintf ("%s*", th_tmpdir ());
+  const struct og_json *rules;
+  struct og_decisions d = { 0 };
+
+  og_json_set (og_json_ensure_object (asked, "annotations"), "io.ocigate.seccomp.learn", og_json_new_string ("true"));
+  ck_assert (!learn_run (p, asked, &d));
+  th_strv_add (&p->seccomp.learn, "/run/containerd/io.containerd.runtime.v2.task/learn/*");
+  ck_assert (!learn_run (p, asked, &d));
+  ck_assert_str_eq (og_json_path (asked, "linux", "seccomp", "defaultAction", NULL)->text, "SCMP_ACT_ERRNO");
+
+  th_strv_add (&p->seccomp.learn, glob);
+  ck_assert (learn_run (p, spec, &d));
+  ck_assert_str_eq (og_json_path (spec, "linux", "seccomp", "defaultAction", NULL)->text, "SCMP_ACT_LOG");
+  ck_assert_ptr_null (og_json_path (spec, "linux", "seccomp", "defaultErrnoRet", NULL));
+  rules = og_json_path (spec, "linux", "seccomp", "syscalls", NULL);
+  ck_assert_uint_gt (rules->n, 0);
+  for (size_t i = 0; i < rules->n; i++)
+    {
+      const struct og_json *action = og_json_get (rules->vals[i], "action");
+      const struct og_json *errno_ret = og_json_get (rules->vals[i], "errnoRet");
+      bool enosys = errno_ret && strcmp (errno_ret->text, "38") == 0; /* openat2, io_uring_setup */
+      ck_assert_msg (strcmp (action->text, "SCMP_ACT_ERRNO") == 0 && (og_json_get (rules->vals[i], "args") || enosys),
+                     "only the setid filter is left: %s", og_json_to_text (rules->vals[i]));
+    }
+
+  /* a profile that already lets everything through (the learning one, a
+   * config written back by an earlier create) learns too */
+  ck_assert (learn_run (p, spec, &d));
+  ck_assert_str_eq (og_json_path (spec, "linux", "seccomp", "defaultAction", NULL)->text, "SCMP_ACT_LOG");
+
+  p->audit_only = true;
+  og_json_free (spec);
+  spec = th_fixture ("docker-20.10/default.config.json");
+  ck_assert (!learn_run (p, spec, &d));
+  ck_assert_ptr_nonnull (th_find (&d, "seccomp_learn", OG_DECISION_AUDIT, "linux.seccomp.defaultAction"));
+  ck_assert_str_eq (og_json_path (spec, "linux", "seccomp", "defaultAction", NULL)->text, "SCMP_ACT_ERRNO");
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
 /* The engines' own profiles keep what the reference allows: Docker 20.10
  * loses only io_uring and ptrace; under audit nothing changes. */
 START_TEST (seccomp_engine_profiles_held)
@@ -2759,4 +2819,5 @@ add_seccomp_tests (TCase *tc)
   tcase_add_test (tc, seccomp_listener_allowlist);
   tcase_add_test (tc, seccomp_empty_object_gets_default);
   tcase_add_test (tc, seccomp_engine_profiles_held);
+  tcase_add_test (tc, seccomp_learn_by_bundle);
 }
