@@ -851,7 +851,7 @@ og_policy_load_cached (const char *path, const struct og_policy_cache *cache, st
   og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); /* a FIFO must not hang us */
   og_cleanup_free char *buf = NULL;
   struct stat st, after;
-  size_t off = 0, cap;
+  size_t off = 0;
 
   if (fd < 0)
     return og_error_set (err, errno, "cannot open policy %s", path);
@@ -870,21 +870,9 @@ og_policy_load_cached (const char *path, const struct og_policy_cache *cache, st
     return 0;
   /* Read to EOF rather than trusting st_size, one byte past it: a file that
    * changes under us is refused, never half-read. */
-  cap = (size_t)st.st_size + 1;
-  buf = og_xmalloc (cap + 1);
-  for (;;)
-    {
-      ssize_t r = read (fd, buf + off, cap - off);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return og_error_set (err, errno, "cannot read policy %s", path);
-      if (r == 0)
-        break;
-      off += (size_t)r;
-      if (off == cap)
-        return og_error_set (err, 0, "policy %s changed while it was read", path);
-    }
+  if (og_read_fd_bounded (fd, (size_t)st.st_size, &buf, &off) < 0)
+    return errno == EFBIG ? og_error_set (err, 0, "policy %s changed while it was read", path)
+                          : og_error_set (err, errno, "cannot read policy %s", path);
   if (off == 0)
     return og_error_set (err, 0, "policy %s is empty", path);
   if (fstat (fd, &after) < 0 || after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec

@@ -52,16 +52,15 @@ lookup (void *data, const char *path, const struct stat *st, char **image, size_
   og_cleanup_close int fd = open (entry, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   size_t idlen = strlen (id);
   struct stat est;
-  ssize_t n;
+  size_t n;
 
   if (fd < 0 || fstat (fd, &est) < 0 || !S_ISREG (est.st_mode) || est.st_uid != geteuid () || (est.st_mode & 022) != 0
       || est.st_size <= (off_t)idlen || est.st_size > (off_t)ENTRY_MAX)
     return false;
-  buf = og_xmalloc ((size_t)est.st_size);
-  n = read (fd, buf, (size_t)est.st_size);
-  if (n != (ssize_t)est.st_size || memcmp (buf, id, idlen) != 0)
+  if (og_read_fd_bounded (fd, (size_t)est.st_size, &buf, &n) < 0 || n != (size_t)est.st_size
+      || memcmp (buf, id, idlen) != 0)
     return false;
-  *len = (size_t)n - idlen;
+  *len = n - idlen;
   memmove (buf, buf + idlen, *len);
   *image = og_steal_pointer (&buf);
   return true;
