@@ -786,7 +786,7 @@ allowed_listener (const struct og_enforce_ctx *ctx, const char *path)
   if (resolved == NULL || stat (resolved, &st) < 0 || !S_ISSOCK (st.st_mode))
     return NULL;
   for (char **a = ctx->policy->seccomp.allow_listeners; a && *a; a++)
-    if (stat (*a, &ast) == 0 && S_ISSOCK (ast.st_mode) && ast.st_dev == st.st_dev && ast.st_ino == st.st_ino)
+    if (stat (*a, &ast) == 0 && S_ISSOCK (ast.st_mode) && og_same_file (&ast, &st))
       return og_steal_pointer (&resolved);
   return NULL;
 }

@@ -124,20 +124,6 @@ record_clear (struct record *r)
   memset (r, 0, sizeof *r);
 }
 
-/* A container id that names one directory under runc's root: runc 1.1.5
- * refuses every other (^[\w+-.]+$, not "." or ".."), and a record for an
- * id with a slash or "." could name another container's state. */
-bool
-ocigate_userns_id_valid (const char *id)
-{
-  if (id == NULL || id[0] == '\0' || strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
-    return false;
-  for (const char *c = id; *c; c++)
-    if (!isalnum ((unsigned char)*c) && *c != '_' && *c != '+' && *c != ',' && *c != '-' && *c != '.')
-      return false;
-  return true;
-}
-
 /* Records are JSON written by our writer and read by our strict parser:
  * no id or root, whatever its bytes, can add or change a field (a newline
  * in an id once forged the pid line: pid 1, always alive, leaked the range
@@ -170,7 +156,7 @@ parse_record (const char *buf, size_t len, const char *name, struct record *r)
       || og_json_int64 (og_json_get (j, "pid_start"), &r->pid_start) < 0 || r->start < 0 || r->size < 1
       || r->start > 4294967295LL - r->size || r->pid < 0 || r->pid > INT32_MAX || r->pid_start < 0
       || !og_json_is_string (root) || root->text[0] != '/' || !og_json_is_string (id)
-      || !ocigate_userns_id_valid (id->text))
+      || !og_container_id_valid (id->text))
     return -1;
   if (name)
     {
@@ -355,12 +341,6 @@ lock_state (const char *state_dir, struct og_error *err)
 
 static int gc_locked (const char *state_dir, bool verbose, struct og_error *err);
 
-static bool
-same_file (const struct stat *a, const struct stat *b)
-{
-  return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
 /* A whole regular file of at most `max` bytes. */
 static int
 read_file (const char *path, size_t max, char **data, size_t *len)
@@ -412,7 +392,7 @@ record_owns (const struct record *r, const struct stat *owner)
     }
   ns = og_xasprintf ("/proc/%" PRId64 "/ns/user", pid);
   map = og_xasprintf ("/proc/%" PRId64 "/uid_map", pid);
-  if (stat (ns, &st) < 0 || !same_file (&st, owner))
+  if (stat (ns, &st) < 0 || !og_same_file (&st, owner))
     return false;
   fd = open (map, O_RDONLY | O_CLOEXEC);
   if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
@@ -459,7 +439,7 @@ pidns_owner (const char *state_dir, const char *path, struct ocigate_userns *u, 
   ufd = ioctl (fd, NS_GET_USERNS);
   if (ufd < 0 || fstat (ufd, &owner) < 0)
     return og_error_set (err, errno, "cannot find the user namespace that owns the pid namespace %s", path);
-  if (stat ("/proc/self/ns/user", &host) == 0 && same_file (&owner, &host))
+  if (stat ("/proc/self/ns/user", &host) == 0 && og_same_file (&owner, &host))
     return og_error_set (err, 0, "the pid namespace %s belongs to the host's user namespace", path);
   d = opendir (dir);
   while (d && (e = readdir (d)) != NULL)
@@ -559,7 +539,7 @@ ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const
   struct stat st;
 
   memset (u, 0, sizeof *u);
-  if (!ocigate_userns_id_valid (id) || root[0] != '/')
+  if (!og_container_id_valid (id) || root[0] != '/')
     {
       u->in_use = true; /* refused, never a reason to run without one */
       return og_error_set (err, 0, "no user namespace record for container id %s under runtime root %s", id, root);
@@ -1062,7 +1042,7 @@ ocigate_userns_lookup (const char *state_dir, const char *root, const char *id, 
   struct stat st;
 
   memset (u, 0, sizeof *u);
-  if (!ocigate_userns_id_valid (id))
+  if (!og_container_id_valid (id))
     return false;
   set_paths (state_dir, root, id, u);
   if (read_record (u->record, &r) == 0)
