@@ -291,7 +291,7 @@ legacy_start (const char *path, int64_t *start)
 static int64_t *
 used_starts (const char *dir, size_t *n)
 {
-  DIR *d = opendir (dir);
+  og_cleanup_dir DIR *d = opendir (dir);
   struct dirent *e;
   int64_t *v = NULL;
 
@@ -315,7 +315,6 @@ used_starts (const char *dir, size_t *n)
       v = og_xrealloc (v, (*n + 1) * sizeof *v);
       v[(*n)++] = start;
     }
-  closedir (d);
   return v;
 }
 
@@ -423,7 +422,7 @@ pidns_owner (const char *state_dir, const char *path, struct ocigate_userns *u, 
   char self[64];
   struct statfs sfs;
   struct stat owner, host;
-  DIR *d;
+  og_cleanup_dir DIR *d = NULL;
   struct dirent *e;
 
   u->foreign_pidns = true; /* until the owner is found: every failure here refuses alike */
@@ -463,8 +462,6 @@ pidns_owner (const char *state_dir, const char *path, struct ocigate_userns *u, 
         }
       record_clear (&r);
     }
-  if (d)
-    closedir (d);
   if (u->foreign_pidns)
     return og_error_set (err, 0,
                          "the pid namespace %s belongs to a user namespace that ocigate did not give to an existing "
@@ -963,7 +960,7 @@ static void
 release_binds (const char *stage_dir)
 {
   og_cleanup_free char *dir = og_xasprintf ("%s/binds", stage_dir);
-  DIR *d = opendir (dir);
+  og_cleanup_dir DIR *d = opendir (dir);
   struct dirent *e;
 
   if (d == NULL)
@@ -977,8 +974,7 @@ release_binds (const char *stage_dir)
       umount2 (path, MNT_DETACH);
       remove (path);
     }
-  closedir (d);
-  rmdir (dir);
+  rmdir (dir); /* empty now; the open stream does not keep it */
 }
 
 void
@@ -1071,7 +1067,7 @@ static int
 gc_locked (const char *state_dir, bool verbose, struct og_error *err)
 {
   og_cleanup_free char *dir = og_xasprintf ("%s/userns", state_dir);
-  DIR *d;
+  og_cleanup_dir DIR *d = NULL;
   struct dirent *e;
   int released = 0;
 
@@ -1111,7 +1107,6 @@ gc_locked (const char *state_dir, bool verbose, struct og_error *err)
       ocigate_userns_free (&u);
       record_clear (&r);
     }
-  closedir (d);
   return released;
 }
 
@@ -1137,7 +1132,7 @@ ocigate_stage_gc (const char *state_dir, bool verbose, struct og_error *err)
 {
   og_cleanup_free char *dir = og_xasprintf ("%s/stage", state_dir);
   og_cleanup_close int lock = -1;
-  DIR *d;
+  og_cleanup_dir DIR *d = NULL;
   struct dirent *e;
   int released = 0;
 
@@ -1174,7 +1169,6 @@ ocigate_stage_gc (const char *state_dir, bool verbose, struct og_error *err)
         }
       ocigate_userns_free (&u);
     }
-  closedir (d);
   return released;
 }
 
