@@ -595,11 +595,9 @@ static char *
 go_getwd (void)
 {
   const char *pwd = getenv ("PWD");
-  struct stat dot, d;
   char buf[PATH_MAX];
 
-  if (pwd && pwd[0] == '/' && stat (".", &dot) == 0 && stat (pwd, &d) == 0 && dot.st_dev == d.st_dev
-      && dot.st_ino == d.st_ino)
+  if (pwd && pwd[0] == '/' && og_same_file_path (".", pwd))
     return og_xstrdup (pwd);
   return og_xstrdup (getcwd (buf, sizeof buf) ? buf : "/");
 }

@@ -88,12 +88,9 @@ ocigate_argv_insert (struct ocigate_cmdline *cl, int i, char *s)
 static const char *
 runtime_path (const struct ocigate_cmdline *cl, char *buf, size_t n)
 {
-  struct stat self, target;
-
   if (cl->runtime_path)
     return cl->runtime_path;
-  if (stat ("/proc/self/exe", &self) == 0 && stat (OG_DEFAULT_RUNTIME, &target) == 0 && self.st_dev == target.st_dev
-      && self.st_ino == target.st_ino)
+  if (og_same_file_path ("/proc/self/exe", OG_DEFAULT_RUNTIME))
     {
       snprintf (buf, n, "%s.real", OG_DEFAULT_RUNTIME);
       return buf;
