@@ -346,23 +346,10 @@ read_file (const char *path, size_t max, char **data, size_t *len)
 {
   og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   struct stat st;
-  size_t off = 0;
 
   if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || (size_t)st.st_size > max)
     return -1;
-  *data = og_xmalloc ((size_t)st.st_size + 1);
-  while (off < (size_t)st.st_size)
-    {
-      ssize_t n = read (fd, *data + off, (size_t)st.st_size - off);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      off += (size_t)n;
-    }
-  (*data)[off] = '\0';
-  *len = off;
-  return 0;
+  return og_read_fd_bounded (fd, (size_t)st.st_size, data, len);
 }
 
 /* Is `r`'s container (still there, as runc's state says) running in the
