@@ -11,8 +11,9 @@ source files.  Includes: the `#include "..."` lines of the sources and
 headers, resolved as the compiler does (the file's own directory, then
 include/).  A strongly connected component of more than one file is a
 cycle: it is printed with the edges inside it (and the symbols or headers
-that make them).  Layering: lib/ calls nothing in policy/ or runtime/, and
-policy/ nothing in runtime/ (a library that calls its users is not one).
+that make them).  Layering: lib/ calls (or includes) nothing in policy/ or
+runtime/, and policy/ nothing in runtime/ (a library that calls its users
+is not one); include/ocigate/ is the contract every layer may include.
 Exit 1 on any cycle or layering violation.
 """
 import os
@@ -147,12 +148,12 @@ def layer(path):
     return LAYER.get(path.split("/", 1)[0])
 
 
-def report_layering(edges):
+def report_layering(edges, verb):
     bad = 0
     for (a, b), why in sorted(edges.items()):
         la, lb = layer(a), layer(b)
         if la is not None and lb is not None and lb > la:
-            print(f"layering: {a} calls up into {b}  ({', '.join(sorted(why))})")
+            print(f"layering: {a} {verb} {b} of a layer above it  ({', '.join(sorted(why))})")
             bad += 1
     return bad
 
@@ -166,7 +167,8 @@ def main():
         sys.exit(f"cycles.py: no objects under {builddir}: build first")
     calls = call_graph(objs)
     includes = include_graph(srcdir)
-    problems = report_cycles("call", calls) + report_cycles("include", includes) + report_layering(calls)
+    problems = (report_cycles("call", calls) + report_cycles("include", includes) + report_layering(calls, "calls")
+                + report_layering(includes, "includes"))
     print(f"cycles.py: {len(objs)} objects, {len(calls)} call edges, {len(includes)} include edges, "
           f"{problems} problem{'s' if problems != 1 else ''}")
     sys.exit(1 if problems else 0)
