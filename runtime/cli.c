@@ -425,6 +425,7 @@ go_flag_parse (const struct ocigate_cmdline *cl, const struct command *cmd, cons
       const struct flag_spec *spec;
       og_cleanup_free char *name = NULL;
       int index = order[k], value_index = -1;
+      bool b; /* only whether Go reads a boolean */
 
       if (arg[0] != '-' || arg[1] == '\0')
         break;
@@ -439,7 +440,7 @@ go_flag_parse (const struct ocigate_cmdline *cl, const struct command *cmd, cons
       spec = find_flag (cmd, name);
       if (spec == NULL)
         usage_error (rd, "flag provided but not defined: -%s", name);
-      else if (spec->kind == FLAG_BOOL && value && og_go_parse_bool (value, &(bool){ false }) < 0)
+      else if (spec->kind == FLAG_BOOL && value && og_go_parse_bool (value, &b) < 0)
         usage_error (rd, "invalid boolean value \"%s\" for -%s: parse error", value, name);
       else if (spec->kind != FLAG_BOOL && value == NULL && k >= n)
         usage_error (rd, "flag needs an argument: -%s", name);
