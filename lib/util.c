@@ -105,6 +105,31 @@ og_fclosep (FILE **f)
 }
 
 void
+og_closedirp (DIR **d)
+{
+  if (*d)
+    {
+      int saved = errno;
+      closedir (*d);
+      errno = saved;
+    }
+}
+
+DIR *
+og_fdopendir (int fd)
+{
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+
+  if (d == NULL && fd >= 0)
+    {
+      int saved = errno;
+      close (fd);
+      errno = saved;
+    }
+  return d;
+}
+
+void
 og_strv_free (char **v)
 {
   if (v == NULL)
@@ -247,6 +272,50 @@ og_go_parse_int (const char *s0, int base, int64_t *out)
   return 0;
 }
 
+int
+og_go_parse_bool (const char *s, bool *out)
+{
+  static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
+  static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False", NULL };
+
+  if (s == NULL)
+    return -1;
+  if (og_strv_contains ((char *const *)yes, s))
+    *out = true;
+  else if (og_strv_contains ((char *const *)no, s))
+    *out = false;
+  else
+    return -1;
+  return 0;
+}
+
+bool
+og_container_id_valid (const char *id)
+{
+  size_t n = 0;
+
+  if (id == NULL)
+    return false;
+  for (const char *p = id; *p; p++, n++)
+    if (!isalnum ((unsigned char)*p) && !strchr ("_+,-.", *p))
+      return false;
+  return n > 0 && n <= NAME_MAX && strcmp (id, ".") != 0 && strcmp (id, "..") != 0;
+}
+
+bool
+og_same_file (const struct stat *a, const struct stat *b)
+{
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+bool
+og_same_file_path (const char *a, const char *b)
+{
+  struct stat sa, sb;
+
+  return stat (a, &sa) == 0 && stat (b, &sb) == 0 && og_same_file (&sa, &sb);
+}
+
 bool
 og_path_under (const char *path, const char *dir)
 {
@@ -375,15 +444,14 @@ og_realpath_open (const char *path, int *fd)
     {
       buf[n] = '\0';
       /* the name the descriptor has now; a deleted object has none */
-      if (fstat (*fd, &a) == 0 && a.st_nlink > 0 && lstat (buf, &b) == 0 && a.st_dev == b.st_dev
-          && a.st_ino == b.st_ino)
+      if (fstat (*fd, &a) == 0 && a.st_nlink > 0 && lstat (buf, &b) == 0 && og_same_file (&a, &b))
         return og_xstrdup (buf);
     }
   /* no /proc (or a name that no longer leads to it): the path realpath(3)
    * gives, if it still names what was opened */
   resolved = realpath (path, NULL);
   again = resolved ? open (resolved, O_PATH | O_NOFOLLOW | O_CLOEXEC) : -1;
-  if (again >= 0 && fstat (*fd, &a) == 0 && fstat (again, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+  if (again >= 0 && fstat (*fd, &a) == 0 && fstat (again, &b) == 0 && og_same_file (&a, &b))
     {
       close (again);
       return resolved;
@@ -410,4 +478,47 @@ og_read_short (const char *path, char *buf, size_t size)
     return -1;
   buf[n] = '\0';
   return n;
+}
+
+/* A first buffer this large, doubled as needed: a small file costs one
+ * read, a large one a few reallocs (which glibc does with mremap). */
+#define OG_READ_FIRST (64 * 1024)
+
+int
+og_read_fd_bounded (int fd, size_t max, char **out, size_t *len)
+{
+  og_cleanup_free char *buf = NULL;
+  size_t off = 0, cap = 0;
+
+  if (max > SIZE_MAX / 4) /* no allocation gets that far; cap * 2 stays exact */
+    max = SIZE_MAX / 4;
+  for (;;)
+    {
+      ssize_t r;
+      if (off == cap)
+        {
+          if (cap > max)
+            {
+              errno = EFBIG;
+              return -1;
+            }
+          /* one byte more than max is room enough to see a file that is too large */
+          cap = cap == 0 ? (max < OG_READ_FIRST ? max : OG_READ_FIRST) + 1 : cap * 2;
+          if (cap > max + 1)
+            cap = max + 1;
+          buf = og_xrealloc (buf, cap + 1);
+        }
+      r = read (fd, buf + off, cap - off);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return -1;
+      if (r == 0)
+        break;
+      off += (size_t)r;
+    }
+  buf[off] = '\0';
+  *len = off;
+  *out = og_steal_pointer (&buf);
+  return 0;
 }

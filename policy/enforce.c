@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <config.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -53,69 +51,6 @@ og_enforce_process (const struct og_enforce_ctx *ctx, struct og_json *process, s
   wrapper->vals[0] = NULL; /* give it back */
   og_json_free (wrapper);
   return r;
-}
-
-static char *
-vformat (const char *fmt, va_list ap)
-{
-  char *s;
-  if (vasprintf (&s, fmt, ap) < 0)
-    abort ();
-  return s;
-}
-
-bool
-og_rule_change (const struct og_enforce_ctx *ctx, enum og_action action, struct og_decisions *d, const char *rule,
-                const char *path, char *before, char *after, const char *fmt, ...)
-{
-  og_cleanup_free char *reason = NULL;
-  enum og_decision_kind kind;
-  va_list ap;
-
-  va_start (ap, fmt);
-  reason = vformat (fmt, ap);
-  va_end (ap);
-  if (ctx->policy->audit_only || action == OG_ACTION_AUDIT)
-    kind = OG_DECISION_AUDIT;
-  else if (action == OG_ACTION_DENY)
-    kind = OG_DECISION_REFUSE;
-  else
-    kind = OG_DECISION_MUTATE;
-  og_decisions_add (d, rule, kind, path, before, after, "%s", reason);
-  return kind == OG_DECISION_MUTATE;
-}
-
-void
-og_rule_refuse (const struct og_enforce_ctx *ctx, enum og_action action, struct og_decisions *d, const char *rule,
-                const char *path, char *value, const char *fmt, ...)
-{
-  og_cleanup_free char *reason = NULL;
-  va_list ap;
-
-  va_start (ap, fmt);
-  reason = vformat (fmt, ap);
-  va_end (ap);
-  og_decisions_add (d, rule,
-                    ctx->policy->audit_only || action == OG_ACTION_AUDIT ? OG_DECISION_AUDIT : OG_DECISION_REFUSE, path,
-                    value, NULL, "%s", reason);
-}
-
-void
-og_rule_malformed (struct og_decisions *d, const char *rule, const char *path, const struct og_json *value,
-                   const char *expected)
-{
-  og_decisions_add (d, rule, OG_DECISION_REFUSE, path, og_json_to_text (value), NULL, "%s must be %s", path, expected);
-}
-
-struct og_json *
-og_rule_process (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d, const char *rule)
-{
-  struct og_json *process = og_json_get_set (spec, "process");
-
-  if (process && process->type == OG_JSON_OBJECT)
-    return process;
-  og_rule_malformed (d, rule, "process", process, "an object");
-  return NULL;
 }
 
 void

@@ -506,23 +506,15 @@ to_cache (const struct og_policy_cache *cache, const char *path, const struct st
 static int
 read_policy_file (int fd, const struct stat *st, const char *path, char **out, size_t *len, struct og_error *err)
 {
-  size_t off = 0, cap = (size_t)st->st_size + 1;
-  og_cleanup_free char *buf = og_xmalloc (cap + 1);
+  og_cleanup_free char *buf = NULL;
+  size_t off = 0;
   struct stat after;
 
-  for (;;)
-    {
-      ssize_t r = read (fd, buf + off, cap - off);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return og_error_set (err, errno, "cannot read policy %s", path);
-      if (r == 0)
-        break;
-      off += (size_t)r;
-      if (off == cap)
-        return og_error_set (err, 0, "policy %s changed while it was read", path);
-    }
+  /* Read to EOF rather than trusting st_size, one byte past it: a file that
+   * changes under us is refused, never half-read. */
+  if (og_read_fd_bounded (fd, (size_t)st->st_size, &buf, &off) < 0)
+    return errno == EFBIG ? og_error_set (err, 0, "policy %s changed while it was read", path)
+                          : og_error_set (err, errno, "cannot read policy %s", path);
   if (off == 0)
     return og_error_set (err, 0, "policy %s is empty", path);
   if (fstat (fd, &after) < 0 || after.st_mtim.tv_sec != st->st_mtim.tv_sec

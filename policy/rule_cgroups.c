@@ -113,7 +113,7 @@ static bool
 v1_populated (int dirfd, unsigned depth, unsigned *budget)
 {
   og_cleanup_close int procs = openat (dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-  DIR *dir;
+  og_cleanup_dir DIR *dir = NULL;
   struct dirent *e;
   bool found = false;
   char c;
@@ -122,13 +122,9 @@ v1_populated (int dirfd, unsigned depth, unsigned *budget)
     return true;
   if (depth >= WALK_MAX_DEPTH || (*budget)-- == 0)
     return true; /* too deep to tell: as if it held processes */
-  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 || (dir = fdopendir (fd)) == NULL)
-    {
-      if (fd >= 0)
-        close (fd);
-      return false;
-    }
+  dir = og_fdopendir (openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir == NULL)
+    return false;
   while (!found && (e = readdir (dir)) != NULL)
     {
       if (e->d_type != DT_DIR || strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
@@ -137,7 +133,6 @@ v1_populated (int dirfd, unsigned depth, unsigned *budget)
       if (sub >= 0)
         found = v1_populated (sub, depth + 1, budget);
     }
-  closedir (dir);
   return found;
 }
 

@@ -53,19 +53,12 @@ proc_exe_pid (const char *path)
 }
 
 static bool
-same_file (const struct stat *a, const struct stat *b)
-{
-  return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
-static bool
 same_ns (long pid, const char *ns)
 {
   og_cleanup_free char *theirs = og_xasprintf ("/proc/%ld/ns/%s", pid, ns);
   og_cleanup_free char *ours = og_xasprintf ("/proc/self/ns/%s", ns);
-  struct stat a, b;
 
-  return stat (theirs, &a) == 0 && stat (ours, &b) == 0 && same_file (&a, &b);
+  return og_same_file_path (theirs, ours);
 }
 
 /* A process of the host itself: every uid 0 as seen from here (a process
@@ -110,7 +103,7 @@ allowed_by_identity (const struct og_policy *p, const struct stat *st, bool *doc
   for (char **a = p->hooks.allow; a && *a; a++)
     {
       struct stat ast;
-      if (stat (*a, &ast) == 0 && S_ISREG (ast.st_mode) && same_file (&ast, st))
+      if (stat (*a, &ast) == 0 && S_ISREG (ast.st_mode) && og_same_file (&ast, st))
         {
           char *ra = og_realpath (*a);
           if (ra == NULL)
@@ -285,7 +278,7 @@ argv0_ok (const struct og_json *args, const char *hook_path, const char *target,
     return false;
   a0 = args->vals[0]->text;
   if (a0[0] == '/')
-    return stat (a0, &ast) == 0 && same_file (&ast, st);
+    return stat (a0, &ast) == 0 && og_same_file (&ast, st);
   if (strchr (a0, '/'))
     return false;
   if (strcmp (a0, base_name (hook_path)) == 0 || strcmp (a0, base_name (target)) == 0)
@@ -293,7 +286,7 @@ argv0_ok (const struct og_json *args, const char *hook_path, const char *target,
   for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
     {
       og_cleanup_free char *cand = og_xasprintf ("%s/%s", dirs[i], a0);
-      if (stat (cand, &ast) == 0 && same_file (&ast, st))
+      if (stat (cand, &ast) == 0 && og_same_file (&ast, st))
         return true;
     }
   return false;

@@ -18,13 +18,10 @@ static bool
 apparmor_enabled (void)
 {
   char c = 'N';
-  FILE *f = fopen ("/sys/module/apparmor/parameters/enabled", "re");
+  og_cleanup_file FILE *f = fopen ("/sys/module/apparmor/parameters/enabled", "re");
 
-  if (f == NULL)
+  if (f == NULL || fread (&c, 1, 1, f) != 1)
     return false;
-  if (fread (&c, 1, 1, f) != 1)
-    c = 'N';
-  fclose (f);
   return c == 'Y';
 }
 

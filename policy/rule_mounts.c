@@ -271,19 +271,13 @@ budget_take (struct scan_budget *b)
 static void
 scan_dir (struct scan *s, int dirfd, const char *path, unsigned depth)
 {
-  DIR *dir;
+  /* owns dirfd from here: a directory too deep to scan closes it too */
+  og_cleanup_dir DIR *dir = og_fdopendir (dirfd);
   struct dirent *e;
 
-  if (depth > s->max_depth)
+  if (dir == NULL || depth > s->max_depth)
     {
-      s->truncated = true;
-      return;
-    }
-  dir = fdopendir (dirfd);
-  if (dir == NULL)
-    {
-      close (dirfd);
-      s->truncated = true; /* unreadable: cannot vouch for it */
+      s->truncated = true; /* unreadable or too deep: cannot vouch for it */
       return;
     }
   while (!s->found && !s->over_budget && (e = readdir (dir)) != NULL)
@@ -320,7 +314,6 @@ scan_dir (struct scan *s, int dirfd, const char *path, unsigned depth)
           scan_dir (s, fd, sub, depth + 1);
         }
     }
-  closedir (dir);
 }
 
 static void refuse (const struct mount_check *mc, const char *path, const char *source, const char *fmt, ...)

@@ -76,8 +76,8 @@ check_joined (const struct og_enforce_ctx *ctx, const char *type, const char *pa
     }
   /* The engine runs ocigate in the host's namespaces; pid 1's may not be
    * readable where the runtime itself is confined. */
-  if ((host && stat (host, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-      || (self && stat (self, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+  if ((host && stat (host, &b) == 0 && og_same_file (&a, &b))
+      || (self && stat (self, &b) == 0 && og_same_file (&a, &b)))
     og_rule_refuse (ctx, action, d, "namespaces", jpath, og_xasprintf ("\"%s\"", path), "%s namespace %s is the host's",
                     type, path);
 }

@@ -170,7 +170,7 @@ og_seccomp_load_profile (const char *path, struct og_json **out, struct og_error
   og_cleanup_json struct og_json *prof = NULL;
   struct og_json *syscalls, *archs;
   struct stat st;
-  ssize_t n;
+  size_t n;
 
   if (fd < 0)
     return og_error_set (err, errno, "cannot open seccomp profile %s", path);
@@ -181,11 +181,12 @@ og_seccomp_load_profile (const char *path, struct og_json **out, struct og_error
   if (!og_file_trusted (&st))
     return og_error_set (err, 0, "seccomp profile %s is writable by others or not owned by root; refusing to trust it",
                          path);
-  buf = og_xmalloc ((size_t)st.st_size + 1);
-  n = read (fd, buf, (size_t)st.st_size);
-  if (n != (ssize_t)st.st_size)
-    return og_error_set (err, errno, "cannot read seccomp profile %s", path);
-  if (og_spec_parse (buf, (size_t)n, &prof, err) < 0)
+  /* a profile that grows or shrinks while it is read is not the one judged */
+  if (og_read_fd_bounded (fd, (size_t)st.st_size, &buf, &n) < 0)
+    return og_error_set (err, errno == EFBIG ? 0 : errno, "cannot read seccomp profile %s", path);
+  if (n != (size_t)st.st_size)
+    return og_error_set (err, 0, "cannot read seccomp profile %s", path);
+  if (og_spec_parse (buf, n, &prof, err) < 0)
     return og_error_wrap (err, "seccomp profile %s", path);
   if (!og_json_is_string (og_json_get (prof, "defaultAction")))
     return og_error_set (err, 0, "seccomp profile %s has no defaultAction", path);
@@ -786,7 +787,7 @@ allowed_listener (const struct og_enforce_ctx *ctx, const char *path)
   if (resolved == NULL || stat (resolved, &st) < 0 || !S_ISSOCK (st.st_mode))
     return NULL;
   for (char **a = ctx->policy->seccomp.allow_listeners; a && *a; a++)
-    if (stat (*a, &ast) == 0 && S_ISSOCK (ast.st_mode) && ast.st_dev == st.st_dev && ast.st_ino == st.st_ino)
+    if (stat (*a, &ast) == 0 && S_ISSOCK (ast.st_mode) && og_same_file (&ast, &st))
       return og_steal_pointer (&resolved);
   return NULL;
 }

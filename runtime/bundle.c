@@ -43,7 +43,6 @@ ocigate_doc_open (const char *dir, const char *name, struct ocigate_bundle *b, s
 {
   og_cleanup_close int fd = -1;
   struct stat st;
-  size_t off = 0;
 
   memset (b, 0, sizeof *b);
   b->dirfd = -1;
@@ -63,26 +62,10 @@ ocigate_doc_open (const char *dir, const char *name, struct ocigate_bundle *b, s
     return og_error_set (err, EFBIG, "%s/%s is %lld bytes, above the limit of %u", b->dir, name, (long long)st.st_size,
                          OG_SPEC_MAX_SIZE);
   b->mode = st.st_mode & 07777;
-  b->data = og_xmalloc ((size_t)st.st_size + 1);
-  /* Read to EOF but never past the limit: the file may grow meanwhile. */
-  for (;;)
-    {
-      ssize_t r;
-      if (off == (size_t)st.st_size + 1)
-        break;
-      r = read (fd, b->data + off, (size_t)st.st_size + 1 - off);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return og_error_set (err, errno, "cannot read %s/%s", b->dir, name);
-      if (r == 0)
-        break;
-      off += (size_t)r;
-    }
-  if (off > (size_t)st.st_size)
-    return og_error_set (err, 0, "%s/%s changed while it was read", b->dir, name);
-  b->len = off;
-  b->data[off] = '\0';
+  /* Read to EOF but never past the size fstat gave: the file may grow meanwhile. */
+  if (og_read_fd_bounded (fd, (size_t)st.st_size, &b->data, &b->len) < 0)
+    return errno == EFBIG ? og_error_set (err, 0, "%s/%s changed while it was read", b->dir, name)
+                          : og_error_set (err, errno, "cannot read %s/%s", b->dir, name);
   return 0;
 }
 

@@ -160,19 +160,6 @@ ocigate_command_enforced (const char *command)
   return c != NULL && c->enforced;
 }
 
-bool
-ocigate_id_valid (const char *id)
-{
-  size_t n = 0;
-
-  /* Go's RE2 ^[\w+-\.]+$: '$' is the end of the text (a trailing newline
-   * does not match), and "+-\." is the range + , - . */
-  for (const char *p = id; *p; p++, n++)
-    if (!isalnum ((unsigned char)*p) && !strchr ("_+,-.", *p))
-      return false;
-  return n > 0 && n <= NAME_MAX && strcmp (id, ".") != 0 && strcmp (id, "..") != 0;
-}
-
 char *
 ocigate_id_quote (const char *id)
 {
@@ -355,15 +342,6 @@ reorder_v9 (const struct command *cmd, char **argv, int first, int argc, int *or
   return nf + nr;
 }
 
-/* strconv.ParseBool */
-static bool
-go_bool_valid (const char *v)
-{
-  static const char *const ok[]
-      = { "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False", NULL };
-  return og_strv_contains ((char *const *)ok, v);
-}
-
 /* One reading of the command's arguments. */
 struct reading
 {
@@ -447,6 +425,7 @@ go_flag_parse (const struct ocigate_cmdline *cl, const struct command *cmd, cons
       const struct flag_spec *spec;
       og_cleanup_free char *name = NULL;
       int index = order[k], value_index = -1;
+      bool b; /* only whether Go reads a boolean */
 
       if (arg[0] != '-' || arg[1] == '\0')
         break;
@@ -461,7 +440,7 @@ go_flag_parse (const struct ocigate_cmdline *cl, const struct command *cmd, cons
       spec = find_flag (cmd, name);
       if (spec == NULL)
         usage_error (rd, "flag provided but not defined: -%s", name);
-      else if (spec->kind == FLAG_BOOL && value && !go_bool_valid (value))
+      else if (spec->kind == FLAG_BOOL && value && og_go_parse_bool (value, &b) < 0)
         usage_error (rd, "invalid boolean value \"%s\" for -%s: parse error", value, name);
       else if (spec->kind != FLAG_BOOL && value == NULL && k >= n)
         usage_error (rd, "flag needs an argument: -%s", name);
@@ -617,11 +596,9 @@ static char *
 go_getwd (void)
 {
   const char *pwd = getenv ("PWD");
-  struct stat dot, d;
   char buf[PATH_MAX];
 
-  if (pwd && pwd[0] == '/' && stat (".", &dot) == 0 && stat (pwd, &d) == 0 && dot.st_dev == d.st_dev
-      && dot.st_ino == d.st_ino)
+  if (pwd && pwd[0] == '/' && og_same_file_path (".", pwd))
     return og_xstrdup (pwd);
   return og_xstrdup (getcwd (buf, sizeof buf) ? buf : "/");
 }

@@ -100,7 +100,7 @@ setup_userns (struct create *c)
     }
   if (p->userns.mode == OG_USERNS_OFF)
     return;
-  if (!ocigate_userns_id_valid (id))
+  if (!og_container_id_valid (id))
     {
       no_userns (c, OG_USERNS_MISSING_REFUSED, og_xstrdup ("the container id is not one runc accepts"));
       return;

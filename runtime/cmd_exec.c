@@ -38,7 +38,7 @@ root_mapped_away (const struct ocigate_run *r)
   struct og_error err = { 0 };
   bool userns = false, away = false;
 
-  if (!ocigate_userns_id_valid (r->cl.id))
+  if (!og_container_id_valid (r->cl.id))
     return false;
   path = og_xasprintf ("%s/%s/state.json", r->cl.root, r->cl.id);
   if (ocigate_doc_open_path (path, &doc, &err) < 0 || og_json_parse (doc.data, doc.len, &opts, &state, &err) < 0)
@@ -94,8 +94,8 @@ exec_process_file (struct ocigate_run *r, const char *path)
 static bool
 go_bool_true (const char *v)
 {
-  static const char *const t[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
-  return v == NULL || og_strv_contains ((char *const *)t, v);
+  bool b = false;
+  return v == NULL || (og_go_parse_bool (v, &b) == 0 && b);
 }
 
 static bool

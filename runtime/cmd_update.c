@@ -29,30 +29,12 @@
 static char *
 read_stdin (struct ocigate_run *r, size_t *len)
 {
-  char *buf = og_xmalloc (UPDATE_MAX_SIZE + 1);
-  size_t off = 0;
+  char *buf;
 
-  for (;;)
-    {
-      ssize_t n = read (STDIN_FILENO, buf + off, UPDATE_MAX_SIZE + 1 - off);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          free (buf);
-          ocigate_refuse (r, "error", "cannot read the update resources from stdin");
-        }
-      if (n == 0)
-        break;
-      off += (size_t)n;
-      if (off > UPDATE_MAX_SIZE)
-        {
-          free (buf);
-          ocigate_refuse (r, "error", "update resources on stdin are larger than 1 MiB");
-        }
-    }
-  buf[off] = '\0';
-  *len = off;
+  if (og_read_fd_bounded (STDIN_FILENO, UPDATE_MAX_SIZE, &buf, len) < 0)
+    ocigate_refuse (r, "error",
+                    errno == EFBIG ? "update resources on stdin are larger than 1 MiB"
+                                   : "cannot read the update resources from stdin");
   return buf;
 }
 

@@ -684,7 +684,7 @@ follow (struct audit *a, const char *path, int fd, struct og_error *err)
       nanosleep (&pause, NULL);
       if (stat (path, &now) < 0 || fstat (cur, &mine) < 0)
         continue; /* rotated away, the new file is not there yet */
-      if (now.st_ino != mine.st_ino || now.st_dev != mine.st_dev)
+      if (!og_same_file (&now, &mine))
         {
           struct stat st;
           int next;

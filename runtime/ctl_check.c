@@ -50,9 +50,7 @@ ctl_read_regular (const char *path, size_t max, char **out, size_t *len, struct 
   /* O_NONBLOCK: opening a FIFO planted as the input must not hang the
    * admin's command (the open blocks until a writer appears). */
   og_cleanup_close int fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  og_cleanup_free char *buf = NULL;
   struct stat st;
-  size_t off = 0, cap = 0;
 
   if (fd < 0)
     return og_error_set (err, errno, "cannot open %s", path);
@@ -60,28 +58,9 @@ ctl_read_regular (const char *path, size_t max, char **out, size_t *len, struct 
     return og_error_set (err, errno, "cannot stat %s", path);
   if (!S_ISREG (st.st_mode))
     return og_error_set (err, 0, "%s is not a regular file", path);
-  for (;;)
-    {
-      ssize_t r;
-      if (off == cap)
-        {
-          if (cap > max)
-            return og_error_set (err, EFBIG, "%s is larger than %zu bytes", path, max);
-          cap = cap ? cap * 2 : 65536;
-          buf = og_xrealloc (buf, cap + 1);
-        }
-      r = read (fd, buf + off, cap - off);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return og_error_set (err, errno, "cannot read %s", path);
-      if (r == 0)
-        break;
-      off += (size_t)r;
-    }
-  buf[off] = '\0';
-  *len = off;
-  *out = og_steal_pointer (&buf);
+  if (og_read_fd_bounded (fd, max, out, len) < 0)
+    return errno == EFBIG ? og_error_set (err, EFBIG, "%s is larger than %zu bytes", path, max)
+                          : og_error_set (err, errno, "cannot read %s", path);
   return 0;
 }
 

@@ -12,11 +12,7 @@
 static bool
 is_self (const char *runtime)
 {
-  struct stat self, target;
-
-  if (stat ("/proc/self/exe", &self) < 0 || stat (runtime, &target) < 0)
-    return false;
-  return self.st_dev == target.st_dev && self.st_ino == target.st_ino;
+  return og_same_file_path ("/proc/self/exe", runtime);
 }
 
 int

@@ -38,13 +38,6 @@ run (char *const argv[], struct og_error *err)
 }
 
 static bool
-same_file (const char *a, const char *b)
-{
-  struct stat sa, sb;
-  return stat (a, &sa) == 0 && stat (b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-static bool
 have_dpkg_divert (void)
 {
   return access ("/usr/bin/dpkg-divert", X_OK) == 0 || access ("/usr/sbin/dpkg-divert", X_OK) == 0;
@@ -58,7 +51,7 @@ ocigate_install_as_runc (const char *runc, const char *ocigate, struct og_error 
 
   if (access (ocigate, X_OK) != 0)
     return og_error_set (err, errno, "ocigate binary %s", ocigate);
-  if (same_file (runc, ocigate))
+  if (og_same_file_path (runc, ocigate))
     return og_error_set (err, 0, "%s is already ocigate", runc);
   if (stat (runc, &st) != 0 || !S_ISREG (st.st_mode))
     return og_error_set (err, errno, "%s is not the runc binary", runc);
@@ -98,7 +91,7 @@ ocigate_uninstall_as_runc (const char *runc, const char *ocigate, struct og_erro
     return og_error_set (err, errno, "%s", real);
   if (lstat (runc, &st) == 0)
     {
-      if (!same_file (runc, ocigate) && !S_ISLNK (st.st_mode))
+      if (!og_same_file_path (runc, ocigate) && !S_ISLNK (st.st_mode))
         return og_error_set (err, 0, "%s is not ocigate; refusing to remove it", runc);
       if (unlink (runc) < 0)
         return og_error_set (err, errno, "cannot remove %s", runc);

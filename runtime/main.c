@@ -88,12 +88,9 @@ ocigate_argv_insert (struct ocigate_cmdline *cl, int i, char *s)
 static const char *
 runtime_path (const struct ocigate_cmdline *cl, char *buf, size_t n)
 {
-  struct stat self, target;
-
   if (cl->runtime_path)
     return cl->runtime_path;
-  if (stat ("/proc/self/exe", &self) == 0 && stat (OG_DEFAULT_RUNTIME, &target) == 0 && self.st_dev == target.st_dev
-      && self.st_ino == target.st_ino)
+  if (og_same_file_path ("/proc/self/exe", OG_DEFAULT_RUNTIME))
     {
       snprintf (buf, n, "%s.real", OG_DEFAULT_RUNTIME);
       return buf;
@@ -127,7 +124,7 @@ check_command_line (struct ocigate_run *r)
 {
   og_cleanup_free char *msg = NULL;
 
-  if (r->cl.id && !ocigate_id_valid (r->cl.id))
+  if (r->cl.id && !og_container_id_valid (r->cl.id))
     {
       og_cleanup_free char *q = ocigate_id_quote (r->cl.id);
       msg = og_xasprintf ("invalid container id %s: runc accepts only letters, digits and the characters + , - . _ "
@@ -159,7 +156,7 @@ delete_with_cleanup (struct ocigate_run *r, const char *runtime)
   int status = 1;
   pid_t pid;
 
-  if (r->cl.id == NULL || !ocigate_id_valid (r->cl.id)
+  if (r->cl.id == NULL || !og_container_id_valid (r->cl.id)
       || !ocigate_userns_lookup (r->cl.state_dir, r->cl.root, r->cl.id, &u))
     return; /* nothing of ours: plain exec */
   r->cl.argv[0] = (char *)runtime;
@@ -187,12 +184,11 @@ delete_with_cleanup (struct ocigate_run *r, const char *runtime)
 static bool
 asks_for_help (const struct ocigate_cmdline *cl)
 {
-  static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
-  bool help = false;
+  bool help = false, b;
 
   for (size_t i = 0; i < cl->nflags; i++)
     if (strcmp (cl->flags[i].name, "help") == 0 || strcmp (cl->flags[i].name, "h") == 0)
-      help = cl->flags[i].value == NULL || og_strv_contains ((char *const *)yes, cl->flags[i].value);
+      help = cl->flags[i].value == NULL || (og_go_parse_bool (cl->flags[i].value, &b) == 0 && b);
   return help;
 }
 

@@ -53,9 +53,6 @@ int ocigate_cmdline_parse (int argc, char **argv, struct ocigate_cmdline *cl, st
 void ocigate_cmdline_free (struct ocigate_cmdline *cl);
 /* Commands whose config.json is enforced. */
 bool ocigate_command_enforced (const char *command);
-/* runc's validateID: letters, digits and + , - . _ only, not "." or "..",
- * and (for its state directory's name) at most NAME_MAX bytes. */
-bool ocigate_id_valid (const char *id);
 /* The id quoted for a message: printable ASCII kept, the rest \xNN
  * (caller-owned; long ids are cut). */
 char *ocigate_id_quote (const char *id);

@@ -52,16 +52,15 @@ lookup (void *data, const char *path, const struct stat *st, char **image, size_
   og_cleanup_close int fd = open (entry, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   size_t idlen = strlen (id);
   struct stat est;
-  ssize_t n;
+  size_t n;
 
   if (fd < 0 || fstat (fd, &est) < 0 || !S_ISREG (est.st_mode) || est.st_uid != geteuid () || (est.st_mode & 022) != 0
       || est.st_size <= (off_t)idlen || est.st_size > (off_t)ENTRY_MAX)
     return false;
-  buf = og_xmalloc ((size_t)est.st_size);
-  n = read (fd, buf, (size_t)est.st_size);
-  if (n != (ssize_t)est.st_size || memcmp (buf, id, idlen) != 0)
+  if (og_read_fd_bounded (fd, (size_t)est.st_size, &buf, &n) < 0 || n != (size_t)est.st_size
+      || memcmp (buf, id, idlen) != 0)
     return false;
-  *len = (size_t)n - idlen;
+  *len = n - idlen;
   memmove (buf, buf + idlen, *len);
   *image = og_steal_pointer (&buf);
   return true;
@@ -101,7 +100,7 @@ entry_current (const char *state_dir, const char *name)
 {
   og_cleanup_free char *entry = og_xasprintf ("%s/policy-cache/%s", state_dir, name), *line = NULL;
   og_cleanup_free char *want_name = NULL, *want_id = NULL;
-  FILE *f = fopen (entry, "re");
+  og_cleanup_file FILE *f = fopen (entry, "re");
   const char *path;
   size_t cap = 0;
   ssize_t n;
@@ -110,7 +109,6 @@ entry_current (const char *state_dir, const char *name)
   if (f == NULL)
     return false;
   n = getline (&line, &cap, f);
-  fclose (f);
   /* "SIZE MTIME CTIME PATH\n": the path is what follows the third space */
   if (n <= 0 || line[n - 1] != '\n' || (path = strchr (line, ' ')) == NULL || (path = strchr (path + 1, ' ')) == NULL
       || (path = strchr (path + 1, ' ')) == NULL)
@@ -137,24 +135,32 @@ writer_alive (const char *pid)
   return kill ((pid_t)n, 0) == 0 || errno == EPERM;
 }
 
+/* The digest cache of earlier versions, all of it; how many files it held. */
+static int
+remove_digest_cache (const char *state_dir)
+{
+  og_cleanup_free char *old = og_xasprintf ("%s/policy-digest", state_dir);
+  og_cleanup_dir DIR *d = opendir (old);
+  struct dirent *e;
+  int removed = 0;
+
+  if (d == NULL)
+    return 0;
+  while ((e = readdir (d)) != NULL)
+    if (e->d_name[0] != '.' && unlinkat (dirfd (d), e->d_name, 0) == 0)
+      removed++;
+  rmdir (old);
+  return removed;
+}
+
 int
 ocigate_policy_cache_gc (const char *state_dir, bool verbose)
 {
   og_cleanup_free char *dir = og_xasprintf ("%s/policy-cache", state_dir);
-  og_cleanup_free char *old = og_xasprintf ("%s/policy-digest", state_dir);
-  DIR *d;
+  og_cleanup_dir DIR *d = NULL;
   struct dirent *e;
-  int removed = 0;
+  int removed = remove_digest_cache (state_dir);
 
-  /* the digest cache of earlier versions */
-  if ((d = opendir (old)) != NULL)
-    {
-      while ((e = readdir (d)) != NULL)
-        if (e->d_name[0] != '.' && unlinkat (dirfd (d), e->d_name, 0) == 0)
-          removed++;
-      closedir (d);
-      rmdir (old);
-    }
   if ((d = opendir (dir)) == NULL)
     return removed;
   while ((e = readdir (d)) != NULL)
@@ -173,6 +179,5 @@ ocigate_policy_cache_gc (const char *state_dir, bool verbose)
             printf ("removed policy cache entry %s\n", e->d_name);
         }
     }
-  closedir (d);
   return removed;
 }

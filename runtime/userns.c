@@ -124,20 +124,6 @@ record_clear (struct record *r)
   memset (r, 0, sizeof *r);
 }
 
-/* A container id that names one directory under runc's root: runc 1.1.5
- * refuses every other (^[\w+-.]+$, not "." or ".."), and a record for an
- * id with a slash or "." could name another container's state. */
-bool
-ocigate_userns_id_valid (const char *id)
-{
-  if (id == NULL || id[0] == '\0' || strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
-    return false;
-  for (const char *c = id; *c; c++)
-    if (!isalnum ((unsigned char)*c) && *c != '_' && *c != '+' && *c != ',' && *c != '-' && *c != '.')
-      return false;
-  return true;
-}
-
 /* Records are JSON written by our writer and read by our strict parser:
  * no id or root, whatever its bytes, can add or change a field (a newline
  * in an id once forged the pid line: pid 1, always alive, leaked the range
@@ -170,7 +156,7 @@ parse_record (const char *buf, size_t len, const char *name, struct record *r)
       || og_json_int64 (og_json_get (j, "pid_start"), &r->pid_start) < 0 || r->start < 0 || r->size < 1
       || r->start > 4294967295LL - r->size || r->pid < 0 || r->pid > INT32_MAX || r->pid_start < 0
       || !og_json_is_string (root) || root->text[0] != '/' || !og_json_is_string (id)
-      || !ocigate_userns_id_valid (id->text))
+      || !og_container_id_valid (id->text))
     return -1;
   if (name)
     {
@@ -305,7 +291,7 @@ legacy_start (const char *path, int64_t *start)
 static int64_t *
 used_starts (const char *dir, size_t *n)
 {
-  DIR *d = opendir (dir);
+  og_cleanup_dir DIR *d = opendir (dir);
   struct dirent *e;
   int64_t *v = NULL;
 
@@ -329,7 +315,6 @@ used_starts (const char *dir, size_t *n)
       v = og_xrealloc (v, (*n + 1) * sizeof *v);
       v[(*n)++] = start;
     }
-  closedir (d);
   return v;
 }
 
@@ -355,35 +340,16 @@ lock_state (const char *state_dir, struct og_error *err)
 
 static int gc_locked (const char *state_dir, bool verbose, struct og_error *err);
 
-static bool
-same_file (const struct stat *a, const struct stat *b)
-{
-  return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
 /* A whole regular file of at most `max` bytes. */
 static int
 read_file (const char *path, size_t max, char **data, size_t *len)
 {
   og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   struct stat st;
-  size_t off = 0;
 
   if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode) || (size_t)st.st_size > max)
     return -1;
-  *data = og_xmalloc ((size_t)st.st_size + 1);
-  while (off < (size_t)st.st_size)
-    {
-      ssize_t n = read (fd, *data + off, (size_t)st.st_size - off);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      off += (size_t)n;
-    }
-  (*data)[off] = '\0';
-  *len = off;
-  return 0;
+  return og_read_fd_bounded (fd, (size_t)st.st_size, data, len);
 }
 
 /* Is `r`'s container (still there, as runc's state says) running in the
@@ -412,7 +378,7 @@ record_owns (const struct record *r, const struct stat *owner)
     }
   ns = og_xasprintf ("/proc/%" PRId64 "/ns/user", pid);
   map = og_xasprintf ("/proc/%" PRId64 "/uid_map", pid);
-  if (stat (ns, &st) < 0 || !same_file (&st, owner))
+  if (stat (ns, &st) < 0 || !og_same_file (&st, owner))
     return false;
   fd = open (map, O_RDONLY | O_CLOEXEC);
   if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
@@ -443,7 +409,7 @@ pidns_owner (const char *state_dir, const char *path, struct ocigate_userns *u, 
   char self[64];
   struct statfs sfs;
   struct stat owner, host;
-  DIR *d;
+  og_cleanup_dir DIR *d = NULL;
   struct dirent *e;
 
   u->foreign_pidns = true; /* until the owner is found: every failure here refuses alike */
@@ -459,7 +425,7 @@ pidns_owner (const char *state_dir, const char *path, struct ocigate_userns *u, 
   ufd = ioctl (fd, NS_GET_USERNS);
   if (ufd < 0 || fstat (ufd, &owner) < 0)
     return og_error_set (err, errno, "cannot find the user namespace that owns the pid namespace %s", path);
-  if (stat ("/proc/self/ns/user", &host) == 0 && same_file (&owner, &host))
+  if (stat ("/proc/self/ns/user", &host) == 0 && og_same_file (&owner, &host))
     return og_error_set (err, 0, "the pid namespace %s belongs to the host's user namespace", path);
   d = opendir (dir);
   while (d && (e = readdir (d)) != NULL)
@@ -483,8 +449,6 @@ pidns_owner (const char *state_dir, const char *path, struct ocigate_userns *u, 
         }
       record_clear (&r);
     }
-  if (d)
-    closedir (d);
   if (u->foreign_pidns)
     return og_error_set (err, 0,
                          "the pid namespace %s belongs to a user namespace that ocigate did not give to an existing "
@@ -559,7 +523,7 @@ ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const
   struct stat st;
 
   memset (u, 0, sizeof *u);
-  if (!ocigate_userns_id_valid (id) || root[0] != '/')
+  if (!og_container_id_valid (id) || root[0] != '/')
     {
       u->in_use = true; /* refused, never a reason to run without one */
       return og_error_set (err, 0, "no user namespace record for container id %s under runtime root %s", id, root);
@@ -983,7 +947,7 @@ static void
 release_binds (const char *stage_dir)
 {
   og_cleanup_free char *dir = og_xasprintf ("%s/binds", stage_dir);
-  DIR *d = opendir (dir);
+  og_cleanup_dir DIR *d = opendir (dir);
   struct dirent *e;
 
   if (d == NULL)
@@ -997,8 +961,7 @@ release_binds (const char *stage_dir)
       umount2 (path, MNT_DETACH);
       remove (path);
     }
-  closedir (d);
-  rmdir (dir);
+  rmdir (dir); /* empty now; the open stream does not keep it */
 }
 
 void
@@ -1062,7 +1025,7 @@ ocigate_userns_lookup (const char *state_dir, const char *root, const char *id, 
   struct stat st;
 
   memset (u, 0, sizeof *u);
-  if (!ocigate_userns_id_valid (id))
+  if (!og_container_id_valid (id))
     return false;
   set_paths (state_dir, root, id, u);
   if (read_record (u->record, &r) == 0)
@@ -1091,7 +1054,7 @@ static int
 gc_locked (const char *state_dir, bool verbose, struct og_error *err)
 {
   og_cleanup_free char *dir = og_xasprintf ("%s/userns", state_dir);
-  DIR *d;
+  og_cleanup_dir DIR *d = NULL;
   struct dirent *e;
   int released = 0;
 
@@ -1131,7 +1094,6 @@ gc_locked (const char *state_dir, bool verbose, struct og_error *err)
       ocigate_userns_free (&u);
       record_clear (&r);
     }
-  closedir (d);
   return released;
 }
 
@@ -1157,7 +1119,7 @@ ocigate_stage_gc (const char *state_dir, bool verbose, struct og_error *err)
 {
   og_cleanup_free char *dir = og_xasprintf ("%s/stage", state_dir);
   og_cleanup_close int lock = -1;
-  DIR *d;
+  og_cleanup_dir DIR *d = NULL;
   struct dirent *e;
   int released = 0;
 
@@ -1194,7 +1156,6 @@ ocigate_stage_gc (const char *state_dir, bool verbose, struct og_error *err)
         }
       ocigate_userns_free (&u);
     }
-  closedir (d);
   return released;
 }
 

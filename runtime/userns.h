@@ -52,8 +52,6 @@ struct ocigate_userns
  * A full pool fails with u->exhausted. */
 int ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const char *root, const char *id,
                              const char *pidns, struct ocigate_userns *u, struct og_error *err);
-/* An id runc accepts (one directory under its root). */
-bool ocigate_userns_id_valid (const char *id);
 /* Mount a clone of the rootfs open at `rootfs`, with its submounts, its
  * own mount idmapped (container 0 -> range start), at u->stage_root, in
  * the stage dir of (root, id). */

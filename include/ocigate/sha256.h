@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SHA-256 (FIPS 180-4), used for the policy digest in audit records. */
+/* SHA-256 (FIPS 180-4, computed by nettle): the policy digest in audit
+ * records and the key of a user-namespace record. */
 #ifndef OCIGATE_SHA256_H
 #define OCIGATE_SHA256_H
 

@@ -3,6 +3,7 @@
 #ifndef OCIGATE_UTIL_H
 #define OCIGATE_UTIL_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include <stddef.h>
@@ -21,12 +22,14 @@ char *og_xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2))
 void og_freep (void *p);
 void og_closep (int *fd);
 void og_fclosep (FILE **f);
+void og_closedirp (DIR **d);
 void og_strvfreep (char ***v);
 void og_strv_free (char **v);
 
 #define og_cleanup_free __attribute__ ((cleanup (og_freep)))
 #define og_cleanup_close __attribute__ ((cleanup (og_closep)))
 #define og_cleanup_file __attribute__ ((cleanup (og_fclosep)))
+#define og_cleanup_dir __attribute__ ((cleanup (og_closedirp)))
 #define og_cleanup_strv __attribute__ ((cleanup (og_strvfreep)))
 
 /* Hand ownership out of a cleanup variable. */
@@ -42,6 +45,10 @@ void og_strv_free (char **v);
     *(fdp) = -1;                                                                                                       \
     _og_fd;                                                                                                            \
   })
+
+/* fdopendir(3) that takes fd either way: it is closed when no stream could
+ * be made of it, so a caller has one thing to release, the stream. */
+DIR *og_fdopendir (int fd);
 
 size_t og_strv_len (char *const *v);
 bool og_strv_contains (char *const *v, const char *s);
@@ -61,6 +68,22 @@ int og_parse_int64 (const char *s, int64_t *out);
  * integer flags this way, so a reading that differs would judge a value
  * runc does not use. -1 on anything Go refuses. */
 int og_go_parse_int (const char *s, int base, int64_t *out);
+
+/* A boolean as Go's strconv.ParseBool reads it: 1 t T TRUE true True,
+ * 0 f F FALSE false False; -1 on anything else (runc's boolean flags are
+ * read this way: "--help=yes" is no boolean to runc, so none to us). */
+int og_go_parse_bool (const char *s, bool *out);
+
+/* A container id runc accepts: its ^[\w+-\.]+$ (RE2: letters, digits, '_',
+ * and the range '+' to '.', which is + , - .; '$' is the end of the text, a
+ * trailing newline does not match), neither "." nor "..", at most NAME_MAX
+ * bytes (it names runc's state directory).  NULL is no id. */
+bool og_container_id_valid (const char *id);
+
+/* The same object: device and inode equal. */
+bool og_same_file (const struct stat *a, const struct stat *b);
+/* Two paths that both stat(2) to the same object (false when either fails). */
+bool og_same_file_path (const char *a, const char *b);
 
 /* True when `path` equals `dir` or lies below it (both absolute, normalised). */
 bool og_path_under (const char *path, const char *dir);
@@ -87,6 +110,15 @@ int og_write_all (int fd, const void *buf, size_t len);
  * NUL-terminated, not through a symlink.  Returns the length read (> 0),
  * -1 on failure or an empty file. */
 ssize_t og_read_short (const char *path, char *buf, size_t size);
+
+/* All of fd up to EOF, at most `max` bytes, into a new NUL-terminated
+ * buffer (*out, caller-owned; *len without the NUL).  Reading goes one byte
+ * past max, so a file that grows past its bound, or one whose fstat size was
+ * the bound and that changed meanwhile, is refused instead of cut short.
+ * -1 with errno: EFBIG for more than max bytes, else read(2)'s (EINTR is
+ * retried).  errno rather than og_error: each caller names what it read in
+ * its own words (the messages are part of the interface). */
+int og_read_fd_bounded (int fd, size_t max, char **out, size_t *len);
 
 /* og_realpath that keeps what it resolved: *fd is an O_PATH | O_CLOEXEC
  * descriptor of the object the returned path named when it was read, so a

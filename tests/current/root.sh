@@ -17,7 +17,7 @@
 # and the mirror, so CI builds it once per machine (about 3 minutes).
 set -euo pipefail
 
-PKGS="runc crun docker.io docker-cli containerd podman conmon containernetworking-plugins jq bats busybox-static python3 iproute2 uidmap procps util-linux curl golang-go golang-github-opencontainers-specs-dev gcc libc6-dev pkg-config libyajl-dev libseccomp-dev libcap-dev libmnl-dev"
+PKGS="runc crun docker.io docker-cli containerd podman conmon containernetworking-plugins jq bats busybox-static python3 iproute2 uidmap procps util-linux curl golang-go golang-github-opencontainers-specs-dev gcc libc6-dev pkg-config libyajl-dev libseccomp-dev libcap-dev libmnl-dev nettle-dev"
 cache=${OCIGATE_CI_CACHE:-/var/cache/ocigate-ci}
 
 mirror() {

@@ -44,7 +44,7 @@ if [ -z "${CC:-}" ]; then
     if command -v clang-14 >/dev/null 2>&1; then CC=clang-14; else CC=cc; fi
 fi
 LIBS=$(pkg-config --cflags --libs yajl)
-for m in libseccomp libcap libmnl; do
+for m in libseccomp libcap libmnl nettle; do
     if pkg-config --exists "$m" 2>/dev/null; then LIBS="$LIBS $(pkg-config --cflags --libs "$m")"; fi
 done
 "$FUZZDIR/gen-config.sh" "$SRCDIR" "$BUILDDIR"

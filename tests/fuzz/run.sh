@@ -42,7 +42,7 @@ YAJL=$(pkg-config --cflags --libs yajl) || {
 }
 # Libraries the rules may use (the same pkg-config modules as configure.ac);
 # each one is added when installed.
-for m in libseccomp libcap libmnl; do
+for m in libseccomp libcap libmnl nettle; do
     if pkg-config --exists "$m" 2>/dev/null; then
         YAJL="$YAJL $(pkg-config --cflags --libs "$m")"
     fi

@@ -280,14 +280,14 @@ START_TEST (container_ids)
   char longest[257];
 
   for (int i = 0; good[i]; i++)
-    ck_assert_msg (ocigate_id_valid (good[i]), "refused \"%s\"", good[i]);
+    ck_assert_msg (og_container_id_valid (good[i]), "refused \"%s\"", good[i]);
   for (int i = 0; bad[i]; i++)
-    ck_assert_msg (!ocigate_id_valid (bad[i]), "accepted \"%s\"", bad[i]);
+    ck_assert_msg (!og_container_id_valid (bad[i]), "accepted \"%s\"", bad[i]);
   memset (longest, 'a', 256);
   longest[256] = '\0';
-  ck_assert (!ocigate_id_valid (longest));
+  ck_assert (!og_container_id_valid (longest));
   longest[255] = '\0';
-  ck_assert (ocigate_id_valid (longest));
+  ck_assert (og_container_id_valid (longest));
   {
     og_cleanup_free char *q = ocigate_id_quote ("x\n\"\\\xff");
     ck_assert_str_eq (q, "\"x\\x0a\\x22\\x5c\\xff\"");

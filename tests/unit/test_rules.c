@@ -905,12 +905,25 @@ START_TEST (socket_spellings_refused)
 }
 END_TEST
 
+static size_t
+open_fds (void)
+{
+  og_cleanup_dir DIR *dir = opendir ("/proc/self/fd");
+  size_t n = 0;
+
+  ck_assert_ptr_nonnull (dir);
+  while (readdir (dir) != NULL)
+    n++;
+  return n;
+}
+
 START_TEST (any_socket_found_by_scan)
 {
   struct mfx m = { 0 };
   og_cleanup_free char *deep = NULL, *other = NULL, *mj = NULL;
   struct og_decisions d = { 0 };
   const struct og_decision *r;
+  size_t fds;
 
   mfx_setup (&m);
   deep = og_xasprintf ("%s/vol/a/b", th_tmpdir ());
@@ -930,9 +943,12 @@ START_TEST (any_socket_found_by_scan)
   ck_assert_ptr_nonnull (strstr (r->reason, "contains the socket"));
   ck_assert_ptr_nonnull (strstr (r->reason, "x.sock"));
   og_decisions_clear (&d);
-  /* a scan that cannot finish refuses */
+  /* a scan that cannot finish refuses, and closes the directory it stopped
+   * at (vol/a/b, too deep, was left open) */
   m.p->mounts.scan_max_depth = 1;
+  fds = open_fds ();
   r = check_one_mount (&m, mj, &d, NULL);
+  ck_assert_uint_eq (open_fds (), fds);
   ck_assert_ptr_nonnull (r);
   ck_assert_ptr_nonnull (strstr (r->reason, "could not be fully scanned"));
   og_decisions_clear (&d);
