@@ -44,26 +44,6 @@ struct colours
 static const struct colours plain = { "", "", "", "", "" };
 static const struct colours ansi = { "\033[1;31m", "\033[33m", "\033[36m", "\033[1;32m", "\033[0m" };
 
-int
-ctl_read_regular (const char *path, size_t max, char **out, size_t *len, struct og_error *err)
-{
-  /* O_NONBLOCK: opening a FIFO planted as the input must not hang the
-   * admin's command (the open blocks until a writer appears). */
-  og_cleanup_close int fd = open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  struct stat st;
-
-  if (fd < 0)
-    return og_error_set (err, errno, "cannot open %s", path);
-  if (fstat (fd, &st) < 0)
-    return og_error_set (err, errno, "cannot stat %s", path);
-  if (!S_ISREG (st.st_mode))
-    return og_error_set (err, 0, "%s is not a regular file", path);
-  if (og_read_fd_bounded (fd, max, out, len) < 0)
-    return errno == EFBIG ? og_error_set (err, EFBIG, "%s is larger than %zu bytes", path, max)
-                          : og_error_set (err, errno, "cannot read %s", path);
-  return 0;
-}
-
 /* ---- the summary: one line per rule and kind of change ------------------- */
 
 struct group

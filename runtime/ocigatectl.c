@@ -52,48 +52,6 @@ usage (FILE *f, int status)
   return status;
 }
 
-int
-ctl_fail (struct og_error *err)
-{
-  fprintf (stderr, "ocigatectl: %s\n", err->msg ? err->msg : "unknown error");
-  og_error_clear (err);
-  return EXIT_ERROR;
-}
-
-void
-ctl_put_text (const char *s, size_t max)
-{
-  size_t len = s ? strlen (s) : 0, end = len;
-
-  if (s == NULL)
-    return;
-  if (max && len > max)
-    {
-      end = max;
-      while (end > 0 && ((unsigned char)s[end] & 0xc0) == 0x80)
-        end--;
-    }
-  for (size_t i = 0; i < end; i++)
-    {
-      unsigned char c = (unsigned char)s[i];
-      if (c < 0x20 || c == 0x7f)
-        printf ("\\x%02x", c);
-      else if (c == 0xc2 && i + 1 < end && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f)
-        printf ("\\x%02x", (unsigned char)s[++i]);
-      else
-        putchar (c);
-    }
-  if (end < len)
-    fputs ("…", stdout);
-}
-
-bool
-ctl_use_colour (void)
-{
-  const char *term = getenv ("TERM");
-  return isatty (STDOUT_FILENO) && getenv ("NO_COLOR") == NULL && !(term && strcmp (term, "dumb") == 0);
-}
-
 static int
 cmd_validate (int argc, char **argv)
 {
