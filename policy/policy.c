@@ -17,6 +17,7 @@
 #include "ocigate/enforce.h"
 #include "rule.h"
 #include "ocigate/json.h"
+#include "ocigate/facts.h"
 #include "ocigate/policy.h"
 #include "ocigate/sha256.h"
 #include "ocigate/util.h"
@@ -733,7 +734,7 @@ load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
                                       "capabilities",   "rootfs",      "resources", "mounts",  "hooks",
                                       "privileged",     "namespaces",  "devices",   "sysctls", "seccomp",
                                       "paths",          "process",     "env",       "lsm",     "restore",
-                                      "user_namespace", "fields",      NULL };
+                                      "user_namespace", "fields",      "cri",       NULL };
   static const char *const audit_keys[] = { "log", NULL };
   struct og_json *v;
   og_cleanup_free char *mode = NULL;
@@ -769,7 +770,7 @@ load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
                  || load_devices (l, root, p) < 0 || load_sysctls (l, root, p) < 0 || load_seccomp (l, root, p) < 0
                  || load_paths (l, root, p) < 0 || load_process (l, root, p) < 0 || load_env (l, root, p) < 0
                  || load_lsm (l, root, p) < 0 || load_restore (l, root, p) < 0 || load_userns (l, root, p) < 0
-                 || load_fields (l, root, p) < 0
+                 || load_fields (l, root, p) < 0 || og_policy_load_cri (root, l->name, p, l->err) < 0
              ? -1
              : 0;
 }

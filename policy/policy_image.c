@@ -71,6 +71,8 @@ static const struct
   STRV (process.rlimit_max),
   STRV (env.deny_names),
   STR (lsm.apparmor_profile),
+  STR (cri.task_dir),
+  STR (cri.runc_root),
   STRV (fields.allow),
   STRV (fields.net_devices),
 };

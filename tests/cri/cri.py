@@ -109,7 +109,7 @@ class Pod:
         cfg = pb.ContainerConfig(
             metadata=pb.ContainerMetadata(name=name, attempt=0),
             image=pb.ImageSpec(image=IMAGE), command=list(command),
-            envs=[pb.KeyValue(key="KUBERNETES_SERVICE_HOST", value="10.96.0.1")],
+            envs=[pb.KeyValue(key="KUBERNETES_SERVICE_HOST", value=b"10.96.0.1")],
             mounts=[pb.Mount(container_path=c, host_path=h, readonly=ro, propagation=pb.PROPAGATION_PRIVATE)
                     for c, h, ro in mounts],
             labels={"io.kubernetes.container.name": name, "io.kubernetes.pod.name": self.name,

@@ -125,8 +125,8 @@ make_policy() {
 	grep -v '^[[:space:]]*//' "${CRI_PROFILE:-$src/policy/profiles/default.json}" |
 		jq --arg audit "$W/audit.log" --arg R "$W/root" --arg S "$W/state" --arg K "$W/kubelet" \
 			--arg RUNC "$RUNC_ROOT" '
-		def moved: sub("^/var/lib/containerd"; $R) | sub("^/run/containerd/runc"; $RUNC)
-			| sub("^/run/containerd"; $S) | sub("^/var/lib/kubelet"; $K);
+		def moved: if startswith("/run/containerd/runc/") then sub("^/run/containerd/runc"; $RUNC)
+			else sub("^/var/lib/containerd"; $R) | sub("^/run/containerd"; $S) | sub("^/var/lib/kubelet"; $K) end;
 		.audit.log = $audit
 		| walk(if type == "string" then moved else . end)
 		| .mounts.deny_trees += [ $S, $R, $K ]' >"$W/policy.json" || return 1
@@ -139,7 +139,7 @@ make_policy() {
 	cat >"$W/bin/ocigate" <<EOW
 #!/bin/sh
 printf '%s\t%s\n' "\$(pwd)" "\$*" >>$W/logs/argv.log
-case " \$* " in *" create "*) cp config.json "$W/logs/config.\$\$.json" 2>/dev/null ;; esac
+case " \$* " in *" create "*) for id; do :; done; cp config.json "$W/logs/config.\$id.json" 2>/dev/null ;; esac
 exec $W/bin/ocigate.bin --ocigate-policy=$W/policy.json --ocigate-runtime=$RUNC "\$@"
 EOW
 	chmod 755 "$W/bin/ocigate"
@@ -280,7 +280,9 @@ run_version() {
 	for _ in $(seq 100); do [ -S "$W/containerd.sock" ] && break; sleep 0.1; done
 	[ -S "$W/containerd.sock" ] || { tail -20 "$W/logs/containerd.log" >&2; teardown; return 1; }
 	cp "$IMAGE_TAR" "$W/image.tar" # the cache is not in the forky root
-	"${enter[@]}" ctr -a "$W/containerd.sock" -n k8s.io images import --local --snapshotter native "$W/image.tar" >"$W/logs/import.log" 2>&1 ||
+	# (2.x: --local, past the transfer service, which unpacks only for the
+	# platforms of its own config)
+	"${enter[@]}" ctr -a "$W/containerd.sock" -n k8s.io images import ${enter:+--local} --snapshotter native "$W/image.tar" >"$W/logs/import.log" 2>&1 ||
 		{ cat "$W/logs/import.log" >&2; teardown; return 1; }
 	log "containerd $v: $("${enter[@]}" containerd --version | awk '{print $3}'), runc: $("${enter[@]}" runc --version | head -n1)"
 	CRI_VERSION=$v CRI_W=$W CRI_SOCK=$W/containerd.sock CRI_PROTO=$PROTO CRI_IMAGE=$IMAGE \
