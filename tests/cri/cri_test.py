@@ -162,6 +162,49 @@ def test_the_shim_argv_is_what_the_facts_expect():
                     "--pid-file {b}/init.pid {id}".format(b=bundle, id=sid)), argv
 
 
+class policy_changed:
+    """The test policy with `change` applied to its JSON, for a block."""
+
+    def __init__(self, change):
+        self.path = os.path.join(W, "policy.json")
+        self.change = change
+
+    def write(self, text):
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o600)
+        os.rename(tmp, self.path)
+
+    def __enter__(self):
+        self.saved = open(self.path).read()
+        p = json.loads(self.saved)
+        self.change(p)
+        self.write(json.dumps(p))
+
+    def __exit__(self, *exc):
+        self.write(self.saved)
+
+
+def test_without_the_cri_facts_the_shipped_policy_refuses_the_pod():
+    """What the profile refused before: the sandbox's own /dev/shm (under
+    the CRI's state dir, in /run/containerd) and its resolv.conf."""
+    with policy_changed(lambda p: p.pop("cri")):
+        pod = cri.Pod(client, "before")
+        msg = expect_refused(pod.run, "mounts", "/io.containerd.grpc.v1.cri/sandboxes/")
+        assert "/shm exposes the sensitive host tree" in msg, msg
+
+
+def test_user_namespace_required_refuses_a_pod_on_cnis_network():
+    """No silent downgrade: with user_namespace.mode "required" the pod is
+    refused, naming why it cannot have one."""
+    def required(p):
+        p["user_namespace"]["mode"] = "required"
+    with policy_changed(required):
+        pod = cri.Pod(client, "mapped")
+        expect_refused(pod.run, "user_namespace", "belongs to the host's user namespace (made by CNI)")
+
+
 def main():
     tests = [(n, f) for n, f in globals().items() if n.startswith("test_")]
     filt = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-k" else None

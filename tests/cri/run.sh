@@ -249,6 +249,9 @@ teardown() {
 		umount -l "$m" 2>/dev/null
 	done
 	ip link del "$BRIDGE" 2>/dev/null
+	# the shims' default runc root, fifo and socket dirs (the host's
+	# /run/containerd on 1.6): what this run made, once empty
+	[ -n "$MADE_RUN_CONTAINERD" ] && find /run/containerd -depth -type d -empty -delete 2>/dev/null
 	for p in /sys/fs/cgroup/*/"$CGROUP_PARENT" /sys/fs/cgroup/"$CGROUP_PARENT"; do
 		[ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
@@ -264,6 +267,8 @@ run_version() {
 	SUBNET=$((RANDOM % 200 + 20))
 	CGROUP_PARENT=ocigate-cri-$run
 	RUNC_ROOT=/run/containerd/runc # the shim's default: contrib's snippets set no Root
+	MADE_RUN_CONTAINERD=
+	[ "$v" = 1.6 ] && [ ! -e /run/containerd ] && MADE_RUN_CONTAINERD=1
 	mkdir -p "$W/bin" "$W/logs" "$W/kubelet/pods"
 	install -m 755 "$OCIGATE" "$W/bin/ocigate.bin"
 	trap 'teardown; exit 130' INT TERM
