@@ -160,6 +160,21 @@ def test_the_shim_argv_is_what_the_facts_expect():
     assert cwd == bundle
     assert argv == ("--root /run/containerd/runc/k8s.io --log {b}/log.json --log-format json create --bundle {b} "
                     "--pid-file {b}/init.pid {id}".format(b=bundle, id=sid)), argv
+    # an app container: the pod's one shim runs in the sandbox's bundle
+    # directory, the container's own bundle is --bundle (what ocigate reads)
+    cid = state["cid"]
+    lines = [l for l in open(os.path.join(W, "logs/argv.log")) if " create " in l and l.rstrip().endswith(cid)]
+    cwd, argv = lines[0].rstrip("\n").split("\t")
+    own = os.path.join(W, "state/io.containerd.runtime.v2.task/k8s.io", cid)
+    print("# app container: cwd %s\n# argv %s" % (cwd, argv))
+    assert cwd == bundle, cwd
+    assert argv == ("--root /run/containerd/runc/k8s.io --log {b}/log.json --log-format json create --bundle {b} "
+                    "--pid-file {b}/init.pid {id}".format(b=own, id=cid)), argv
+    for c, kind in ((sid, "sandbox"), (cid, "container")):
+        ann = json.load(open(os.path.join(W, "logs/config.%s.json" % c)))["annotations"]
+        print("# %s annotations: %s" % (kind, ", ".join(sorted(k for k in ann if k.startswith("io.kubernetes.cri")))))
+        assert ann["io.kubernetes.cri.container-type"] == kind
+        assert ann["io.kubernetes.cri.sandbox-id"] == sid and ann["io.kubernetes.cri.sandbox-uid"] == state["pod"].uid
 
 
 class policy_changed:

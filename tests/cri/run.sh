@@ -139,7 +139,11 @@ make_policy() {
 	cat >"$W/bin/ocigate" <<EOW
 #!/bin/sh
 printf '%s\t%s\n' "\$(pwd)" "\$*" >>$W/logs/argv.log
-case " \$* " in *" create "*) for id; do :; done; cp config.json "$W/logs/config.\$id.json" 2>/dev/null ;; esac
+case " \$* " in *" create "*)
+	b= prev= id=
+	for a; do [ "\$prev" = --bundle ] && b=\$a; prev=\$a; id=\$a; done
+	cp "\$b/config.json" "$W/logs/config.\$id.json" 2>/dev/null ;;
+esac
 exec $W/bin/ocigate.bin --ocigate-policy=$W/policy.json --ocigate-runtime=$RUNC "\$@"
 EOW
 	chmod 755 "$W/bin/ocigate"
