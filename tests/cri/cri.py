@@ -45,7 +45,8 @@ class Client:
 class Pod:
     """A pod: its kubelet directory, its sandbox, its containers."""
 
-    def __init__(self, client, name, namespace="default"):
+    def __init__(self, client, name, namespace="default", userns=None):
+        self.userns = userns  # (host id, length): Kubernetes' hostUsers: false
         self.c = client
         self.name, self.namespace = name, namespace
         self.uid = str(uuid.uuid4())
@@ -80,6 +81,13 @@ class Pod:
         os.chmod(p, 0o666)
         return p
 
+    def ns_options(self):
+        o = pb.NamespaceOption(network=pb.POD, pid=pb.CONTAINER, ipc=pb.POD)
+        if self.userns:
+            m = [pb.IDMapping(host_id=self.userns[0], container_id=0, length=self.userns[1])]
+            o.userns_options.CopyFrom(pb.UserNamespace(mode=pb.POD, uids=m, gids=m))
+        return o
+
     # -- the CRI calls
     def run(self):
         labels = {"io.kubernetes.pod.name": self.name, "io.kubernetes.pod.namespace": self.namespace,
@@ -96,7 +104,7 @@ class Pod:
             linux=pb.LinuxPodSandboxConfig(
                 cgroup_parent="%s/pod%s" % (os.environ["CRI_CGROUP_PARENT"], self.uid),
                 security_context=pb.LinuxSandboxSecurityContext(
-                    namespace_options=pb.NamespaceOption(network=pb.POD, pid=pb.CONTAINER, ipc=pb.POD),
+                    namespace_options=self.ns_options(),
                     seccomp=pb.SecurityProfile(profile_type=pb.SecurityProfile.RuntimeDefault))))
         r = self.c.rt.RunPodSandbox(pb.RunPodSandboxRequest(config=self.config, runtime_handler=HANDLER),
                                     timeout=TIMEOUT)
@@ -121,7 +129,7 @@ class Pod:
             linux=pb.LinuxContainerConfig(
                 resources=pb.LinuxContainerResources(cpu_period=100000, cpu_shares=2, oom_score_adj=1000),
                 security_context=pb.LinuxContainerSecurityContext(
-                    namespace_options=pb.NamespaceOption(network=pb.POD, pid=pb.CONTAINER, ipc=pb.POD),
+                    namespace_options=self.ns_options(),
                     seccomp=pb.SecurityProfile(profile_type=pb.SecurityProfile.RuntimeDefault),
                     masked_paths=MASKED, readonly_paths=READONLY)))
         r = self.c.rt.CreateContainer(pb.CreateContainerRequest(pod_sandbox_id=self.sandbox_id, config=cfg,

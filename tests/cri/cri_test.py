@@ -220,6 +220,18 @@ def test_user_namespace_required_refuses_a_pod_on_cnis_network():
         expect_refused(pod.run, "user_namespace", "belongs to the host's user namespace (made by CNI)")
 
 
+def test_kubernetes_user_namespaces_are_refused():
+    """hostUsers: false (CRI userns_options): containerd 2.1 pins a user
+    namespace with the kubelet's mapping at <state>/io.containerd.grpc.v1.cri/
+    sandboxes/<id>/pinned-namespaces/user and the sandbox joins it: ocigate
+    refuses a joined user namespace (its range is not the policy pool's)."""
+    if VERSION == "1.6":
+        print("# skip: containerd 1.6's CRI has no user namespaces")
+        return
+    pod = cri.Pod(client, "host-users-false", userns=(3000000, 65536))
+    expect_refused(pod.run, "/pinned-namespaces/user", "is not allowed by namespaces.allow_paths")
+
+
 def main():
     tests = [(n, f) for n, f in globals().items() if n.startswith("test_")]
     filt = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-k" else None
