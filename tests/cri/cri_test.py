@@ -117,6 +117,26 @@ def test_another_sandboxs_files_are_refused():
     expect_refused(lambda: pod.start(cid), "mounts", shm)
 
 
+def test_a_pods_own_annotations_cannot_forge_the_cris():
+    """With every pod and container annotation passed through to the OCI
+    config (a handler with pod_annotations = ["*"]), a pod that names the
+    victim in io.kubernetes.cri.* still gets its own uid and sandbox id:
+    the CRI sets its keys last."""
+    victim = state["pod"]
+    forged = {"io.kubernetes.cri.sandbox-uid": victim.uid, "io.kubernetes.cri.sandbox-id": victim.sandbox_id,
+              "io.kubernetes.cri.container-type": "container", "ocigate.test.passed": "through"}
+    pod = cri.Pod(client, "forger", handler="ocigate-passthrough", annotations=forged)
+    pod.run()
+    theirs = os.path.join(victim.dir, "volumes/kubernetes.io~empty-dir/data")
+    cid = pod.create("app", [("/steal", theirs, False)], annotations=forged)
+    expect_refused(lambda: pod.start(cid), "mounts", theirs)
+    for c in (pod.sandbox_id, cid):
+        ann = json.load(open(os.path.join(W, "logs/config.%s.json" % c)))["annotations"]
+        assert ann.get("ocigate.test.passed") == "through", "no pass-through: %s" % ann
+        assert ann["io.kubernetes.cri.sandbox-uid"] == pod.uid, ann
+        assert ann["io.kubernetes.cri.sandbox-id"] == pod.sandbox_id, ann
+
+
 def ctr(*args):
     return subprocess.run(ENTER + ["ctr", "-a", SOCK] + list(args), capture_output=True, text=True)
 

@@ -187,6 +187,14 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
     runtime_type = "io.containerd.runc.v2"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate.options]
       BinaryName = "$W/bin/ocigate"
+  # the same with every pod and container annotation passed through, for
+  # the test that a pod cannot forge the CRI's own keys
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate-passthrough]
+    runtime_type = "io.containerd.runc.v2"
+    pod_annotations = ["*"]
+    container_annotations = ["*"]
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate-passthrough.options]
+      BinaryName = "$W/bin/ocigate"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$W/cni/net.d"
@@ -223,6 +231,12 @@ disabled_plugins = ['io.containerd.internal.v1.opt', 'io.containerd.snapshotter.
   [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate]
     runtime_type = 'io.containerd.runc.v2'
     [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate.options]
+      BinaryName = '$W/bin/ocigate'
+  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate-passthrough]
+    runtime_type = 'io.containerd.runc.v2'
+    pod_annotations = ['*']
+    container_annotations = ['*']
+    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate-passthrough.options]
       BinaryName = '$W/bin/ocigate'
   [plugins.'io.containerd.cri.v1.runtime'.cni]
     bin_dirs = ['/usr/lib/cni']
@@ -266,6 +280,8 @@ run_version() {
 	local v=$1 rc
 	W=$(mktemp -d "$here/.run.XXXXXX") || return 1
 	chmod 711 "$W"
+	# a unix socket's path has room for 107 bytes
+	[ ${#W} -le 80 ] || { rm -rf "$W"; log "the work dir $W is too long for containerd's socket path"; return 1; }
 	local run=${W##*.}
 	BRIDGE=ogcri$((RANDOM % 1000))
 	SUBNET=$((RANDOM % 200 + 20))
