@@ -169,6 +169,35 @@ def test_cri_annotations_through_ctr_loosen_nothing():
     ctr("-n", ns, "images", "rm", cri.IMAGE)
 
 
+def podman(*args):
+    base = ["podman", "--root", W + "/podman/root", "--runroot", W + "/podman/runroot", "--storage-driver", "vfs",
+            "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", os.path.join(W, "bin/ocigate"),
+            "--runtime-flag", "root=" + W + "/podman/runc"]
+    env = dict(os.environ, PODMAN_IGNORE_CGROUPSV1_WARNING="1", TMPDIR=W + "/podman/tmp")
+    os.makedirs(W + "/podman/tmp", exist_ok=True)
+    return subprocess.run(ENTER + ["env", "PODMAN_IGNORE_CGROUPSV1_WARNING=1", "TMPDIR=" + W + "/podman/tmp"] + base
+                          + list(args), capture_output=True, text=True, env=env)
+
+
+def test_cri_annotations_through_podman_loosen_nothing():
+    """The same with `podman run --annotation` (Podman's own bundle and
+    runtime root are no CRI's)."""
+    victim = state["pod"]
+    r = podman("load", "-i", os.path.join(W, "image.tar"))
+    assert r.returncode == 0, r.stderr
+    theirs = os.path.join(victim.dir, "volumes/kubernetes.io~empty-dir/data")
+    r = podman("run", "--rm", "--network", "none",
+               "--annotation", "io.kubernetes.cri.container-type=container",
+               "--annotation", "io.kubernetes.cri.sandbox-id=" + victim.sandbox_id,
+               "--annotation", "io.kubernetes.cri.sandbox-uid=" + victim.uid,
+               "-v", theirs + ":/steal", cri.IMAGE, "ls", "/steal")
+    print("# podman: exit %d: %s" % (r.returncode, (r.stderr or r.stdout).strip()[:400]))
+    assert r.returncode != 0, "podman's container with the CRI annotations bound the pod's volume: " + r.stdout
+    assert "ocigate: refused by policy" in r.stderr and theirs in r.stderr, r.stderr
+    podman("rm", "-a", "-f")
+    podman("rmi", "-a", "-f")
+
+
 def test_the_shim_argv_is_what_the_facts_expect():
     """What containerd's runc shim passes (the facts rest on it)."""
     sid = state["pod"].sandbox_id

@@ -129,7 +129,8 @@ make_policy() {
 			else sub("^/var/lib/containerd"; $R) | sub("^/run/containerd"; $S) | sub("^/var/lib/kubelet"; $K) end;
 		.audit.log = $audit
 		| walk(if type == "string" then moved else . end)
-		| .mounts.deny_trees += [ $S, $R, $K ]' >"$W/policy.json" || return 1
+		| .mounts.deny_trees += [ $S, $R, $K ]
+		| .mounts.allow_roots += [ "\($W)/podman/root/vfs/dir/*" ]' --arg W "$W" >"$W/policy.json" || return 1
 	chmod 600 "$W/policy.json"
 	local prof
 	prof=$(jq -r '.seccomp.default_profile // empty' "$W/policy.json")
