@@ -14,9 +14,13 @@
 # contrib/containerd says (a runc shim whose BinaryName is ocigate, here a
 # wrapper that passes the test policy and logs argv), restrict_oom_score_adj,
 # a bridge + host-local CNI network on a private subnet, and a busybox image
-# imported with `ctr -n k8s.io images import`.  The test policy is the
-# shipped default.json with /var/lib/containerd, /run/containerd and
-# /var/lib/kubelet moved to the work dir.
+# imported with `ctr -n k8s.io images import`; a second handler,
+# ocigate-passthrough, passes every pod annotation through (the forging
+# test).  The test policy is the shipped default.json with
+# /var/lib/containerd, /run/containerd and /var/lib/kubelet moved to the work
+# dir (and this run's Podman image roots allowed).  The Python client runs on
+# the host for both versions (Debian 12's python3-grpcio): the socket is in
+# the work dir, at the same path on both sides.
 #
 # Cached in $OCIGATE_CI_CACHE/cri (default /var/cache/ocigate-ci/cri): the
 # CRI api.proto's package (golang-k8s-cri-api-dev, from Debian forky with
@@ -44,7 +48,7 @@ die() {
 
 install_packages() {
 	local missing=() p
-	for p in containerd runc containernetworking-plugins python3-grpcio python3-grpc-tools busybox-static jq iproute2; do
+	for p in containerd runc containernetworking-plugins python3-grpcio python3-grpc-tools busybox-static jq iproute2 podman conmon; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
