@@ -522,3 +522,19 @@ og_read_fd_bounded (int fd, size_t max, char **out, size_t *len)
   *out = og_steal_pointer (&buf);
   return 0;
 }
+
+bool
+og_path_normalized (const char *p)
+{
+  if (p == NULL || p[0] != '/' || p[1] == '\0')
+    return false;
+  for (const char *c = p + 1;;)
+    {
+      size_t n = strcspn (c, "/");
+      if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+        return false;
+      if (c[n] == '\0')
+        return true;
+      c += n + 1;
+    }
+}

@@ -156,20 +156,6 @@ is_bind (const struct og_json *m)
   return og_json_array_has_string (opts, "bind") || og_json_array_has_string (opts, "rbind");
 }
 
-/* pattern with its "{id}" at `hole` replaced by id (no printf: this runs
- * for every pattern and every bind source). */
-static char *
-expand_id (const char *pattern, const char *hole, const char *id)
-{
-  size_t pre = (size_t)(hole - pattern), idlen = strlen (id), post = strlen (hole + 4);
-  char *out = og_xmalloc (pre + idlen + post + 1);
-
-  memcpy (out, pattern, pre);
-  memcpy (out + pre, id, idlen);
-  memcpy (out + pre + idlen, hole + 4, post + 1);
-  return out;
-}
-
 /* "mounts[i]" followed by suffix, into buf (no printf: this runs for every
  * mount). */
 static void
@@ -192,26 +178,19 @@ mount_path (char *buf, size_t size, size_t i, const char *suffix)
 }
 
 /* Does one of `patterns` name this resolved path?  "{id}" expands to the
- * container id; without an id such patterns match nothing. */
+ * container id, "{pod_uid}" and "{sandbox_id}" to the pod's when the
+ * engine facts say the CRI made the config (og_pattern_expand); a pattern
+ * whose placeholder has no trusted value matches nothing. */
 static bool
 pattern_names (const struct mount_check *mc, char **patterns, const char *resolved)
 {
-  const char *id = mc->ctx->container_id;
-
   for (char **pat = patterns; pat && *pat; pat++)
     {
-      og_cleanup_free char *expanded = NULL;
-      const char *hole = strstr (*pat, "{id}");
+      og_cleanup_free char *expanded = og_pattern_expand (*pat, mc->ctx->container_id, mc->ctx->facts);
 
-      if (hole)
-        {
-          if (id == NULL || id[0] == '\0' || strchr (id, '/') || strpbrk (id, "*?["))
-            continue;
-          expanded = expand_id (*pat, hole, id);
-        }
       /* Patterns are matched against the resolved path; "*" stays within
        * one path component so a pattern cannot reach into other trees. */
-      if (fnmatch (expanded ? expanded : *pat, resolved, FNM_PATHNAME) == 0)
+      if (expanded && fnmatch (expanded, resolved, FNM_PATHNAME) == 0)
         return true;
     }
   return false;

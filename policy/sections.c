@@ -355,6 +355,27 @@ static const struct og_key fields_keys[] = {
   END,
 };
 
+/* Where containerd's runc shim puts the CRI's (k8s.io) bundles and runc
+ * state (policy/facts.c): compared with what the engine passes, so only
+ * in the normalized form. */
+static const struct og_key cri_keys[] = {
+  KEY ("task_dir", OG_KEY_STRING, cri.task_dir, .required = true,
+       .hint = "containerd's <state>/io.containerd.runtime.v2.task/k8s.io"),
+  KEY ("runc_root", OG_KEY_STRING, cri.runc_root, .required = true,
+       .hint = "the runc shim's --root, /run/containerd/runc/k8s.io"),
+  END,
+};
+
+static int
+cri_check (const struct og_load *l, struct og_policy *p)
+{
+  if (!og_path_normalized (p->cri.task_dir))
+    return og_load_error (l, "cri", "\"task_dir\" must be an absolute path without . or .. components");
+  if (!og_path_normalized (p->cri.runc_root))
+    return og_load_error (l, "cri", "\"runc_root\" must be an absolute path without . or .. components");
+  return 0;
+}
+
 /* Loaded in this order: the first missing or wrong area is the one named.
  * An optional area is one added after policies were written: its absence
  * must read as its safe default (restore refused; unknown members and the
@@ -378,6 +399,7 @@ const struct og_section og_policy_sections[] = {
   { .name = "restore", .keys = restore_keys, .optional = true },
   { .name = "user_namespace", .keys = userns_keys, .check = userns_check, .off_how = "\"mode\": \"off\"" },
   { .name = "fields", .keys = fields_keys, .optional = true },
+  { .name = "cri", .keys = cri_keys, .check = cri_check, .optional = true },
 };
 
 const size_t og_policy_nsections = sizeof og_policy_sections / sizeof og_policy_sections[0];

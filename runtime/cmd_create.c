@@ -11,6 +11,7 @@
 #include "ocigate/spec.h"
 #include "ocigate/util.h"
 #include "ocigate.h"
+#include "pod.h"
 #include "userns.h"
 
 struct create
@@ -23,6 +24,7 @@ struct create
   enum og_userns_missing userns_missing;
   struct og_judged_sources judged; /* the bind sources the mounts rule accepted */
   char *staged_rootfs;             /* the name the staged rootfs had when it was opened */
+  struct og_engine_facts facts;    /* who made the config (ocigate/facts.h) */
 };
 
 /* Every refusal after an allocation gives the range back first. */
@@ -83,6 +85,7 @@ setup_userns (struct create *c)
   const struct og_policy *p = c->r->policy;
   const char *id = c->r->cl.id, *root = c->r->cl.root, *pidns;
   og_cleanup_free char *rootfs = NULL, *existing = NULL;
+  char *msg;
   og_cleanup_close int fd = -1;
   struct og_error err = { 0 };
   struct stat st;
@@ -122,6 +125,11 @@ setup_userns (struct create *c)
   if (pidns && pidns[0] == '\0')
     {
       no_userns (c, OG_USERNS_MISSING_PIDNS, og_xstrdup ("the container shares the host's pid namespace"));
+      return;
+    }
+  if ((msg = ocigate_pod_netns_unmappable (&c->facts, c->spec)) != NULL)
+    {
+      no_userns (c, OG_USERNS_MISSING_UNSUPPORTED, msg);
       return;
     }
   rootfs = rootfs_path (c, &fd);
@@ -351,6 +359,8 @@ ocigate_cmd_create (struct ocigate_run *r)
     }
   if (strcmp (r->cl.command, "restore") == 0)
     ocigate_restore_judge (r, c.spec); /* before any range is allocated */
+  og_engine_facts_read (r->policy, r->cl.bundle, r->cl.root, r->cl.id, c.spec, &c.facts);
+  ctx.facts = &c.facts;
   setup_userns (&c);
   ctx.userns = c.userns.staged ? &c.userns.range : NULL;
   ctx.userns_error = c.userns_error;

@@ -10,6 +10,7 @@
 
 #include "ocigate/decision.h"
 #include "ocigate/error.h"
+#include "ocigate/facts.h"
 #include "ocigate/json.h"
 #include "ocigate/policy.h"
 
@@ -68,8 +69,9 @@ struct og_enforce_ctx
   int (*cpu_now) (void *arg, int64_t *quota, int64_t *period);
   /* update: the current memory limit, when swap is sent without memory */
   int (*memory_now) (void *arg, int64_t *limit);
-  void *now_arg;                    /* argument of both */
-  struct og_judged_sources *judged; /* if set, the mounts rule adds each bind source it accepted */
+  void *now_arg;                       /* argument of both */
+  struct og_judged_sources *judged;    /* if set, the mounts rule adds each bind source it accepted */
+  const struct og_engine_facts *facts; /* who made the config (policy/facts.c); NULL: nothing known */
 };
 
 /* Run every rule over `spec` (a config.json tree), mutating it in place and

@@ -185,6 +185,13 @@ struct og_policy
     /* if-possible: also run without one in these cases (allow_without) */
     bool without_if_pool_exhausted, without_if_shared_pid_ns;
   } userns;
+  /* "cri": where containerd's runc shim puts the CRI's (k8s.io) bundles and
+   * runc state; NULL: no config is taken for the CRI's (policy/facts.c) */
+  struct
+  {
+    char *task_dir;  /* <containerd state>/io.containerd.runtime.v2.task/k8s.io */
+    char *runc_root; /* the shim's --root: /run/containerd/runc/k8s.io */
+  } cri;
 };
 
 /* Load and validate a policy file.  Unknown keys, wrong types, bad values

@@ -126,4 +126,8 @@ int og_read_fd_bounded (int fd, size_t max, char **out, size_t *len);
  * changes neither).  Both caller-owned; NULL (and *fd -1) with errno set. */
 char *og_realpath_open (const char *path, int *fd);
 
+/* An absolute path with no empty, . or .. component and no trailing '/'
+ * (and not "/" itself): the form a path the engine passes is compared in. */
+bool og_path_normalized (const char *p);
+
 #endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Facts about who made a config that its workload cannot forge.  The
+ * engine chooses the bundle path and the runtime root (--root) it calls the
+ * runtime with; containerd's runc shim calls
+ *     --root <runc root>/<namespace> create --bundle <task dir>/<namespace>/<id> <id>
+ * and only the CRI plugin makes containers in its "k8s.io" namespace.  Only
+ * when both match the policy's "cri" paths are the CRI's annotations
+ * (io.kubernetes.cri.sandbox-id, -uid, container-type) believed: anyone
+ * sets the same keys with docker/podman --annotation or ctr. */
+#ifndef OCIGATE_FACTS_H
+#define OCIGATE_FACTS_H
+
+#include <stdbool.h>
+
+#include "ocigate/error.h"
+#include "ocigate/json.h"
+#include "ocigate/policy.h"
+
+struct og_engine_facts
+{
+  bool cri;         /* containerd's CRI made this config, in its k8s.io namespace */
+  bool cri_sandbox; /* ... and it is a pod's sandbox (pause) container */
+  char *sandbox_id; /* the pod's sandbox container id (its own id for the sandbox) */
+  char *pod_uid;    /* the pod's uid (the kubelet's metadata.uid) */
+};
+
+/* Fill f for the create of container `id` with the argv's bundle and root
+ * and the config `spec`.  Anything short of every fact matching leaves f
+ * empty (no CRI): unknown never loosens. */
+void og_engine_facts_read (const struct og_policy *p, const char *bundle, const char *root, const char *id,
+                           const struct og_json *spec, struct og_engine_facts *f);
+void og_engine_facts_clear (struct og_engine_facts *f);
+
+/* A pattern with its placeholders filled: {id} (the container id), and
+ * {pod_uid} and {sandbox_id} only when f says CRI.  NULL when a placeholder
+ * has no trusted value: such a pattern matches nothing.  Caller frees. */
+char *og_pattern_expand (const char *pattern, const char *id, const struct og_engine_facts *f);
+
+#endif

@@ -1,0 +1,309 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""Pods through containerd's CRI with ocigate as the RuntimeClass handler
+(run by run.sh, which starts containerd and sets CRI_*).  TAP output."""
+import glob
+import json
+import os
+import subprocess
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cri  # noqa: E402
+import grpc  # noqa: E402
+
+W = cri.W
+VERSION = os.environ["CRI_VERSION"]
+ENTER = os.environ.get("CRI_ENTER", "").split()
+SOCK = os.environ["CRI_SOCK"]
+CAP_SYS_ADMIN, CAP_NET_RAW, CAP_MKNOD = 21, 13, 27
+
+client = cri.Client()
+
+
+def probe(pod, cid):
+    rc, out, err = pod.exec(cid, ["sh", "-c", "grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; "
+                                  "echo uid_map $(cat /proc/self/uid_map); "
+                                  "touch /probe 2>&1 | sed 's/^/rootfs /'; "
+                                  "cat /etc/secret/password; echo; cat /etc/config/app.conf; "
+                                  "cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; "
+                                  "echo written-by-$HOSTNAME > /data/from-$HOSTNAME && echo data ok"])
+    assert rc == 0, "probe exit %d: %s %s" % (rc, out, err)
+    return out
+
+
+def fields(out):
+    f = {}
+    for line in out.splitlines():
+        k, _, v = line.partition(":") if ":" in line.split(" ")[0] else line.partition(" ")
+        f.setdefault(k.strip(), v.strip())
+    return f
+
+
+def expect_refused(fn, *words):
+    try:
+        fn()
+    except grpc.RpcError as e:
+        msg = e.details()
+        print("# CRI error: %s" % msg[:600])
+        assert "ocigate: refused by policy" in msg, msg
+        for w in words:
+            assert w in msg, "%r not in %r" % (w, msg)
+        return msg
+    raise AssertionError("not refused")
+
+
+# ---------------------------------------------------------------------------
+
+state = {}
+
+
+def test_pod_with_kubelet_volumes_starts_enforced():
+    pod = cri.Pod(client, "web")
+    pod.run()
+    cid = pod.create("app", cri.kubelet_mounts(pod, "app"))
+    pod.start(cid)
+    out = probe(pod, cid)
+    print("# " + out.replace("\n", "\n# "))
+    f = fields(out)
+    cap = int(f["CapEff"], 16)
+    assert cap and not cap & (1 << CAP_SYS_ADMIN | 1 << CAP_NET_RAW | 1 << CAP_MKNOD), f["CapEff"]
+    assert f["NoNewPrivs"] == "1", f
+    assert "Read-only file system" in out, "the root filesystem is writable"
+    # no user namespace: the pod's network namespace is the host's user
+    # namespace's (CNI's); mode if-possible records that loudly
+    assert f["uid_map"] == "0 0 4294967295", f["uid_map"]
+    audit = [json.loads(line) for line in open(os.path.join(W, "audit.log"))]
+    mine = [a for a in audit if a.get("container") == cid or a.get("id") == cid]
+    text = json.dumps(mine)
+    assert "NO USER NAMESPACE" in text and "belongs to the host's user namespace (made by CNI)" in text, text[:2000]
+    assert "s3cret" in out and "level=debug" in out and "\ndefault\n" in out and "data ok" in out, out
+    assert os.path.exists(os.path.join(pod.dir, "volumes/kubernetes.io~empty-dir/data/from-web"))
+    state.update(pod=pod, cid=cid, uid_map=f["uid_map"])
+
+
+def test_second_container_shares_the_pods_emptydir_and_shm():
+    pod = state["pod"]
+    empty = os.path.join(pod.dir, "volumes/kubernetes.io~empty-dir/data")
+    mounts = [("/data", empty, False), ("/etc/hosts", os.path.join(pod.dir, "etc-hosts"), False),
+              ("/dev/termination-log", pod.termination_log("sidecar"), False)]
+    cid = pod.create("sidecar", mounts)
+    pod.start(cid)
+    rc, out, err = pod.exec(cid, ["sh", "-c", "cat /data/from-web; echo shm > /dev/shm/x"])
+    assert rc == 0 and out.strip() == "written-by-web", (out, err)
+    rc, out, err = pod.exec(state["cid"], ["cat", "/dev/shm/x"])
+    assert rc == 0 and out.strip() == "shm", (out, err)
+
+
+def test_another_pods_volume_is_refused():
+    victim = state["pod"]
+    pod = cri.Pod(client, "intruder")
+    pod.run()
+    theirs = os.path.join(victim.dir, "volumes/kubernetes.io~empty-dir/data")
+    cid = pod.create("app", [("/steal", theirs, False), ("/etc/hosts", pod.etc_hosts(), False)])
+    expect_refused(lambda: pod.start(cid), "mounts", theirs)
+    state["intruder"] = pod
+
+
+def test_another_sandboxs_files_are_refused():
+    victim, pod = state["pod"], state["intruder"]
+    theirs = glob.glob(os.path.join(W, "root/io.containerd.grpc.v1.cri/sandboxes", victim.sandbox_id, "resolv.conf"))
+    assert theirs, "no resolv.conf of sandbox %s" % victim.sandbox_id
+    cid = pod.create("app2", [("/etc/their-resolv.conf", theirs[0], True)])
+    expect_refused(lambda: pod.start(cid), "mounts", theirs[0])
+    shm = os.path.join(W, "state/io.containerd.grpc.v1.cri/sandboxes", victim.sandbox_id, "shm")
+    cid = pod.create("app3", [("/their-shm", shm, False)])
+    expect_refused(lambda: pod.start(cid), "mounts", shm)
+
+
+def test_a_pods_own_annotations_cannot_forge_the_cris():
+    """With every pod and container annotation passed through to the OCI
+    config (a handler with pod_annotations = ["*"]), a pod that names the
+    victim in io.kubernetes.cri.* still gets its own uid and sandbox id:
+    the CRI sets its keys last."""
+    victim = state["pod"]
+    forged = {"io.kubernetes.cri.sandbox-uid": victim.uid, "io.kubernetes.cri.sandbox-id": victim.sandbox_id,
+              "io.kubernetes.cri.container-type": "container", "ocigate.test.passed": "through"}
+    pod = cri.Pod(client, "forger", handler="ocigate-passthrough", annotations=forged)
+    pod.run()
+    theirs = os.path.join(victim.dir, "volumes/kubernetes.io~empty-dir/data")
+    cid = pod.create("app", [("/steal", theirs, False)], annotations=forged)
+    expect_refused(lambda: pod.start(cid), "mounts", theirs)
+    for c in (pod.sandbox_id, cid):
+        ann = json.load(open(os.path.join(W, "logs/config.%s.json" % c)))["annotations"]
+        assert ann.get("ocigate.test.passed") == "through", "no pass-through: %s" % ann
+        assert ann["io.kubernetes.cri.sandbox-uid"] == pod.uid, ann
+        assert ann["io.kubernetes.cri.sandbox-id"] == pod.sandbox_id, ann
+
+
+def ctr(*args):
+    return subprocess.run(ENTER + ["ctr", "-a", SOCK] + list(args), capture_output=True, text=True)
+
+
+def test_cri_annotations_through_ctr_loosen_nothing():
+    """The CRI's annotation keys, set with ctr in another containerd
+    namespace (even with the CRI's --runc-root), name the victim pod: the
+    bind of its volume is refused all the same."""
+    victim = state["pod"]
+    ns = "ocigate-cri-other"
+    r = ctr("-n", ns, "images", "import", *(["--local"] if ENTER else []), "--snapshotter", "native",
+            os.path.join(W, "image.tar"))
+    assert r.returncode == 0, r.stderr
+    theirs = os.path.join(victim.dir, "volumes/kubernetes.io~empty-dir/data")
+    for i, extra in enumerate([[], ["--runc-root", "/run/containerd/runc/k8s.io"]]):
+        cid = "ctr-intruder-%d" % i
+        r = ctr("-n", ns, "run", "--rm", "--snapshotter", "native", "--runc-binary", os.path.join(W, "bin/ocigate"),
+                *extra,
+                "--annotation", "io.kubernetes.cri.container-type=container",
+                "--annotation", "io.kubernetes.cri.sandbox-id=" + victim.sandbox_id,
+                "--annotation", "io.kubernetes.cri.sandbox-uid=" + victim.uid,
+                "--annotation", "io.kubernetes.cri.sandbox-name=" + victim.name,
+                "--annotation", "io.kubernetes.cri.sandbox-namespace=default",
+                "--mount", "type=bind,src=%s,dst=/steal,options=rbind:rw" % theirs,
+                cri.IMAGE, cid, "sh", "-c", "ls /steal")
+        print("# ctr %s: exit %d: %s" % (" ".join(extra), r.returncode, (r.stderr or r.stdout).strip()[:400]))
+        assert r.returncode != 0, "ctr's container with the CRI annotations bound the pod's volume: " + r.stdout
+        assert "ocigate: refused by policy" in r.stderr and theirs in r.stderr, r.stderr
+        ctr("-n", ns, "containers", "rm", cid)
+    ctr("-n", ns, "images", "rm", cri.IMAGE)
+
+
+def podman(*args):
+    base = ["podman", "--root", W + "/podman/root", "--runroot", W + "/podman/runroot", "--storage-driver", "vfs",
+            "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", os.path.join(W, "bin/ocigate"),
+            "--runtime-flag", "root=" + W + "/podman/runc"]
+    env = dict(os.environ, PODMAN_IGNORE_CGROUPSV1_WARNING="1", TMPDIR=W + "/podman/tmp")
+    os.makedirs(W + "/podman/tmp", exist_ok=True)
+    return subprocess.run(ENTER + ["env", "PODMAN_IGNORE_CGROUPSV1_WARNING=1", "TMPDIR=" + W + "/podman/tmp"] + base
+                          + list(args), capture_output=True, text=True, env=env)
+
+
+def test_cri_annotations_through_podman_loosen_nothing():
+    """The same with `podman run --annotation` (Podman's own bundle and
+    runtime root are no CRI's)."""
+    victim = state["pod"]
+    r = podman("load", "-i", os.path.join(W, "image.tar"))
+    assert r.returncode == 0, r.stderr
+    theirs = os.path.join(victim.dir, "volumes/kubernetes.io~empty-dir/data")
+    r = podman("run", "--rm", "--network", "none",
+               "--annotation", "io.kubernetes.cri.container-type=container",
+               "--annotation", "io.kubernetes.cri.sandbox-id=" + victim.sandbox_id,
+               "--annotation", "io.kubernetes.cri.sandbox-uid=" + victim.uid,
+               "-v", theirs + ":/steal", cri.IMAGE, "ls", "/steal")
+    print("# podman: exit %d: %s" % (r.returncode, (r.stderr or r.stdout).strip()[:400]))
+    assert r.returncode != 0, "podman's container with the CRI annotations bound the pod's volume: " + r.stdout
+    assert "ocigate: refused by policy" in r.stderr and theirs in r.stderr, r.stderr
+    podman("rm", "-a", "-f")
+    podman("rmi", "-a", "-f")
+
+
+def test_the_shim_argv_is_what_the_facts_expect():
+    """What containerd's runc shim passes (the facts rest on it)."""
+    sid = state["pod"].sandbox_id
+    lines = [l for l in open(os.path.join(W, "logs/argv.log")) if " create " in l and l.rstrip().endswith(sid)]
+    assert lines, "no create of the sandbox in the argv log"
+    cwd, argv = lines[0].rstrip("\n").split("\t")
+    bundle = os.path.join(W, "state/io.containerd.runtime.v2.task/k8s.io", sid)
+    print("# cwd %s\n# argv %s" % (cwd, argv))
+    assert cwd == bundle
+    assert argv == ("--root /run/containerd/runc/k8s.io --log {b}/log.json --log-format json create --bundle {b} "
+                    "--pid-file {b}/init.pid {id}".format(b=bundle, id=sid)), argv
+    # an app container: the pod's one shim runs in the sandbox's bundle
+    # directory, the container's own bundle is --bundle (what ocigate reads)
+    cid = state["cid"]
+    lines = [l for l in open(os.path.join(W, "logs/argv.log")) if " create " in l and l.rstrip().endswith(cid)]
+    cwd, argv = lines[0].rstrip("\n").split("\t")
+    own = os.path.join(W, "state/io.containerd.runtime.v2.task/k8s.io", cid)
+    print("# app container: cwd %s\n# argv %s" % (cwd, argv))
+    assert cwd == bundle, cwd
+    assert argv == ("--root /run/containerd/runc/k8s.io --log {b}/log.json --log-format json create --bundle {b} "
+                    "--pid-file {b}/init.pid {id}".format(b=own, id=cid)), argv
+    for c, kind in ((sid, "sandbox"), (cid, "container")):
+        ann = json.load(open(os.path.join(W, "logs/config.%s.json" % c)))["annotations"]
+        print("# %s annotations: %s" % (kind, ", ".join(sorted(k for k in ann if k.startswith("io.kubernetes.cri")))))
+        assert ann["io.kubernetes.cri.container-type"] == kind
+        assert ann["io.kubernetes.cri.sandbox-id"] == sid and ann["io.kubernetes.cri.sandbox-uid"] == state["pod"].uid
+
+
+class policy_changed:
+    """The test policy with `change` applied to its JSON, for a block."""
+
+    def __init__(self, change):
+        self.path = os.path.join(W, "policy.json")
+        self.change = change
+
+    def write(self, text):
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o600)
+        os.rename(tmp, self.path)
+
+    def __enter__(self):
+        self.saved = open(self.path).read()
+        p = json.loads(self.saved)
+        self.change(p)
+        self.write(json.dumps(p))
+
+    def __exit__(self, *exc):
+        self.write(self.saved)
+
+
+def test_without_the_cri_facts_the_shipped_policy_refuses_the_pod():
+    """What the profile refused before: the sandbox's own /dev/shm (under
+    the CRI's state dir, in /run/containerd) and its resolv.conf."""
+    with policy_changed(lambda p: p.pop("cri")):
+        pod = cri.Pod(client, "before")
+        msg = expect_refused(pod.run, "mounts", "/io.containerd.grpc.v1.cri/sandboxes/")
+        assert "/shm exposes the sensitive host tree" in msg, msg
+
+
+def test_user_namespace_required_refuses_a_pod_on_cnis_network():
+    """No silent downgrade: with user_namespace.mode "required" the pod is
+    refused, naming why it cannot have one."""
+    def required(p):
+        p["user_namespace"]["mode"] = "required"
+    with policy_changed(required):
+        pod = cri.Pod(client, "mapped")
+        expect_refused(pod.run, "user_namespace", "belongs to the host's user namespace (made by CNI)")
+
+
+def test_kubernetes_user_namespaces_are_refused():
+    """hostUsers: false (CRI userns_options): containerd 2.1 pins a user
+    namespace with the kubelet's mapping at <state>/io.containerd.grpc.v1.cri/
+    sandboxes/<id>/pinned-namespaces/user and the sandbox joins it: ocigate
+    refuses a joined user namespace (its range is not the policy pool's)."""
+    if VERSION == "1.6":
+        print("# skip: containerd 1.6's CRI has no user namespaces")
+        return
+    pod = cri.Pod(client, "host-users-false", userns=(3000000, 65536))
+    expect_refused(pod.run, "/pinned-namespaces/user", "is not allowed by namespaces.allow_paths")
+
+
+def main():
+    tests = [(n, f) for n, f in globals().items() if n.startswith("test_")]
+    filt = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "-k" else None
+    if filt:
+        tests = [(n, f) for n, f in tests if filt in n]
+    print("1..%d" % len(tests))
+    failed = 0
+    try:
+        v = client.version()
+        print("# CRI %s %s, containerd %s" % (v.runtime_name, v.runtime_api_version, v.runtime_version))
+        for i, (n, f) in enumerate(tests, 1):
+            try:
+                f()
+                print("ok %d containerd %s: %s" % (i, VERSION, n))
+            except Exception:
+                failed += 1
+                print("not ok %d containerd %s: %s" % (i, VERSION, n))
+                print("# " + traceback.format_exc().replace("\n", "\n# "))
+            sys.stdout.flush()
+    finally:
+        client.cleanup()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,350 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Kubernetes pods through containerd's CRI, with ocigate as the RuntimeClass
+# handler, without a kubelet: tests/cri/cri_test.py drives the CRI over
+# containerd's gRPC socket the way the kubelet does (root, Debian 12 host):
+#
+#     bash tests/cri/run.sh [1.6|2.1]...      (default: both)
+#
+# 1.6 is the host's containerd (Debian 12); 2.1 is Debian forky's, run in the
+# root of tests/current/root.sh.  Each run has its own containerd (root,
+# state, socket and CNI under a work dir inside the source tree, which is at
+# the same path in the forky root), the CRI configured as
+# contrib/containerd says (a runc shim whose BinaryName is ocigate, here a
+# wrapper that passes the test policy and logs argv), restrict_oom_score_adj,
+# a bridge + host-local CNI network on a private subnet, and a busybox image
+# imported with `ctr -n k8s.io images import`; a second handler,
+# ocigate-passthrough, passes every pod annotation through (the forging
+# test).  The test policy is the shipped default.json with
+# /var/lib/containerd, /run/containerd and /var/lib/kubelet moved to the work
+# dir (and this run's Podman image roots allowed).  The Python client runs on
+# the host for both versions (Debian 12's python3-grpcio): the socket is in
+# the work dir, at the same path on both sides.
+#
+# Cached in $OCIGATE_CI_CACHE/cri (default /var/cache/ocigate-ci/cri): the
+# CRI api.proto's package (golang-k8s-cri-api-dev, from Debian forky with
+# `apt-get download`; the proto is never copied into the repository), the
+# Python modules compiled from it (keyed by its checksum), the image archive
+# (keyed by busybox's).  Engine runs are serialized with
+# /tmp/ocigate-e2e.lock.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/../.." && pwd)
+cache=${OCIGATE_CI_CACHE:-/var/cache/ocigate-ci}/cri
+OCIGATE=${OCIGATE:-$src/ocigate}
+RUNC=/usr/sbin/runc # the host's and the forky root's
+PY=/usr/bin/python3 # Debian's, with python3-grpcio (not a pyenv one)
+START=$SECONDS
+
+log() { printf '[cri %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() {
+	log "ERROR: $*"
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || die "must run as root (it starts containerd)"
+[ -x "$OCIGATE" ] || die "no ocigate binary at $OCIGATE (build it first)"
+
+install_packages() {
+	local missing=() p
+	for p in containerd runc containernetworking-plugins python3-grpcio python3-grpc-tools busybox-static jq iproute2 podman conmon; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing ${missing[*]}"
+	local made=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		made=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	local rc=$?
+	[ -n "$made" ] && rm -f /usr/sbin/policy-rc.d
+	return $rc
+}
+
+mirror() {
+	local m
+	m=$(sed -n 's/^URIs:[[:space:]]*\(http[^[:space:]]*debian\)[[:space:]]*$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
+	[ -n "$m" ] || m=$(awk '$1 == "deb" && $2 ~ /debian\/?$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+	echo "${m:-http://deb.debian.org/debian}"
+}
+
+# The CRI's api.proto from forky's golang-k8s-cri-api-dev, downloaded with
+# apt (a private sources list and lists dir: the host's apt is untouched),
+# compiled with grpc_tools after its gogoproto and debug_redact options are
+# stripped (Debian 12's protoc knows neither).  Prints the module dir.
+cri_modules() {
+	local a="$cache/apt" deb proto sum out
+	deb=$(ls "$a"/debs/golang-k8s-cri-api-dev_*.deb 2>/dev/null | tail -n1)
+	if [ -z "$deb" ]; then
+		mkdir -p "$a/lists/partial" "$a/debs"
+		echo "deb $(mirror) forky main" >"$a/sources.list"
+		local opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$a/lists"
+			-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root)
+		apt-get "${opts[@]}" -qq update >&2 || return 1
+		(cd "$a/debs" && apt-get "${opts[@]}" -qq download golang-k8s-cri-api-dev >&2) || return 1
+		rm -rf "$a/lists"
+		deb=$(ls "$a"/debs/golang-k8s-cri-api-dev_*.deb | tail -n1)
+	fi
+	local x
+	x=$(mktemp -d /tmp/ocigate-cri-proto.XXXXXX)
+	dpkg-deb -x "$deb" "$x" || return 1
+	proto=$(find "$x" -path '*/runtime/v1/api.proto' | head -n1)
+	[ -n "$proto" ] || { rm -rf "$x"; echo "no runtime/v1/api.proto in $deb" >&2; return 1; }
+	sum=$(sha256sum "$proto" | cut -c1-16)
+	out=$cache/proto-$sum
+	if [ ! -s "$out/api_pb2_grpc.py" ]; then
+		rm -rf "$out.tmp"
+		mkdir -p "$out.tmp"
+		sed -e '/^import "github.com\/gogo\//d' -e '/option (gogoproto\./d' -e 's/ *\[debug_redact = true\]//' \
+			"$proto" >"$out.tmp/api.proto"
+		(cd "$out.tmp" && "$PY" -m grpc_tools.protoc -I. --python_out=. --grpc_python_out=. api.proto) || {
+			rm -rf "$x" "$out.tmp"
+			return 1
+		}
+		rm -rf "$out"
+		mv "$out.tmp" "$out"
+	fi
+	rm -rf "$x"
+	echo "$out"
+}
+
+image_tar() {
+	local sum out
+	sum=$(sha256sum /bin/busybox "$here/image.py" | sha256sum | cut -c1-16)
+	out=$cache/image-$sum.tar
+	if [ ! -s "$out" ]; then
+		"$PY" "$here/image.py" /bin/busybox "$out.tmp" "$IMAGE" && mv "$out.tmp" "$out" || return 1
+	fi
+	echo "$out"
+}
+
+# default.json with the engine paths moved under $W: what the shipped
+# profile says about /var/lib/containerd, /run/containerd and
+# /var/lib/kubelet is tested as it is, on this run's private copies.
+make_policy() {
+	grep -v '^[[:space:]]*//' "${CRI_PROFILE:-$src/policy/profiles/default.json}" |
+		jq --arg audit "$W/audit.log" --arg R "$W/root" --arg S "$W/state" --arg K "$W/kubelet" \
+			--arg RUNC "$RUNC_ROOT" '
+		def moved: if startswith("/run/containerd/runc/") then sub("^/run/containerd/runc"; $RUNC)
+			else sub("^/var/lib/containerd"; $R) | sub("^/run/containerd"; $S) | sub("^/var/lib/kubelet"; $K) end;
+		.audit.log = $audit
+		| walk(if type == "string" then moved else . end)
+		| .mounts.deny_trees += [ $S, $R, $K ]
+		| .mounts.allow_roots += [ "\($W)/podman/root/vfs/dir/*" ]' --arg W "$W" >"$W/policy.json" || return 1
+	chmod 600 "$W/policy.json"
+	local prof
+	prof=$(jq -r '.seccomp.default_profile // empty' "$W/policy.json")
+	[ -z "$prof" ] || [ "${prof#/}" != "$prof" ] || install -m 600 "$src/policy/profiles/$prof" "$W/$prof"
+	# BinaryName: ocigate with the test policy; argv and cwd of every call
+	# logged (what the shim passes is part of what the tests check)
+	cat >"$W/bin/ocigate" <<EOW
+#!/bin/sh
+printf '%s\t%s\n' "\$(pwd)" "\$*" >>$W/logs/argv.log
+case " \$* " in *" create "*)
+	b= prev= id=
+	for a; do [ "\$prev" = --bundle ] && b=\$a; prev=\$a; id=\$a; done
+	cp "\$b/config.json" "$W/logs/config.\$id.json" 2>/dev/null ;;
+esac
+exec $W/bin/ocigate.bin --ocigate-policy=$W/policy.json --ocigate-runtime=$RUNC "\$@"
+EOW
+	chmod 755 "$W/bin/ocigate"
+}
+
+cni_config() {
+	mkdir -p "$W/cni/net.d" "$W/cni/ipam"
+	cat >"$W/cni/net.d/10-ocigate-cri.conflist" <<EOC
+{ "cniVersion": "0.4.0", "name": "ocigate-cri",
+  "plugins": [ { "type": "bridge", "bridge": "$BRIDGE", "isGateway": true, "ipMasq": false,
+    "ipam": { "type": "host-local", "dataDir": "$W/cni/ipam",
+      "ranges": [ [ { "subnet": "10.231.$SUBNET.0/24" } ] ] } } ] }
+EOC
+}
+
+config_16() {
+	cat >"$W/config.toml" <<EOC
+version = 2
+root = "$W/root"
+state = "$W/state"
+oom_score = 0
+disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+  "io.containerd.snapshotter.v1.devmapper"]
+[grpc]
+  address = "$W/containerd.sock"
+[ttrpc]
+  address = "$W/containerd.sock.ttrpc"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$IMAGE"
+  restrict_oom_score_adj = true
+  disable_apparmor = true
+  stream_server_address = "127.0.0.1"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "native"
+    default_runtime_name = "runc"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    runtime_type = "io.containerd.runc.v2"
+  # as contrib/containerd/config.toml says
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate]
+    runtime_type = "io.containerd.runc.v2"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate.options]
+      BinaryName = "$W/bin/ocigate"
+  # the same with every pod and container annotation passed through, for
+  # the test that a pod cannot forge the CRI's own keys
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate-passthrough]
+    runtime_type = "io.containerd.runc.v2"
+    pod_annotations = ["*"]
+    container_annotations = ["*"]
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate-passthrough.options]
+      BinaryName = "$W/bin/ocigate"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$W/cni/net.d"
+EOC
+}
+
+config_21() {
+	cat >"$W/config.toml" <<EOC
+version = 3
+root = '$W/root'
+state = '$W/state'
+oom_score = 0
+disabled_plugins = ['io.containerd.internal.v1.opt', 'io.containerd.snapshotter.v1.btrfs',
+  'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper',
+  'io.containerd.snapshotter.v1.erofs', 'io.containerd.snapshotter.v1.blockfile']
+[grpc]
+  address = '$W/containerd.sock'
+[ttrpc]
+  address = '$W/containerd.sock.ttrpc'
+[plugins.'io.containerd.cri.v1.images']
+  snapshotter = 'native'
+  [plugins.'io.containerd.cri.v1.images'.pinned_images]
+    sandbox = '$IMAGE'
+[plugins.'io.containerd.grpc.v1.cri']
+  stream_server_address = '127.0.0.1'
+[plugins.'io.containerd.cri.v1.runtime']
+  restrict_oom_score_adj = true
+  disable_apparmor = true
+  [plugins.'io.containerd.cri.v1.runtime'.containerd]
+    default_runtime_name = 'runc'
+  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+    runtime_type = 'io.containerd.runc.v2'
+  # as contrib/containerd/config-v3.toml says
+  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate]
+    runtime_type = 'io.containerd.runc.v2'
+    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate.options]
+      BinaryName = '$W/bin/ocigate'
+  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate-passthrough]
+    runtime_type = 'io.containerd.runc.v2'
+    pod_annotations = ['*']
+    container_annotations = ['*']
+    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate-passthrough.options]
+      BinaryName = '$W/bin/ocigate'
+  [plugins.'io.containerd.cri.v1.runtime'.cni]
+    bin_dirs = ['/usr/lib/cni']
+    conf_dir = '$W/cni/net.d'
+EOC
+}
+
+# Every process whose command line names $W (the shims, containerd, the
+# pods' processes are in the shims' care), by pid.
+pids_of_run() {
+	local p
+	for p in /proc/[0-9]*; do
+		tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF "$W/" && echo "${p#/proc/}"
+	done
+}
+
+teardown() {
+	local p m
+	if [ -n "${CONTAINERD_PID:-}" ]; then
+		kill -TERM "$CONTAINERD_PID" 2>/dev/null
+		for _ in $(seq 50); do kill -0 "$CONTAINERD_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$CONTAINERD_PID" 2>/dev/null
+		wait "$CONTAINERD_PID" 2>/dev/null
+	fi
+	for p in $(pids_of_run); do kill -KILL "$p" 2>/dev/null; done
+	# what the host containerd (1.6) mounted under $W, innermost first
+	for m in $(awk -v w="$W/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount -l "$m" 2>/dev/null
+	done
+	ip link del "$BRIDGE" 2>/dev/null
+	# the shims' default runc root, fifo and socket dirs (the host's
+	# /run/containerd on 1.6): what this run made, once empty
+	[ -n "$MADE_RUN_CONTAINERD" ] && find /run/containerd -depth -type d -empty -delete 2>/dev/null
+	for p in /sys/fs/cgroup/*/"$CGROUP_PARENT" /sys/fs/cgroup/"$CGROUP_PARENT"; do
+		[ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	if [ -n "${CRI_KEEP:-}" ]; then log "kept $W"; else rm -rf "$W"; fi
+}
+
+run_version() {
+	local v=$1 rc
+	W=$(mktemp -d "$here/.run.XXXXXX") || return 1
+	chmod 711 "$W"
+	# a unix socket's path has room for 107 bytes
+	[ ${#W} -le 80 ] || { rm -rf "$W"; log "the work dir $W is too long for containerd's socket path"; return 1; }
+	local run=${W##*.}
+	BRIDGE=ogcri$((RANDOM % 1000))
+	SUBNET=$((RANDOM % 200 + 20))
+	CGROUP_PARENT=ocigate-cri-$run
+	RUNC_ROOT=/run/containerd/runc # the shim's default: contrib's snippets set no Root
+	MADE_RUN_CONTAINERD=
+	[ "$v" = 1.6 ] && [ ! -e /run/containerd ] && MADE_RUN_CONTAINERD=1
+	mkdir -p "$W/bin" "$W/logs" "$W/kubelet/pods"
+	install -m 755 "$OCIGATE" "$W/bin/ocigate.bin"
+	trap 'teardown; exit 130' INT TERM
+	make_policy && cni_config || { teardown; return 1; }
+	local enter=()
+	if [ "$v" = 2.1 ]; then
+		enter=(bash "$src/tests/current/enter.sh")
+		config_21
+	else
+		config_16
+	fi
+	"${enter[@]}" containerd --config "$W/config.toml" >"$W/logs/containerd.log" 2>&1 &
+	CONTAINERD_PID=$!
+	for _ in $(seq 100); do [ -S "$W/containerd.sock" ] && break; sleep 0.1; done
+	[ -S "$W/containerd.sock" ] || { tail -20 "$W/logs/containerd.log" >&2; teardown; return 1; }
+	cp "$IMAGE_TAR" "$W/image.tar" # the cache is not in the forky root
+	# (2.x: --local, past the transfer service, which unpacks only for the
+	# platforms of its own config)
+	"${enter[@]}" ctr -a "$W/containerd.sock" -n k8s.io images import ${enter:+--local} --snapshotter native "$W/image.tar" >"$W/logs/import.log" 2>&1 ||
+		{ cat "$W/logs/import.log" >&2; teardown; return 1; }
+	log "containerd $v: $("${enter[@]}" containerd --version | awk '{print $3}'), runc: $("${enter[@]}" runc --version | head -n1)"
+	CRI_VERSION=$v CRI_W=$W CRI_SOCK=$W/containerd.sock CRI_PROTO=$PROTO CRI_IMAGE=$IMAGE \
+		CRI_CGROUP_PARENT=/$CGROUP_PARENT CRI_ENTER="${enter[*]}" \
+		"$PY" "$here/cri_test.py" ${CRI_FILTER:+-k "$CRI_FILTER"}
+	rc=$?
+	[ $rc = 0 ] || { log "containerd log (last lines):"; tail -n 15 "$W/logs/containerd.log" >&2; }
+	teardown
+	trap - INT TERM
+	return $rc
+}
+
+main() {
+	local versions=("$@") v rc=0
+	[ ${#versions[@]} -gt 0 ] || versions=(1.6 2.1)
+	install_packages || die "apt-get install failed"
+	PROTO=$(cri_modules) || die "cannot build the CRI's Python modules"
+	IMAGE=docker.io/library/ocigate-cri-busybox:1
+	IMAGE_TAR=$(image_tar) || die "cannot build the image archive"
+	for v in "${versions[@]}"; do
+		case $v in
+		1.6 | 2.1) ;;
+		*) die "unknown containerd version $v (1.6 or 2.1)" ;;
+		esac
+		log "containerd $v"
+		run_version "$v" || rc=1
+	done
+	log "done in $((SECONDS - START)) s (exit $rc)"
+	return $rc
+}
+
+if [ -z "${CRI_LOCKED:-}" ]; then
+	CRI_LOCKED=1 exec flock /tmp/ocigate-e2e.lock bash "$0" "$@"
+fi
+main "$@"
