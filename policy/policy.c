@@ -726,6 +726,35 @@ load_fields (struct loader *l, const struct og_json *root, struct og_policy *p)
   return 0;
 }
 
+/* Optional: a policy written before the section existed keeps running
+ * without the hook (off), as it did. */
+static int
+load_verify (struct loader *l, const struct og_json *root, struct og_policy *p)
+{
+  static const char *const keys[] = { "mode", "hook", "description", NULL };
+  struct og_json *o = og_json_get (root, "verify");
+  og_cleanup_free char *mode = NULL;
+
+  if (o == NULL)
+    return 0;
+  if (o->type != OG_JSON_OBJECT)
+    return bad (l, "verify", "must be an object");
+  if (only_keys (l, o, "verify", keys) < 0 || get_string (l, o, "mode", "verify", &mode) < 0
+      || get_string (l, o, "hook", "verify", &p->verify.hook) < 0)
+    return -1;
+  if (mode == NULL || strcmp (mode, "audit") == 0)
+    p->verify.mode = OG_VERIFY_AUDIT;
+  else if (strcmp (mode, "enforce") == 0)
+    p->verify.mode = OG_VERIFY_ENFORCE;
+  else if (strcmp (mode, "off") == 0)
+    p->verify.mode = OG_VERIFY_OFF;
+  else
+    return bad (l, "verify.mode", "must be \"off\", \"audit\" or \"enforce\"");
+  if (p->verify.hook && p->verify.hook[0] != '/')
+    return bad (l, "verify.hook", "must be an absolute path");
+  return 0;
+}
+
 static int
 load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
@@ -733,7 +762,7 @@ load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
                                       "capabilities",   "rootfs",      "resources", "mounts",  "hooks",
                                       "privileged",     "namespaces",  "devices",   "sysctls", "seccomp",
                                       "paths",          "process",     "env",       "lsm",     "restore",
-                                      "user_namespace", "fields",      NULL };
+                                      "user_namespace", "fields",      "verify",    NULL };
   static const char *const audit_keys[] = { "log", NULL };
   struct og_json *v;
   og_cleanup_free char *mode = NULL;
@@ -769,7 +798,7 @@ load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
                  || load_devices (l, root, p) < 0 || load_sysctls (l, root, p) < 0 || load_seccomp (l, root, p) < 0
                  || load_paths (l, root, p) < 0 || load_process (l, root, p) < 0 || load_env (l, root, p) < 0
                  || load_lsm (l, root, p) < 0 || load_restore (l, root, p) < 0 || load_userns (l, root, p) < 0
-                 || load_fields (l, root, p) < 0
+                 || load_fields (l, root, p) < 0 || load_verify (l, root, p) < 0
              ? -1
              : 0;
 }

@@ -73,6 +73,7 @@ static const struct
   STR (lsm.apparmor_profile),
   STRV (fields.allow),
   STRV (fields.net_devices),
+  STR (verify.hook),
 };
 
 #define NFIELDS (sizeof pointer_fields / sizeof pointer_fields[0])

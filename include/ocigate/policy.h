@@ -184,6 +184,19 @@ struct og_policy
     /* if-possible: also run without one in these cases (allow_without) */
     bool without_if_pool_exhausted, without_if_shared_pid_ns;
   } userns;
+
+  struct
+  {
+    /* "verify": ocigate-hook checks, from createRuntime and poststart hooks
+     * ocigate adds, that the runtime did what the rewritten config says. */
+    enum og_verify_mode
+    {
+      OG_VERIFY_OFF,
+      OG_VERIFY_AUDIT,   /* a mismatch is recorded, the container runs */
+      OG_VERIFY_ENFORCE, /* a mismatch fails the hook and kills the container */
+    } mode;
+    char *hook; /* the ocigate-hook runc runs; NULL: OG_SBINDIR/ocigate-hook */
+  } verify;
 };
 
 /* Load and validate a policy file.  Unknown keys, wrong types, bad values
