@@ -104,7 +104,7 @@ assert_stopped() {
 	assert_stopped
 	assert_verify_record poststart stopped 'CapBnd holds CAP_SYS_ADMIN, which the config does not grant'
 	# runc's error (log.json, which the engine shows) carries the hook's reason
-	grep -q 'error running hook.*CapBnd holds CAP_SYS_ADMIN' "$BUNDLE/log.json" || {
+	grep -q 'error running .*hook.*CapBnd holds CAP_SYS_ADMIN' "$BUNDLE/log.json" || {
 		show_run
 		fail "runc's error does not show the hook's reason"
 	}
