@@ -11,10 +11,9 @@
 # shellcheck disable=SC2016,SC2154
 load helpers
 
-: "${OCIGATE_HOOK:?set OCIGATE_HOOK to the ocigate-hook binary}"
-
 setup() {
 	og_setup
+	VERIFY_RECORDS_EXPECTED=1
 	make_policy '.verify = {"mode": "enforce", "hook": $h}' --arg h "$OCIGATE_HOOK"
 	# The shim: applies $OG_SHIM_FILTER (jq) to the config ocigate wrote,
 	# then becomes the spy runtime (runc).
