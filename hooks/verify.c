@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -65,19 +66,75 @@ state_pid (const struct verify_expect *e, const struct og_json *state, pid_t *pi
   return 0;
 }
 
-/* The runtime runs the hook and started the container's init itself: a
- * pid that is not its child is not the container (a reused pid, a state
- * that lies). */
-static void
-check_parent (const struct verify_proc *p, const char *status, struct verify_result *r)
+/* Whether the pid is the container's, before anything is judged or
+ * killed: a pid reused by a host process must not be.  At createRuntime
+ * the runtime that runs the hook is still waiting on the init it started
+ * (its parent); at poststart crun runs the hook from `crun start`, whose
+ * child it is not, so there the process must at least not share the
+ * host's mount namespace (every container has its own). */
+static bool
+is_container (const struct verify_proc *p, bool create_runtime, const char *status, struct verify_result *r)
 {
+  struct stat theirs, ours;
   uint64_t ppid;
 
-  if (verify_status_value (status, "PPid", 10, &ppid) < 0 || ppid != (uint64_t)getppid ())
-    verify_mismatch (r, "process %d is not a child of the runtime that runs this hook", (int)p->pid);
+  if (create_runtime && (verify_status_value (status, "PPid", 10, &ppid) < 0 || ppid != (uint64_t)getppid ()))
+    {
+      verify_mismatch (r, "process %d is not a child of the runtime that runs this hook", (int)p->pid);
+      return false;
+    }
+  if (fstatat (p->dir, "ns/mnt", &theirs, 0) < 0 || stat ("/proc/self/ns/mnt", &ours) < 0
+      || (theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino))
+    {
+      verify_mismatch (r, "process %d is not in a container (the host's mount namespace)", (int)p->pid);
+      return false;
+    }
+  return true;
 }
 
+/* crun runs poststart hooks from `crun start`, while its init loads the
+ * seccomp filter and sets no_new_privs just before it executes the
+ * program: the hook may look first.  Each of these only ever tightens
+ * (a filter stays, NoNewPrivs stays 1, capabilities only drop), so the
+ * status is read again, for at most a second, until it complies; what
+ * still differs then is a mismatch. */
 static void
+check_status_settled (const struct verify_expect *e, const struct verify_proc *p, const char *first,
+                      struct verify_result *r)
+{
+  og_cleanup_free char *again = NULL;
+  const char *status = first;
+
+  for (int tries = 0;; tries++)
+    {
+      struct verify_result now = { 0 };
+      struct og_error err = { 0 };
+      size_t len;
+
+      verify_check_status (e, status, &now);
+      if (now.n == 0 || tries == 50)
+        {
+          if (now.n)
+            verify_mismatch (r, "%s", now.reasons.buf);
+          free (now.reasons.buf);
+          return;
+        }
+      free (now.reasons.buf);
+      usleep (20000);
+      free (again);
+      again = NULL;
+      if (verify_proc_read (p, "status", 65536, &again, &len, &err) < 0)
+        {
+          verify_mismatch (r, "%s", err.msg);
+          og_error_clear (&err);
+          return;
+        }
+      status = again;
+    }
+}
+
+/* False when the pid is not the container's, or is gone. */
+static bool
 check_stage (const struct verify_expect *e, bool create_runtime, const struct verify_proc *p, struct verify_result *r)
 {
   og_cleanup_free char *status = NULL;
@@ -88,9 +145,10 @@ check_stage (const struct verify_expect *e, bool create_runtime, const struct ve
     {
       verify_mismatch (r, "%s", err.msg);
       og_error_clear (&err);
-      return;
+      return false;
     }
-  check_parent (p, status, r);
+  if (!is_container (p, create_runtime, status, r))
+    return false;
   if (create_runtime)
     {
       verify_check_namespaces (e, p, r);
@@ -100,14 +158,16 @@ check_stage (const struct verify_expect *e, bool create_runtime, const struct ve
     }
   else
     {
-      verify_check_status (e, status, r);
+      check_status_settled (e, p, status, r);
       verify_check_mounts (e, p, r);
     }
   if (verify_proc_same (p, &err) < 0)
     {
       verify_mismatch (r, "%s", err.msg);
       og_error_clear (&err);
+      return false;
     }
+  return true;
 }
 
 /* SIGKILL through a pidfd of the very process that was checked. */
@@ -129,8 +189,9 @@ stop (const struct verify_proc *p)
     fprintf (stderr, "ocigate-hook: cannot kill process %d: %s\n", (int)p->pid, strerror (errno));
 }
 
+/* mine: the process was found to be the container's, so it may be killed. */
 static int
-verdict (const struct verify_expect *e, const struct verify_proc *p, struct verify_result *r)
+verdict (const struct verify_expect *e, const struct verify_proc *p, bool mine, struct verify_result *r)
 {
   struct og_error err = { 0 };
   int rc = e->enforce ? 1 : 0;
@@ -143,7 +204,7 @@ verdict (const struct verify_expect *e, const struct verify_proc *p, struct veri
       og_error_clear (&err);
       rc = 1; /* a mismatch nobody can read about is not let through */
     }
-  if (rc != 0)
+  if (rc != 0 && mine)
     stop (p);
   return rc;
 }
@@ -157,6 +218,7 @@ run (int argc, char **argv, bool create_runtime)
   og_cleanup_json struct og_json *state = NULL;
   struct og_error err = { 0 };
   pid_t pid = 0;
+  bool mine = false;
   int rc;
 
   if (verify_args_parse (argc, argv, &e, &err) < 0)
@@ -174,8 +236,8 @@ run (int argc, char **argv, bool create_runtime)
       og_error_clear (&err);
     }
   else
-    check_stage (&e, create_runtime, &p, &r);
-  rc = verdict (&e, &p, &r);
+    mine = check_stage (&e, create_runtime, &p, &r);
+  rc = verdict (&e, &p, mine, &r);
   verify_proc_close (&p);
   verify_expect_free (&e);
   free (r.reasons.buf);

@@ -20,5 +20,5 @@ env=(env OCIGATE="$ocigate" OCIGATECTL="$ocigatectl" OCIGATE_HOOK="$(dirname "$o
 rc=0
 echo "current: runtimes in the root: $(bash "$here/enter.sh" sh -c 'runc --version | head -1; crun --version | head -1' | tr '\n' ' ')"
 bash "$here/enter.sh" "${env[@]}" bats --tap "$src/tests/integration" || rc=1
-bash "$here/enter.sh" --cgroup2 "${env[@]}" bats --tap "$here/runtimes.bats" || rc=1
+bash "$here/enter.sh" --cgroup2 "${env[@]}" bats --tap "$here/runtimes.bats" "$here/verify-crun.bats" || rc=1
 exit $rc

@@ -34,11 +34,13 @@ exec "$BATS_FILE_TMPDIR/runc-spy" "\$@"
 SH
 	chmod 755 "$SHIM"
 	NETNS=
+	STATE=
 }
 
 teardown() {
 	og_teardown
 	[ -z "$NETNS" ] || ip netns delete "$NETNS" 2>/dev/null || true
+	[ -z "${STATE:-}" ] || state_teardown
 }
 
 # start_with_shim FILTER: `ocigate run -d` of $BUNDLE through the shim;
@@ -174,4 +176,30 @@ assert_stopped() {
 	before=$(sha "$BUNDLE/config.json")
 	run_ocigate "$CID" "$BUNDLE"
 	assert_refused "$CID" "$before" 0 "refused by policy: verify: ocigate-hook $T/no-such-hook cannot be run"
+}
+
+@test "verify: a socket bind-mounted by the runtime stops the container" {
+	make_bundle default 'sleep 30'
+	"$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/og.sock"
+	export OG_SOCK=$T/og.sock
+	start_with_shim '.mounts += [{"destination": "/run/og.sock", "type": "bind", "source": $ENV.OG_SOCK, "options": ["bind"]}]'
+	assert_stopped
+	assert_verify_record poststart stopped 'a socket is mounted at /run/og.sock'
+}
+
+@test "verify: with a user namespace, the allocated range passes and a host root mapping added by the runtime stops the container" {
+	state_setup
+	make_policy '.verify = {"mode": "enforce", "hook": $h} | .user_namespace.mode = "required"' --arg h "$OCIGATE_HOOK"
+	make_bundle default 'cat /proc/self/uid_map'
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	assert_status 0
+	jq -e '.hooks.createRuntime[-1].args | map(select(startswith("--uid-map=0:"))) | length == 1' "$BUNDLE/config.json" >/dev/null
+	! grep -q '"event":"verify"' "$AUDIT"
+	make_bundle default 'cat /proc/self/uid_map'
+	RUNTIME=$SHIM
+	export OG_SHIM_FILTER='.linux.uidMappings += [{"containerID": 65536, "hostID": 0, "size": 1}]'
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	unset OG_SHIM_FILTER
+	assert_status 1
+	assert_verify_record createRuntime stopped 'uid_map maps 65536 0 1, which the config does not'
 }
