@@ -302,6 +302,63 @@ START_TEST (rule_inserts_hooks)
 }
 END_TEST
 
+#define DOCKER_ID "959f8979778f1bb6fbd642b5767d5ffe9d72a6a31d1fe2f5a214512373880122"
+
+static size_t
+own_hooks (const struct og_json *spec, const char *stage)
+{
+  struct og_json *l = og_json_path (spec, "hooks", stage, NULL);
+  size_t n = 0;
+
+  for (size_t i = 0; l && i < l->n; i++)
+    {
+      struct og_json *a = og_json_get (l->vals[i], "args");
+      n += a && a->n > 1 && strcmp (a->vals[0]->text, "ocigate-hook") == 0;
+    }
+  return n;
+}
+
+/* A config enforced before (ocigatectl check of a rewritten config, a
+ * restore) carries ocigate's hooks: the hooks rule accepts them and the
+ * verify rule replaces them.  The same file in another role is refused. */
+START_TEST (rule_own_hook_again)
+{
+  struct og_policy *p = th_profile ("default.json");
+  struct og_json *spec = th_fixture ("docker-20.10/default.config.json");
+  struct og_decisions d = { 0 };
+  struct og_json *bad;
+  const struct og_decision *dec;
+
+  th_sandbox (spec, p);
+  p->verify.mode = OG_VERIFY_ENFORCE;
+  p->verify.hook = og_xstrdup ("/bin/true");
+  th_enforce (p, spec, DOCKER_ID, &d);
+  ck_assert_msg (!og_decisions_refused (&d), "refused: %s", og_decisions_first_refusal (&d)->reason);
+  og_decisions_clear (&d);
+  th_enforce (p, spec, DOCKER_ID, &d);
+  ck_assert_msg (!og_decisions_refused (&d), "refused: %s", og_decisions_first_refusal (&d)->reason);
+  ck_assert_uint_eq (own_hooks (spec, "createRuntime"), 1);
+  ck_assert_uint_eq (own_hooks (spec, "poststart"), 1);
+  og_decisions_clear (&d);
+  /* argv "ocigate-hook precreate" as a prestart hook is not ours */
+  bad = og_json_new (OG_JSON_OBJECT);
+  og_json_set (bad, "path", og_json_new_string ("/bin/true"));
+  og_json_set (bad, "args", og_json_new (OG_JSON_ARRAY));
+  og_json_append (og_json_get (bad, "args"), og_json_new_string ("ocigate-hook"));
+  og_json_append (og_json_get (bad, "args"), og_json_new_string ("precreate"));
+  og_json_set (og_json_get (spec, "hooks"), "prestart", og_json_new (OG_JSON_ARRAY));
+  og_json_append (og_json_path (spec, "hooks", "prestart", NULL), bad);
+  th_enforce (p, spec, DOCKER_ID, &d);
+  dec = th_find (&d, "hooks", OG_DECISION_REFUSE, "hooks.prestart[0]");
+  ck_assert_ptr_nonnull (dec);
+  ck_assert_ptr_nonnull (strstr (dec->reason, "is not on the hook allowlist"));
+  og_decisions_clear (&d);
+  og_json_free (spec);
+  og_policy_free (p);
+  th_cleanup ();
+}
+END_TEST
+
 START_TEST (rule_missing_hook)
 {
   struct og_policy *p = th_profile ("default.json");
@@ -377,6 +434,7 @@ suite (void)
   tcase_add_test (tc, args);
   tcase_add_test (tc, rule_inserts_hooks);
   tcase_add_test (tc, rule_missing_hook);
+  tcase_add_test (tc, rule_own_hook_again);
   tcase_add_test (tc, policy_key);
   suite_add_tcase (s, tc);
   return s;
