@@ -50,9 +50,10 @@ read_state (struct og_json **out, struct og_error *err)
   return og_json_parse (buf, len, &opts, out, err) < 0 ? og_error_wrap (err, "the runtime's state") : 0;
 }
 
-/* The state's pid, checked against the hook's --id. */
+/* The state's pid, and its id: checked against --id when the hook was
+ * given one, else taken for the record (the state outlives the record). */
 static int
-state_pid (const struct verify_expect *e, const struct og_json *state, pid_t *pid, struct og_error *err)
+state_pid (struct verify_expect *e, const struct og_json *state, pid_t *pid, struct og_error *err)
 {
   struct og_json *id = og_json_get_set (state, "id");
   int64_t v;
@@ -62,6 +63,8 @@ state_pid (const struct verify_expect *e, const struct og_json *state, pid_t *pi
   if (e->id && (!og_json_is_string (id) || strcmp (id->text, e->id) != 0))
     return og_error_set (err, 0, "the runtime's state is of container %s, the hook was added for %s",
                          og_json_is_string (id) ? id->text : "(none)", e->id);
+  if (e->id == NULL && og_json_is_string (id))
+    e->id = id->text;
   *pid = (pid_t)v;
   return 0;
 }

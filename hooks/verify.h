@@ -45,7 +45,7 @@ struct verify_expect
   const char *stage;
   bool enforce;          /* --mode=enforce */
   const char *audit_log; /* --audit-log= (NULL: stderr only) */
-  const char *id;        /* --id= */
+  const char *id;        /* --id=, else the state's */
   /* createRuntime */
   const char **new_ns; /* /proc/<pid>/ns names, NULL-terminated */
   size_t n_new_ns;

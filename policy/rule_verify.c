@@ -182,8 +182,6 @@ common_args (const struct og_enforce_ctx *ctx, const char *stage)
   arg (args, og_xasprintf ("--mode=%s", ctx->policy->verify.mode == OG_VERIFY_ENFORCE ? "enforce" : "audit"));
   if (ctx->policy->audit_log)
     arg (args, og_xasprintf ("--audit-log=%s", ctx->policy->audit_log));
-  if (ctx->container_id)
-    arg (args, og_xasprintf ("--id=%s", ctx->container_id));
   return args;
 }
 
@@ -231,18 +229,58 @@ og_verify_is_own_hook (const struct og_policy *p, const struct og_json *hook, co
          && og_json_get_set (hook, "env") == NULL;
 }
 
+static bool
+is_own (const struct og_json *hook)
+{
+  struct og_json *args = og_json_get_set (hook, "args");
+
+  return args && args->type == OG_JSON_ARRAY && args->n > 0 && og_json_is_string (args->vals[0])
+         && strcmp (args->vals[0]->text, HOOK_ARGV0) == 0;
+}
+
+/* The list already ends with exactly `hook` and holds nothing else of
+ * ours: the rewrite is a fixed point, checking it again changes nothing. */
+static bool
+already_there (const struct og_json *list, const struct og_json *hook)
+{
+  og_cleanup_free char *want = NULL, *have = NULL;
+  size_t own = 0;
+
+  if (list == NULL || list->type != OG_JSON_ARRAY || list->n == 0 || !is_own (list->vals[list->n - 1]))
+    return false;
+  for (size_t i = 0; i < list->n; i++)
+    own += is_own (list->vals[i]);
+  want = og_json_to_text (hook);
+  have = og_json_to_text (list->vals[list->n - 1]);
+  return own == 1 && strcmp (have, want) == 0;
+}
+
 /* An entry of ours already in the list (a config enforced before) is
  * replaced: only the expectations computed now count. */
 static void
 drop_own (struct og_json *list)
 {
   for (size_t i = list->n; i-- > 0;)
+    if (is_own (list->vals[i]))
+      og_json_remove_at (list, i);
+}
+
+/* The stage's hook list, created if absent; NULL when malformed (the
+ * hooks rule refused it). */
+static struct og_json *
+stage_list (struct og_json *spec, const char *stage)
+{
+  struct og_json *hooks = og_json_ensure_object (spec, "hooks"), *list;
+
+  if (hooks == NULL)
+    return NULL;
+  list = og_json_get_set (hooks, stage);
+  if (list == NULL)
     {
-      struct og_json *args = og_json_get_set (list->vals[i], "args");
-      if (args && args->type == OG_JSON_ARRAY && args->n > 0 && og_json_is_string (args->vals[0])
-          && strcmp (args->vals[0]->text, HOOK_ARGV0) == 0)
-        og_json_remove_at (list, i);
+      list = og_json_new (OG_JSON_ARRAY);
+      og_json_set (hooks, stage, list);
     }
+  return list->type == OG_JSON_ARRAY ? list : NULL;
 }
 
 static void
@@ -250,30 +288,19 @@ add_hook (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_deci
           struct og_json *args)
 {
   og_cleanup_free char *path = og_xasprintf ("hooks.%s", stage);
-  struct og_json *hook = og_json_new (OG_JSON_OBJECT), *hooks, *list;
+  struct og_json *hook = og_json_new (OG_JSON_OBJECT), *list;
 
   og_json_set (hook, "path", og_json_new_string (og_verify_hook_path (ctx->policy)));
   og_json_set (hook, "args", args);
-  if (!og_rule_change (ctx, OG_ACTION_ENFORCE, d, "verify", path, NULL, og_json_to_text (hook),
-                       "ocigate-hook checks at %s that the runtime did what this config says (verify mode %s)", stage,
-                       ctx->policy->verify.mode == OG_VERIFY_ENFORCE ? "enforce" : "audit"))
+  if (already_there (og_json_path (spec, "hooks", stage, NULL), hook))
     {
       og_json_free (hook);
       return;
     }
-  hooks = og_json_ensure_object (spec, "hooks");
-  if (hooks == NULL)
-    {
-      og_json_free (hook);
-      return; /* malformed: the hooks rule refused it */
-    }
-  list = og_json_get_set (hooks, stage);
-  if (list == NULL)
-    {
-      list = og_json_new (OG_JSON_ARRAY);
-      og_json_set (hooks, stage, list);
-    }
-  if (list->type != OG_JSON_ARRAY)
+  if (!og_rule_change (ctx, OG_ACTION_ENFORCE, d, "verify", path, NULL, og_json_to_text (hook),
+                       "ocigate-hook checks at %s that the runtime did what this config says (verify mode %s)", stage,
+                       ctx->policy->verify.mode == OG_VERIFY_ENFORCE ? "enforce" : "audit")
+      || (list = stage_list (spec, stage)) == NULL)
     {
       og_json_free (hook);
       return;
