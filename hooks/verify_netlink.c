@@ -75,6 +75,25 @@ dump_links (int fd)
   return r == MNL_CB_STOP ? 0 : -1;
 }
 
+/* What the child wrote, at most MAX_NAMES_BYTES (caller-owned). */
+static char *
+read_names (int fd, size_t *len)
+{
+  char *names = og_xmalloc (MAX_NAMES_BYTES + 1);
+
+  *len = 0;
+  for (;;)
+    {
+      ssize_t r = read (fd, names + *len, MAX_NAMES_BYTES - *len);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0 || (*len += (size_t)r) == MAX_NAMES_BYTES)
+        break;
+    }
+  names[*len] = '\0';
+  return names;
+}
+
 /* The names, one a line (caller-owned), or NULL with err. */
 static char *
 links_of (const struct verify_proc *p, struct og_error *err)
@@ -82,7 +101,7 @@ links_of (const struct verify_proc *p, struct og_error *err)
   og_cleanup_close int ns = openat (p->dir, "ns/net", O_RDONLY | O_CLOEXEC);
   og_cleanup_free char *names = NULL;
   int fds[2], status;
-  size_t len = 0;
+  size_t len;
   pid_t child;
 
   if (ns < 0)
@@ -90,35 +109,28 @@ links_of (const struct verify_proc *p, struct og_error *err)
   if (pipe2 (fds, O_CLOEXEC) < 0)
     return og_error_set (err, errno, "pipe"), NULL;
   child = fork ();
-  if (child < 0)
-    {
-      close (fds[0]);
-      close (fds[1]);
-      return og_error_set (err, errno, "fork"), NULL;
-    }
   if (child == 0)
     {
       close (fds[0]);
       _exit (setns (ns, CLONE_NEWNET) < 0 || dump_links (fds[1]) < 0 ? 1 : 0);
     }
   close (fds[1]);
-  names = og_xmalloc (MAX_NAMES_BYTES + 1);
-  for (;;)
+  if (child < 0)
     {
-      ssize_t r = read (fds[0], names + len, MAX_NAMES_BYTES - len);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0 || (len += (size_t)r) == MAX_NAMES_BYTES)
-        break;
+      close (fds[0]);
+      return og_error_set (err, errno, "fork"), NULL;
     }
+  names = read_names (fds[0], &len);
   close (fds[0]);
-  names[len] = '\0';
+  /* a list that does not fit is no container's: the child is stopped */
   if (len == MAX_NAMES_BYTES)
     kill (child, SIGKILL);
   while (waitpid (child, &status, 0) < 0 && errno == EINTR)
     ;
   if (len == MAX_NAMES_BYTES)
-    return og_error_set (err, 0, "more interfaces than a container can hold"), NULL;
+    return og_error_set (err, 0, "the network namespace of process %d lists more than %d bytes of interfaces",
+                         (int)p->pid, MAX_NAMES_BYTES),
+           NULL;
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     return og_error_set (err, 0, "cannot list the interfaces in the network namespace of process %d", (int)p->pid),
            NULL;

@@ -51,10 +51,21 @@ ns_file (const char *type)
   return NULL;
 }
 
+/* An entry this rule wrote: the policy's hook path, argv[0] ocigate-hook. */
+static bool
+is_own (const struct og_policy *p, const struct og_json *hook)
+{
+  struct og_json *path = og_json_get_set (hook, "path"), *args = og_json_get_set (hook, "args");
+
+  return og_json_is_string (path) && strcmp (path->text, og_verify_hook_path (p)) == 0 && args
+         && args->type == OG_JSON_ARRAY && args->n > 0 && og_json_is_string (args->vals[0])
+         && strcmp (args->vals[0]->text, HOOK_ARGV0) == 0;
+}
+
 /* Another prestart or createRuntime hook (Docker's libnetwork-setkey)
  * may move interfaces in before ours runs. */
 static bool
-other_network_hooks (const struct og_json *spec)
+other_network_hooks (const struct og_policy *p, const struct og_json *spec)
 {
   static const char *const stages[] = { "prestart", "createRuntime" };
 
@@ -62,19 +73,15 @@ other_network_hooks (const struct og_json *spec)
     {
       struct og_json *l = og_json_path (spec, "hooks", stages[k], NULL);
       for (size_t i = 0; l && l->type == OG_JSON_ARRAY && i < l->n; i++)
-        {
-          struct og_json *args = og_json_get_set (l->vals[i], "args");
-          if (!(args && args->type == OG_JSON_ARRAY && args->n > 0 && og_json_is_string (args->vals[0])
-                && strcmp (args->vals[0]->text, HOOK_ARGV0) == 0))
-            return true;
-        }
+        if (!is_own (p, l->vals[i]))
+          return true;
     }
   return false;
 }
 
 /* Each namespace the config makes new (no path) must not be the host's. */
 static bool
-put_namespaces (struct og_json *args, const struct og_json *spec)
+put_namespaces (struct og_json *args, const struct og_policy *p, const struct og_json *spec)
 {
   struct og_json *ns = og_json_path (spec, "linux", "namespaces", NULL);
   bool new_user = false;
@@ -87,7 +94,7 @@ put_namespaces (struct og_json *args, const struct og_json *spec)
         continue;
       arg (args, og_xasprintf ("--new-ns=%s", f));
       /* a new network namespace holds lo and what linux.netDevices moves */
-      if (strcmp (f, "net") == 0 && !other_network_hooks (spec))
+      if (strcmp (f, "net") == 0 && !other_network_hooks (p, spec))
         arg (args, og_xstrdup ("--net-only-lo"));
       new_user |= strcmp (f, "user") == 0;
     }
@@ -190,7 +197,7 @@ create_runtime_args (const struct og_enforce_ctx *ctx, const struct og_json *spe
 {
   struct og_json *args = common_args (ctx, "createRuntime");
 
-  if (put_namespaces (args, spec))
+  if (put_namespaces (args, ctx->policy, spec))
     {
       put_idmaps (args, spec, "uidMappings", "uid-map");
       put_idmaps (args, spec, "gidMappings", "gid-map");
@@ -229,27 +236,18 @@ og_verify_is_own_hook (const struct og_policy *p, const struct og_json *hook, co
          && og_json_get_set (hook, "env") == NULL;
 }
 
-static bool
-is_own (const struct og_json *hook)
-{
-  struct og_json *args = og_json_get_set (hook, "args");
-
-  return args && args->type == OG_JSON_ARRAY && args->n > 0 && og_json_is_string (args->vals[0])
-         && strcmp (args->vals[0]->text, HOOK_ARGV0) == 0;
-}
-
 /* The list already ends with exactly `hook` and holds nothing else of
  * ours: the rewrite is a fixed point, checking it again changes nothing. */
 static bool
-already_there (const struct og_json *list, const struct og_json *hook)
+already_there (const struct og_policy *p, const struct og_json *list, const struct og_json *hook)
 {
   og_cleanup_free char *want = NULL, *have = NULL;
   size_t own = 0;
 
-  if (list == NULL || list->type != OG_JSON_ARRAY || list->n == 0 || !is_own (list->vals[list->n - 1]))
+  if (list == NULL || list->type != OG_JSON_ARRAY || list->n == 0 || !is_own (p, list->vals[list->n - 1]))
     return false;
   for (size_t i = 0; i < list->n; i++)
-    own += is_own (list->vals[i]);
+    own += is_own (p, list->vals[i]);
   want = og_json_to_text (hook);
   have = og_json_to_text (list->vals[list->n - 1]);
   return own == 1 && strcmp (have, want) == 0;
@@ -258,10 +256,10 @@ already_there (const struct og_json *list, const struct og_json *hook)
 /* An entry of ours already in the list (a config enforced before) is
  * replaced: only the expectations computed now count. */
 static void
-drop_own (struct og_json *list)
+drop_own (const struct og_policy *p, struct og_json *list)
 {
   for (size_t i = list->n; i-- > 0;)
-    if (is_own (list->vals[i]))
+    if (is_own (p, list->vals[i]))
       og_json_remove_at (list, i);
 }
 
@@ -292,7 +290,7 @@ add_hook (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_deci
 
   og_json_set (hook, "path", og_json_new_string (og_verify_hook_path (ctx->policy)));
   og_json_set (hook, "args", args);
-  if (already_there (og_json_path (spec, "hooks", stage, NULL), hook))
+  if (already_there (ctx->policy, og_json_path (spec, "hooks", stage, NULL), hook))
     {
       og_json_free (hook);
       return;
@@ -305,7 +303,7 @@ add_hook (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_deci
       og_json_free (hook);
       return;
     }
-  drop_own (list);
+  drop_own (ctx->policy, list);
   og_json_append (list, hook);
 }
 
