@@ -86,6 +86,14 @@ read_value (const char *dir, const char *file, int64_t *out, int64_t *second)
   return 0;
 }
 
+/* A path "/" gives "<mount>/": the hierarchy's root, which no limit
+ * applies to (a runtime that put the container in no cgroup of its own). */
+static bool
+is_root (const char *dir)
+{
+  return dir[strlen (dir) - 1] == '/';
+}
+
 struct cgroups
 {
   bool v2;
@@ -106,6 +114,8 @@ check_max (const struct cgroups *c, const char *controller, const char *file, in
 
   if (dir == NULL)
     verify_mismatch (r, "the process is in no %s cgroup", controller);
+  else if (is_root (dir))
+    verify_mismatch (r, "the process is in the root cgroup (no %s limit), the config sets %" PRId64, controller, want);
   else if (read_value (dir, file, &have, NULL) < 0)
     verify_mismatch (r, "cannot read %s/%s", dir, file);
   else if (have > want || have <= 0)
@@ -123,9 +133,10 @@ check_cpu (const struct cgroups *c, int64_t quota, int64_t period, struct verify
   og_cleanup_free char *dir = dir_of (c, "cpu");
   int64_t q, p;
 
-  if (dir == NULL)
+  if (dir == NULL || is_root (dir))
     {
-      verify_mismatch (r, "the process is in no cpu cgroup");
+      verify_mismatch (r, "the process is in %s (no cpu quota), the config sets %" PRId64 " per %" PRId64,
+                       dir ? "the root cgroup" : "no cpu cgroup", quota, period);
       return;
     }
   if (c->v2 ? read_value (dir, "cpu.max", &q, &p) < 0

@@ -19,7 +19,7 @@ setup_file() {
 
 setup() {
 	og_setup
-	VERIFY_RECORDS_EXPECTED=1
+	VERIFY_RECORDS_EXPECTED=.
 	make_policy '.verify = {"mode": "enforce", "hook": $h} | .resources = {"action": "audit"}' --arg h "$OCIGATE_HOOK"
 	# crun, after applying $OG_SHIM_FILTER (jq) to the bundle's config
 	cat >"$T/crun-shim" <<SH

@@ -13,7 +13,7 @@ load helpers
 
 setup() {
 	og_setup
-	VERIFY_RECORDS_EXPECTED=1
+	VERIFY_RECORDS_EXPECTED=.
 	make_policy '.verify = {"mode": "enforce", "hook": $h}' --arg h "$OCIGATE_HOOK"
 	# The shim: applies $OG_SHIM_FILTER (jq) to the config ocigate wrote,
 	# then becomes the spy runtime (runc).
