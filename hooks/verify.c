@@ -5,9 +5,10 @@
  *
  * Nothing the container controls is trusted: the expectations come from
  * the config ocigate wrote, the process is read through /proc from the
- * host, pinned by its directory and start time, before the container's own
- * program has run (runc runs both stages while its init waits).  What
- * cannot be read counts as a mismatch.  In verify enforce a mismatch fails
+ * host, pinned by its directory and start time, and with runc before the
+ * container's own program has run (runc runs both stages while its init
+ * waits; crun runs poststart after it started).  What cannot be read
+ * counts as a mismatch.  In verify enforce a mismatch fails
  * the hook (runc then destroys the container) and the hook kills the
  * process itself too: the runtime-spec only asks a runtime to log a failed
  * poststart hook.
