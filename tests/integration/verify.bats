@@ -109,6 +109,10 @@ assert_stopped() {
 		show_run
 		fail "runc's error does not show the hook's reason"
 	}
+	# and ocigatectl audit shows the record
+	run "$OCIGATECTL" audit --log "$AUDIT" --event verify
+	assert_status 0
+	[[ "$output" =~ verify\ +$CID\ +poststart\ stopped:\ CapBnd\ holds\ CAP_SYS_ADMIN ]] || { show_run; false; }
 }
 
 @test "verify: noNewPrivileges cleared by the runtime stops the container" {
