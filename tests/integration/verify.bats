@@ -33,13 +33,13 @@ fi
 exec "$BATS_FILE_TMPDIR/runc-spy" "\$@"
 SH
 	chmod 755 "$SHIM"
-	NETNS=
+	NSHOLDER=
 	STATE=
 }
 
 teardown() {
 	og_teardown
-	[ -z "$NETNS" ] || ip netns delete "$NETNS" 2>/dev/null || true
+	[ -z "$NSHOLDER" ] || kill "$NSHOLDER" 2>/dev/null || true
 	[ -z "${STATE:-}" ] || state_teardown
 }
 
@@ -136,19 +136,24 @@ assert_stopped() {
 	assert_verify_record poststart stopped 'Seccomp is not 2'
 }
 
-@test "verify: a dummy interface from another namespace in the container's network stops it (createRuntime)" {
-	NETNS="ogv$$-$RANDOM"
-	ip netns add "$NETNS"
-	# a veth pair (this kernel has no dummy driver), never a host interface
-	ip -n "$NETNS" link add ogv0 type veth peer name ogv1
+@test "verify: an interface from another namespace in the container's network stops it (createRuntime)" {
+	# a network namespace of our own, held by a sleeping process (not under
+	# /run/netns, which other users of `ip netns` remount), with a veth
+	# pair (this kernel has no dummy driver); never a host interface
+	unshare -n sleep 60 </dev/null >/dev/null 2>&1 3>&- &
+	NSHOLDER=$!
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$(stat -L -c %i "/proc/$NSHOLDER/ns/net")" != "$(stat -L -c %i /proc/self/ns/net)" ] && break
+		sleep 0.1
+	done
+	nsenter -t "$NSHOLDER" -n ip link add ogv0 type veth peer name ogv1
 	make_bundle default 'sleep 30'
-	# the runtime puts the container in a namespace that has an interface
-	export OG_NS=/run/netns/$NETNS
+	# the runtime puts the container in that namespace
+	export OG_NS=/proc/$NSHOLDER/ns/net
 	start_with_shim '.linux.namespaces |= map(if .type == "network" then .path = $ENV.OG_NS else . end)'
 	assert_stopped
 	assert_verify_record createRuntime stopped 'interface ogv[01] is in the container.s new network namespace'
-	# the host's interfaces were never touched
-	ip -n "$NETNS" link show ogv0 >/dev/null
+	nsenter -t "$NSHOLDER" -n ip link show ogv0 >/dev/null
 }
 
 @test "verify: the host's network namespace instead of a new one stops the container" {
