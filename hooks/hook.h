@@ -15,7 +15,8 @@
 /* precreate.c: Podman's config filter (proposed config.json on stdin, the
  * enforced one on stdout). */
 int hook_precreate (int argc, char **argv);
-/* verify*.c: a started container checked against its config. */
+/* verify*.c: a started container checked against its config (the
+ * runtime's state on stdin). */
 int hook_verify_create_runtime (int argc, char **argv);
 int hook_verify_poststart (int argc, char **argv);
 

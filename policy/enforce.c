@@ -17,7 +17,7 @@ static const og_rule_fn rules[] = {
   og_rule_devices,      og_rule_sysctls,    og_rule_seccomp,
   og_rule_paths,        og_rule_userns,     og_rule_process_hardening,
   og_rule_env,          og_rule_lsm,        og_rule_realtime_rlimit,
-  og_rule_annotations,  og_rule_cgroups,
+  og_rule_annotations,  og_rule_cgroups,    og_rule_verify,
 };
 
 int

@@ -43,6 +43,14 @@ int og_rule_fields_resources (const struct og_enforce_ctx *, struct og_json *, s
                               struct og_error *);
 int og_rule_annotations (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_cgroups (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+/* Last: adds ocigate-hook with what the final config asks for (rule_verify.c). */
+int og_rule_verify (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
+/* The ocigate-hook the policy names (or the installed one). */
+const char *og_verify_hook_path (const struct og_policy *p);
+struct stat;
+/* A createRuntime/poststart entry that is ocigate's own verification hook
+ * (the file st describes, argv "ocigate-hook <stage>", no environment). */
+bool og_verify_is_own_hook (const struct og_policy *p, const struct og_json *hook, const struct stat *st);
 
 /* Shared by rules: {"allow": true} with no device type (every device). */
 bool og_device_rule_allows_all (const struct og_json *rule);

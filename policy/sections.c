@@ -376,6 +376,30 @@ cri_check (const struct og_load *l, struct og_policy *p)
   return 0;
 }
 
+/* ocigate-hook at createRuntime and poststart (policy/rule_verify.c).
+ * Optional: a policy written before it keeps running without the hook. */
+static const struct og_choice verify_modes[] = {
+  { "off", OG_VERIFY_OFF },
+  { "audit", OG_VERIFY_AUDIT },
+  { "enforce", OG_VERIFY_ENFORCE },
+  { NULL, 0 },
+};
+
+static const struct og_key verify_keys[] = {
+  KEY ("mode", OG_KEY_CHOICE, verify.mode, .choices = verify_modes, .def = OG_VERIFY_OFF, .required = true,
+       .hint = "\"off\", \"audit\" or \"enforce\""),
+  KEY ("hook", OG_KEY_STRING, verify.hook),
+  END,
+};
+
+static int
+verify_check (const struct og_load *l, struct og_policy *p)
+{
+  if (p->verify.hook && p->verify.hook[0] != '/')
+    return og_load_error (l, "verify.hook", "must be an absolute path");
+  return 0;
+}
+
 /* Loaded in this order: the first missing or wrong area is the one named.
  * An optional area is one added after policies were written: its absence
  * must read as its safe default (restore refused; unknown members and the
@@ -400,6 +424,7 @@ const struct og_section og_policy_sections[] = {
   { .name = "user_namespace", .keys = userns_keys, .check = userns_check, .off_how = "\"mode\": \"off\"" },
   { .name = "fields", .keys = fields_keys, .optional = true },
   { .name = "cri", .keys = cri_keys, .check = cri_check, .optional = true },
+  { .name = "verify", .keys = verify_keys, .check = verify_check, .optional = true },
 };
 
 const size_t og_policy_nsections = sizeof og_policy_sections / sizeof og_policy_sections[0];

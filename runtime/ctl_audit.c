@@ -32,6 +32,8 @@ extern char **environ;
 #define FOLLOW_POLL_NS 200000000L
 
 static const char *const actions[] = { "mutate", "refuse", "audit" };
+/* "precreate" and "verify": ocigate-hook's records ("verify" has no
+ * decisions: a stage, a result and the reason, shown as the message). */
 static const char *const events[] = { "create", "exec", "update", "refuse", "error", "precreate", "verify" };
 #define N_ACTIONS 3
 #define N_EVENTS 7
@@ -409,8 +411,11 @@ print_record_text (const struct audit *a, const char *time, const char *event, c
                    const struct og_json *rec, const struct og_json *decisions)
 {
   static const char *const shown[N_ACTIONS] = { "changed", "refused", "noted" };
-  const char *message = member (rec, "message");
-  bool bad = event && (strcmp (event, "refuse") == 0 || strcmp (event, "error") == 0);
+  bool verify = event && strcmp (event, "verify") == 0;
+  const char *message = member (rec, verify ? "reason" : "message");
+  bool bad = event
+             && (strcmp (event, "refuse") == 0 || strcmp (event, "error") == 0
+                 || (verify && !same_id (member (rec, "result"), "allowed (verify audit)")));
   unsigned long count[N_ACTIONS] = { 0 };
   bool any = false;
 
@@ -432,6 +437,11 @@ print_record_text (const struct audit *a, const char *time, const char *event, c
         printf ("%s%lu %s", any ? ", " : " ", count[k], shown[k]);
         any = true;
       }
+  if (verify)
+    {
+      printf (" %s %s", member (rec, "stage") ?: "-", member (rec, "result") ?: "-");
+      any = true;
+    }
   if (message)
     {
       fputs (any ? ": " : " ", stdout);
@@ -793,7 +803,7 @@ ctl_audit (int argc, char **argv)
           break;
         case 'e':
           if (index_of (events, N_EVENTS, optarg) < 0)
-            return bad_value ("unknown --event (create, exec, update, refuse, error):", optarg);
+            return bad_value ("unknown --event (create, exec, update, refuse, error, verify):", optarg);
           a.event = optarg;
           break;
         case 'r':

@@ -192,6 +192,19 @@ struct og_policy
     char *task_dir;  /* <containerd state>/io.containerd.runtime.v2.task/k8s.io */
     char *runc_root; /* the shim's --root: /run/containerd/runc/k8s.io */
   } cri;
+
+  struct
+  {
+    /* "verify": ocigate-hook checks, from createRuntime and poststart hooks
+     * ocigate adds, that the runtime did what the rewritten config says. */
+    enum og_verify_mode
+    {
+      OG_VERIFY_OFF,
+      OG_VERIFY_AUDIT,   /* a mismatch is recorded, the container runs */
+      OG_VERIFY_ENFORCE, /* a mismatch fails the hook and kills the container */
+    } mode;
+    char *hook; /* the ocigate-hook runc runs; NULL: OG_SBINDIR/ocigate-hook */
+  } verify;
 };
 
 /* Load and validate a policy file.  Unknown keys, wrong types, bad values

@@ -15,10 +15,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 ocigate=${1:-$src/ocigate}
 ocigatectl=${2:-$src/ocigatectl}
-env=(env OCIGATE="$ocigate" OCIGATECTL="$ocigatectl" PROFILES="$src/policy/profiles" FIXTURES="$src/tests/fixtures"
+env=(env OCIGATE="$ocigate" OCIGATECTL="$ocigatectl" OCIGATE_HOOK="$(dirname "$ocigate")/ocigate-hook" PROFILES="$src/policy/profiles" FIXTURES="$src/tests/fixtures"
 	RUNC=/usr/sbin/runc)
 rc=0
 echo "current: runtimes in the root: $(bash "$here/enter.sh" sh -c 'runc --version | head -1; crun --version | head -1' | tr '\n' ' ')"
 bash "$here/enter.sh" "${env[@]}" bats --tap "$src/tests/integration" || rc=1
-bash "$here/enter.sh" --cgroup2 "${env[@]}" bats --tap "$here/runtimes.bats" || rc=1
+bash "$here/enter.sh" --cgroup2 "${env[@]}" bats --tap "$here/runtimes.bats" "$here/verify-crun.bats" || rc=1
 exit $rc

@@ -129,7 +129,8 @@ e2e_policy() {
 		jq --arg audit "$W/audit.log" \
 			--arg D "$D" --arg E "$E" --arg DRUN "$W/docker/run" --arg DSOCK "$W/docker/run/docker.sock" \
 			--arg C "$W/containerd" --arg CSOCK "$W/containerd/containerd.sock" \
-			--arg PR "$PR" --arg PRR "$PRR" --arg PT "$W/podman/tmp" '
+			--arg PR "$PR" --arg PRR "$PRR" --arg PT "$W/podman/tmp" \
+			--arg hook "$([ -x "$W/bin/ocigate-hook" ] && echo "$W/bin/ocigate-hook")" '
 		.audit.log = $audit
 		| .mounts.allow_sources += [
 			"\($D)/containers/{id}/*", "\($D)/containers/{id}/mounts/*", "\($D)/volumes/*/_data",
@@ -141,7 +142,8 @@ e2e_policy() {
 			"\($C)/state/io.containerd.runtime.v2.task/*/{id}/rootfs" ]
 		| .mounts.deny_trees += [ $D, $E, $DRUN, $C, $PR, $PRR, $PT ]
 		| .mounts.deny_sockets += [ $DSOCK, $CSOCK, "\($CSOCK).ttrpc" ]
-		| .hooks.allow |= (. + ["/usr/sbin/dockerd"] | unique)' >"$W/policy.json"
+		| .hooks.allow |= (. + ["/usr/sbin/dockerd"] | unique)
+		| if $hook != "" and .verify then .verify.hook = $hook else . end' >"$W/policy.json"
 	chmod 600 "$W/policy.json"
 	# a seccomp profile named relative to the policy file lives beside it
 	local prof

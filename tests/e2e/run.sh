@@ -62,6 +62,13 @@ on_exit() {
 			[ -s "$f" ] && { echo "---- last lines of $f" >&2; tail -n 15 "$f" >&2; }
 		done
 	fi
+	# every container ran under verify (audit): a record is one the runtime
+	# did not set up as its config said, under a real engine
+	if [ -s "$W/audit.log" ] && grep -q '"event":"verify"' "$W/audit.log"; then
+		e2e_log "ERROR: ocigate-hook found containers that differ from their config:"
+		grep '"event":"verify"' "$W/audit.log" >&2
+		[ "$rc" = 0 ] && rc=1
+	fi
 	e2e_teardown
 	if ! e2e_leak_check; then
 		e2e_log "ERROR: the teardown left something behind (see above)"
@@ -78,6 +85,10 @@ trap 'exit 143' TERM
 # replaces the binary) must not pull the runtime out from under them.
 install -m 755 "$OCIGATE" "$W/bin/ocigate" || e2e_die "cannot copy $OCIGATE"
 e2e_log "ocigate under test: $OCIGATE (sha256 $(sha256sum "$W/bin/ocigate" | cut -c1-16)...)"
+# the verification hook the policy's verify adds, the one built beside it
+if [ -x "$(dirname "$OCIGATE")/ocigate-hook" ]; then
+	install -m 755 "$(dirname "$OCIGATE")/ocigate-hook" "$W/bin/ocigate-hook" || e2e_die "cannot copy ocigate-hook"
+fi
 OCIGATE=$W/bin/ocigate
 
 [ -n "${E2E_NO_INSTALL:-}" ] || e2e_install

@@ -8,7 +8,7 @@
 # busybox-static rootfs, driven through ocigate exactly as an engine would.
 #
 # Environment (set by `make check-integration`):
-#   OCIGATE OCIGATECTL PROFILES FIXTURES
+#   OCIGATE OCIGATECTL OCIGATE_HOOK PROFILES FIXTURES
 #
 # Every test gets its own temp dir (BATS_TEST_TMPDIR), its own --root state
 # dir, its own bundles (each with its own copy of the rootfs and its own
@@ -21,6 +21,7 @@ bats_require_minimum_version 1.5.0
 : "${OCIGATECTL:?set OCIGATECTL to the ocigatectl binary}"
 : "${PROFILES:?set PROFILES to policy/profiles}"
 : "${FIXTURES:?set FIXTURES to tests/fixtures}"
+: "${OCIGATE_HOOK:?set OCIGATE_HOOK to the ocigate-hook binary}"
 
 RUNC=${RUNC:-/usr/sbin/runc}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
@@ -76,7 +77,11 @@ og_setup_file() {
 		' >"$BATS_FILE_TMPDIR/default.json"
 	# User namespaces have their own suite (userns.bats); elsewhere the
 	# rewritten paths are easier to assert without the staging.
-	jq '.user_namespace.mode = "off"' "$BATS_FILE_TMPDIR/default.json" >"$BATS_FILE_TMPDIR/default.json.new"
+	# The default policy's verify (audit) runs the ocigate-hook just built in
+	# every container: og_teardown fails a test whose container it found
+	# not to be what the config said (a false positive, or a real bug).
+	jq --arg h "$OCIGATE_HOOK" '.user_namespace.mode = "off" | .verify.hook = $h' "$BATS_FILE_TMPDIR/default.json" \
+		>"$BATS_FILE_TMPDIR/default.json.new"
 	mv "$BATS_FILE_TMPDIR/default.json.new" "$BATS_FILE_TMPDIR/default.json"
 	jq '.audit.log = "@AUDIT@"' "$BATS_FILE_TMPDIR/default.json" >"$BATS_FILE_TMPDIR/policy.template.json"
 	grep -q '"@AUDIT@"' "$BATS_FILE_TMPDIR/policy.template.json"
@@ -114,6 +119,15 @@ og_teardown() {
 			[ -d "$c" ] && rmdir "$c" 2>/dev/null
 		done
 	done <"$T/containers"
+	# A verify record is a container the runtime did not set up as its
+	# config said; VERIFY_RECORDS_EXPECTED (an ERE) names the records a
+	# test expects (verify.bats: any).
+	if [ -f "${AUDIT:-}" ] && grep '"event":"verify"' "$AUDIT" |
+		grep -vE "${VERIFY_RECORDS_EXPECTED:-^\$}" >"$T/verify.unexpected"; then
+		echo "ocigate-hook found a mismatch:" >&2
+		cat "$T/verify.unexpected" >&2
+		return 1
+	fi
 	return 0
 }
 
