@@ -26,7 +26,8 @@
  * records them), for the user namespaces we staged as for an engine's: a
  * record of ours names a range, not what runc actually started (a
  * duplicate create that runc refused once left one for a container without
- * a user namespace).  Asked only of a root exec under run_as_non_root. */
+ * a user namespace).  Asked only under run_as_non_root, of an exec that
+ * passes a process.json or a --user. */
 static bool
 root_mapped_away (const struct ocigate_run *r)
 {

@@ -20,19 +20,24 @@
 #include "ocigate.h"
 #include "userns.h"
 
-/* The enforced commands (cli.c's ocigate_command_enforced): each a handler
- * that judges r and returns, and the audit event of an accepted call. */
+/* The commands ocigate does more than exec the runtime for.  Every other
+ * one (state, kill, start...) is handed over as it came. */
 struct ocigate_command
 {
   const char *name;
-  int (*handler) (struct ocigate_run *r, struct og_error *err);
+  /* The enforced ones (cli.c's ocigate_command_enforced): judge the call,
+   * changing r->cl.argv, and return; event is the accepted call's record. */
+  int (*judge) (struct ocigate_run *r, struct og_error *err);
   const char *event;
+  /* Run the runtime as a child instead of exec'ing it, to clean up after
+   * it: 1 with its exit status, 0 to exec it after all, -1. */
+  int (*run) (struct ocigate_run *r, const char *runtime, int *status, struct og_error *err);
 };
 
 static const struct ocigate_command commands[] = {
-  { "create", ocigate_cmd_create, "create" },   { "run", ocigate_cmd_create, "create" },
-  { "restore", ocigate_cmd_restore, "create" }, { "exec", ocigate_cmd_exec, "exec" },
-  { "update", ocigate_cmd_update, "update" },
+  { "create", ocigate_cmd_create, "create", NULL },   { "run", ocigate_cmd_create, "create", NULL },
+  { "restore", ocigate_cmd_restore, "create", NULL }, { "exec", ocigate_cmd_exec, "exec", NULL },
+  { "update", ocigate_cmd_update, "update", NULL },   { "delete", NULL, NULL, ocigate_cmd_delete },
 };
 
 static const struct ocigate_command *
@@ -125,19 +130,17 @@ asks_for_help (const struct ocigate_cmdline *cl)
  * What the handlers allocated for the runtime is not freed: the exec that
  * follows replaces the address space. */
 static int
-enforce (struct ocigate_run *r, struct og_error *err)
+enforce (struct ocigate_run *r, const struct ocigate_command *c, struct og_error *err)
 {
-  const struct ocigate_command *c;
   int rc;
 
   if (!ocigate_command_enforced (r->cl.command) || asks_for_help (&r->cl))
     return OCIGATE_ACCEPTED;
-  c = find_command (r->cl.command);
-  if (c == NULL) /* fail closed should the two tables ever disagree */
+  if (c == NULL || c->judge == NULL) /* fail closed should the two tables ever disagree */
     return og_error_set (err, 0, "%s: enforced, but ocigate has no handler for it", r->cl.command);
   if (load_policy (r, err) < 0 || check_command_line (r, err) < 0)
     return OCIGATE_ERROR;
-  rc = c->handler (r, err);
+  rc = c->judge (r, err);
   if (rc == OCIGATE_ACCEPTED && og_decisions_refused (&r->decisions))
     rc = OCIGATE_REFUSED;
   if (rc == OCIGATE_ACCEPTED && ocigate_accept (r, c->event, err) < 0)
@@ -157,18 +160,20 @@ main (int argc, char **argv)
 {
   struct ocigate_run r = { 0 };
   struct og_error err = { 0 };
+  const struct ocigate_command *c;
   const char *runtime;
   char buf[4096];
   int rc, status;
 
   if (ocigate_cmdline_parse (argc, argv, &r.cl, &err) < 0)
     fail (&r, OCIGATE_ERROR, &err);
-  if ((rc = enforce (&r, &err)) < 0)
+  c = find_command (r.cl.command);
+  if ((rc = enforce (&r, c, &err)) < 0)
     fail (&r, rc, &err);
   runtime = runtime_path (&r.cl, buf, sizeof buf);
-  if (r.cl.command && strcmp (r.cl.command, "delete") == 0)
+  if (c && c->run)
     {
-      if ((rc = ocigate_cmd_delete (&r, runtime, &status, &err)) < 0)
+      if ((rc = c->run (&r, runtime, &status, &err)) < 0)
         fail (&r, rc, &err);
       if (rc > 0)
         exit (status);
