@@ -53,6 +53,27 @@ og_enforce_process (const struct og_enforce_ctx *ctx, struct og_json *process, s
   return r;
 }
 
+int
+og_enforce_update (const struct og_enforce_ctx *ctx, struct og_json *res, struct og_decisions *d, struct og_error *err)
+{
+  if (res == NULL || res->type != OG_JSON_OBJECT)
+    return og_error_set (err, 0, "update resources are not a json object");
+  /* what no rule knows is gone (or refused) before the maxima are read */
+  if (og_rule_fields_resources (ctx, res, d, err) < 0)
+    return -1;
+  return og_rule_resources_update (ctx, res, d, err);
+}
+
+int
+og_policy_check_files (const struct og_policy *p, struct og_error *err)
+{
+  og_cleanup_json struct og_json *prof = NULL;
+
+  if (p->seccomp.default_profile == NULL)
+    return 0;
+  return og_seccomp_load_profile (p->seccomp.default_profile, &prof, err);
+}
+
 void
 og_judged_sources_free (struct og_judged_sources *j)
 {

@@ -41,6 +41,10 @@ int og_rule_fields (const struct og_enforce_ctx *, struct og_json *, struct og_d
 int og_rule_fields_process (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_fields_resources (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *,
                               struct og_error *);
+/* The resource maxima on an update's LinuxResources object (`res`, not a
+ * whole config): only what is sent is judged. */
+int og_rule_resources_update (const struct og_enforce_ctx *, struct og_json *res, struct og_decisions *,
+                              struct og_error *);
 int og_rule_annotations (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 int og_rule_cgroups (const struct og_enforce_ctx *, struct og_json *, struct og_decisions *, struct og_error *);
 /* Last: adds ocigate-hook with what the final config asks for (rule_verify.c). */

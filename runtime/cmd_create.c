@@ -27,16 +27,25 @@ struct create
   struct og_engine_facts facts;    /* who made the config (ocigate/facts.h) */
 };
 
-/* Every refusal after an allocation gives the range back first. */
-static void __attribute__ ((noreturn)) fail (struct create *c, const char *event, const char *msg)
+/* Every way out but the accepted one gives the range and the staging
+ * back; the accepted create hands them to r->staged first. */
+static void
+create_done (struct create *c)
 {
-  struct og_error err = { 0 };
+  struct og_error ignored = { 0 };
 
   if (c->userns.allocated || c->userns.staged || c->userns.binds_staged)
-    ocigate_userns_release (&c->userns, &err);
-  og_error_clear (&err);
-  ocigate_refuse (c->r, event, msg);
+    ocigate_userns_release (&c->userns, &ignored);
+  og_error_clear (&ignored);
+  ocigate_userns_free (&c->userns);
+  og_judged_sources_free (&c->judged);
+  og_json_free (c->spec);
+  ocigate_bundle_close (&c->bundle);
+  free (c->userns_error);
+  free (c->staged_rootfs);
+  og_engine_facts_clear (&c->facts);
 }
+#define cleanup_create __attribute__ ((cleanup (create_done)))
 
 /* root.path as the kernel resolves it; with fd, also the object it named
  * (og_realpath_open). */
@@ -85,10 +94,10 @@ setup_userns (struct create *c)
   const struct og_policy *p = c->r->policy;
   const char *id = c->r->cl.id, *root = c->r->cl.root, *pidns;
   og_cleanup_free char *rootfs = NULL, *existing = NULL;
-  char *msg;
   og_cleanup_close int fd = -1;
   struct og_error err = { 0 };
   struct stat st;
+  char *msg;
 
   /* `runc run` in the foreground deletes its container itself, without a
    * `delete` through us: staging left by earlier ones is released here */
@@ -159,8 +168,8 @@ setup_userns (struct create *c)
     }
 }
 
-static void
-use_staged_root (struct create *c)
+static int
+use_staged_root (struct create *c, struct og_error *err)
 {
   struct og_json *root = og_json_get_set (c->spec, "root");
   struct og_json *np = NULL, *path = og_json_get (root, "path");
@@ -176,17 +185,15 @@ use_staged_root (struct create *c)
   else
     judged = rootfs_path (c, NULL);
   if (judged == NULL || strcmp (judged, c->staged_rootfs) != 0)
-    {
-      og_cleanup_free char *msg = og_xasprintf ("the root filesystem %s changed while it was checked (now %s)",
-                                                c->staged_rootfs, judged ? judged : strerror (errno));
-      fail (c, "error", msg);
-    }
+    return og_error_set (err, 0, "the root filesystem %s changed while it was checked (now %s)", c->staged_rootfs,
+                         judged ? judged : strerror (errno));
   np = og_json_new_string (c->userns.stage_root);
 
   og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_MUTATE, "root.path",
                     og_json_to_text (og_json_get (root, "path")), og_json_to_text (np),
                     "the root filesystem is an idmapped mount of the image for the container's id range");
   og_json_set (root, "path", np);
+  return 0;
 }
 
 /* The host gid of the container's gid 0, which runc mounts as: the range
@@ -255,22 +262,16 @@ stage_flags (const struct og_json *m, bool idmap)
          | (option_on (opts, "noexec", "exec") ? OCIGATE_STAGE_NOEXEC : 0);
 }
 
-static void
-stage_one (struct create *c, size_t i, struct og_json *m, const struct og_judged_source *j)
+static int
+stage_one (struct create *c, size_t i, struct og_json *m, const struct og_judged_source *j, struct og_error *err)
 {
   struct og_json *src = og_json_get_set (m, "source");
   bool idmap = c->userns.staged && j->owned;
   unsigned flags = stage_flags (m, idmap);
   og_cleanup_free char *staged = NULL, *why = NULL, *path = og_xasprintf ("mounts[%zu].source", i);
-  struct og_error err = { 0 };
 
-  if (ocigate_userns_stage_bind (&c->userns, i, j->fd, flags, &staged, &why, &err) < 0)
-    {
-      og_cleanup_free char *msg = og_xasprintf ("%s: bind source %s cannot be staged: %s", path,
-                                                og_json_is_string (src) ? src->text : "?", err.msg);
-      og_error_clear (&err);
-      fail (c, "error", msg);
-    }
+  if (ocigate_userns_stage_bind (&c->userns, i, j->fd, flags, &staged, &why, err) < 0)
+    return og_error_wrap (err, "%s: bind source %s cannot be staged", path, og_json_is_string (src) ? src->text : "?");
   if (why)
     og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_AUDIT, path, og_json_to_text (src), NULL,
                       "bind source not idmapped (%s): its files keep their host owners", why);
@@ -281,50 +282,47 @@ stage_one (struct create *c, size_t i, struct og_json *m, const struct og_judged
                            "a named volume: host-owned files belong to nobody inside)"
                          : "the checked bind source, staged so runc mounts what was checked");
   og_json_set (m, "source", og_json_new_string (staged));
+  return 0;
 }
 
 /* Each bind source the mounts rule accepted is mounted from the object it
  * judged (a clone under the stage dir), never from its path again: a
  * rename between the check and runc's mount, or an earlier mount in the
  * config over a path component, would swap it. */
-static void
-stage_binds (struct create *c)
+static int
+stage_binds (struct create *c, struct og_error *err)
 {
   struct og_json *mounts = og_json_get_set (c->spec, "mounts");
-  struct og_error err = { 0 };
 
   if (c->judged.n == 0 || c->r->cl.id == NULL || mounts == NULL || mounts->type != OG_JSON_ARRAY)
-    return;
-  if (ocigate_stage_prepare (&c->userns, c->r->cl.state_dir, c->r->cl.root, c->r->cl.id, root_gid (c), &err) < 0)
-    {
-      og_cleanup_free char *msg = og_xasprintf ("cannot stage the bind sources: %s", err.msg);
-      og_error_clear (&err);
-      fail (c, "error", msg);
-    }
+    return 0;
+  if (ocigate_stage_prepare (&c->userns, c->r->cl.state_dir, c->r->cl.root, c->r->cl.id, root_gid (c), err) < 0)
+    return og_error_wrap (err, "cannot stage the bind sources");
   for (size_t i = 0; i < mounts->n; i++)
     {
       const struct og_judged_source *j = og_judged_source_of (&c->judged, mounts->vals[i]);
-      if (j)
-        stage_one (c, i, mounts->vals[i], j);
+      if (j && stage_one (c, i, mounts->vals[i], j, err) < 0)
+        return -1;
     }
+  return 0;
 }
 
 /* The state dir holds every container's staged rootfs and binds (host
  * root reaches them all): neither a bind source nor the root filesystem
  * may lie there, wherever --ocigate-state-dir points. */
-static void
-refuse_own_state (struct create *c)
+static int
+refuse_own_state (struct create *c, struct og_error *err)
 {
   og_cleanup_free char *state = og_realpath (c->r->cl.state_dir), *rootfs = rootfs_path (c, NULL);
   struct og_json *mounts = og_json_get_set (c->spec, "mounts");
 
   if (state == NULL)
-    return; /* nothing staged there yet */
+    return 0; /* nothing staged there yet */
   if (rootfs && og_path_under (rootfs, state))
     {
-      og_cleanup_free char *msg = og_xasprintf (
-          "refused by policy: root.path: root filesystem %s lies in ocigate's state directory %s", rootfs, state);
-      fail (c, "refuse", msg);
+      og_error_set (err, 0, "refused by policy: root.path: root filesystem %s lies in ocigate's state directory %s",
+                    rootfs, state);
+      return OCIGATE_REFUSED;
     }
   for (size_t i = 0; mounts && mounts->type == OG_JSON_ARRAY && i < mounts->n; i++)
     {
@@ -332,33 +330,32 @@ refuse_own_state (struct create *c)
       if (og_judged_source_of (&c->judged, mounts->vals[i]) && og_json_is_string (src)
           && og_path_under (src->text, state))
         {
-          og_cleanup_free char *msg
-              = og_xasprintf ("refused by policy: mounts[%zu].source: bind source %s lies in ocigate's state "
-                              "directory %s (other containers' staged mounts)",
-                              i, src->text, state);
-          fail (c, "refuse", msg);
+          og_error_set (err, 0,
+                        "refused by policy: mounts[%zu].source: bind source %s lies in ocigate's state "
+                        "directory %s (other containers' staged mounts)",
+                        i, src->text, state);
+          return OCIGATE_REFUSED;
         }
     }
+  return 0;
 }
 
-void
-ocigate_cmd_create (struct ocigate_run *r)
+/* The judged config replaces config.json; OCIGATE_ACCEPTED leaves the
+ * staging to r->staged (released should the exec fail). */
+static int
+create (struct ocigate_run *r, bool restore, struct og_error *err)
 {
-  struct create c = { .r = r, .bundle = { .dirfd = -1 } };
+  cleanup_create struct create c = { .r = r, .bundle = { .dirfd = -1 } };
   struct og_enforce_ctx ctx = { .policy = r->policy, .bundle = r->cl.bundle, .container_id = r->cl.id };
-  struct og_error err = { 0 };
   og_cleanup_free char *out = NULL;
   size_t out_len;
+  int rc;
 
-  if (ocigate_bundle_open (r->cl.bundle, &c.bundle, &err) < 0
-      || og_spec_parse (c.bundle.data, c.bundle.len, &c.spec, &err) < 0)
-    {
-      og_cleanup_free char *msg
-          = og_xasprintf ("config.json of bundle %s: %s", r->cl.bundle ? r->cl.bundle : ".", err.msg);
-      fail (&c, "error", msg);
-    }
-  if (strcmp (r->cl.command, "restore") == 0)
-    ocigate_restore_judge (r, c.spec); /* before any range is allocated */
+  if (ocigate_bundle_open (r->cl.bundle, &c.bundle, err) < 0
+      || og_spec_parse (c.bundle.data, c.bundle.len, &c.spec, err) < 0)
+    return og_error_wrap (err, "config.json of bundle %s", r->cl.bundle ? r->cl.bundle : ".");
+  if (restore && (rc = ocigate_restore_judge (r, c.spec, err)) < 0)
+    return rc; /* before any range is allocated */
   og_engine_facts_read (r->policy, r->cl.bundle, r->cl.root, r->cl.id, c.spec, &c.facts);
   ctx.facts = &c.facts;
   setup_userns (&c);
@@ -368,34 +365,41 @@ ocigate_cmd_create (struct ocigate_run *r)
   ctx.userns_join = c.userns.staged ? c.userns.join_path : NULL;
   ctx.userns_owner = c.userns.owner_id;
   ctx.judged = &c.judged;
-  if (og_enforce_config (&ctx, c.spec, &r->decisions, &err) < 0)
-    fail (&c, "error", err.msg);
+  if (og_enforce_config (&ctx, c.spec, &r->decisions, err) < 0)
+    return OCIGATE_ERROR;
   if (og_decisions_refused (&r->decisions))
-    {
-      struct og_error ignored = { 0 };
-      if (c.userns.allocated)
-        ocigate_userns_release (&c.userns, &ignored);
-      og_error_clear (&ignored);
-      ocigate_refuse_if_refused (r);
-    }
-  if (!r->policy->audit_only)
-    refuse_own_state (&c);
-  if (c.userns.staged && !r->policy->audit_only)
-    use_staged_root (&c);
-  if (!r->policy->audit_only)
-    stage_binds (&c);
+    return OCIGATE_REFUSED;
+  if (!r->policy->audit_only && (rc = refuse_own_state (&c, err)) < 0)
+    return rc;
+  if (c.userns.staged && !r->policy->audit_only && use_staged_root (&c, err) < 0)
+    return OCIGATE_ERROR;
+  if (!r->policy->audit_only && stage_binds (&c, err) < 0)
+    return OCIGATE_ERROR;
   og_judged_sources_free (&c.judged);
-  if (og_json_write (c.spec, false, &out, &out_len, &err) < 0
-      || ocigate_bundle_write (&c.bundle, out, out_len, &err) < 0)
-    fail (&c, "error", err.msg);
+  if (og_json_write (c.spec, false, &out, &out_len, err) < 0 || ocigate_bundle_write (&c.bundle, out, out_len, err) < 0)
+    return OCIGATE_ERROR;
   ocigate_userns_reap (&c.userns);
   if (c.userns.allocated || c.userns.binds_staged)
     {
       r->staged = og_xmalloc (sizeof *r->staged);
       *r->staged = c.userns;
+      memset (&c.userns, 0, sizeof c.userns);
     }
-  /* The trees are not freed: the exec that follows replaces the whole
-   * address space, and freeing ~1000 nodes would cost more than the rest
-   * of the call's bookkeeping.  Descriptors are O_CLOEXEC. */
-  ocigate_audit_accepted (r, "create");
+  /* Not freed: the exec that follows replaces the whole address space,
+   * and freeing ~1000 nodes would cost more than the rest of the call's
+   * bookkeeping.  Descriptors are O_CLOEXEC. */
+  r->spec = og_steal_pointer (&c.spec);
+  return OCIGATE_ACCEPTED;
+}
+
+int
+ocigate_cmd_create (struct ocigate_run *r, struct og_error *err)
+{
+  return create (r, false, err);
+}
+
+int
+ocigate_cmd_restore (struct ocigate_run *r, struct og_error *err)
+{
+  return create (r, true, err);
 }

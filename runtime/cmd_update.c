@@ -27,27 +27,30 @@
 #define UPDATE_MAX_SIZE (1024 * 1024)
 
 static char *
-read_stdin (struct ocigate_run *r, size_t *len)
+read_stdin (size_t *len, struct og_error *err)
 {
   char *buf;
 
   if (og_read_fd_bounded (STDIN_FILENO, UPDATE_MAX_SIZE, &buf, len) < 0)
-    ocigate_refuse (r, "error",
+    {
+      og_error_set (err, 0,
                     errno == EFBIG ? "update resources on stdin are larger than 1 MiB"
                                    : "cannot read the update resources from stdin");
+      return NULL;
+    }
   return buf;
 }
 
 /* Hand the rewritten resources to runc on stdin, from a memfd (no size
  * limit, nothing left on disk). */
-static void
-feed_stdin (struct ocigate_run *r, const char *data, size_t len)
+static int
+feed_stdin (const char *data, size_t len, struct og_error *err)
 {
-  int fd = memfd_create ("ocigate-update", MFD_CLOEXEC);
+  og_cleanup_close int fd = memfd_create ("ocigate-update", MFD_CLOEXEC);
 
   if (fd < 0 || og_write_all (fd, data, len) < 0 || lseek (fd, 0, SEEK_SET) < 0 || dup2 (fd, STDIN_FILENO) < 0)
-    ocigate_refuse (r, "error", "cannot pass the update resources to the runtime");
-  close (fd);
+    return og_error_set (err, 0, "cannot pass the update resources to the runtime");
+  return 0;
 }
 
 /* One integer (or "max", -1) at the start of a cgroup file of `dir`. */
@@ -144,42 +147,10 @@ memory_now (void *arg, int64_t *limit)
   return cgroup_read (dir, v2 ? "memory.max" : "memory.limit_in_bytes", limit, NULL);
 }
 
+/* runc now reads what was checked from stdin, whatever the file holds. */
 static void
-update_json (struct ocigate_run *r, const char *source)
+resources_from_stdin (struct ocigate_run *r)
 {
-  const struct og_enforce_ctx ctx
-      = { .policy = r->policy, .container_id = r->cl.id, .cpu_now = cpu_now, .memory_now = memory_now, .now_arg = r };
-  og_cleanup_json struct og_json *res = NULL;
-  og_cleanup_free char *data = NULL, *out = NULL;
-  struct ocigate_bundle doc = { .dirfd = -1 };
-  struct og_error err = { 0 };
-  size_t len, out_len;
-
-  if (strcmp (source, "-") == 0)
-    data = read_stdin (r, &len);
-  else
-    {
-      if (ocigate_doc_open_path (source, &doc, &err) < 0)
-        {
-          og_cleanup_free char *msg = og_xasprintf ("update resources %s: %s", source, err.msg);
-          ocigate_refuse (r, "error", msg);
-        }
-      data = og_steal_pointer (&doc.data);
-      len = doc.len;
-      ocigate_bundle_close (&doc);
-    }
-  if (og_spec_parse (data, len, &res, &err) < 0)
-    {
-      og_cleanup_free char *msg = og_xasprintf ("update resources %s: %s", source, err.msg);
-      ocigate_refuse (r, "error", msg);
-    }
-  if (og_enforce_update (&ctx, res, &r->decisions, &err) < 0)
-    ocigate_refuse (r, "error", err.msg);
-  ocigate_refuse_if_refused (r);
-  if (og_json_write (res, false, &out, &out_len, &err) < 0)
-    ocigate_refuse (r, "error", err.msg);
-  feed_stdin (r, out, out_len);
-  /* runc now reads what was checked from stdin, whatever the file holds. */
   for (size_t k = 0; k < r->cl.nflags; k++)
     {
       const struct ocigate_flag *f = &r->cl.flags[k];
@@ -190,6 +161,40 @@ update_json (struct ocigate_run *r, const char *source)
       else
         r->cl.argv[f->index] = (char *)"--resources=-";
     }
+}
+
+static int
+update_json (struct ocigate_run *r, const char *source, struct og_error *err)
+{
+  const struct og_enforce_ctx ctx
+      = { .policy = r->policy, .container_id = r->cl.id, .cpu_now = cpu_now, .memory_now = memory_now, .now_arg = r };
+  og_cleanup_json struct og_json *res = NULL;
+  og_cleanup_free char *data = NULL, *out = NULL;
+  ocigate_cleanup_bundle struct ocigate_bundle doc = { .dirfd = -1 };
+  size_t len, out_len;
+
+  if (strcmp (source, "-") == 0)
+    {
+      if ((data = read_stdin (&len, err)) == NULL)
+        return OCIGATE_ERROR;
+    }
+  else
+    {
+      if (ocigate_doc_open_path (source, &doc, err) < 0)
+        return og_error_wrap (err, "update resources %s", source);
+      data = og_steal_pointer (&doc.data);
+      len = doc.len;
+    }
+  if (og_spec_parse (data, len, &res, err) < 0)
+    return og_error_wrap (err, "update resources %s", source);
+  if (og_enforce_update (&ctx, res, &r->decisions, err) < 0)
+    return OCIGATE_ERROR;
+  if (og_decisions_refused (&r->decisions))
+    return OCIGATE_REFUSED;
+  if (og_json_write (res, false, &out, &out_len, err) < 0 || feed_stdin (out, out_len, err) < 0)
+    return OCIGATE_ERROR;
+  resources_from_stdin (r);
+  return OCIGATE_ACCEPTED;
 }
 
 /* docker/go-units RAMInBytes: "100m", "1.5GiB", "512 kb" (binary units). */
@@ -256,13 +261,12 @@ static const struct inline_flag inline_flags[] = {
 
 /* Inline flags become a resources object, are judged like JSON, and are
  * written back as --flag=value. */
-static void
-update_inline (struct ocigate_run *r)
+static int
+update_inline (struct ocigate_run *r, struct og_error *err)
 {
   const struct og_enforce_ctx ctx
       = { .policy = r->policy, .container_id = r->cl.id, .cpu_now = cpu_now, .memory_now = memory_now, .now_arg = r };
   og_cleanup_json struct og_json *res = og_json_new (OG_JSON_OBJECT);
-  struct og_error err = { 0 };
   bool any = false;
 
   for (size_t i = 0; i < sizeof inline_flags / sizeof inline_flags[0]; i++)
@@ -274,49 +278,41 @@ update_inline (struct ocigate_run *r)
       if (v == NULL || v[0] == '\0')
         continue;
       if (inline_flags[i].parse (v, &n) < 0)
-        {
-          og_cleanup_free char *msg = og_xasprintf ("update --%s: invalid value \"%s\"", inline_flags[i].flag, v);
-          ocigate_refuse (r, "error", msg);
-        }
+        return og_error_set (err, 0, "update --%s: invalid value \"%s\"", inline_flags[i].flag, v);
       sec = og_json_ensure_object (res, inline_flags[i].section);
       og_json_set (sec, inline_flags[i].key, og_json_new_number (n));
       any = true;
     }
   if (!any)
-    return;
-  if (og_enforce_update (&ctx, res, &r->decisions, &err) < 0)
-    ocigate_refuse (r, "error", err.msg);
-  ocigate_refuse_if_refused (r);
+    return OCIGATE_ACCEPTED;
+  if (og_enforce_update (&ctx, res, &r->decisions, err) < 0)
+    return OCIGATE_ERROR;
+  if (og_decisions_refused (&r->decisions))
+    return OCIGATE_REFUSED;
   /* Drop every occurrence of the judged flags (last one wins in runc) and
    * append the judged values; urfave/cli reads flags after the id too. */
   for (size_t k = r->cl.nflags; k-- > 0;)
-    {
-      const struct ocigate_flag *f = &r->cl.flags[k];
-      for (size_t i = 0; i < sizeof inline_flags / sizeof inline_flags[0]; i++)
-        if (strcmp (f->name, inline_flags[i].flag) == 0)
-          {
-            if (f->value_index >= 0)
-              ocigate_argv_remove (&r->cl, f->value_index);
-            ocigate_argv_remove (&r->cl, f->index);
-            break;
-          }
-    }
+    for (size_t i = 0; i < sizeof inline_flags / sizeof inline_flags[0]; i++)
+      if (strcmp (r->cl.flags[k].name, inline_flags[i].flag) == 0)
+        {
+          ocigate_argv_drop_flag (&r->cl, &r->cl.flags[k]);
+          break;
+        }
   for (size_t i = 0; i < sizeof inline_flags / sizeof inline_flags[0]; i++)
     {
       struct og_json *v = og_json_path (res, inline_flags[i].section, inline_flags[i].key, NULL);
       if (v)
         ocigate_argv_insert (&r->cl, r->cl.cmd_index + 1, og_xasprintf ("--%s=%s", inline_flags[i].flag, v->text));
     }
+  return OCIGATE_ACCEPTED;
 }
 
-void
-ocigate_cmd_update (struct ocigate_run *r)
+int
+ocigate_cmd_update (struct ocigate_run *r, struct og_error *err)
 {
   const char *source = ocigate_cmdline_flag (&r->cl, "resources", "r");
 
   if (source && source[0])
-    update_json (r, source);
-  else
-    update_inline (r);
-  ocigate_audit_accepted (r, "update");
+    return update_json (r, source, err);
+  return update_inline (r, err);
 }

@@ -4,13 +4,15 @@
  * exec and update are checked against the policy; everything else goes
  * straight to the real runtime.  Nothing is printed on success: during
  * create and exec our stdio is the container's.
+ *
+ * The commands return what they decided; main is the one place that
+ * exits (through ocigate_fail) or execs.
  */
 #include <config.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ocigate/enforce.h"
@@ -18,68 +20,33 @@
 #include "ocigate.h"
 #include "userns.h"
 
-void
-ocigate_refuse (struct ocigate_run *r, const char *event, const char *msg)
+/* The commands ocigate does more than exec the runtime for.  Every other
+ * one (state, kill, start...) is handed over as it came. */
+struct ocigate_command
 {
-  struct ocigate_audit a = { .event = event,
-                             .cl = &r->cl,
-                             .policy = r->policy,
-                             .policy_path = r->policy_path,
-                             .decisions = &r->decisions,
-                             .message = msg };
-  struct og_error err = { 0 };
+  const char *name;
+  /* The enforced ones (cli.c's ocigate_command_enforced): judge the call,
+   * changing r->cl.argv, and return; event is the accepted call's record. */
+  int (*judge) (struct ocigate_run *r, struct og_error *err);
+  const char *event;
+  /* Run the runtime as a child instead of exec'ing it, to clean up after
+   * it: 1 with its exit status, 0 to exec it after all, -1. */
+  int (*run) (struct ocigate_run *r, const char *runtime, int *status, struct og_error *err);
+};
 
-  ocigate_report_error (&r->cl, msg);
-  if (ocigate_command_enforced (r->cl.command) && ocigate_audit_write (&a, &err) < 0)
-    ocigate_report_error (&r->cl, err.msg);
-  og_error_clear (&err);
-  exit (EXIT_FAILURE);
-}
+static const struct ocigate_command commands[] = {
+  { "create", ocigate_cmd_create, "create", NULL },   { "run", ocigate_cmd_create, "create", NULL },
+  { "restore", ocigate_cmd_restore, "create", NULL }, { "exec", ocigate_cmd_exec, "exec", NULL },
+  { "update", ocigate_cmd_update, "update", NULL },   { "delete", NULL, NULL, ocigate_cmd_delete },
+};
 
-void
-ocigate_refuse_if_refused (struct ocigate_run *r)
+static const struct ocigate_command *
+find_command (const char *name)
 {
-  const struct og_decision *first = og_decisions_first_refusal (&r->decisions);
-  og_cleanup_free char *msg = NULL;
-  size_t n = 0;
-
-  if (first == NULL)
-    return;
-  for (size_t i = 0; i < r->decisions.n; i++)
-    n += r->decisions.v[i].kind == OG_DECISION_REFUSE;
-  if (n > 1)
-    msg = og_xasprintf ("refused by policy: %s: %s (and %zu more)", first->rule, first->reason, n - 1);
-  else
-    msg = og_xasprintf ("refused by policy: %s: %s", first->rule, first->reason);
-  ocigate_refuse (r, "refuse", msg);
-}
-
-void
-ocigate_audit_accepted (struct ocigate_run *r, const char *event)
-{
-  struct ocigate_audit a = {
-    .event = event, .cl = &r->cl, .policy = r->policy, .policy_path = r->policy_path, .decisions = &r->decisions
-  };
-  struct og_error err = { 0 };
-
-  if (ocigate_audit_write (&a, &err) < 0)
-    ocigate_refuse (r, "error", err.msg);
-}
-
-void
-ocigate_argv_remove (struct ocigate_cmdline *cl, int i)
-{
-  memmove (&cl->argv[i], &cl->argv[i + 1], (size_t)(cl->argc - i) * sizeof (char *));
-  cl->argc--;
-}
-
-void
-ocigate_argv_insert (struct ocigate_cmdline *cl, int i, char *s)
-{
-  cl->argv = og_xrealloc (cl->argv, (size_t)(cl->argc + 2) * sizeof (char *));
-  memmove (&cl->argv[i + 1], &cl->argv[i], (size_t)(cl->argc - i + 1) * sizeof (char *));
-  cl->argv[i] = s;
-  cl->argc++;
+  for (size_t i = 0; name && i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp (commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
 }
 
 /* The real runtime: --ocigate-runtime, else the one chosen at configure
@@ -98,19 +65,17 @@ runtime_path (const struct ocigate_cmdline *cl, char *buf, size_t n)
   return OG_DEFAULT_RUNTIME;
 }
 
-static void
-load_policy (struct ocigate_run *r)
+static int
+load_policy (struct ocigate_run *r, struct og_error *err)
 {
-  struct og_error err = { 0 };
+  og_cleanup_free char *cause = NULL;
 
   r->policy_path = r->cl.policy_path ? r->cl.policy_path : OG_POLICY_DEFAULT;
-  if (ocigate_policy_load (r->policy_path, r->cl.state_dir, &r->policy, &err) < 0)
-    {
-      og_cleanup_free char *msg = og_xasprintf ("%s; every container start, exec and update is refused until the "
-                                                "policy is fixed",
-                                                err.msg);
-      ocigate_refuse (r, "error", msg);
-    }
+  if (ocigate_policy_load (r->policy_path, r->cl.state_dir, &r->policy, err) == 0)
+    return 0;
+  cause = og_steal_pointer (&err->msg);
+  return og_error_set (err, 0, "%s; every container start, exec and update is refused until the policy is fixed",
+                       cause);
 }
 
 /* What runc would not run is settled before anything is judged, allocated
@@ -119,64 +84,29 @@ load_policy (struct ocigate_run *r)
  * at (an unknown flag, a bad value, a missing id) is refused too, since
  * ocigate cannot know what another runtime would make of it; in audit mode
  * it is recorded and runc reports its own usage error. */
-static void
-check_command_line (struct ocigate_run *r)
+static int
+check_command_line (struct ocigate_run *r, struct og_error *err)
 {
-  og_cleanup_free char *msg = NULL;
-
   if (r->cl.id && !og_container_id_valid (r->cl.id))
     {
       og_cleanup_free char *q = ocigate_id_quote (r->cl.id);
-      msg = og_xasprintf ("invalid container id %s: runc accepts only letters, digits and the characters + , - . _ "
-                          "(not \".\" or \"..\", at most %d bytes)",
-                          q, NAME_MAX);
-      ocigate_refuse (r, "error", msg);
+      return og_error_set (err, 0,
+                           "invalid container id %s: runc accepts only letters, digits and the characters + , - . _ "
+                           "(not \".\" or \"..\", at most %d bytes)",
+                           q, NAME_MAX);
     }
   if (r->cl.usage_error == NULL)
-    return;
+    return 0;
   if (r->policy->audit_only)
     {
       og_decisions_add (&r->decisions, "command_line", OG_DECISION_AUDIT, "argv", NULL, NULL,
                         "runc stops at a usage error: %s", r->cl.usage_error);
-      return;
+      return 0;
     }
-  msg = og_xasprintf ("%s: %s (runc stops at this usage error; ocigate refuses a command line it cannot read as the "
-                      "runtime does)",
-                      r->cl.command, r->cl.usage_error);
-  ocigate_refuse (r, "error", msg);
-}
-
-/* delete of a container that has a staged rootfs: runc runs as a child,
- * then the staging and the id range are released. */
-static void
-delete_with_cleanup (struct ocigate_run *r, const char *runtime)
-{
-  struct ocigate_userns u;
-  struct og_error err = { 0 };
-  int status = 1;
-  pid_t pid;
-
-  if (r->cl.id == NULL || !og_container_id_valid (r->cl.id)
-      || !ocigate_userns_lookup (r->cl.state_dir, r->cl.root, r->cl.id, &u))
-    return; /* nothing of ours: plain exec */
-  r->cl.argv[0] = (char *)runtime;
-  pid = fork ();
-  if (pid == 0)
-    {
-      execv (runtime, r->cl.argv);
-      _exit (127);
-    }
-  if (pid < 0 || waitpid (pid, &status, 0) < 0)
-    ocigate_refuse (r, "error", "cannot run the runtime for delete");
-  /* runc's verdict stands; ours is only to clean up once it is gone (and
-   * not while a create of the same id is still running) */
-  if (!ocigate_userns_in_use (r->cl.root, r->cl.id, &u) && ocigate_userns_release (&u, &err) < 0)
-    ocigate_report_error (&r->cl, err.msg);
-  og_error_clear (&err);
-  ocigate_userns_free (&u);
-  if (WIFEXITED (status))
-    exit (WEXITSTATUS (status));
-  exit (128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0));
+  return og_error_set (err, 0,
+                       "%s: %s (runc stops at this usage error; ocigate refuses a command line it cannot read as the "
+                       "runtime does)",
+                       r->cl.command, r->cl.usage_error);
 }
 
 /* `create --help` makes runc print its usage and create nothing: hand it
@@ -192,35 +122,64 @@ asks_for_help (const struct ocigate_cmdline *cl)
   return help;
 }
 
+/* Judge an enforced call: its handler's verdict, recorded when accepted.
+ * What the handlers allocated for the runtime is not freed: the exec that
+ * follows replaces the address space. */
+static int
+enforce (struct ocigate_run *r, const struct ocigate_command *c, struct og_error *err)
+{
+  int rc;
+
+  if (!ocigate_command_enforced (r->cl.command) || asks_for_help (&r->cl))
+    return OCIGATE_ACCEPTED;
+  if (c == NULL || c->judge == NULL) /* fail closed should the two tables ever disagree */
+    return og_error_set (err, 0, "%s: enforced, but ocigate has no handler for it", r->cl.command);
+  if (load_policy (r, err) < 0 || check_command_line (r, err) < 0)
+    return OCIGATE_ERROR;
+  rc = c->judge (r, err);
+  if (rc == OCIGATE_ACCEPTED && og_decisions_refused (&r->decisions))
+    rc = OCIGATE_REFUSED;
+  if (rc == OCIGATE_ACCEPTED && ocigate_accept (r, c->event, err) < 0)
+    rc = OCIGATE_ERROR;
+  return rc;
+}
+
+/* exit, not return from main: what r holds stays reachable to the end,
+ * as on the exec path, which never frees it either. */
+static void __attribute__ ((noreturn)) fail (struct ocigate_run *r, int rc, const struct og_error *err)
+{
+  exit (ocigate_fail (r, rc, err));
+}
+
 int
 main (int argc, char **argv)
 {
   struct ocigate_run r = { 0 };
   struct og_error err = { 0 };
+  const struct ocigate_command *c;
+  const char *runtime;
   char buf[4096];
+  int rc, status;
 
   if (ocigate_cmdline_parse (argc, argv, &r.cl, &err) < 0)
-    ocigate_refuse (&r, "error", err.msg);
-  if (ocigate_command_enforced (r.cl.command) && !asks_for_help (&r.cl))
+    fail (&r, OCIGATE_ERROR, &err);
+  c = find_command (r.cl.command);
+  if ((rc = enforce (&r, c, &err)) < 0)
+    fail (&r, rc, &err);
+  runtime = runtime_path (&r.cl, buf, sizeof buf);
+  if (c && c->run)
     {
-      load_policy (&r);
-      check_command_line (&r);
-      if (strcmp (r.cl.command, "exec") == 0)
-        ocigate_cmd_exec (&r);
-      else if (strcmp (r.cl.command, "update") == 0)
-        ocigate_cmd_update (&r);
-      else
-        ocigate_cmd_create (&r);
-      /* not freed: the exec below replaces the address space */
+      if ((rc = c->run (&r, runtime, &status, &err)) < 0)
+        fail (&r, rc, &err);
+      if (rc > 0)
+        exit (status);
     }
-  if (r.cl.command && strcmp (r.cl.command, "delete") == 0)
-    delete_with_cleanup (&r, runtime_path (&r.cl, buf, sizeof buf));
-  ocigate_exec_runtime (runtime_path (&r.cl, buf, sizeof buf), &r.cl, &err);
+  ocigate_exec_runtime (runtime, &r.cl, &err);
   if (r.staged)
     {
       struct og_error ignored = { 0 };
       ocigate_userns_release (r.staged, &ignored);
       og_error_clear (&ignored);
     }
-  ocigate_refuse (&r, "error", err.msg);
+  fail (&r, OCIGATE_ERROR, &err);
 }

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "ocigate/decision.h"
+#include "ocigate/enforce.h"
 #include "ocigate/error.h"
 #include "ocigate/json.h"
 #include "ocigate/policy.h"
@@ -77,6 +78,7 @@ int ocigate_bundle_open (const char *dir, struct ocigate_bundle *b, struct og_er
 /* Replace the file atomically (temp + fsync + rename + fsync dir). */
 int ocigate_bundle_write (struct ocigate_bundle *b, const char *data, size_t len, struct og_error *err);
 void ocigate_bundle_close (struct ocigate_bundle *b);
+#define ocigate_cleanup_bundle __attribute__ ((cleanup (ocigate_bundle_close)))
 
 /* ---- runclog.c: what the engine shows the user --------------------------- */
 
@@ -104,7 +106,7 @@ int ocigate_audit_write (const struct ocigate_audit *a, struct og_error *err);
 /* The line itself (caller-owned), for tests and ocigatectl. */
 char *ocigate_audit_line (const struct ocigate_audit *a);
 
-/* ---- main.c and the commands ------------------------------------------- */
+/* ---- the commands (cmd_*.c), found through main.c's table ------------- */
 
 /* One enforced call. */
 struct ocigate_userns;
@@ -116,26 +118,56 @@ struct ocigate_run
   struct og_policy *policy;
   struct og_decisions decisions;
   struct ocigate_userns *staged; /* released if the runtime cannot be exec'd */
+  struct og_json *spec;          /* create: the judged config, kept for the exec to discard */
 };
 
-/* Tell the engine, record it in the audit log, exit 1. */
-void ocigate_refuse (struct ocigate_run *r, const char *event, const char *msg) __attribute__ ((noreturn));
-/* Refuse with the policy's verdict when a rule refused. */
-void ocigate_refuse_if_refused (struct ocigate_run *r);
-/* Record the accepted call in the audit log (refusing when that fails). */
-void ocigate_audit_accepted (struct ocigate_run *r, const char *event);
+/* What a command handler returns.  It never exits: ocigate_fail turns a
+ * failure into the engine's message, the audit record and the status. */
+enum
+{
+  OCIGATE_ACCEPTED = 0, /* run the runtime with r->cl.argv */
+  OCIGATE_ERROR = -1,   /* err says what failed ("error" record) */
+  /* refused ("refuse" record): err's message, or with none the policy's
+   * verdict (the first refusal in r->decisions) */
+  OCIGATE_REFUSED = OG_ENFORCE_REFUSED,
+};
 
-void ocigate_cmd_create (struct ocigate_run *r);
-void ocigate_cmd_exec (struct ocigate_run *r);
-void ocigate_cmd_update (struct ocigate_run *r);
+int ocigate_cmd_create (struct ocigate_run *r, struct og_error *err);
+int ocigate_cmd_restore (struct ocigate_run *r, struct og_error *err);
+int ocigate_cmd_exec (struct ocigate_run *r, struct og_error *err);
+int ocigate_cmd_update (struct ocigate_run *r, struct og_error *err);
 /* restore: allowed by the policy at all, and its own options judged
- * (spec: the parsed config.json); refuses, or returns. */
-void ocigate_restore_judge (struct ocigate_run *r, const struct og_json *spec);
+ * (spec: the parsed config.json); OCIGATE_REFUSED or OCIGATE_ERROR, or 0. */
+int ocigate_restore_judge (struct ocigate_run *r, const struct og_json *spec, struct og_error *err);
+/* delete of a container whose rootfs we staged: runc runs as a child and
+ * the staging is released after it.  Returns 1 with runc's exit status in
+ * *status, 0 when nothing of ours is staged (exec runc as for any other
+ * command), -1 with err. */
+int ocigate_cmd_delete (struct ocigate_run *r, const char *runtime, int *status, struct og_error *err);
+
+/* ---- outcome.c: the one place a call ends ------------------------------ */
+
+/* Tell the engine (runc-format log line), record the failure in the audit
+ * log for an enforced command, and return the exit status.  rc is what a
+ * handler returned (OCIGATE_ERROR or OCIGATE_REFUSED). */
+int ocigate_fail (struct ocigate_run *r, int rc, const struct og_error *err);
+/* Record the accepted call (event "create", "exec", "update"). */
+int ocigate_accept (struct ocigate_run *r, const char *event, struct og_error *err);
+
+/* ---- argv.c: the command line handed to the runtime -------------------- */
 
 /* Remove argv[i] (and shift the rest). */
 void ocigate_argv_remove (struct ocigate_cmdline *cl, int i);
 /* Insert s at argv[i]; argv grows by one. */
 void ocigate_argv_insert (struct ocigate_cmdline *cl, int i, char *s);
+/* Give flag f a new value in place (its value token, or "--name=value"). */
+void ocigate_argv_set_flag (struct ocigate_cmdline *cl, const struct ocigate_flag *f, const char *value);
+/* Remove flag f and its separate value token. */
+void ocigate_argv_drop_flag (struct ocigate_cmdline *cl, const struct ocigate_flag *f);
+/* Apply the policy's changes to flags[] (one per out->v entry, in
+ * command-line order). */
+void ocigate_argv_apply (struct ocigate_cmdline *cl, const struct ocigate_flag *const *flags,
+                         const struct og_flags_out *out);
 
 /* ---- exec.c ------------------------------------------------------------- */
 

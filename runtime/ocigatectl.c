@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../policy/rule.h" /* FIXME(arch): below the front-end boundary */
 #include "ocigate/enforce.h"
 #include "ocigate/spec.h"
 #include "ocigate/util.h"
@@ -63,12 +62,8 @@ cmd_validate (int argc, char **argv)
     return usage (stderr, EXIT_ERROR);
   if (og_policy_load (path, &policy, &err) < 0)
     return ctl_fail (&err);
-  if (policy->seccomp.default_profile)
-    {
-      og_cleanup_json struct og_json *prof = NULL;
-      if (og_seccomp_load_profile (policy->seccomp.default_profile, &prof, &err) < 0)
-        return ctl_fail (&err);
-    }
+  if (og_policy_check_files (policy, &err) < 0)
+    return ctl_fail (&err);
   /* valid, but not everything it allows can be had on this host */
   og_cleanup_strv char **warnings = og_policy_host_warnings (policy);
   for (char **w = warnings; w && *w; w++)

@@ -92,4 +92,85 @@ int og_enforce_process (const struct og_enforce_ctx *ctx, struct og_json *proces
 int og_enforce_update (const struct og_enforce_ctx *ctx, struct og_json *resources, struct og_decisions *d,
                        struct og_error *err);
 
+/* Returned by the og_enforce_*_flags entry points (negative, err set) when
+ * the command line itself is refused in every mode, not by a rule: a value
+ * runc would read differently from the one that could be judged. */
+#define OG_ENFORCE_REFUSED (-2)
+
+/* What becomes of one command-line flag the front end passed in. */
+struct og_flag_change
+{
+  bool drop;   /* remove the flag (and its separate value) */
+  char *value; /* owned: the flag's new value; NULL keeps it */
+};
+
+/* The changes to apply to the command line, one entry per flag passed in
+ * (same order).  Apply them only when the decisions hold no refusal. */
+struct og_flags_out
+{
+  struct og_flag_change *v;
+  size_t n;
+  bool add_no_new_privs; /* exec: the process needs --no-new-privs added */
+};
+
+void og_flags_out_free (struct og_flags_out *out);
+#define og_cleanup_flags_out __attribute__ ((cleanup (og_flags_out_free)))
+
+/* runc exec's inline flags that set fields of the new process (the rest
+ * comes from the container's process, judged at create).  The front end
+ * folds runc's aliases into the kind; values are as runc got them. */
+enum og_exec_flag_kind
+{
+  OG_EXEC_FLAG_ENV,             /* --env, -e: NAME=value */
+  OG_EXEC_FLAG_USER,            /* --user, -u: uid[:gid] (the last one wins) */
+  OG_EXEC_FLAG_ADDITIONAL_GIDS, /* --additional-gids, -g */
+  OG_EXEC_FLAG_APPARMOR,        /* --apparmor (the last one wins) */
+  OG_EXEC_FLAG_CGROUP,          /* --cgroup [controllers:]path */
+  OG_EXEC_FLAG_CAP,             /* --cap, -c: one capability added */
+  OG_EXEC_FLAG_NO_NEW_PRIVS,    /* --no-new-privs[=bool] */
+};
+
+struct og_exec_flag
+{
+  enum og_exec_flag_kind kind;
+  const char *value; /* NULL: a boolean flag given without a value */
+};
+
+/* exec without --process: judge the inline flags as the process rules
+ * judge a process.json (ctx->root_mapped_away as for og_enforce_process).
+ * Fills *out (caller frees with og_flags_out_free): a capability off the
+ * allowlist or "--no-new-privs=false" dropped, an AppArmor profile
+ * replaced, --no-new-privs added.  Returns 0 when judged (a refusal is in
+ * d, and then the fields stage stopped before capabilities were judged),
+ * OG_ENFORCE_REFUSED when a value is refused outright (an id that runc
+ * would cast to another, a --cgroup above the container's), -1 with err
+ * on internal failure. */
+int og_enforce_exec_flags (const struct og_enforce_ctx *ctx, const struct og_exec_flag *flags, size_t n,
+                           struct og_flags_out *out, struct og_decisions *d, struct og_error *err);
+
+/* runc restore's options that only restore has. */
+enum og_restore_flag_kind
+{
+  OG_RESTORE_FLAG_LSM_PROFILE,         /* --lsm-profile apparmor:<profile> | selinux:<label> (the last one wins) */
+  OG_RESTORE_FLAG_LSM_MOUNT_CONTEXT,   /* --lsm-mount-context */
+  OG_RESTORE_FLAG_MANAGE_CGROUPS_MODE, /* --manage-cgroups-mode */
+  OG_RESTORE_FLAG_EMPTY_NS,            /* --empty-ns */
+  OG_RESTORE_FLAG_EXT_UNIX_SK,         /* --ext-unix-sk[=bool] */
+};
+
+struct og_restore_flag
+{
+  enum og_restore_flag_kind kind;
+  const char *value; /* NULL: a boolean flag given without a value */
+};
+
+/* restore: refused unless the policy allows it (CRIU, not config.json,
+ * decides the restored processes' credentials), then its own options
+ * judged against `spec` (the parsed config.json).  Fills *out (a replaced
+ * --lsm-profile).  Returns 0 when judged (check og_decisions_refused), -1
+ * with err on internal failure. */
+int og_enforce_restore (const struct og_enforce_ctx *ctx, const struct og_json *spec,
+                        const struct og_restore_flag *flags, size_t n, struct og_flags_out *out, struct og_decisions *d,
+                        struct og_error *err);
+
 #endif

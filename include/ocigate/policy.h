@@ -210,6 +210,9 @@ struct og_policy
 /* Load and validate a policy file.  Unknown keys, wrong types, bad values
  * and unreadable files are errors naming the file and the problem. */
 int og_policy_load (const char *path, struct og_policy **out, struct og_error *err);
+/* The files a policy names beyond itself (its default seccomp profile) read
+ * and validated as the rules will read them at create. */
+int og_policy_check_files (const struct og_policy *p, struct og_error *err);
 /* The same from memory (`name` is used in messages). */
 int og_policy_parse (const char *buf, size_t len, const char *name, struct og_policy **out, struct og_error *err);
 /* A cache of compiled policies (og_policy_image_write) keyed by the file's
