@@ -73,6 +73,25 @@ cri_call (const struct og_policy *p, const char *bundle, const char *root, const
          && strcmp (root, p->cri.runc_root) == 0;
 }
 
+/* Did dockerd's BuildKit make this call?  Its executor (moby
+ * builder/builder-next/executor_linux.go, buildkit's runcexecutor) runs
+ *     runc --log <executor>/runc-log.json --log-format json run
+ *         --bundle <executor>/<id> <id>
+ * without --root (measured with Docker 20.10 and 28.5, tests/e2e/build.bats):
+ * only dockerd chooses that bundle path, a build step's own process cannot. */
+static bool
+buildkit_call (const struct og_policy *p, const char *bundle, const char *root, const char *id)
+{
+  size_t n;
+
+  if (p->buildkit.executor_dir == NULL || p->buildkit.runc_root == NULL || bundle == NULL || root == NULL
+      || !safe_component (id))
+    return false;
+  n = strlen (p->buildkit.executor_dir);
+  return strncmp (bundle, p->buildkit.executor_dir, n) == 0 && bundle[n] == '/' && strcmp (bundle + n + 1, id) == 0
+         && strcmp (root, p->buildkit.runc_root) == 0;
+}
+
 void
 og_engine_facts_read (const struct og_policy *p, const char *bundle, const char *root, const char *id,
                       const struct og_json *spec, struct og_engine_facts *f)
@@ -80,6 +99,11 @@ og_engine_facts_read (const struct og_policy *p, const char *bundle, const char 
   const char *type, *sandbox, *uid;
 
   memset (f, 0, sizeof *f);
+  if (buildkit_call (p, bundle, root, id))
+    {
+      f->buildkit = true;
+      return;
+    }
   if (!cri_call (p, bundle, root, id))
     return;
   type = annotation (spec, ANN_TYPE);
@@ -120,7 +144,7 @@ placeholder (const char *s, const char *id, const struct og_engine_facts *f, siz
   {
     const char *name;
     int which;
-  } names[] = { { "{id}", 0 }, { "{pod_uid}", 1 }, { "{sandbox_id}", 2 } };
+  } names[] = { { "{id}", 0 }, { "{pod_uid}", 1 }, { "{sandbox_id}", 2 }, { "{buildkit}", 3 } };
 
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     {
@@ -130,6 +154,9 @@ placeholder (const char *s, const char *id, const struct og_engine_facts *f, siz
       if (strncmp (s, names[i].name, n) != 0)
         continue;
       *len = n;
+      /* a gate: nothing to fill in, the pattern counts only for BuildKit */
+      if (names[i].which == 3)
+        return f && f->buildkit ? "" : NULL;
       v = names[i].which == 0 ? id : (f && f->cri) ? (names[i].which == 1 ? f->pod_uid : f->sandbox_id) : NULL;
       /* an id with '/' or a pattern character would reach other trees */
       return names[i].which == 0 ? ((v && v[0] && !strchr (v, '/') && !strpbrk (v, "*?[\\")) ? v : NULL)
@@ -207,6 +234,42 @@ og_policy_load_cri (const struct og_json *root, const char *name, struct og_poli
       return og_error_set (err, 0, "policy %s: cri: unknown key \"%s\"", name, o->keys[i]);
   return cri_path (o, "task_dir", name, &p->cri.task_dir, err) < 0
                  || cri_path (o, "runc_root", name, &p->cri.runc_root, err) < 0
+             ? -1
+             : 0;
+}
+
+/* The buildkit paths are compared as they are: no pattern characters. */
+static int
+buildkit_path (const struct og_json *o, const char *key, const char *name, char **out, struct og_error *err)
+{
+  const struct og_json *v = og_json_get (o, key);
+
+  if (v == NULL)
+    return og_error_set (err, 0, "policy %s: buildkit: \"%s\" is required", name, key);
+  if (!og_json_is_string (v) || !normalized (v->text) || strpbrk (v->text, "*?[\\{") != NULL)
+    return og_error_set (err, 0,
+                         "policy %s: buildkit: \"%s\" must be an absolute path without . or .. components or "
+                         "pattern characters",
+                         name, key);
+  *out = og_xstrdup (v->text);
+  return 0;
+}
+
+int
+og_policy_load_buildkit (const struct og_json *root, const char *name, struct og_policy *p, struct og_error *err)
+{
+  const struct og_json *o = og_json_get (root, "buildkit");
+
+  if (o == NULL)
+    return 0;
+  if (o->type != OG_JSON_OBJECT)
+    return og_error_set (err, 0, "policy %s: buildkit: must be an object", name);
+  for (size_t i = 0; i < o->n; i++)
+    if (strcmp (o->keys[i], "executor_dir") != 0 && strcmp (o->keys[i], "runc_root") != 0
+        && strcmp (o->keys[i], "description") != 0)
+      return og_error_set (err, 0, "policy %s: buildkit: unknown key \"%s\"", name, o->keys[i]);
+  return buildkit_path (o, "executor_dir", name, &p->buildkit.executor_dir, err) < 0
+                 || buildkit_path (o, "runc_root", name, &p->buildkit.runc_root, err) < 0
              ? -1
              : 0;
 }

@@ -18,6 +18,7 @@
 #include "rule.h"
 #include "ocigate/json.h"
 #include "ocigate/facts.h"
+#include "policy_keys.h"
 #include "ocigate/policy.h"
 #include "ocigate/sha256.h"
 #include "ocigate/util.h"
@@ -370,8 +371,9 @@ load_resources (struct loader *l, const struct og_json *root, struct og_policy *
 static int
 load_mounts (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
-  static const char *const keys[] = { "action",      "deny_any_socket", "deny_sockets", "deny_trees",  "allow_sources",
-                                      "allow_roots", "force_options",   "scan",         "description", NULL };
+  static const char *const keys[]
+      = { "action", "deny_any_socket", "deny_sockets",   "deny_trees", "allow_sources", "allow_roots", "force_options",
+          "scan",   "description",     "readonly_binds", NULL };
   static const char *const scan_keys[] = { "max_entries", "max_depth", "max_ms", "max_mounts", NULL };
   struct og_json *o, *scan;
 
@@ -386,7 +388,8 @@ load_mounts (struct loader *l, const struct og_json *root, struct og_policy *p)
       || get_strv (l, o, "deny_trees", "mounts", true, &p->mounts.deny_trees) < 0
       || get_strv (l, o, "allow_sources", "mounts", true, &p->mounts.allow_sources) < 0
       || get_strv (l, o, "allow_roots", "mounts", true, &p->mounts.allow_roots) < 0
-      || get_strv (l, o, "force_options", "mounts", false, &p->mounts.force_options) < 0)
+      || get_strv (l, o, "force_options", "mounts", false, &p->mounts.force_options) < 0
+      || og_policy_load_readonly_binds (o, l->name, p, l->err) < 0)
     return -1;
   scan = og_json_get (o, "scan");
   if (scan)
@@ -730,11 +733,11 @@ load_fields (struct loader *l, const struct og_json *root, struct og_policy *p)
 static int
 load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
 {
-  static const char *const keys[] = { "version",        "description", "mode",      "audit",   "no_new_privileges",
-                                      "capabilities",   "rootfs",      "resources", "mounts",  "hooks",
-                                      "privileged",     "namespaces",  "devices",   "sysctls", "seccomp",
-                                      "paths",          "process",     "env",       "lsm",     "restore",
-                                      "user_namespace", "fields",      "cri",       NULL };
+  static const char *const keys[] = { "version",        "description", "mode",      "audit",    "no_new_privileges",
+                                      "capabilities",   "rootfs",      "resources", "mounts",   "hooks",
+                                      "privileged",     "namespaces",  "devices",   "sysctls",  "seccomp",
+                                      "paths",          "process",     "env",       "lsm",      "restore",
+                                      "user_namespace", "fields",      "cri",       "buildkit", NULL };
   static const char *const audit_keys[] = { "log", NULL };
   struct og_json *v;
   og_cleanup_free char *mode = NULL;
@@ -771,6 +774,7 @@ load_top (struct loader *l, const struct og_json *root, struct og_policy *p)
                  || load_paths (l, root, p) < 0 || load_process (l, root, p) < 0 || load_env (l, root, p) < 0
                  || load_lsm (l, root, p) < 0 || load_restore (l, root, p) < 0 || load_userns (l, root, p) < 0
                  || load_fields (l, root, p) < 0 || og_policy_load_cri (root, l->name, p, l->err) < 0
+                 || og_policy_load_buildkit (root, l->name, p, l->err) < 0
              ? -1
              : 0;
 }

@@ -58,6 +58,7 @@ static const struct
   STRV (mounts.allow_sources),
   STRV (mounts.force_options),
   STRV (mounts.allow_roots),
+  STRV (mounts.readonly_binds_except),
   STRV (hooks.allow),
   STRV (namespaces.require),
   STRV (namespaces.allow_paths),
@@ -73,6 +74,8 @@ static const struct
   STR (lsm.apparmor_profile),
   STR (cri.task_dir),
   STR (cri.runc_root),
+  STR (buildkit.executor_dir),
+  STR (buildkit.runc_root),
   STRV (fields.allow),
   STRV (fields.net_devices),
 };
