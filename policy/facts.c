@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Engine facts: what the caller of the runtime (not the workload) chose.
- * Measured with containerd 1.6.20 and 2.1.9's CRI (tests/cri): the runc
- * shim runs, in the bundle directory,
+ * Measured with containerd 1.6.20 and 2.1.9's CRI (tests/cri): the pod's
+ * one runc shim runs, in the sandbox's bundle directory (for every
+ * container of the pod: the working directory is no fact of the container),
  *     <BinaryName> --root /run/containerd/runc/k8s.io --log <bundle>/log.json
  *         --log-format json create --bundle <state>/io.containerd.runtime.v2.task/k8s.io/<id>
  *         --pid-file <bundle>/init.pid <id>
  * and the config carries io.kubernetes.cri.container-type ("sandbox" or
  * "container"), .sandbox-id, .sandbox-uid, .sandbox-name, .sandbox-namespace
- * (and .sandbox-log-directory; 2.1 also .podsandbox.image-name).  The CRI
+ * (the sandbox also .sandbox-log-directory, on 2.1 .podsandbox.image-name;
+ * an app container .container-name and .image-name).  The CRI
  * sets those last, over any pod annotation passed through.
  */
 #include <stdlib.h>

@@ -3,12 +3,13 @@
  * A pod's network namespace is made by CNI in the host's user namespace
  * before the sandbox starts, and every container of the pod joins it.  A
  * container in a new user namespace cannot do what runc then does there,
- * measured with containerd 1.6 (runc 1.1.5) and 2.1 (runc 1.3.6) through
- * the CRI: mount sysfs ("operation not permitted": only the network
- * namespace's owner may), write the net.ipv4.ping_group_range sysctl the
- * CRI sets ("permission denied"), and `runc exec` (probes, kubectl exec)
- * fails "error executing setns process", since runc joins the user
- * namespace first and cannot join the host's network namespace from it.
+ * measured through the CRI: mount sysfs ("operation not permitted": only
+ * the network namespace's owner may; runc 1.1.5 and 1.3.6), write the
+ * net.ipv4.ping_group_range sysctl containerd 2.1 sets ("permission
+ * denied", runc 1.3.6); and with those replaced, `runc exec` (probes,
+ * kubectl exec) failed "error executing setns process" (runc 1.1.5): runc
+ * joins the user namespace first and then cannot join namespaces the
+ * host's (or the sandbox's) user namespace owns.
  * Such a container runs without a user namespace only as the policy's mode
  * allows for a host that cannot set one up ("if-possible", recorded loudly
  * in the audit); "required" refuses it.  The CRI's own user namespaces

@@ -45,7 +45,10 @@ class Client:
 class Pod:
     """A pod: its kubelet directory, its sandbox, its containers."""
 
-    def __init__(self, client, name, namespace="default"):
+    def __init__(self, client, name, namespace="default", userns=None, handler=HANDLER, annotations=None):
+        self.userns = userns  # (host id, length): Kubernetes' hostUsers: false
+        self.handler = handler
+        self.annotations = annotations or {}
         self.c = client
         self.name, self.namespace = name, namespace
         self.uid = str(uuid.uuid4())
@@ -80,6 +83,13 @@ class Pod:
         os.chmod(p, 0o666)
         return p
 
+    def ns_options(self):
+        o = pb.NamespaceOption(network=pb.POD, pid=pb.CONTAINER, ipc=pb.POD)
+        if self.userns:
+            m = [pb.IDMapping(host_id=self.userns[0], container_id=0, length=self.userns[1])]
+            o.userns_options.CopyFrom(pb.UserNamespace(mode=pb.POD, uids=m, gids=m))
+        return o
+
     # -- the CRI calls
     def run(self):
         labels = {"io.kubernetes.pod.name": self.name, "io.kubernetes.pod.namespace": self.namespace,
@@ -92,18 +102,18 @@ class Pod:
             dns_config=pb.DNSConfig(servers=["10.96.0.10"], searches=["%s.svc.cluster.local" % self.namespace,
                                                                       "svc.cluster.local", "cluster.local"],
                                     options=["ndots:5"]),
-            labels=labels, annotations={"kubernetes.io/config.source": "api"},
+            labels=labels, annotations=dict({"kubernetes.io/config.source": "api"}, **self.annotations),
             linux=pb.LinuxPodSandboxConfig(
                 cgroup_parent="%s/pod%s" % (os.environ["CRI_CGROUP_PARENT"], self.uid),
                 security_context=pb.LinuxSandboxSecurityContext(
-                    namespace_options=pb.NamespaceOption(network=pb.POD, pid=pb.CONTAINER, ipc=pb.POD),
+                    namespace_options=self.ns_options(),
                     seccomp=pb.SecurityProfile(profile_type=pb.SecurityProfile.RuntimeDefault))))
-        r = self.c.rt.RunPodSandbox(pb.RunPodSandboxRequest(config=self.config, runtime_handler=HANDLER),
+        r = self.c.rt.RunPodSandbox(pb.RunPodSandboxRequest(config=self.config, runtime_handler=self.handler),
                                     timeout=TIMEOUT)
         self.sandbox_id = r.pod_sandbox_id
         return self.sandbox_id
 
-    def create(self, name, mounts, command=("/bin/sleep", "2147483647")):
+    def create(self, name, mounts, command=("/bin/sleep", "2147483647"), annotations=None):
         """mounts: (container path, host path, read-only) as the kubelet
         lists them (volumes first, then /etc/hosts and the termination log)."""
         cfg = pb.ContainerConfig(
@@ -114,14 +124,14 @@ class Pod:
                     for c, h, ro in mounts],
             labels={"io.kubernetes.container.name": name, "io.kubernetes.pod.name": self.name,
                     "io.kubernetes.pod.namespace": self.namespace, "io.kubernetes.pod.uid": self.uid},
-            annotations={"io.kubernetes.container.restartCount": "0",
-                         "io.kubernetes.container.terminationMessagePath": "/dev/termination-log",
-                         "io.kubernetes.container.terminationMessagePolicy": "File"},
+            annotations=dict({"io.kubernetes.container.restartCount": "0",
+                              "io.kubernetes.container.terminationMessagePath": "/dev/termination-log",
+                              "io.kubernetes.container.terminationMessagePolicy": "File"}, **(annotations or {})),
             log_path="%s/0.log" % name,
             linux=pb.LinuxContainerConfig(
                 resources=pb.LinuxContainerResources(cpu_period=100000, cpu_shares=2, oom_score_adj=1000),
                 security_context=pb.LinuxContainerSecurityContext(
-                    namespace_options=pb.NamespaceOption(network=pb.POD, pid=pb.CONTAINER, ipc=pb.POD),
+                    namespace_options=self.ns_options(),
                     seccomp=pb.SecurityProfile(profile_type=pb.SecurityProfile.RuntimeDefault),
                     masked_paths=MASKED, readonly_paths=READONLY)))
         r = self.c.rt.CreateContainer(pb.CreateContainerRequest(pod_sandbox_id=self.sandbox_id, config=cfg,

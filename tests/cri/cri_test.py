@@ -117,6 +117,26 @@ def test_another_sandboxs_files_are_refused():
     expect_refused(lambda: pod.start(cid), "mounts", shm)
 
 
+def test_a_pods_own_annotations_cannot_forge_the_cris():
+    """With every pod and container annotation passed through to the OCI
+    config (a handler with pod_annotations = ["*"]), a pod that names the
+    victim in io.kubernetes.cri.* still gets its own uid and sandbox id:
+    the CRI sets its keys last."""
+    victim = state["pod"]
+    forged = {"io.kubernetes.cri.sandbox-uid": victim.uid, "io.kubernetes.cri.sandbox-id": victim.sandbox_id,
+              "io.kubernetes.cri.container-type": "container", "ocigate.test.passed": "through"}
+    pod = cri.Pod(client, "forger", handler="ocigate-passthrough", annotations=forged)
+    pod.run()
+    theirs = os.path.join(victim.dir, "volumes/kubernetes.io~empty-dir/data")
+    cid = pod.create("app", [("/steal", theirs, False)], annotations=forged)
+    expect_refused(lambda: pod.start(cid), "mounts", theirs)
+    for c in (pod.sandbox_id, cid):
+        ann = json.load(open(os.path.join(W, "logs/config.%s.json" % c)))["annotations"]
+        assert ann.get("ocigate.test.passed") == "through", "no pass-through: %s" % ann
+        assert ann["io.kubernetes.cri.sandbox-uid"] == pod.uid, ann
+        assert ann["io.kubernetes.cri.sandbox-id"] == pod.sandbox_id, ann
+
+
 def ctr(*args):
     return subprocess.run(ENTER + ["ctr", "-a", SOCK] + list(args), capture_output=True, text=True)
 
@@ -149,6 +169,35 @@ def test_cri_annotations_through_ctr_loosen_nothing():
     ctr("-n", ns, "images", "rm", cri.IMAGE)
 
 
+def podman(*args):
+    base = ["podman", "--root", W + "/podman/root", "--runroot", W + "/podman/runroot", "--storage-driver", "vfs",
+            "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", os.path.join(W, "bin/ocigate"),
+            "--runtime-flag", "root=" + W + "/podman/runc"]
+    env = dict(os.environ, PODMAN_IGNORE_CGROUPSV1_WARNING="1", TMPDIR=W + "/podman/tmp")
+    os.makedirs(W + "/podman/tmp", exist_ok=True)
+    return subprocess.run(ENTER + ["env", "PODMAN_IGNORE_CGROUPSV1_WARNING=1", "TMPDIR=" + W + "/podman/tmp"] + base
+                          + list(args), capture_output=True, text=True, env=env)
+
+
+def test_cri_annotations_through_podman_loosen_nothing():
+    """The same with `podman run --annotation` (Podman's own bundle and
+    runtime root are no CRI's)."""
+    victim = state["pod"]
+    r = podman("load", "-i", os.path.join(W, "image.tar"))
+    assert r.returncode == 0, r.stderr
+    theirs = os.path.join(victim.dir, "volumes/kubernetes.io~empty-dir/data")
+    r = podman("run", "--rm", "--network", "none",
+               "--annotation", "io.kubernetes.cri.container-type=container",
+               "--annotation", "io.kubernetes.cri.sandbox-id=" + victim.sandbox_id,
+               "--annotation", "io.kubernetes.cri.sandbox-uid=" + victim.uid,
+               "-v", theirs + ":/steal", cri.IMAGE, "ls", "/steal")
+    print("# podman: exit %d: %s" % (r.returncode, (r.stderr or r.stdout).strip()[:400]))
+    assert r.returncode != 0, "podman's container with the CRI annotations bound the pod's volume: " + r.stdout
+    assert "ocigate: refused by policy" in r.stderr and theirs in r.stderr, r.stderr
+    podman("rm", "-a", "-f")
+    podman("rmi", "-a", "-f")
+
+
 def test_the_shim_argv_is_what_the_facts_expect():
     """What containerd's runc shim passes (the facts rest on it)."""
     sid = state["pod"].sandbox_id
@@ -160,6 +209,76 @@ def test_the_shim_argv_is_what_the_facts_expect():
     assert cwd == bundle
     assert argv == ("--root /run/containerd/runc/k8s.io --log {b}/log.json --log-format json create --bundle {b} "
                     "--pid-file {b}/init.pid {id}".format(b=bundle, id=sid)), argv
+    # an app container: the pod's one shim runs in the sandbox's bundle
+    # directory, the container's own bundle is --bundle (what ocigate reads)
+    cid = state["cid"]
+    lines = [l for l in open(os.path.join(W, "logs/argv.log")) if " create " in l and l.rstrip().endswith(cid)]
+    cwd, argv = lines[0].rstrip("\n").split("\t")
+    own = os.path.join(W, "state/io.containerd.runtime.v2.task/k8s.io", cid)
+    print("# app container: cwd %s\n# argv %s" % (cwd, argv))
+    assert cwd == bundle, cwd
+    assert argv == ("--root /run/containerd/runc/k8s.io --log {b}/log.json --log-format json create --bundle {b} "
+                    "--pid-file {b}/init.pid {id}".format(b=own, id=cid)), argv
+    for c, kind in ((sid, "sandbox"), (cid, "container")):
+        ann = json.load(open(os.path.join(W, "logs/config.%s.json" % c)))["annotations"]
+        print("# %s annotations: %s" % (kind, ", ".join(sorted(k for k in ann if k.startswith("io.kubernetes.cri")))))
+        assert ann["io.kubernetes.cri.container-type"] == kind
+        assert ann["io.kubernetes.cri.sandbox-id"] == sid and ann["io.kubernetes.cri.sandbox-uid"] == state["pod"].uid
+
+
+class policy_changed:
+    """The test policy with `change` applied to its JSON, for a block."""
+
+    def __init__(self, change):
+        self.path = os.path.join(W, "policy.json")
+        self.change = change
+
+    def write(self, text):
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o600)
+        os.rename(tmp, self.path)
+
+    def __enter__(self):
+        self.saved = open(self.path).read()
+        p = json.loads(self.saved)
+        self.change(p)
+        self.write(json.dumps(p))
+
+    def __exit__(self, *exc):
+        self.write(self.saved)
+
+
+def test_without_the_cri_facts_the_shipped_policy_refuses_the_pod():
+    """What the profile refused before: the sandbox's own /dev/shm (under
+    the CRI's state dir, in /run/containerd) and its resolv.conf."""
+    with policy_changed(lambda p: p.pop("cri")):
+        pod = cri.Pod(client, "before")
+        msg = expect_refused(pod.run, "mounts", "/io.containerd.grpc.v1.cri/sandboxes/")
+        assert "/shm exposes the sensitive host tree" in msg, msg
+
+
+def test_user_namespace_required_refuses_a_pod_on_cnis_network():
+    """No silent downgrade: with user_namespace.mode "required" the pod is
+    refused, naming why it cannot have one."""
+    def required(p):
+        p["user_namespace"]["mode"] = "required"
+    with policy_changed(required):
+        pod = cri.Pod(client, "mapped")
+        expect_refused(pod.run, "user_namespace", "belongs to the host's user namespace (made by CNI)")
+
+
+def test_kubernetes_user_namespaces_are_refused():
+    """hostUsers: false (CRI userns_options): containerd 2.1 pins a user
+    namespace with the kubelet's mapping at <state>/io.containerd.grpc.v1.cri/
+    sandboxes/<id>/pinned-namespaces/user and the sandbox joins it: ocigate
+    refuses a joined user namespace (its range is not the policy pool's)."""
+    if VERSION == "1.6":
+        print("# skip: containerd 1.6's CRI has no user namespaces")
+        return
+    pod = cri.Pod(client, "host-users-false", userns=(3000000, 65536))
+    expect_refused(pod.run, "/pinned-namespaces/user", "is not allowed by namespaces.allow_paths")
 
 
 def main():

@@ -14,9 +14,13 @@
 # contrib/containerd says (a runc shim whose BinaryName is ocigate, here a
 # wrapper that passes the test policy and logs argv), restrict_oom_score_adj,
 # a bridge + host-local CNI network on a private subnet, and a busybox image
-# imported with `ctr -n k8s.io images import`.  The test policy is the
-# shipped default.json with /var/lib/containerd, /run/containerd and
-# /var/lib/kubelet moved to the work dir.
+# imported with `ctr -n k8s.io images import`; a second handler,
+# ocigate-passthrough, passes every pod annotation through (the forging
+# test).  The test policy is the shipped default.json with
+# /var/lib/containerd, /run/containerd and /var/lib/kubelet moved to the work
+# dir (and this run's Podman image roots allowed).  The Python client runs on
+# the host for both versions (Debian 12's python3-grpcio): the socket is in
+# the work dir, at the same path on both sides.
 #
 # Cached in $OCIGATE_CI_CACHE/cri (default /var/cache/ocigate-ci/cri): the
 # CRI api.proto's package (golang-k8s-cri-api-dev, from Debian forky with
@@ -44,7 +48,7 @@ die() {
 
 install_packages() {
 	local missing=() p
-	for p in containerd runc containernetworking-plugins python3-grpcio python3-grpc-tools busybox-static jq iproute2; do
+	for p in containerd runc containernetworking-plugins python3-grpcio python3-grpc-tools busybox-static jq iproute2 podman conmon; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
@@ -129,7 +133,8 @@ make_policy() {
 			else sub("^/var/lib/containerd"; $R) | sub("^/run/containerd"; $S) | sub("^/var/lib/kubelet"; $K) end;
 		.audit.log = $audit
 		| walk(if type == "string" then moved else . end)
-		| .mounts.deny_trees += [ $S, $R, $K ]' >"$W/policy.json" || return 1
+		| .mounts.deny_trees += [ $S, $R, $K ]
+		| .mounts.allow_roots += [ "\($W)/podman/root/vfs/dir/*" ]' --arg W "$W" >"$W/policy.json" || return 1
 	chmod 600 "$W/policy.json"
 	local prof
 	prof=$(jq -r '.seccomp.default_profile // empty' "$W/policy.json")
@@ -139,7 +144,11 @@ make_policy() {
 	cat >"$W/bin/ocigate" <<EOW
 #!/bin/sh
 printf '%s\t%s\n' "\$(pwd)" "\$*" >>$W/logs/argv.log
-case " \$* " in *" create "*) for id; do :; done; cp config.json "$W/logs/config.\$id.json" 2>/dev/null ;; esac
+case " \$* " in *" create "*)
+	b= prev= id=
+	for a; do [ "\$prev" = --bundle ] && b=\$a; prev=\$a; id=\$a; done
+	cp "\$b/config.json" "$W/logs/config.\$id.json" 2>/dev/null ;;
+esac
 exec $W/bin/ocigate.bin --ocigate-policy=$W/policy.json --ocigate-runtime=$RUNC "\$@"
 EOW
 	chmod 755 "$W/bin/ocigate"
@@ -183,6 +192,14 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
     runtime_type = "io.containerd.runc.v2"
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate.options]
       BinaryName = "$W/bin/ocigate"
+  # the same with every pod and container annotation passed through, for
+  # the test that a pod cannot forge the CRI's own keys
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate-passthrough]
+    runtime_type = "io.containerd.runc.v2"
+    pod_annotations = ["*"]
+    container_annotations = ["*"]
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate-passthrough.options]
+      BinaryName = "$W/bin/ocigate"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$W/cni/net.d"
@@ -220,6 +237,12 @@ disabled_plugins = ['io.containerd.internal.v1.opt', 'io.containerd.snapshotter.
     runtime_type = 'io.containerd.runc.v2'
     [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate.options]
       BinaryName = '$W/bin/ocigate'
+  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate-passthrough]
+    runtime_type = 'io.containerd.runc.v2'
+    pod_annotations = ['*']
+    container_annotations = ['*']
+    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate-passthrough.options]
+      BinaryName = '$W/bin/ocigate'
   [plugins.'io.containerd.cri.v1.runtime'.cni]
     bin_dirs = ['/usr/lib/cni']
     conf_dir = '$W/cni/net.d'
@@ -249,6 +272,9 @@ teardown() {
 		umount -l "$m" 2>/dev/null
 	done
 	ip link del "$BRIDGE" 2>/dev/null
+	# the shims' default runc root, fifo and socket dirs (the host's
+	# /run/containerd on 1.6): what this run made, once empty
+	[ -n "$MADE_RUN_CONTAINERD" ] && find /run/containerd -depth -type d -empty -delete 2>/dev/null
 	for p in /sys/fs/cgroup/*/"$CGROUP_PARENT" /sys/fs/cgroup/"$CGROUP_PARENT"; do
 		[ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
@@ -259,11 +285,15 @@ run_version() {
 	local v=$1 rc
 	W=$(mktemp -d "$here/.run.XXXXXX") || return 1
 	chmod 711 "$W"
+	# a unix socket's path has room for 107 bytes
+	[ ${#W} -le 80 ] || { rm -rf "$W"; log "the work dir $W is too long for containerd's socket path"; return 1; }
 	local run=${W##*.}
 	BRIDGE=ogcri$((RANDOM % 1000))
 	SUBNET=$((RANDOM % 200 + 20))
 	CGROUP_PARENT=ocigate-cri-$run
 	RUNC_ROOT=/run/containerd/runc # the shim's default: contrib's snippets set no Root
+	MADE_RUN_CONTAINERD=
+	[ "$v" = 1.6 ] && [ ! -e /run/containerd ] && MADE_RUN_CONTAINERD=1
 	mkdir -p "$W/bin" "$W/logs" "$W/kubelet/pods"
 	install -m 755 "$OCIGATE" "$W/bin/ocigate.bin"
 	trap 'teardown; exit 130' INT TERM

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Engine facts (policy/facts.c): a config is the CRI's only when the
+ * bundle and runtime root are containerd's k8s.io ones; only then do the
+ * CRI's annotations fill {pod_uid} and {sandbox_id}. */
+#include <config.h>
+#include <check.h>
+
+#include "helpers.h"
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ocigate/enforce.h"
+#include "ocigate/facts.h"
+#include "ocigate/policy.h"
+#include "ocigate/util.h"
+
+#define TASK "/run/containerd/io.containerd.runtime.v2.task/k8s.io"
+#define RUNC_ROOT "/run/containerd/runc/k8s.io"
+#define SID "5b1d3c87cc0d9c4e3d193bfe1086b25ac495689ec8ffb9b764a5c8585732f642"
+#define CID "0cf8bfc30ebaf5ba26e57c1ae32106fbaa750f42fad956cb45685a41a01304b1"
+#define UID "9cb87db9-f869-4c1e-b92b-84f03d9a09e3"
+
+/* The shipped default profile with its "cri" object replaced by `cri`
+ * (NULL: without one); parsed into *p, or the error. */
+static int
+default_with (const char *cri, struct og_policy **p, struct og_error *err)
+{
+  og_cleanup_free char *path = og_xasprintf ("%s/default.json", PROFILES), *text = NULL, *edited = NULL;
+  const char *start, *end;
+  size_t len;
+
+  text = th_read_file (path, &len);
+  start = strstr (text, "\"cri\": {");
+  ck_assert_ptr_nonnull (start);
+  end = strchr (start, '}');
+  ck_assert_ptr_nonnull (end);
+  if (cri == NULL)
+    end = strchr (end, ','); /* the member and its comma */
+  edited = og_xasprintf ("%.*s%s%s%s", (int)(start - text), text, cri ? "\"cri\": " : "", cri ? cri : "", end + 1);
+  return og_policy_parse (edited, strlen (edited), "test.json", p, err);
+}
+
+static struct og_policy *
+policy_with (const char *cri)
+{
+  struct og_policy *p = NULL;
+  struct og_error err = { 0 };
+
+  ck_assert_msg (default_with (cri, &p, &err) == 0, "%s", err.msg);
+  return p;
+}
+
+static struct og_policy *
+cri_policy (void)
+{
+  return policy_with ("{\"task_dir\":\"" TASK "\",\"runc_root\":\"" RUNC_ROOT "\"}");
+}
+
+static struct og_json *
+spec_with (const char *type, const char *sandbox, const char *uid)
+{
+  og_cleanup_free char *text
+      = og_xasprintf ("{\"annotations\":{\"io.kubernetes.cri.container-type\":\"%s\","
+                      "\"io.kubernetes.cri.sandbox-id\":\"%s\",\"io.kubernetes.cri.sandbox-uid\":\"%s\"}}",
+                      type, sandbox, uid);
+  const struct og_json_opts opts = { .max_size = 1 << 20, .max_depth = 16 };
+  struct og_json *j = NULL;
+  struct og_error err = { 0 };
+
+  ck_assert_msg (og_json_parse (text, strlen (text), &opts, &j, &err) == 0, "%s", err.msg);
+  return j;
+}
+
+START_TEST (cri_container_facts)
+{
+  og_cleanup_policy struct og_policy *p = cri_policy ();
+  og_cleanup_json struct og_json *spec = spec_with ("container", SID, UID);
+  struct og_engine_facts f;
+
+  og_engine_facts_read (p, TASK "/" CID, RUNC_ROOT, CID, spec, &f);
+  ck_assert (f.cri);
+  ck_assert (!f.cri_sandbox);
+  ck_assert_str_eq (f.sandbox_id, SID);
+  ck_assert_str_eq (f.pod_uid, UID);
+  og_engine_facts_clear (&f);
+}
+END_TEST
+
+START_TEST (cri_sandbox_is_its_own)
+{
+  og_cleanup_policy struct og_policy *p = cri_policy ();
+  og_cleanup_json struct og_json *own = spec_with ("sandbox", SID, UID), *other = spec_with ("sandbox", CID, UID);
+  og_cleanup_json struct og_json *self = spec_with ("container", SID, UID);
+  struct og_engine_facts f;
+
+  og_engine_facts_read (p, TASK "/" SID, RUNC_ROOT, SID, own, &f);
+  ck_assert (f.cri && f.cri_sandbox);
+  og_engine_facts_clear (&f);
+  /* a sandbox that names another pod's sandbox, an app container that
+   * names itself: not the CRI's doing */
+  og_engine_facts_read (p, TASK "/" SID, RUNC_ROOT, SID, other, &f);
+  ck_assert (!f.cri);
+  og_engine_facts_read (p, TASK "/" SID, RUNC_ROOT, SID, self, &f);
+  ck_assert (!f.cri);
+}
+END_TEST
+
+/* The annotations alone never make a config the CRI's. */
+START_TEST (other_engines_are_not_the_cri)
+{
+  og_cleanup_policy struct og_policy *p = cri_policy ();
+  og_cleanup_policy struct og_policy *none = policy_with (NULL);
+  og_cleanup_json struct og_json *spec = spec_with ("container", SID, UID);
+  static const char *const bundles[][2] = {
+    { "/run/containerd/io.containerd.runtime.v2.task/moby/" CID, RUNC_ROOT },    /* docker's namespace */
+    { "/run/containerd/io.containerd.runtime.v2.task/default/" CID, RUNC_ROOT }, /* ctr's */
+    { TASK "/" CID, "/run/containerd/runc/default" },                            /* another root */
+    { TASK "/../default/" CID, RUNC_ROOT },
+    { TASK "/x/" CID, RUNC_ROOT },
+    { TASK "/" CID "/", RUNC_ROOT },
+    { "/var/lib/containers/storage/overlay-containers/" CID "/userdata", "/run/runc" }, /* podman */
+    { "/var/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/" CID,
+      "/var/run/docker/runtime-runc/moby" },
+  };
+  struct og_engine_facts f;
+
+  for (size_t i = 0; i < sizeof bundles / sizeof bundles[0]; i++)
+    {
+      og_engine_facts_read (p, bundles[i][0], bundles[i][1], CID, spec, &f);
+      ck_assert_msg (!f.cri, "%s %s", bundles[i][0], bundles[i][1]);
+    }
+  og_engine_facts_read (p, NULL, RUNC_ROOT, CID, spec, &f);
+  ck_assert (!f.cri);
+  og_engine_facts_read (none, TASK "/" CID, RUNC_ROOT, CID, spec, &f);
+  ck_assert (!f.cri);
+}
+END_TEST
+
+START_TEST (bad_annotations_are_not_trusted)
+{
+  og_cleanup_policy struct og_policy *p = cri_policy ();
+  static const char *const bad[][3] = {
+    { "container", SID, "../" UID }, { "container", SID, "*" },     { "container", "..", UID },
+    { "container", SID, "" },        { "container", "a/b", UID },   { "init", SID, UID },
+    { "container", SID, "a[b]" },    { "container", SID "?", UID },
+  };
+  struct og_engine_facts f;
+
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      og_cleanup_json struct og_json *spec = spec_with (bad[i][0], bad[i][1], bad[i][2]);
+      og_engine_facts_read (p, TASK "/" CID, RUNC_ROOT, CID, spec, &f);
+      ck_assert_msg (!f.cri, "%s %s %s", bad[i][0], bad[i][1], bad[i][2]);
+    }
+}
+END_TEST
+
+START_TEST (patterns_expand_only_trusted_facts)
+{
+  struct og_engine_facts f = { .cri = true, .sandbox_id = (char *)SID, .pod_uid = (char *)UID };
+  struct og_engine_facts untrusted = { .cri = false, .sandbox_id = (char *)SID, .pod_uid = (char *)UID };
+  og_cleanup_free char *a = og_pattern_expand ("/k/pods/{pod_uid}/volumes/*/*", CID, &f);
+  og_cleanup_free char *b = og_pattern_expand ("/c/sandboxes/{sandbox_id}/shm", CID, &f);
+  og_cleanup_free char *c = og_pattern_expand ("/d/containers/{id}/{id}", CID, NULL);
+  og_cleanup_free char *lit = og_pattern_expand ("/x/{foo}/*", CID, NULL);
+
+  ck_assert_str_eq (a, "/k/pods/" UID "/volumes/*/*");
+  ck_assert_str_eq (b, "/c/sandboxes/" SID "/shm");
+  ck_assert_str_eq (c, "/d/containers/" CID "/" CID);
+  ck_assert_str_eq (lit, "/x/{foo}/*");
+  ck_assert_ptr_null (og_pattern_expand ("/k/pods/{pod_uid}/volumes/*/*", CID, &untrusted));
+  ck_assert_ptr_null (og_pattern_expand ("/k/pods/{pod_uid}/volumes/*/*", CID, NULL));
+  ck_assert_ptr_null (og_pattern_expand ("/d/containers/{id}/*", "a/b", NULL));
+  ck_assert_ptr_null (og_pattern_expand ("/d/containers/{id}/*", "*", NULL));
+  ck_assert_ptr_null (og_pattern_expand ("/d/containers/{id}/*", NULL, NULL));
+}
+END_TEST
+
+START_TEST (policy_cri_section)
+{
+  static const char *const bad[][2] = {
+    { "{\"task_dir\":\"run/x\",\"runc_root\":\"/r\"}", "\"task_dir\" must be an absolute path" },
+    { "{\"task_dir\":\"/run/../x\",\"runc_root\":\"/r\"}", "\"task_dir\" must be an absolute path" },
+    { "{\"task_dir\":\"/run/x/\",\"runc_root\":\"/r\"}", "\"task_dir\" must be an absolute path" },
+    { "{\"task_dir\":\"/run/x\"}", "\"runc_root\" is required" },
+    { "{\"task_dir\":\"/run/x\",\"runc_root\":\"/r\",\"root\":\"/y\"}", "unknown key \"root\"" },
+    { "[]", "cri: must be an object" },
+  };
+
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      struct og_policy *p = NULL;
+      struct og_error err = { 0 };
+
+      ck_assert_int_lt (default_with (bad[i][0], &p, &err), 0);
+      ck_assert_msg (strstr (err.msg, bad[i][1]) && strstr (err.msg, "policy test.json: cri"), "%s", err.msg);
+      og_error_clear (&err);
+    }
+  {
+    og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+    ck_assert_str_eq (p->cri.task_dir, TASK);
+    ck_assert_str_eq (p->cri.runc_root, RUNC_ROOT);
+  }
+}
+END_TEST
+
+/* Through the mounts rule: the shipped profile lets a pod's container bind
+ * its own emptyDir (moved under a scratch kubelet root), not another
+ * pod's, and nothing when the facts are not the CRI's. */
+START_TEST (mounts_rule_uses_the_facts)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  const char *t = th_tmpdir ();
+  og_cleanup_free char *kube = og_xasprintf ("%s/kubelet", t);
+  og_cleanup_free char *mine = og_xasprintf ("%s/pods/" UID "/volumes/kubernetes.io~empty-dir/data", kube);
+  og_cleanup_free char *theirs = og_xasprintf ("%s/pods/other-pod/volumes/kubernetes.io~empty-dir/data", kube);
+  og_cleanup_free char *pattern = og_xasprintf ("%s/pods/{pod_uid}/volumes/*/*", kube);
+  struct og_engine_facts f = { .cri = true, .sandbox_id = (char *)SID, .pod_uid = (char *)UID };
+  struct og_engine_facts forged = { .cri = false, .sandbox_id = (char *)SID, .pod_uid = (char *)UID };
+  const struct og_engine_facts *cases[] = { &f, &f, &forged };
+  const char *sources[] = { mine, theirs, mine };
+  const bool allowed[] = { true, false, false };
+
+  th_strv_add (&p->mounts.allow_sources, pattern);
+  th_strv_add (&p->mounts.deny_trees, kube);
+  for (const char *d = mine, *e = theirs; d; d = (d == mine ? e : NULL))
+    {
+      og_cleanup_free char *cmd = og_xasprintf ("mkdir -p '%s'", d);
+      ck_assert_int_eq (system (cmd), 0);
+    }
+  for (size_t i = 0; i < 3; i++)
+    {
+      og_cleanup_free char *text = og_xasprintf (
+          "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},\"root\":{\"path\":\"rootfs\"},"
+          "\"mounts\":[{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rbind\"]}],"
+          "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
+          "{\"type\":\"uts\"},{\"type\":\"mount\"}]}}",
+          sources[i]);
+      const struct og_json_opts opts = { .max_size = 1 << 20, .max_depth = 16 };
+      og_cleanup_json struct og_json *spec = NULL;
+      struct og_decisions d = { 0 };
+      struct og_error err = { 0 };
+      struct og_enforce_ctx ctx = { .policy = p, .bundle = t, .container_id = CID, .facts = cases[i] };
+      const struct og_decision *dec;
+
+      ck_assert_msg (og_json_parse (text, strlen (text), &opts, &spec, &err) == 0, "%s", err.msg);
+      ck_assert_msg (og_enforce_config (&ctx, spec, &d, &err) == 0, "%s", err.msg);
+      dec = th_find (&d, "mounts", OG_DECISION_REFUSE, "mounts[0]");
+      ck_assert_msg (allowed[i] ? dec == NULL : dec != NULL, "case %zu: %s", i, dec ? dec->reason : "not refused");
+      og_decisions_clear (&d);
+    }
+}
+END_TEST
+
+static Suite *
+facts_suite (void)
+{
+  Suite *s = suite_create ("facts");
+  TCase *tc = tcase_create ("core");
+
+  tcase_add_test (tc, cri_container_facts);
+  tcase_add_test (tc, cri_sandbox_is_its_own);
+  tcase_add_test (tc, other_engines_are_not_the_cri);
+  tcase_add_test (tc, bad_annotations_are_not_trusted);
+  tcase_add_test (tc, patterns_expand_only_trusted_facts);
+  tcase_add_test (tc, policy_cri_section);
+  tcase_add_test (tc, mounts_rule_uses_the_facts);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int
+main (void)
+{
+  return th_run (facts_suite ());
+}
