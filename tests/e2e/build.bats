@@ -65,9 +65,10 @@ teardown() {
 }
 
 # sys_policy JQ_FILTER: the test policy, filtered, at the compiled-in path
-# (what ocigate reads in runc-replacement mode).
+# (what ocigate reads in runc-replacement mode); $d is BuildKit's executor
+# dir, $D dockerd's data root.
 sys_policy() {
-	jq --arg d "$EXECUTOR" "$1" "$POLICY" >"$SYS_POLICY.new"
+	jq --arg d "$EXECUTOR" --arg D "$(realpath "$W/docker/data")" "$1" "$POLICY" >"$SYS_POLICY.new"
 	chmod 600 "$SYS_POLICY.new"
 	mv "$SYS_POLICY.new" "$SYS_POLICY"
 }
@@ -148,4 +149,25 @@ assert_step_enforced() {
 	assert_step_enforced
 	run --separate-stderr dk run --rm --network none e2e-built cat /built.txt
 	[ "$status" -eq 0 ] && [ "$output" = built ] || fail "no /built.txt in the image: $output $stderr"
+}
+
+@test "BuildKit RUN --mount=type=cache: a bind of the storage driver's snapshot, refused unless listed for build steps" {
+	local D n
+	D=$(realpath "$W/docker/data")
+	printf 'FROM %s\nRUN --mount=type=cache,target=/cache echo cached >/cache/f && cat /cache/f\n' "$BUSYBOX" >"$CTX/Dockerfile"
+	sys_policy "$BUILDKIT_FILTER"
+	run "$OCIGATECTL" install-as-runc --runc "$RUNC_PATH" --ocigate "$OCIGATE"
+	[ "$status" -eq 0 ]
+	n=$(wc -l <"$AUDIT")
+	buildkit_build
+	[ "$status" -ne 0 ] || fail "the cache mount was allowed:" "$output"
+	tail -n +$((n + 1)) "$AUDIT" | jq -e -s --arg d "$EXECUTOR/" --arg D "$D" 'map(select(.event == "refuse" and (.bundle | startswith($d))))
+		| length >= 1 and all(.message | test("^refused by policy: mounts: bind mount of " + $D
+			+ "/vfs/dir/[a-z0-9]+ exposes the sensitive host tree " + $D + "$"))' >/dev/null ||
+		fail "not the cache snapshot's refusal:" "$(tail -n 1 "$AUDIT")"
+	# the admin lists the driver's snapshots for build steps only
+	sys_policy "$BUILDKIT_FILTER"' | .mounts.allow_sources += [$D + "/vfs/dir/*{buildkit}"]'
+	buildkit_build
+	[ "$status" -eq 0 ] || fail "the build with the cache listed failed:" "$output" "$stderr" "$(tail -n 1 "$AUDIT")"
+	printf '%s\n%s\n' "$output" "$stderr" | grep -q "[[:space:]]cached$" || fail "$output" "$stderr"
 }
