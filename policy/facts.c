@@ -58,6 +58,25 @@ cri_call (const struct og_policy *p, const char *bundle, const char *root, const
          && strcmp (root, p->cri.runc_root) == 0;
 }
 
+/* Did dockerd's BuildKit make this call?  Its executor (moby
+ * builder/builder-next/executor_linux.go, buildkit's runcexecutor) runs
+ *     runc --log <executor>/runc-log.json --log-format json run
+ *         --bundle <executor>/<id> <id>
+ * without --root (measured with Docker 20.10 and 28.5, tests/e2e/build.bats):
+ * only dockerd chooses that bundle path, a build step's own process cannot. */
+static bool
+buildkit_call (const struct og_policy *p, const char *bundle, const char *root, const char *id)
+{
+  size_t n;
+
+  if (p->buildkit.executor_dir == NULL || p->buildkit.runc_root == NULL || bundle == NULL || root == NULL
+      || !safe_component (id))
+    return false;
+  n = strlen (p->buildkit.executor_dir);
+  return strncmp (bundle, p->buildkit.executor_dir, n) == 0 && bundle[n] == '/' && strcmp (bundle + n + 1, id) == 0
+         && strcmp (root, p->buildkit.runc_root) == 0;
+}
+
 void
 og_engine_facts_read (const struct og_policy *p, const char *bundle, const char *root, const char *id,
                       const struct og_json *spec, struct og_engine_facts *f)
@@ -65,6 +84,11 @@ og_engine_facts_read (const struct og_policy *p, const char *bundle, const char 
   const char *type, *sandbox, *uid;
 
   memset (f, 0, sizeof *f);
+  if (buildkit_call (p, bundle, root, id))
+    {
+      f->buildkit = true;
+      return;
+    }
   if (!cri_call (p, bundle, root, id))
     return;
   type = annotation (spec, ANN_TYPE);
@@ -105,7 +129,7 @@ placeholder (const char *s, const char *id, const struct og_engine_facts *f, siz
   {
     const char *name;
     int which;
-  } names[] = { { "{id}", 0 }, { "{pod_uid}", 1 }, { "{sandbox_id}", 2 } };
+  } names[] = { { "{id}", 0 }, { "{pod_uid}", 1 }, { "{sandbox_id}", 2 }, { "{buildkit}", 3 } };
 
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     {
@@ -115,6 +139,9 @@ placeholder (const char *s, const char *id, const struct og_engine_facts *f, siz
       if (strncmp (s, names[i].name, n) != 0)
         continue;
       *len = n;
+      /* a gate: nothing to fill in, the pattern counts only for BuildKit */
+      if (names[i].which == 3)
+        return f && f->buildkit ? "" : NULL;
       v = names[i].which == 0 ? id : (f && f->cri) ? (names[i].which == 1 ? f->pod_uid : f->sandbox_id) : NULL;
       /* an id with '/' or a pattern character would reach other trees */
       return names[i].which == 0 ? ((v && v[0] && !strchr (v, '/') && !strpbrk (v, "*?[\\")) ? v : NULL)

@@ -619,6 +619,65 @@ force_options (const struct mount_check *mc, struct og_json *m, const char *mpat
     og_json_set (m, "options", og_steal_pointer (&want));
 }
 
+/* ---- read-only binds (mounts.readonly_binds) ----------------------------- */
+
+/* Is this option one that leaves a bind writable? */
+static bool
+writable_option (const char *opt)
+{
+  return strcmp (opt, "rw") == 0 || strcmp (opt, "rrw") == 0;
+}
+
+/* A bind is made read-only unless "except" names its resolved source: a
+ * workload that is taken over cannot then rewrite a volume it only reads
+ * (another container's data, configuration, a shared cache).  "ro"
+ * remounts the bind itself; mounts below its source keep their flags. */
+static void
+readonly_bind (const struct mount_check *mc, struct og_json *m, const char *mpath, const char *resolved)
+{
+  const struct og_policy *p = mc->ctx->policy;
+  struct og_json *opts = og_json_get_set (m, "options");
+  og_cleanup_json struct og_json *want = NULL;
+  char path[64];
+  bool changed = false;
+
+  if (!p->mounts.readonly_binds || pattern_names (mc, p->mounts.readonly_binds_except, resolved))
+    return;
+  if (strlen (mpath) + sizeof ".options" > sizeof path)
+    abort (); /* mount_path's output is shorter */
+  memcpy (stpcpy (path, mpath), ".options", sizeof ".options");
+  if (opts && opts->type != OG_JSON_ARRAY)
+    {
+      og_rule_malformed (mc->d, "mounts", path, opts, "an array of strings");
+      return;
+    }
+  want = opts ? og_json_clone (opts) : og_json_new (OG_JSON_ARRAY);
+  for (size_t i = 0; i < want->n; i++)
+    if (og_json_is_string (want->vals[i]) && writable_option (want->vals[i]->text))
+      {
+        og_json_remove_at (want, i--);
+        changed = true;
+      }
+  if (!og_json_array_has_string (want, "ro") && !og_json_array_has_string (want, "rro"))
+    {
+      og_json_append (want, og_json_new_string ("ro"));
+      changed = true;
+    }
+  if (!changed)
+    return;
+  if (p->mounts.readonly_binds_action == OG_ACTION_DENY)
+    og_rule_refuse (mc->ctx, OG_ACTION_DENY, mc->d, "mounts", path, og_json_to_text (opts),
+                    "bind mount of %s is writable; mounts.readonly_binds allows writable binds only of the sources "
+                    "its \"except\" names",
+                    resolved);
+  else if (og_rule_change (mc->ctx, p->mounts.readonly_binds_action, mc->d, "mounts", path, og_json_to_text (opts),
+                           og_json_to_text (want),
+                           "bind mount of %s made read-only (mounts.readonly_binds; its \"except\" names the "
+                           "writable sources)",
+                           resolved))
+    og_json_set (m, "options", og_steal_pointer (&want));
+}
+
 /* ---- destinations ------------------------------------------------------ */
 
 /* a, sep (when non-empty) and b as one new string (no printf: this runs for
@@ -920,6 +979,7 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
         og_json_free (nsrc);
     }
   force_options (mc, m, mpath);
+  readonly_bind (mc, m, mpath, resolved);
 }
 
 /* Does an engine's storage pattern name this root filesystem? */

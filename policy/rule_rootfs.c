@@ -90,7 +90,9 @@ og_rule_rootfs (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
   const struct og_policy *p = ctx->policy;
   struct og_json *root, *ro;
 
-  if (!p->rootfs.readonly)
+  /* a build step writes its image layer into the root (the build
+   * profile: ocigate-policy(5) "buildkit") */
+  if (!p->rootfs.readonly || (ctx->facts && ctx->facts->buildkit))
     return 0;
   root = og_json_get_set (spec, "root");
   if (root == NULL || root->type != OG_JSON_OBJECT)

@@ -13,6 +13,7 @@
 
 #include "ocigate/util.h"
 #include "rule.h"
+#include "policy_keys.h"
 #include "schema.h"
 
 #define AT(f) .off = offsetof (struct og_policy, f), .size = sizeof (((struct og_policy *)0)->f)
@@ -182,6 +183,12 @@ static const struct og_key scan_keys[] = {
   END,
 };
 
+static int
+readonly_binds (const struct og_load *l, const struct og_json *v, struct og_policy *p)
+{
+  return og_policy_load_readonly_binds (v, l->name, p, l->err);
+}
+
 static const struct og_key mounts_keys[] = {
   ACTION (mounts.action),
   KEY ("deny_any_socket", OG_KEY_BOOL, mounts.deny_any_socket),
@@ -191,6 +198,7 @@ static const struct og_key mounts_keys[] = {
   KEY ("allow_roots", OG_KEY_PATHV, mounts.allow_roots),
   KEY ("force_options", OG_KEY_STRV, mounts.force_options),
   { .name = "scan", .type = OG_KEY_OBJECT, .sub = scan_keys },
+  KEY ("readonly_binds", OG_KEY_CUSTOM, mounts.readonly_binds_except, .custom = readonly_binds, .owns = OG_STORE_STRV),
   END,
 };
 
@@ -400,6 +408,35 @@ verify_check (const struct og_load *l, struct og_policy *p)
   return 0;
 }
 
+/* Where dockerd's BuildKit runs runc itself (policy/facts.c): compared as
+ * they are with what the engine passes, so normalized and no patterns. */
+static const struct og_key buildkit_keys[] = {
+  KEY ("executor_dir", OG_KEY_STRING, buildkit.executor_dir, .required = true, .hint = "<data-root>/buildkit/executor"),
+  KEY ("runc_root", OG_KEY_STRING, buildkit.runc_root, .required = true,
+       .hint = "BuildKit passes no --root: /run/runc"),
+  END,
+};
+
+static int
+buildkit_path (const struct og_load *l, const char *key, const char *v)
+{
+  og_cleanup_free char *msg = NULL;
+
+  if (og_path_normalized (v) && strpbrk (v, "*?[\\{") == NULL)
+    return 0;
+  msg = og_xasprintf ("\"%s\" must be an absolute path without . or .. components or pattern characters", key);
+  return og_load_error (l, "buildkit", msg);
+}
+
+static int
+buildkit_check (const struct og_load *l, struct og_policy *p)
+{
+  return buildkit_path (l, "executor_dir", p->buildkit.executor_dir) < 0
+                 || buildkit_path (l, "runc_root", p->buildkit.runc_root) < 0
+             ? -1
+             : 0;
+}
+
 /* Loaded in this order: the first missing or wrong area is the one named.
  * An optional area is one added after policies were written: its absence
  * must read as its safe default (restore refused; unknown members and the
@@ -425,6 +462,7 @@ const struct og_section og_policy_sections[] = {
   { .name = "fields", .keys = fields_keys, .optional = true },
   { .name = "cri", .keys = cri_keys, .check = cri_check, .optional = true },
   { .name = "verify", .keys = verify_keys, .check = verify_check, .optional = true },
+  { .name = "buildkit", .keys = buildkit_keys, .check = buildkit_check, .optional = true },
 };
 
 const size_t og_policy_nsections = sizeof og_policy_sections / sizeof og_policy_sections[0];

@@ -22,6 +22,9 @@ struct og_engine_facts
   bool cri_sandbox; /* ... and it is a pod's sandbox (pause) container */
   char *sandbox_id; /* the pod's sandbox container id (its own id for the sandbox) */
   char *pod_uid;    /* the pod's uid (the kubelet's metadata.uid) */
+  /* dockerd's BuildKit runs a build step (RUN): it calls runc itself with
+   * --bundle <buildkit.executor_dir>/<id> and the root buildkit.runc_root */
+  bool buildkit;
 };
 
 /* Fill f for the create of container `id` with the argv's bundle and root
@@ -31,8 +34,9 @@ void og_engine_facts_read (const struct og_policy *p, const char *bundle, const 
                            const struct og_json *spec, struct og_engine_facts *f);
 void og_engine_facts_clear (struct og_engine_facts *f);
 
-/* A pattern with its placeholders filled: {id} (the container id), and
- * {pod_uid} and {sandbox_id} only when f says CRI.  NULL when a placeholder
+/* A pattern with its placeholders filled: {id} (the container id),
+ * {pod_uid} and {sandbox_id} only when f says CRI, and {buildkit}, which
+ * is empty when f says BuildKit (a pattern for build steps only).  NULL when a placeholder
  * has no trusted value: such a pattern matches nothing.  Caller frees. */
 char *og_pattern_expand (const char *pattern, const char *id, const struct og_engine_facts *f);
 

@@ -78,6 +78,11 @@ struct og_policy
     unsigned scan_max_depth;
     unsigned scan_max_ms; /* time for every scan of one create */
     unsigned max_mounts;  /* mounts[] entries judged; more is refused */
+    /* "readonly_binds" (policy/policy_keys.c): every bind mount read-only
+     * ("ro" added, "rw" removed) but for the sources "except" names */
+    bool readonly_binds;
+    enum og_action readonly_binds_action;
+    char **readonly_binds_except; /* glob patterns, as allow_sources */
   } mounts;
 
   struct
@@ -205,6 +210,14 @@ struct og_policy
     } mode;
     char *hook; /* the ocigate-hook runc runs; NULL: OG_SBINDIR/ocigate-hook */
   } verify;
+
+  /* "buildkit": where dockerd's BuildKit runs runc itself (policy/facts.c);
+   * NULL: no config is taken for a build step's */
+  struct
+  {
+    char *executor_dir; /* <data-root>/buildkit/executor: bundles <dir>/<id> */
+    char *runc_root;    /* the runc root it uses (no --root: /run/runc) */
+  } buildkit;
 };
 
 /* Load and validate a policy file.  Unknown keys, wrong types, bad values

@@ -7,7 +7,7 @@
 #     bash tests/current/root.sh            prints the path of the cached tarball
 #
 # debootstrap --variant=minbase trixie, then forky's runc, crun, docker.io,
-# docker-cli, containerd, podman, conmon (and what the tests use inside:
+# docker-cli, docker-buildx, containerd, podman, conmon (and what the tests use inside:
 # jq, bats, busybox-static, python3; Go and specs-go 1.2.1 with a C
 # toolchain for the differential test against runc 1.3's decoder)
 # installed with -t forky.  forky's Release
@@ -17,7 +17,7 @@
 # and the mirror, so CI builds it once per machine (about 3 minutes).
 set -euo pipefail
 
-PKGS="runc crun docker.io docker-cli containerd podman conmon containernetworking-plugins jq bats busybox-static python3 iproute2 uidmap procps util-linux curl golang-go golang-github-opencontainers-specs-dev gcc libc6-dev pkg-config libyajl-dev libseccomp-dev libcap-dev libmnl-dev nettle-dev"
+PKGS="runc crun docker.io docker-cli docker-buildx containerd podman conmon containernetworking-plugins jq bats busybox-static python3 iproute2 uidmap procps util-linux curl golang-go golang-github-opencontainers-specs-dev gcc libc6-dev pkg-config libyajl-dev libseccomp-dev libcap-dev libmnl-dev nettle-dev"
 cache=${OCIGATE_CI_CACHE:-/var/cache/ocigate-ci}
 
 mirror() {
