@@ -405,8 +405,6 @@ read_policy_file (int fd, const struct stat *st, const char *path, char **out, s
   size_t off = 0;
   struct stat after;
 
-  /* Read to EOF rather than trusting st_size, one byte past it: a file that
-   * changes under us is refused, never half-read. */
   if (og_read_fd_bounded (fd, (size_t)st->st_size, &buf, &off) < 0)
     return errno == EFBIG ? og_error_set (err, 0, "policy %s changed while it was read", path)
                           : og_error_set (err, errno, "cannot read policy %s", path);
