@@ -137,6 +137,33 @@ cmd_gc (int argc, char **argv)
   return EXIT_ALLOWED;
 }
 
+static int
+cmd_install (int argc, char **argv)
+{
+  return cmd_runc_mode (argc, argv, true);
+}
+
+static int
+cmd_uninstall (int argc, char **argv)
+{
+  return cmd_runc_mode (argc, argv, false);
+}
+
+/* Each subcommand gets argv from its own name on. */
+static const struct
+{
+  const char *name;
+  int (*run) (int argc, char **argv);
+} commands[] = {
+  { "check", ctl_check },
+  { "audit", ctl_audit },
+  { "validate", cmd_validate },
+  { "seccomp", ctl_seccomp },
+  { "gc", cmd_gc },
+  { "install-as-runc", cmd_install },
+  { "uninstall-as-runc", cmd_uninstall },
+};
+
 int
 main (int argc, char **argv)
 {
@@ -151,19 +178,8 @@ main (int argc, char **argv)
     }
   if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     return usage (stdout, EXIT_ALLOWED);
-  if (strcmp (argv[1], "check") == 0)
-    return ctl_check (argc - 1, argv + 1);
-  if (strcmp (argv[1], "audit") == 0)
-    return ctl_audit (argc - 1, argv + 1);
-  if (strcmp (argv[1], "validate") == 0)
-    return cmd_validate (argc - 1, argv + 1);
-  if (strcmp (argv[1], "seccomp") == 0)
-    return ctl_seccomp (argc - 1, argv + 1);
-  if (strcmp (argv[1], "gc") == 0)
-    return cmd_gc (argc - 1, argv + 1);
-  if (strcmp (argv[1], "install-as-runc") == 0)
-    return cmd_runc_mode (argc - 1, argv + 1, true);
-  if (strcmp (argv[1], "uninstall-as-runc") == 0)
-    return cmd_runc_mode (argc - 1, argv + 1, false);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
   return usage (stderr, EXIT_ERROR);
 }
