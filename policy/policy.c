@@ -324,20 +324,57 @@ load_top (const struct og_load *l, const struct og_json *root, struct og_policy 
   return 0;
 }
 
+const struct og_key *
+og_policy_find_path (const char *path, const struct og_key **area)
+{
+  const char *dot = strchr (path, '.');
+  size_t n = dot ? (size_t)(dot - path) : strlen (path);
+  const struct og_key *keys = NULL, *k = NULL;
+
+  *area = NULL;
+  for (size_t i = 0; i < og_policy_nsections; i++)
+    if (strlen (og_policy_sections[i].name) == n && strncmp (og_policy_sections[i].name, path, n) == 0)
+      keys = og_policy_sections[i].keys;
+  if (keys == NULL)
+    return dot ? NULL : find_key (og_policy_top_keys, path);
+  if (dot == NULL)
+    return *area = keys;
+  for (const char *rest = dot + 1; keys; keys = k->type == OG_KEY_OBJECT ? k->sub : NULL)
+    {
+      dot = strchr (rest, '.');
+      og_cleanup_free char *name = dot ? og_xstrndup (rest, (size_t)(dot - rest)) : og_xstrdup (rest);
+      if ((k = find_key (keys, name)) == NULL || dot == NULL)
+        return k;
+      rest = dot + 1;
+    }
+  return NULL;
+}
+
 /* ---- entry points ------------------------------------------------------- */
+
+int
+og_policy_from_json (const struct og_load *l, const struct og_json *root, struct og_policy **out)
+{
+  og_cleanup_policy struct og_policy *p = og_xcalloc (1, sizeof *p);
+
+  og_policy_set_defaults (p);
+  if (load_top (l, root, p) < 0)
+    return -1;
+  *out = og_steal_pointer (&p);
+  return 0;
+}
 
 int
 og_policy_parse (const char *buf, size_t len, const char *name, struct og_policy **out, struct og_error *err)
 {
   const struct og_json_opts opts = { .max_size = OG_POLICY_MAX_SIZE, .max_depth = 16, .allow_comments = true };
   og_cleanup_json struct og_json *root = NULL;
-  og_cleanup_policy struct og_policy *p = og_xcalloc (1, sizeof *p);
+  og_cleanup_policy struct og_policy *p = NULL;
   const struct og_load l = { .name = name, .err = err };
 
   if (og_json_parse (buf, len, &opts, &root, err) < 0)
     return og_error_wrap (err, "policy %s", name);
-  og_policy_set_defaults (p);
-  if (load_top (&l, root, p) < 0)
+  if (og_policy_from_json (&l, root, &p) < 0)
     return -1;
   p->path = og_xstrdup (name);
   og_sha256_hex (buf, len, p->digest);
@@ -360,16 +397,18 @@ og_policy_cacheable (const struct stat *st, const struct timespec *now)
          || (now->tv_sec - st->st_ctim.tv_sec == 2 && now->tv_nsec >= st->st_ctim.tv_nsec);
 }
 
-/* The compiled policy kept for this identity, if there is a good one. */
+/* The compiled policy kept for this identity (layers: its layers'), if
+ * there is a good one. */
 static bool
-from_cache (const struct og_policy_cache *cache, const char *path, const struct stat *st, struct og_policy **out)
+from_cache (const struct og_policy_cache *cache, const char *path, const struct stat *st, const char *layers,
+            struct og_policy **out)
 {
   og_cleanup_free char *image = NULL;
   struct og_error ignored = { 0 };
   size_t len = 0;
   bool ok;
 
-  if (cache == NULL || !cache->lookup (cache->data, path, st, &image, &len))
+  if (cache == NULL || !cache->lookup (cache->data, path, st, layers, &image, &len))
     return false;
   ok = og_policy_image_read (image, len, out, &ignored) == 0;
   og_error_clear (&ignored);
@@ -383,16 +422,17 @@ from_cache (const struct og_policy_cache *cache, const char *path, const struct 
 }
 
 static void
-to_cache (const struct og_policy_cache *cache, const char *path, const struct stat *st, const struct og_policy *p)
+to_cache (const struct og_policy_cache *cache, const char *path, const struct stat *st, const struct og_layers *ls,
+          const char *layers, const struct og_policy *p)
 {
   og_cleanup_free char *image = NULL;
   struct timespec now;
   size_t len;
 
   if (cache == NULL || clock_gettime (CLOCK_REALTIME, &now) < 0 || !og_policy_cacheable (st, &now)
-      || og_policy_image_write (p, &image, &len) < 0)
+      || !og_layers_cacheable (ls, &now) || og_policy_image_write (p, &image, &len) < 0)
     return;
-  cache->store (cache->data, path, st, image, len);
+  cache->store (cache->data, path, st, layers, image, len);
 }
 
 /* The whole file behind fd (st: its fstat), in a malloc'd buffer.  Read to
@@ -421,12 +461,44 @@ read_policy_file (int fd, const struct stat *st, const char *path, char **out, s
   return 0;
 }
 
-int
-og_policy_load_cached (const char *path, const struct og_policy_cache *cache, struct og_policy **out,
-                       struct og_error *err)
+/* The base's text buf and its layers, merged (policy/layers.c). */
+static int
+load_layered (const char *path, const char *buf, size_t len, const struct og_layers *ls, struct og_policy **out,
+              struct og_json **effective, struct og_json **sources, struct og_error *err)
+{
+  const struct og_json_opts opts = { .max_size = OG_POLICY_MAX_SIZE, .max_depth = 16, .allow_comments = true };
+  og_cleanup_json struct og_json *root = NULL;
+  char **bufs = og_xcalloc (ls->n + 1, sizeof *bufs);
+  size_t *lens = og_xcalloc (ls->n + 1, sizeof *lens);
+  char digest[65];
+  int r = -1;
+
+  for (size_t i = 0; i < ls->n; i++)
+    if (read_policy_file (ls->v[i].fd, &ls->v[i].st, ls->v[i].path, &bufs[i], &lens[i], err) < 0)
+      goto out;
+  if (og_json_parse (buf, len, &opts, &root, err) < 0)
+    {
+      og_error_wrap (err, "policy %s", path);
+      goto out;
+    }
+  og_sha256_hex (buf, len, digest);
+  r = og_layers_merge (root, path, digest, ls, bufs, lens, out, effective, sources, err);
+out:
+  for (size_t i = 0; i < ls->n; i++)
+    free (bufs[i]);
+  free (bufs);
+  free (lens);
+  return r;
+}
+
+/* The policy at path with its layers; from the cache when it has them all. */
+static int
+load_files (const char *path, const struct og_policy_cache *cache, struct og_policy **out, struct og_json **effective,
+            struct og_json **sources, struct og_error *err)
 {
   og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); /* a FIFO must not hang us */
-  og_cleanup_free char *buf = NULL;
+  og_cleanup_layers struct og_layers ls = { 0 };
+  og_cleanup_free char *buf = NULL, *layers = NULL;
   struct stat st;
   size_t len = 0;
 
@@ -443,10 +515,34 @@ og_policy_load_cached (const char *path, const struct og_policy_cache *cache, st
         path);
   if (st.st_size > (off_t)OG_POLICY_MAX_SIZE)
     return og_error_set (err, 0, "policy %s is larger than %u bytes", path, OG_POLICY_MAX_SIZE);
-  if (from_cache (cache, path, &st, out))
-    return 0;
-  if (read_policy_file (fd, &st, path, &buf, &len, err) < 0 || og_policy_parse (buf, len, path, out, err) < 0)
+  if (og_layers_open (path, &ls, err) < 0)
     return -1;
-  to_cache (cache, path, &st, *out);
+  layers = og_layers_identity (&ls);
+  if (from_cache (cache, path, &st, layers, out))
+    return 0;
+  if (read_policy_file (fd, &st, path, &buf, &len, err) < 0)
+    return -1;
+  if (ls.n == 0 && effective == NULL)
+    {
+      if (og_policy_parse (buf, len, path, out, err) < 0)
+        return -1;
+    }
+  else if (load_layered (path, buf, len, &ls, out, effective, sources, err) < 0)
+    return -1;
+  to_cache (cache, path, &st, &ls, layers, *out);
   return 0;
+}
+
+int
+og_policy_load_cached (const char *path, const struct og_policy_cache *cache, struct og_policy **out,
+                       struct og_error *err)
+{
+  return load_files (path, cache, out, NULL, NULL, err);
+}
+
+int
+og_policy_load_effective (const char *path, struct og_policy **out, struct og_json **effective,
+                          struct og_json **sources, struct og_error *err)
+{
+  return load_files (path, NULL, out, effective, sources, err);
 }

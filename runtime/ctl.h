@@ -35,5 +35,6 @@ int ctl_read_regular (const char *path, size_t max, char **out, size_t *len, str
 int ctl_check (int argc, char **argv);
 int ctl_audit (int argc, char **argv);
 int ctl_seccomp (int argc, char **argv);
+int ctl_show (int argc, char **argv);
 
 #endif
