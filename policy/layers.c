@@ -629,3 +629,60 @@ og_layers_merge (const struct og_json *base, const char *name, const char *base_
     *sources = og_steal_pointer (&src);
   return 0;
 }
+
+/* ---- explaining --------------------------------------------------------- */
+
+/* The value of a key that says what an area does (its action or mode). */
+static const char *
+lead_value (const struct og_policy *p, const struct og_key *k)
+{
+  int64_t v = key_int (p, k, k->off);
+
+  if (k->type == OG_KEY_ACTION)
+    return action_names[v];
+  if (k->type == OG_KEY_CHOICE)
+    return choice_of (k, v)->name;
+  return NULL;
+}
+
+char *
+og_policy_explain (const struct og_policy *p, const struct og_json *sources, const char *rule)
+{
+  const struct og_section *s = area (rule);
+  const struct og_key *lead;
+  struct og_buf b = { 0 };
+  og_cleanup_free char *lead_path = NULL, *prefix = og_xasprintf ("%s.", rule);
+  const struct og_json *from;
+
+  if (s == NULL)
+    return og_xasprintf ("%s is built in (no policy key)", rule);
+  lead = key_in (s->keys, "action") ? key_in (s->keys, "action") : key_in (s->keys, "mode");
+  if (lead && lead_value (p, lead))
+    {
+      lead_path = og_xasprintf ("%s.%s", rule, lead->name);
+      from = og_json_get (sources, lead_path);
+      og_cleanup_free char *line = og_xasprintf ("%s \"%s\" from %s", lead_path, lead_value (p, lead),
+                                                 from && og_json_is_string (from) ? from->text : "the default");
+      og_buf_puts (&b, line);
+    }
+  /* the area's keys a layer set: what the rule used beyond the base */
+  for (size_t i = 0; sources && i < sources->n; i++)
+    {
+      const struct og_json *f = sources->vals[i];
+      if (strncmp (sources->keys[i], prefix, strlen (prefix)) != 0 || !og_json_is_string (f)
+          || strcmp (f->text, p->path) == 0 || (lead_path && strcmp (sources->keys[i], lead_path) == 0))
+        continue;
+      og_cleanup_free char *line = og_xasprintf ("%s%s from %s", b.len ? "; " : "", sources->keys[i], f->text);
+      og_buf_puts (&b, line);
+    }
+  if (p->audit_only)
+    {
+      from = og_json_get (sources, "mode");
+      og_cleanup_free char *line = og_xasprintf ("%smode \"audit\" from %s: recorded only", b.len ? "; " : "",
+                                                 from && og_json_is_string (from) ? from->text : "the default");
+      og_buf_puts (&b, line);
+    }
+  if (b.buf == NULL)
+    og_buf_puts (&b, "");
+  return b.buf;
+}

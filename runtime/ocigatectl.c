@@ -6,6 +6,7 @@
  *   audit [filters] [--summary] [-f] [--json]   (runtime/ctl_audit.c)
  *   validate [POLICY]
  *   show --effective [--policy P]     (runtime/ctl_show.c)
+ *   explain [--policy P] CONFIG.json  (runtime/ctl_check.c)
  *   seccomp learn (--id ID [--root DIR] | --pid PID)   (runtime/ctl_seccomp.c)
  *   gc [--state-dir DIR]
  *   install-as-runc / uninstall-as-runc [--runc PATH] [--ocigate PATH]
@@ -45,6 +46,7 @@ usage (FILE *f, int status)
               "                        [--summary] [--verbose] [--json] [-f]\n"
               "       ocigatectl validate [FILE]\n"
               "       ocigatectl show --effective [--policy FILE]\n"
+              "       ocigatectl explain [--policy FILE] [--bundle DIR] [--id ID] CONFIG.json\n"
               "       ocigatectl seccomp learn (--id ID [--root DIR] | --pid PID) [--timeout S] [--output FILE]\n"
               "       ocigatectl install-as-runc [--runc PATH] [--ocigate PATH]\n"
               "       ocigatectl gc [--state-dir DIR]\n"
@@ -159,6 +161,8 @@ main (int argc, char **argv)
     return ctl_audit (argc - 1, argv + 1);
   if (strcmp (argv[1], "validate") == 0)
     return cmd_validate (argc - 1, argv + 1);
+  if (strcmp (argv[1], "explain") == 0)
+    return ctl_explain (argc - 1, argv + 1);
   if (strcmp (argv[1], "show") == 0)
     return ctl_show (argc - 1, argv + 1);
   if (strcmp (argv[1], "seccomp") == 0)

@@ -253,6 +253,10 @@ struct og_json;
  * deeper), the file that set it (ocigatectl show --effective). */
 int og_policy_load_effective (const char *path, struct og_policy **out, struct og_json **effective,
                               struct og_json **sources, struct og_error *err);
+/* For a decision of `rule`: its area's action (or mode) and the file that
+ * set it, then every key of the area a layer set, with its file (sources:
+ * from og_policy_load_effective).  Malloc'd. */
+char *og_policy_explain (const struct og_policy *p, const struct og_json *sources, const char *rule);
 /* Whether a file with this identity may be cached at `now`: its ctime must
  * be older than the coarse clock that stamps file times can hide a second
  * change behind (a change within the same tick, same size, keeps mtime and

@@ -137,3 +137,24 @@ layer() {
 	[ "$(sha "$entry")" = "$sum" ] || fail "not a hit: the entry was rewritten"
 	[ "$(jq .linux.resources.pids.limit "$BUNDLE/config.json")" = 512 ]
 }
+
+@test "explain: each decision with the action that made it and the layer of every key the area used" {
+	local team="$T/policy.d/10-team.json"
+	layer 10-team.json '{"version": 1, "capabilities": {"allow": ["CAP_CHOWN"]}}'
+	make_bundle capall
+	run --separate-stderr "$OCIGATECTL" explain --policy "$POLICY" "$BUNDLE/config.json"
+	assert_status 0
+	[ "${lines[-1]}" = allowed ]
+	grep -Fxq "        policy: capabilities.action \"enforce\" from $POLICY; capabilities.allow from $team" <<<"$output" ||
+		{ show_run; false; }
+	grep -Fxq "        policy: no_new_privileges.action \"enforce\" from $POLICY" <<<"$output" || { show_run; false; }
+	# a layer that raises an action is named for it
+	layer 20-deny.json '{"version": 1, "capabilities": {"action": "deny"}}'
+	run --separate-stderr "$OCIGATECTL" explain --policy "$POLICY" "$BUNDLE/config.json"
+	assert_status 1
+	grep -Fq "policy: capabilities.action \"deny\" from $T/policy.d/20-deny.json; capabilities.allow from $team" \
+		<<<"$output" || { show_run; false; }
+	# explain takes no --json
+	run --separate-stderr "$OCIGATECTL" explain --json --policy "$POLICY" "$BUNDLE/config.json"
+	assert_status 2
+}

@@ -442,6 +442,77 @@ START_TEST (effective_names_each_file)
 }
 END_TEST
 
+START_TEST (explain_names_the_files)
+{
+  og_cleanup_free char *path = NULL, *caps = NULL, *userns = NULL, *builtin = NULL, *want = NULL;
+  og_cleanup_policy struct og_policy *p = NULL;
+  og_cleanup_json struct og_json *eff = NULL, *src = NULL;
+  struct og_error err = { 0 };
+
+  setup_base ("\"mode\":\"audit\",");
+  path = layer ("10-team.json", "{\"version\":1,\"capabilities\":{\"allow\":[\"CAP_KILL\"],\"action\":\"deny\"}}");
+  ck_assert_int_eq (og_policy_load_effective (base_path, &p, &eff, &src, &err), 0);
+  caps = og_policy_explain (p, src, "capabilities");
+  want = og_xasprintf ("capabilities.action \"deny\" from %s; capabilities.allow from %s; mode \"audit\" from %s: "
+                       "recorded only",
+                       path, path, base_path);
+  ck_assert_str_eq (caps, want);
+  userns = og_policy_explain (p, src, "user_namespace");
+  ck_assert_ptr_nonnull (strstr (userns, "user_namespace.mode \"if-possible\" from "));
+  builtin = og_policy_explain (p, src, "annotations");
+  ck_assert_str_eq (builtin, "annotations is built in (no policy key)");
+}
+END_TEST
+
+/* Every rule fits its key's type: a rule the loader cannot apply to a type
+ * would compare garbage. */
+static void
+rules_fit (const struct og_key *keys, const char *where)
+{
+  for (const struct og_key *k = keys; k->name; k++)
+    {
+      bool ok = true;
+      switch (k->tighten)
+        {
+          case OG_TIGHTEN_SUBSET:
+          case OG_TIGHTEN_SUPERSET:
+            ok = k->type == OG_KEY_STRV || k->type == OG_KEY_PATHV;
+            break;
+          case OG_TIGHTEN_LOWER:
+            ok = k->type == OG_KEY_COUNT || k->type == OG_KEY_LIMIT;
+            break;
+          case OG_TIGHTEN_HIGHER:
+            ok = k->type == OG_KEY_INT;
+            break;
+          case OG_TIGHTEN_ORDER:
+            ok = k->type == OG_KEY_ACTION || k->type == OG_KEY_CHOICE;
+            break;
+          case OG_TIGHTEN_TRUE:
+          case OG_TIGHTEN_FALSE:
+            ok = k->type == OG_KEY_BOOL;
+            break;
+          case OG_TIGHTEN_EACH:
+            ok = k->type == OG_KEY_OBJECT;
+            break;
+          case OG_TIGHTEN_EQUAL:
+            break;
+        }
+      ck_assert_msg (ok, "%s.%s: its tighten rule does not fit its type", where, k->name);
+      if (k->type == OG_KEY_ACTION)
+        ck_assert_msg (k->tighten == OG_TIGHTEN_ORDER, "%s.%s: an action without its order", where, k->name);
+      if (k->type == OG_KEY_OBJECT)
+        rules_fit (k->sub, where);
+    }
+}
+
+START_TEST (table_rules_fit_types)
+{
+  rules_fit (og_policy_top_keys, "top level");
+  for (size_t i = 0; i < og_policy_nsections; i++)
+    rules_fit (og_policy_sections[i].keys, og_policy_sections[i].name);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -459,6 +530,8 @@ suite (void)
   tcase_add_test (tc, cache_covers_every_layer);
   tcase_add_test (tc, single_file_unchanged);
   tcase_add_test (tc, effective_names_each_file);
+  tcase_add_test (tc, explain_names_the_files);
+  tcase_add_test (tc, table_rules_fit_types);
   suite_add_tcase (s, tc);
   return s;
 }
