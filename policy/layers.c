@@ -126,8 +126,10 @@ og_layers_open (const char *path, struct og_layers *ls, struct og_error *err)
   if (d == NULL)
     return og_error_set (err, errno, "cannot open policy layers %s", dir);
   /* whoever can remove a layer takes back what it tightened */
-  if (fstat (dirfd (d), &st) < 0 || !og_file_trusted (&st))
-    return og_error_set (err, errno,
+  if (fstat (dirfd (d), &st) < 0)
+    return og_error_set (err, errno, "cannot stat policy layers %s", dir);
+  if (!og_file_trusted (&st))
+    return og_error_set (err, 0,
                          "policy layers %s are writable by others (or by a non-root group) or not owned by root; "
                          "refusing to trust them",
                          dir);
