@@ -109,12 +109,24 @@ open_layer (int dfd, const char *dir, const char *name, struct og_layer *l, stru
   return 0;
 }
 
+/* <dir>/policy.d of the policy at path; without printf, which would cost
+ * every cached load of a policy without layers measurably. */
+static char *
+layers_dir (const char *path)
+{
+  const char *slash = strrchr (path, '/');
+  size_t n = slash ? (size_t)(slash - path) + 1 : 0;
+  char *dir = og_xmalloc (n + sizeof "policy.d");
+
+  memcpy (dir, path, n);
+  memcpy (dir + n, "policy.d", sizeof "policy.d");
+  return dir;
+}
+
 int
 og_layers_open (const char *path, struct og_layers *ls, struct og_error *err)
 {
-  const char *slash = strrchr (path, '/');
-  og_cleanup_free char *dir
-      = slash ? og_xasprintf ("%.*s/policy.d", (int)(slash - path), path) : og_xstrdup ("policy.d");
+  og_cleanup_free char *dir = layers_dir (path);
   og_cleanup_dir DIR *d = opendir (dir);
   og_cleanup_strv char **names = NULL;
   struct stat st;
@@ -154,7 +166,8 @@ og_layers_identity (const struct og_layers *ls)
 {
   struct og_buf b = { 0 };
 
-  og_buf_puts (&b, "");
+  if (ls->n == 0)
+    return og_xstrdup ("");
   for (size_t i = 0; i < ls->n; i++)
     {
       const struct stat *st = &ls->v[i].st;

@@ -53,7 +53,7 @@ static char *
 key_of (const char *path, const struct stat *st, const char *layers)
 {
   og_cleanup_free char *first = identity (path, st);
-  return og_xasprintf ("%s%s", first, layers);
+  return layers[0] ? og_xasprintf ("%s%s", first, layers) : og_steal_pointer (&first);
 }
 
 static bool
