@@ -10,184 +10,21 @@
  * files before it (a key's value replaces theirs; the members of a limit and
  * of a nested object one by one), the result is loaded by the ordinary
  * loader (so it is as valid as any policy), and every key the layer set is
- * compared with what the files before it made of that key.
+ * compared with what the files before it made of that key.  Finding and
+ * opening the layers: policy/layers_files.c.
  */
 #include <config.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "ocigate/json.h"
 #include "ocigate/sha256.h"
 #include "ocigate/util.h"
 #include "schema.h"
 
-/* far more than any organisation's chain of teams; bounds the work */
-#define LAYERS_MAX 64
-
 #define TIGHTEN_HINT "(a later layer may only tighten; the base can list the key in \"overridable\")"
-
-/* ---- finding the layers ------------------------------------------------- */
-
-void
-og_layers_clear (struct og_layers *ls)
-{
-  for (size_t i = 0; i < ls->n; i++)
-    {
-      free (ls->v[i].path);
-      if (ls->v[i].fd >= 0)
-        close (ls->v[i].fd);
-    }
-  free (ls->v);
-  ls->v = NULL;
-  ls->n = 0;
-}
-
-static int
-by_name (const void *a, const void *b)
-{
-  return strcmp (*(char *const *)a, *(char *const *)b);
-}
-
-/* NAME.json, not hidden: what an editor or a package manager leaves beside
- * a layer (NAME.json~, NAME.json.dpkg-old, .NAME.json.swp) is not one. */
-static bool
-layer_name (const char *name)
-{
-  size_t n = strlen (name);
-  return name[0] != '.' && n > 5 && strcmp (name + n - 5, ".json") == 0;
-}
-
-/* The layer names of the directory d, sorted. */
-static int
-layer_names (DIR *d, const char *dir, char ***out, struct og_error *err)
-{
-  og_cleanup_strv char **names = og_xcalloc (LAYERS_MAX + 1, sizeof *names);
-  size_t n = 0;
-  struct dirent *e;
-
-  errno = 0;
-  while ((e = readdir (d)) != NULL)
-    {
-      if (!layer_name (e->d_name))
-        continue;
-      if (n == LAYERS_MAX)
-        return og_error_set (err, 0, "policy layers %s: more than %d files", dir, LAYERS_MAX);
-      names[n++] = og_xstrdup (e->d_name);
-    }
-  if (errno != 0)
-    return og_error_set (err, errno, "cannot read policy layers %s", dir);
-  qsort (names, n, sizeof *names, by_name);
-  *out = og_steal_pointer (&names);
-  return 0;
-}
-
-/* Opens one layer and checks it as the policy itself is checked. */
-static int
-open_layer (int dfd, const char *dir, const char *name, struct og_layer *l, struct og_error *err)
-{
-  l->path = og_xasprintf ("%s/%s", dir, name);
-  l->fd = openat (dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (l->fd < 0)
-    return og_error_set (err, errno, "cannot open policy %s", l->path);
-  if (fstat (l->fd, &l->st) < 0)
-    return og_error_set (err, errno, "cannot stat policy %s", l->path);
-  if (!S_ISREG (l->st.st_mode))
-    return og_error_set (err, 0, "policy %s is not a regular file", l->path);
-  /* whoever can write a layer can loosen what the base allows it to */
-  if (!og_file_trusted (&l->st))
-    return og_error_set (
-        err, 0, "policy %s is writable by others (or by a non-root group) or not owned by root; refusing to trust it",
-        l->path);
-  if (l->st.st_size > (off_t)OG_POLICY_MAX_SIZE)
-    return og_error_set (err, 0, "policy %s is larger than %u bytes", l->path, OG_POLICY_MAX_SIZE);
-  return 0;
-}
-
-/* <dir>/policy.d of the policy at path; without printf, which would cost
- * every cached load of a policy without layers measurably. */
-static char *
-layers_dir (const char *path)
-{
-  const char *slash = strrchr (path, '/');
-  size_t n = slash ? (size_t)(slash - path) + 1 : 0;
-  char *dir = og_xmalloc (n + sizeof "policy.d");
-
-  memcpy (dir, path, n);
-  memcpy (dir + n, "policy.d", sizeof "policy.d");
-  return dir;
-}
-
-int
-og_layers_open (const char *path, struct og_layers *ls, struct og_error *err)
-{
-  og_cleanup_free char *dir = layers_dir (path);
-  og_cleanup_dir DIR *d = opendir (dir);
-  og_cleanup_strv char **names = NULL;
-  struct stat st;
-
-  ls->v = NULL;
-  ls->n = 0;
-  if (d == NULL && errno == ENOENT)
-    return 0;
-  if (d == NULL)
-    return og_error_set (err, errno, "cannot open policy layers %s", dir);
-  /* whoever can remove a layer takes back what it tightened */
-  if (fstat (dirfd (d), &st) < 0)
-    return og_error_set (err, errno, "cannot stat policy layers %s", dir);
-  if (!og_file_trusted (&st))
-    return og_error_set (err, 0,
-                         "policy layers %s are writable by others (or by a non-root group) or not owned by root; "
-                         "refusing to trust them",
-                         dir);
-  if (layer_names (d, dir, &names, err) < 0)
-    return -1;
-  ls->v = og_xcalloc (og_strv_len (names) + 1, sizeof *ls->v);
-  for (size_t i = 0; names[i]; i++)
-    {
-      ls->v[ls->n].fd = -1;
-      ls->n++;
-      if (open_layer (dirfd (d), dir, names[i], &ls->v[i], err) < 0)
-        {
-          og_layers_clear (ls);
-          return -1;
-        }
-    }
-  return 0;
-}
-
-char *
-og_layers_identity (const struct og_layers *ls)
-{
-  struct og_buf b = { 0 };
-
-  if (ls->n == 0)
-    return og_xstrdup ("");
-  for (size_t i = 0; i < ls->n; i++)
-    {
-      const struct stat *st = &ls->v[i].st;
-      og_cleanup_free char *line
-          = og_xasprintf ("layer %" PRIx64 "-%" PRIx64 " %lld %lld.%09ld %lld.%09ld %s\n", (uint64_t)st->st_dev,
-                          (uint64_t)st->st_ino, (long long)st->st_size, (long long)st->st_mtim.tv_sec,
-                          st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec, ls->v[i].path);
-      og_buf_puts (&b, line);
-    }
-  return b.buf;
-}
-
-bool
-og_layers_cacheable (const struct og_layers *ls, const struct timespec *now)
-{
-  for (size_t i = 0; i < ls->n; i++)
-    if (!og_policy_cacheable (&ls->v[i].st, now))
-      return false;
-  return true;
-}
 
 /* ---- merging ------------------------------------------------------------ */
 
@@ -329,63 +166,23 @@ overridable (const struct compare *c, const char *path)
   return false;
 }
 
-static int64_t
-key_int (const struct og_policy *p, const struct og_key *k, size_t off)
-{
-  const char *at = (const char *)p + off;
-
-  switch (k->size)
-    {
-      case sizeof (bool):
-        {
-          bool b;
-          memcpy (&b, at, sizeof b);
-          return b;
-        }
-      case sizeof (int32_t):
-        {
-          int32_t i;
-          memcpy (&i, at, sizeof i);
-          return i;
-        }
-      default:
-        {
-          int64_t v;
-          memcpy (&v, at, sizeof v);
-          return v;
-        }
-    }
-}
-
-static const char *const action_names[]
-    = { [OG_ACTION_ENFORCE] = "enforce", [OG_ACTION_DENY] = "deny", [OG_ACTION_AUDIT] = "audit" };
-
 static int
 action_rank (int64_t a)
 {
   return a == OG_ACTION_AUDIT ? 0 : a == OG_ACTION_ENFORCE ? 1 : 2;
 }
 
-static const struct og_choice *
-choice_of (const struct og_key *k, int64_t v)
-{
-  for (const struct og_choice *ch = k->choices; ch->name; ch++)
-    if (ch->value == v)
-      return ch;
-  return k->choices;
-}
-
 static int
 check_order (const struct compare *c, const struct og_key *k, const char *path)
 {
-  int64_t a = key_int (c->a, k, k->off), b = key_int (c->b, k, k->off);
+  int64_t a = og_key_get_int (c->a, k), b = og_key_get_int (c->b, k);
   og_cleanup_free char *msg = NULL;
 
   if (k->type == OG_KEY_ACTION && action_rank (b) < action_rank (a))
-    msg = og_xasprintf ("\"%s\" is looser than \"%s\" from %s (audit < enforce < deny)", action_names[b],
-                        action_names[a], from (c, path));
-  else if (k->type == OG_KEY_CHOICE && choice_of (k, b)->rank < choice_of (k, a)->rank)
-    msg = og_xasprintf ("\"%s\" is looser than \"%s\" from %s", choice_of (k, b)->name, choice_of (k, a)->name,
+    msg = og_xasprintf ("\"%s\" is looser than \"%s\" from %s (audit < enforce < deny)",
+                        og_action_name ((enum og_action)b), og_action_name ((enum og_action)a), from (c, path));
+  else if (k->type == OG_KEY_CHOICE && og_key_choice (k, b)->rank < og_key_choice (k, a)->rank)
+    msg = og_xasprintf ("\"%s\" is looser than \"%s\" from %s", og_key_choice (k, b)->name, og_key_choice (k, a)->name,
                         from (c, path));
   return msg ? loosens (c, path, msg) : 0;
 }
@@ -394,7 +191,7 @@ static int
 check_bool (const struct compare *c, const struct og_key *k, const char *path)
 {
   bool secure = k->tighten == OG_TIGHTEN_TRUE;
-  bool a = key_int (c->a, k, k->off) != 0, b = key_int (c->b, k, k->off) != 0;
+  bool a = og_key_get_int (c->a, k) != 0, b = og_key_get_int (c->b, k) != 0;
   og_cleanup_free char *msg = NULL;
 
   if (a != b && b != secure)
@@ -504,10 +301,10 @@ check_key (const struct compare *c, const struct og_key *k, const char *path, co
       case OG_TIGHTEN_LOWER:
         if (k->type == OG_KEY_LIMIT)
           return check_limit (c, k, path);
-        return check_bound (c, path, true, key_int (c->a, k, k->off), true, key_int (c->b, k, k->off), true);
+        return check_bound (c, path, true, og_key_get_int (c->a, k), true, og_key_get_int (c->b, k), true);
       case OG_TIGHTEN_HIGHER:
         return check_bound (c, path, !k->has_flag || *(const bool *)((const char *)c->a + k->has_off),
-                            key_int (c->a, k, k->off), true, key_int (c->b, k, k->off), false);
+                            og_key_get_int (c->a, k), true, og_key_get_int (c->b, k), false);
       case OG_TIGHTEN_ORDER:
         return check_order (c, k, path);
       case OG_TIGHTEN_TRUE:
@@ -643,61 +440,4 @@ og_layers_merge (const struct og_json *base, const char *name, const char *base_
   if (sources)
     *sources = og_steal_pointer (&src);
   return 0;
-}
-
-/* ---- explaining --------------------------------------------------------- */
-
-/* The value of a key that says what an area does (its action or mode). */
-static const char *
-lead_value (const struct og_policy *p, const struct og_key *k)
-{
-  int64_t v = key_int (p, k, k->off);
-
-  if (k->type == OG_KEY_ACTION)
-    return action_names[v];
-  if (k->type == OG_KEY_CHOICE)
-    return choice_of (k, v)->name;
-  return NULL;
-}
-
-char *
-og_policy_explain (const struct og_policy *p, const struct og_json *sources, const char *rule)
-{
-  const struct og_section *s = area (rule);
-  const struct og_key *lead;
-  struct og_buf b = { 0 };
-  og_cleanup_free char *lead_path = NULL, *prefix = og_xasprintf ("%s.", rule);
-  const struct og_json *from;
-
-  if (s == NULL)
-    return og_xasprintf ("%s is built in (no policy key)", rule);
-  lead = key_in (s->keys, "action") ? key_in (s->keys, "action") : key_in (s->keys, "mode");
-  if (lead && lead_value (p, lead))
-    {
-      lead_path = og_xasprintf ("%s.%s", rule, lead->name);
-      from = og_json_get (sources, lead_path);
-      og_cleanup_free char *line = og_xasprintf ("%s \"%s\" from %s", lead_path, lead_value (p, lead),
-                                                 from && og_json_is_string (from) ? from->text : "the default");
-      og_buf_puts (&b, line);
-    }
-  /* the area's keys a layer set: what the rule used beyond the base */
-  for (size_t i = 0; sources && i < sources->n; i++)
-    {
-      const struct og_json *f = sources->vals[i];
-      if (strncmp (sources->keys[i], prefix, strlen (prefix)) != 0 || !og_json_is_string (f)
-          || strcmp (f->text, p->path) == 0 || (lead_path && strcmp (sources->keys[i], lead_path) == 0))
-        continue;
-      og_cleanup_free char *line = og_xasprintf ("%s%s from %s", b.len ? "; " : "", sources->keys[i], f->text);
-      og_buf_puts (&b, line);
-    }
-  if (p->audit_only)
-    {
-      from = og_json_get (sources, "mode");
-      og_cleanup_free char *line = og_xasprintf ("%smode \"audit\" from %s: recorded only", b.len ? "; " : "",
-                                                 from && og_json_is_string (from) ? from->text : "the default");
-      og_buf_puts (&b, line);
-    }
-  if (b.buf == NULL)
-    og_buf_puts (&b, "");
-  return b.buf;
 }

@@ -181,6 +181,10 @@ enum og_key_store og_key_store (const struct og_key *k);
 /* Stores v in the key's member (a bool, an int-sized enum or count, or an
  * int64_t, by the member's size). */
 void og_key_set_int (struct og_policy *p, const struct og_key *k, int64_t v);
+/* What og_key_set_int stored. */
+int64_t og_key_get_int (const struct og_policy *p, const struct og_key *k);
+/* The choice of a CHOICE key with value v (the first if none has it). */
+const struct og_choice *og_key_choice (const struct og_key *k, int64_t v);
 /* Calls fn for every pointer member of struct og_policy: path first, then
  * the keys' in table order.  The compiled image depends on that order. */
 void og_policy_each_pointer (void (*fn) (size_t off, enum og_key_store kind, void *data), void *data);
