@@ -459,6 +459,11 @@ START_TEST (explain_names_the_files)
   ck_assert_str_eq (caps, want);
   userns = og_policy_explain (p, src, "user_namespace");
   ck_assert_ptr_nonnull (strstr (userns, "user_namespace.mode \"if-possible\" from "));
+  og_cleanup_free char *restore = og_policy_explain (p, src, "restore");
+  og_cleanup_free char *want_restore
+      = og_xasprintf ("restore has no action; its keys are %s's or defaults; mode \"audit\" from %s: recorded only",
+                      base_path, base_path);
+  ck_assert_str_eq (restore, want_restore);
   builtin = og_policy_explain (p, src, "annotations");
   ck_assert_str_eq (builtin, "annotations is built in (no policy key)");
 }
