@@ -36,6 +36,43 @@ og_key_set_int (struct og_policy *p, const struct og_key *k, int64_t v)
     }
 }
 
+int64_t
+og_key_get_int (const struct og_policy *p, const struct og_key *k)
+{
+  const char *at = (const char *)p + k->off;
+
+  switch (k->size)
+    {
+      case sizeof (bool):
+        {
+          bool b;
+          memcpy (&b, at, sizeof b);
+          return b;
+        }
+      case sizeof (int32_t):
+        {
+          int32_t i;
+          memcpy (&i, at, sizeof i);
+          return i;
+        }
+      default:
+        {
+          int64_t v;
+          memcpy (&v, at, sizeof v);
+          return v;
+        }
+    }
+}
+
+const struct og_choice *
+og_key_choice (const struct og_key *k, int64_t v)
+{
+  for (const struct og_choice *ch = k->choices; ch->name; ch++)
+    if (ch->value == v)
+      return ch;
+  return k->choices;
+}
+
 enum og_key_store
 og_key_store (const struct og_key *k)
 {

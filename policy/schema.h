@@ -29,6 +29,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "ocigate/error.h"
 #include "ocigate/json.h"
@@ -61,6 +63,7 @@ struct og_load
 {
   const char *name; /* the policy file, for messages */
   struct og_error *err;
+  const char *origin; /* relative paths resolve beside it (NULL: name); a layer's is the base */
 };
 
 /* "policy NAME: WHERE: WHAT", returning -1. */
@@ -70,6 +73,24 @@ struct og_choice
 {
   const char *name;
   int value;
+  int rank; /* OG_TIGHTEN_ORDER: higher is stricter */
+};
+
+/* What a later layer (policy.d/\*.json) may do to a key the files before it
+ * set (policy/layers.c).  Zero, the default, is "may not change": a key
+ * nobody classified fails closed.  The base lists in "overridable" the keys
+ * a layer may set to anything. */
+enum og_tighten
+{
+  OG_TIGHTEN_EQUAL = 0, /* the same JSON value only */
+  OG_TIGHTEN_SUBSET,    /* STRV, PATHV: an allowlist, only entries the list had */
+  OG_TIGHTEN_SUPERSET,  /* STRV, PATHV: a denylist or requirement, every entry it had */
+  OG_TIGHTEN_LOWER,     /* COUNT, LIMIT (default and max): no larger; a limit only gets one */
+  OG_TIGHTEN_HIGHER,    /* INT: no smaller; a minimum only gets one */
+  OG_TIGHTEN_ORDER,     /* ACTION (audit < enforce < deny), CHOICE (by .rank): no lower */
+  OG_TIGHTEN_TRUE,      /* BOOL: true is the secure side */
+  OG_TIGHTEN_FALSE,     /* BOOL: false is the secure side */
+  OG_TIGHTEN_EACH,      /* OBJECT: each member by its own rule */
 };
 
 typedef int (*og_value_parser) (const char *text, int64_t *out);
@@ -93,7 +114,8 @@ struct og_key
   char *(*check_entry) (const char *entry);
   const struct og_key *sub; /* OBJECT: its keys, ended by a NULL name */
   int (*custom) (const struct og_load *l, const struct og_json *v, struct og_policy *p);
-  enum og_key_store owns; /* CUSTOM */
+  enum og_key_store owns;  /* CUSTOM */
+  enum og_tighten tighten; /* what a later layer may do (policy/layers.c) */
 };
 
 struct og_section
@@ -112,6 +134,47 @@ extern const struct og_key og_policy_top_keys[];
 extern const struct og_section og_policy_sections[];
 extern const size_t og_policy_nsections;
 
+/* Loads a policy from its parsed JSON (every area present); policy.c. */
+int og_policy_from_json (const struct og_load *l, const struct og_json *root, struct og_policy **out);
+/* The key at a dotted path ("mounts.scan.max_ms"), its area's keys when
+ * the path is an area's name (*area set), or NULL. */
+const struct og_key *og_policy_find_path (const char *path, const struct og_key **area);
+/* The key of that name in a key table, or NULL. */
+const struct og_key *og_key_find (const struct og_key *keys, const char *name);
+
+/* The layers of a policy: <dir>/policy.d/NAME.json, in lexical order
+ * (policy/layers.c).  Each is opened and checked like the policy itself. */
+struct og_layer
+{
+  char *path;
+  int fd;
+  struct stat st;
+};
+
+struct og_layers
+{
+  struct og_layer *v;
+  size_t n;
+};
+
+/* The layers beside the policy at path (none when there is no policy.d). */
+int og_layers_open (const char *path, struct og_layers *ls, struct og_error *err);
+void og_layers_clear (struct og_layers *ls);
+#define og_cleanup_layers __attribute__ ((cleanup (og_layers_clear)))
+/* One line per layer (device, inode, size, mtime, ctime, path): what the
+ * compiled-policy cache must match besides the policy's own identity. */
+char *og_layers_identity (const struct og_layers *ls);
+/* Whether every layer's ctime is old enough to cache (og_policy_cacheable). */
+bool og_layers_cacheable (const struct og_layers *ls, const struct timespec *now);
+/* The base (parsed, named base) and the layers' texts bufs[i] of lens[i],
+ * merged: each layer may only tighten what the files before it set; the
+ * digest covers every file (base_digest: the base's sha256).  The
+ * merged JSON and the file that set each key ("area.key" -> path), if
+ * wanted. */
+int og_layers_merge (const struct og_json *base, const char *name, const char *base_digest, const struct og_layers *ls,
+                     char *const *bufs, const size_t *lens, struct og_policy **out, struct og_json **effective,
+                     struct og_json **sources, struct og_error *err);
+
 /* Parses a positive integer (counts, ids, sizes in units). */
 int og_parse_count (const char *s, int64_t *out);
 
@@ -120,6 +183,10 @@ enum og_key_store og_key_store (const struct og_key *k);
 /* Stores v in the key's member (a bool, an int-sized enum or count, or an
  * int64_t, by the member's size). */
 void og_key_set_int (struct og_policy *p, const struct og_key *k, int64_t v);
+/* What og_key_set_int stored. */
+int64_t og_key_get_int (const struct og_policy *p, const struct og_key *k);
+/* The choice of a CHOICE key with value v (the first if none has it). */
+const struct og_choice *og_key_choice (const struct og_key *k, int64_t v);
 /* Calls fn for every pointer member of struct og_policy: path first, then
  * the keys' in table order.  The compiled image depends on that order. */
 void og_policy_each_pointer (void (*fn) (size_t off, enum og_key_store kind, void *data), void *data);

@@ -21,7 +21,7 @@
   {                                                                                                                    \
     .name = n, .type = t, AT (f), __VA_ARGS__                                                                          \
   }
-#define ACTION(f) KEY ("action", OG_KEY_ACTION, f)
+#define ACTION(f) KEY ("action", OG_KEY_ACTION, f, .tighten = OG_TIGHTEN_ORDER)
 #define END                                                                                                            \
   {                                                                                                                    \
     .name = NULL                                                                                                       \
@@ -126,12 +126,43 @@ audit (const struct og_load *l, const struct og_json *v, struct og_policy *p)
   return 0;
 }
 
-static const struct og_choice modes[] = { { "enforce", false }, { "audit", true }, { NULL, 0 } };
+/* The keys a later layer may set to anything: each a key's dotted path or
+ * an area's name, so a typo cannot silently leave a key locked or open. */
+static int
+overridable (const struct og_load *l, const struct og_json *v, struct og_policy *p)
+{
+  og_cleanup_strv char **r = NULL;
+
+  if (v == NULL)
+    return 0;
+  if (v->type != OG_JSON_ARRAY)
+    return og_load_error (l, "overridable", "must be an array of strings");
+  r = og_xcalloc (v->n + 1, sizeof *r);
+  for (size_t i = 0; i < v->n; i++)
+    {
+      const struct og_json *e = v->vals[i];
+      const struct og_key *area = NULL;
+      if (!og_json_is_string (e) || og_policy_find_path (e->text, &area) == NULL || strcmp (e->text, "version") == 0
+          || strcmp (e->text, "overridable") == 0)
+        {
+          og_cleanup_free char *msg
+              = og_xasprintf ("[%zu] must name a key (\"mounts.allow_sources\") or an area of this policy", i);
+          return og_load_error (l, "overridable", msg);
+        }
+      r[i] = og_xstrdup (e->text);
+    }
+  og_strv_free (p->overridable);
+  p->overridable = og_steal_pointer (&r);
+  return 0;
+}
+
+static const struct og_choice modes[] = { { "enforce", false, 1 }, { "audit", true, 0 }, { NULL, 0, 0 } };
 
 const struct og_key og_policy_top_keys[] = {
   { .name = "version", .type = OG_KEY_CUSTOM, .custom = version },
-  KEY ("mode", OG_KEY_CHOICE, audit_only, .choices = modes),
+  KEY ("mode", OG_KEY_CHOICE, audit_only, .choices = modes, .tighten = OG_TIGHTEN_ORDER),
   KEY ("audit", OG_KEY_CUSTOM, audit_log, .custom = audit, .owns = OG_STORE_STR),
+  KEY ("overridable", OG_KEY_CUSTOM, overridable, .custom = overridable, .owns = OG_STORE_STRV),
   END,
 };
 
@@ -141,26 +172,26 @@ static const struct og_key nnp_keys[] = { ACTION (nnp.action), END };
 
 static const struct og_key caps_keys[] = {
   ACTION (caps.action),
-  KEY ("allow", OG_KEY_STRV, caps.allow, .required = true, .hint = "use [] to drop every capability",
-       .check_entry = og_cap_name_problem),
+  KEY ("allow", OG_KEY_STRV, caps.allow, .required = true, .tighten = OG_TIGHTEN_SUBSET,
+       .hint = "use [] to drop every capability", .check_entry = og_cap_name_problem),
   END,
 };
 
 static const char *const tmpfs_defaults[] = { "nosuid", "nodev", "mode=1777", "size=65536k", NULL };
 static const struct og_key rootfs_keys[] = {
   ACTION (rootfs.action),
-  KEY ("readonly", OG_KEY_BOOL, rootfs.readonly),
-  KEY ("writable_tmpfs", OG_KEY_PATHV, rootfs.writable_tmpfs),
+  KEY ("readonly", OG_KEY_BOOL, rootfs.readonly, .tighten = OG_TIGHTEN_TRUE),
+  KEY ("writable_tmpfs", OG_KEY_PATHV, rootfs.writable_tmpfs, .tighten = OG_TIGHTEN_SUBSET),
   KEY ("tmpfs_options", OG_KEY_STRV, rootfs.tmpfs_options, .def_strv = tmpfs_defaults),
   END,
 };
 
 static const struct og_key resources_keys[] = {
   ACTION (resources.action),
-  KEY ("memory", OG_KEY_LIMIT, resources.memory, .parse = og_parse_size),
-  KEY ("swap", OG_KEY_LIMIT, resources.swap, .parse = og_parse_size),
-  KEY ("cpu", OG_KEY_LIMIT, resources.cpu, .parse = og_parse_millicpus),
-  KEY ("pids", OG_KEY_LIMIT, resources.pids, .parse = og_parse_count),
+  KEY ("memory", OG_KEY_LIMIT, resources.memory, .parse = og_parse_size, .tighten = OG_TIGHTEN_LOWER),
+  KEY ("swap", OG_KEY_LIMIT, resources.swap, .parse = og_parse_size, .tighten = OG_TIGHTEN_LOWER),
+  KEY ("cpu", OG_KEY_LIMIT, resources.cpu, .parse = og_parse_millicpus, .tighten = OG_TIGHTEN_LOWER),
+  KEY ("pids", OG_KEY_LIMIT, resources.pids, .parse = og_parse_count, .tighten = OG_TIGHTEN_LOWER),
   END,
 };
 
@@ -176,10 +207,10 @@ resources_check (const struct og_load *l, struct og_policy *p)
 /* One budget for every scan of a create; the bounds keep a policy from
  * letting one create hold the engine for hours. */
 static const struct og_key scan_keys[] = {
-  KEY ("max_entries", OG_KEY_COUNT, mounts.scan_max_entries, .def = 4096, .max = 10000000),
-  KEY ("max_depth", OG_KEY_COUNT, mounts.scan_max_depth, .def = 8, .max = 64),
-  KEY ("max_ms", OG_KEY_COUNT, mounts.scan_max_ms, .def = 2000, .max = 600000),
-  KEY ("max_mounts", OG_KEY_COUNT, mounts.max_mounts, .def = 256, .max = 100000),
+  KEY ("max_entries", OG_KEY_COUNT, mounts.scan_max_entries, .def = 4096, .max = 10000000, .tighten = OG_TIGHTEN_LOWER),
+  KEY ("max_depth", OG_KEY_COUNT, mounts.scan_max_depth, .def = 8, .max = 64, .tighten = OG_TIGHTEN_LOWER),
+  KEY ("max_ms", OG_KEY_COUNT, mounts.scan_max_ms, .def = 2000, .max = 600000, .tighten = OG_TIGHTEN_LOWER),
+  KEY ("max_mounts", OG_KEY_COUNT, mounts.max_mounts, .def = 256, .max = 100000, .tighten = OG_TIGHTEN_LOWER),
   END,
 };
 
@@ -191,20 +222,20 @@ readonly_binds (const struct og_load *l, const struct og_json *v, struct og_poli
 
 static const struct og_key mounts_keys[] = {
   ACTION (mounts.action),
-  KEY ("deny_any_socket", OG_KEY_BOOL, mounts.deny_any_socket),
-  KEY ("deny_sockets", OG_KEY_PATHV, mounts.deny_sockets),
-  KEY ("deny_trees", OG_KEY_PATHV, mounts.deny_trees),
-  KEY ("allow_sources", OG_KEY_PATHV, mounts.allow_sources),
-  KEY ("allow_roots", OG_KEY_PATHV, mounts.allow_roots),
+  KEY ("deny_any_socket", OG_KEY_BOOL, mounts.deny_any_socket, .tighten = OG_TIGHTEN_TRUE),
+  KEY ("deny_sockets", OG_KEY_PATHV, mounts.deny_sockets, .tighten = OG_TIGHTEN_SUPERSET),
+  KEY ("deny_trees", OG_KEY_PATHV, mounts.deny_trees, .tighten = OG_TIGHTEN_SUPERSET),
+  KEY ("allow_sources", OG_KEY_PATHV, mounts.allow_sources, .tighten = OG_TIGHTEN_SUBSET),
+  KEY ("allow_roots", OG_KEY_PATHV, mounts.allow_roots, .tighten = OG_TIGHTEN_SUBSET),
   KEY ("force_options", OG_KEY_STRV, mounts.force_options),
-  { .name = "scan", .type = OG_KEY_OBJECT, .sub = scan_keys },
+  { .name = "scan", .type = OG_KEY_OBJECT, .sub = scan_keys, .tighten = OG_TIGHTEN_EACH },
   KEY ("readonly_binds", OG_KEY_CUSTOM, mounts.readonly_binds_except, .custom = readonly_binds, .owns = OG_STORE_STRV),
   END,
 };
 
 static const struct og_key hooks_keys[] = {
   ACTION (hooks.action),
-  KEY ("allow", OG_KEY_PATHV, hooks.allow),
+  KEY ("allow", OG_KEY_PATHV, hooks.allow, .tighten = OG_TIGHTEN_SUBSET),
   END,
 };
 
@@ -212,31 +243,32 @@ static const struct og_key privileged_keys[] = { ACTION (privileged.action), END
 
 static const struct og_key namespaces_keys[] = {
   ACTION (namespaces.action),
-  KEY ("require", OG_KEY_STRV, namespaces.require, .check_entry = namespace_type),
-  KEY ("allow_paths", OG_KEY_PATHV, namespaces.allow_paths),
+  KEY ("require", OG_KEY_STRV, namespaces.require, .tighten = OG_TIGHTEN_SUPERSET, .check_entry = namespace_type),
+  KEY ("allow_paths", OG_KEY_PATHV, namespaces.allow_paths, .tighten = OG_TIGHTEN_SUBSET),
   END,
 };
 
 static const struct og_key devices_keys[] = {
   ACTION (devices.action),
-  KEY ("allow", OG_KEY_STRV, devices.allow, .check_entry = device_number),
+  KEY ("allow", OG_KEY_STRV, devices.allow, .tighten = OG_TIGHTEN_SUBSET, .check_entry = device_number),
   END,
 };
 
 static const struct og_key sysctls_keys[] = {
   ACTION (sysctls.action),
-  KEY ("allow", OG_KEY_STRV, sysctls.allow),
+  KEY ("allow", OG_KEY_STRV, sysctls.allow, .tighten = OG_TIGHTEN_SUBSET),
   END,
 };
 
 static const struct og_key seccomp_keys[] = {
   ACTION (seccomp.action),
   KEY ("default_profile", OG_KEY_STRING, seccomp.default_profile),
-  KEY ("deny_syscalls", OG_KEY_STRV, seccomp.deny_syscalls, .check_entry = syscall_name),
-  KEY ("allow_unconfined", OG_KEY_BOOL, seccomp.allow_unconfined),
-  KEY ("allow_setid_files", OG_KEY_BOOL, seccomp.allow_setid_files),
-  KEY ("allow_listeners", OG_KEY_PATHV, seccomp.allow_listeners),
-  KEY ("learn", OG_KEY_PATHV, seccomp.learn),
+  KEY ("deny_syscalls", OG_KEY_STRV, seccomp.deny_syscalls, .tighten = OG_TIGHTEN_SUPERSET,
+       .check_entry = syscall_name),
+  KEY ("allow_unconfined", OG_KEY_BOOL, seccomp.allow_unconfined, .tighten = OG_TIGHTEN_FALSE),
+  KEY ("allow_setid_files", OG_KEY_BOOL, seccomp.allow_setid_files, .tighten = OG_TIGHTEN_FALSE),
+  KEY ("allow_listeners", OG_KEY_PATHV, seccomp.allow_listeners, .tighten = OG_TIGHTEN_SUBSET),
+  KEY ("learn", OG_KEY_PATHV, seccomp.learn, .tighten = OG_TIGHTEN_SUBSET),
   END,
 };
 
@@ -249,8 +281,9 @@ seccomp_check (const struct og_load *l, struct og_policy *p)
 
   if (p->seccomp.default_profile == NULL || p->seccomp.default_profile[0] == '/')
     return 0;
-  slash = strrchr (l->name, '/');
-  og_cleanup_free char *dir = slash ? og_xstrndup (l->name, (size_t)(slash - l->name)) : og_xstrdup (".");
+  const char *origin = l->origin ? l->origin : l->name;
+  slash = strrchr (origin, '/');
+  og_cleanup_free char *dir = slash ? og_xstrndup (origin, (size_t)(slash - origin)) : og_xstrdup (".");
   og_cleanup_free char *absdir = og_realpath (dir[0] ? dir : "/");
   char *abs = og_xasprintf ("%s/%s", absdir ? absdir : dir, p->seccomp.default_profile);
   free (p->seccomp.default_profile);
@@ -260,37 +293,38 @@ seccomp_check (const struct og_load *l, struct og_policy *p)
 
 static const struct og_key paths_keys[] = {
   ACTION (paths.action),
-  KEY ("masked", OG_KEY_PATHV, paths.masked),
-  KEY ("readonly", OG_KEY_PATHV, paths.readonly),
-  KEY ("readonly_sysfs", OG_KEY_BOOL, paths.readonly_sysfs),
+  KEY ("masked", OG_KEY_PATHV, paths.masked, .tighten = OG_TIGHTEN_SUPERSET),
+  KEY ("readonly", OG_KEY_PATHV, paths.readonly, .tighten = OG_TIGHTEN_SUPERSET),
+  KEY ("readonly_sysfs", OG_KEY_BOOL, paths.readonly_sysfs, .tighten = OG_TIGHTEN_TRUE),
   END,
 };
 
 static const struct og_key process_keys[] = {
   ACTION (process.action),
-  KEY ("run_as_non_root", OG_KEY_BOOL, process.run_as_non_root),
+  KEY ("run_as_non_root", OG_KEY_BOOL, process.run_as_non_root, .tighten = OG_TIGHTEN_TRUE),
   KEY ("oom_score_adj_min", OG_KEY_INT, process.oom_score_adj_min, .parse = og_parse_int64, .has_flag = true,
-       .has_off = offsetof (struct og_policy, process.has_oom_score_adj_min)),
+       .tighten = OG_TIGHTEN_HIGHER, .has_off = offsetof (struct og_policy, process.has_oom_score_adj_min)),
   KEY ("rlimit_max", OG_KEY_STRV, process.rlimit_max, .check_entry = rlimit_max),
-  KEY ("deny_shared_propagation", OG_KEY_BOOL, process.deny_shared_propagation),
+  KEY ("deny_shared_propagation", OG_KEY_BOOL, process.deny_shared_propagation, .tighten = OG_TIGHTEN_TRUE),
   END,
 };
 
 static const struct og_key env_keys[] = {
   ACTION (env.action),
-  KEY ("deny_names", OG_KEY_STRV, env.deny_names),
-  KEY ("check_values", OG_KEY_BOOL, env.check_values),
+  KEY ("deny_names", OG_KEY_STRV, env.deny_names, .tighten = OG_TIGHTEN_SUPERSET),
+  KEY ("check_values", OG_KEY_BOOL, env.check_values, .tighten = OG_TIGHTEN_TRUE),
   END,
 };
 
 static const struct og_key lsm_keys[] = {
   ACTION (lsm.action),
   KEY ("apparmor_profile", OG_KEY_STRING, lsm.apparmor_profile),
-  KEY ("require_selinux_label", OG_KEY_BOOL, lsm.require_selinux_label),
+  KEY ("require_selinux_label", OG_KEY_BOOL, lsm.require_selinux_label, .tighten = OG_TIGHTEN_TRUE),
   END,
 };
 
-static const struct og_key restore_keys[] = { KEY ("allow", OG_KEY_BOOL, restore.allow), END };
+static const struct og_key restore_keys[]
+    = { KEY ("allow", OG_KEY_BOOL, restore.allow, .tighten = OG_TIGHTEN_FALSE), END };
 
 /* Running without a user namespace where an attacker can make it happen
  * (fill the pool, join a pid namespace) is allowed only in so many words. */
@@ -321,19 +355,19 @@ allow_without (const struct og_load *l, const struct og_json *v, struct og_polic
 }
 
 static const struct og_choice userns_modes[] = {
-  { "required", OG_USERNS_REQUIRED },
-  { "if-possible", OG_USERNS_IF_POSSIBLE },
-  { "off", OG_USERNS_OFF },
-  { NULL, 0 },
+  { "required", OG_USERNS_REQUIRED, 2 },
+  { "if-possible", OG_USERNS_IF_POSSIBLE, 1 },
+  { "off", OG_USERNS_OFF, 0 },
+  { NULL, 0, 0 },
 };
-static const struct og_choice allocations[] = { { "per-container", false }, { "shared", true }, { NULL, 0 } };
+static const struct og_choice allocations[] = { { "per-container", false, 1 }, { "shared", true, 0 }, { NULL, 0, 0 } };
 
 static const struct og_key userns_keys[] = {
-  KEY ("mode", OG_KEY_CHOICE, userns.mode, .choices = userns_modes, .def = OG_USERNS_OFF),
+  KEY ("mode", OG_KEY_CHOICE, userns.mode, .choices = userns_modes, .def = OG_USERNS_OFF, .tighten = OG_TIGHTEN_ORDER),
   KEY ("pool_start", OG_KEY_INT, userns.pool_start, .parse = og_parse_count, .def = 1000000),
   KEY ("pool_size", OG_KEY_INT, userns.pool_size, .parse = og_parse_count, .def = 65536LL * 1024),
   KEY ("range_size", OG_KEY_INT, userns.range_size, .parse = og_parse_count, .def = 65536),
-  KEY ("allocation", OG_KEY_CHOICE, userns.shared, .choices = allocations),
+  KEY ("allocation", OG_KEY_CHOICE, userns.shared, .choices = allocations, .tighten = OG_TIGHTEN_ORDER),
   { .name = "allow_without", .type = OG_KEY_CUSTOM, .custom = allow_without },
   END,
 };
@@ -354,12 +388,12 @@ userns_check (const struct og_load *l, struct og_policy *p)
 }
 
 static const struct og_key fields_keys[] = {
-  KEY ("action", OG_KEY_ACTION, fields.action, .def = OG_ACTION_DENY),
-  KEY ("allow", OG_KEY_STRV, fields.allow),
-  KEY ("net_devices", OG_KEY_STRV, fields.net_devices),
-  KEY ("intel_rdt", OG_KEY_BOOL, fields.intel_rdt),
-  KEY ("realtime", OG_KEY_BOOL, fields.realtime),
-  KEY ("idmapped_mounts", OG_KEY_BOOL, fields.idmapped_mounts),
+  KEY ("action", OG_KEY_ACTION, fields.action, .def = OG_ACTION_DENY, .tighten = OG_TIGHTEN_ORDER),
+  KEY ("allow", OG_KEY_STRV, fields.allow, .tighten = OG_TIGHTEN_SUBSET),
+  KEY ("net_devices", OG_KEY_STRV, fields.net_devices, .tighten = OG_TIGHTEN_SUBSET),
+  KEY ("intel_rdt", OG_KEY_BOOL, fields.intel_rdt, .tighten = OG_TIGHTEN_FALSE),
+  KEY ("realtime", OG_KEY_BOOL, fields.realtime, .tighten = OG_TIGHTEN_FALSE),
+  KEY ("idmapped_mounts", OG_KEY_BOOL, fields.idmapped_mounts, .tighten = OG_TIGHTEN_FALSE),
   END,
 };
 
@@ -387,15 +421,15 @@ cri_check (const struct og_load *l, struct og_policy *p)
 /* ocigate-hook at createRuntime and poststart (policy/rule_verify.c).
  * Optional: a policy written before it keeps running without the hook. */
 static const struct og_choice verify_modes[] = {
-  { "off", OG_VERIFY_OFF },
-  { "audit", OG_VERIFY_AUDIT },
-  { "enforce", OG_VERIFY_ENFORCE },
-  { NULL, 0 },
+  { "off", OG_VERIFY_OFF, 0 },
+  { "audit", OG_VERIFY_AUDIT, 1 },
+  { "enforce", OG_VERIFY_ENFORCE, 2 },
+  { NULL, 0, 0 },
 };
 
 static const struct og_key verify_keys[] = {
   KEY ("mode", OG_KEY_CHOICE, verify.mode, .choices = verify_modes, .def = OG_VERIFY_OFF, .required = true,
-       .hint = "\"off\", \"audit\" or \"enforce\""),
+       .tighten = OG_TIGHTEN_ORDER, .hint = "\"off\", \"audit\" or \"enforce\""),
   KEY ("hook", OG_KEY_STRING, verify.hook),
   END,
 };
@@ -466,3 +500,38 @@ const struct og_section og_policy_sections[] = {
 };
 
 const size_t og_policy_nsections = sizeof og_policy_sections / sizeof og_policy_sections[0];
+
+const struct og_key *
+og_key_find (const struct og_key *keys, const char *name)
+{
+  for (const struct og_key *k = keys; k->name; k++)
+    if (strcmp (k->name, name) == 0)
+      return k;
+  return NULL;
+}
+
+const struct og_key *
+og_policy_find_path (const char *path, const struct og_key **area)
+{
+  const char *dot = strchr (path, '.');
+  size_t n = dot ? (size_t)(dot - path) : strlen (path);
+  const struct og_key *keys = NULL, *k = NULL;
+
+  *area = NULL;
+  for (size_t i = 0; i < og_policy_nsections; i++)
+    if (strlen (og_policy_sections[i].name) == n && strncmp (og_policy_sections[i].name, path, n) == 0)
+      keys = og_policy_sections[i].keys;
+  if (keys == NULL)
+    return dot ? NULL : og_key_find (og_policy_top_keys, path);
+  if (dot == NULL)
+    return *area = keys;
+  for (const char *rest = dot + 1; keys; keys = k->type == OG_KEY_OBJECT ? k->sub : NULL)
+    {
+      dot = strchr (rest, '.');
+      og_cleanup_free char *name = dot ? og_xstrndup (rest, (size_t)(dot - rest)) : og_xstrdup (rest);
+      if ((k = og_key_find (keys, name)) == NULL || dot == NULL)
+        return k;
+      rest = dot + 1;
+    }
+  return NULL;
+}

@@ -33,7 +33,9 @@ bool ctl_use_colour (void);
 int ctl_read_regular (const char *path, size_t max, char **out, size_t *len, struct og_error *err);
 
 int ctl_check (int argc, char **argv);
+int ctl_explain (int argc, char **argv);
 int ctl_audit (int argc, char **argv);
 int ctl_seccomp (int argc, char **argv);
+int ctl_show (int argc, char **argv);
 
 #endif

@@ -5,6 +5,9 @@
  *              first few items (what a person reads)
  *   --verbose  every decision with its before and after values
  *   --json     one JSON document; its decisions are the audit log's objects
+ * ocigatectl explain: --verbose, and under each decision the policy that
+ * made it: its area's action (or mode) and the file that set it, and the
+ * area's keys a layer (policy.d) set.
  * Exit status: 0 allowed, 1 refused, 2 error.
  */
 #include <config.h>
@@ -29,6 +32,7 @@ enum check_format
   FORMAT_SUMMARY,
   FORMAT_VERBOSE,
   FORMAT_JSON,
+  FORMAT_EXPLAIN,
 };
 
 /* Items shown on a summary line before "… +N". */
@@ -320,7 +324,8 @@ print_summary (const struct og_decisions *d, const struct colours *c)
 }
 
 static void
-print_verbose (const struct og_decisions *d, const struct colours *c)
+print_verbose (const struct og_decisions *d, const struct colours *c, const struct og_policy *p,
+               const struct og_json *sources)
 {
   for (size_t i = 0; i < d->n; i++)
     {
@@ -339,6 +344,13 @@ print_verbose (const struct og_decisions *d, const struct colours *c)
           ctl_put_text (e->before ? e->before : "(absent)", 0);
           fputs ("\n        after:  ", stdout);
           ctl_put_text (e->after ? e->after : "(unchanged)", 0);
+          putchar ('\n');
+        }
+      if (sources)
+        {
+          og_cleanup_free char *why = og_policy_explain (p, sources, e->rule);
+          fputs ("        policy: ", stdout);
+          ctl_put_text (why, 0);
           putchar ('\n');
         }
     }
@@ -426,12 +438,27 @@ static int
 check_usage (FILE *f, int status)
 {
   fprintf (f, "usage: ocigatectl check [--policy FILE] [--bundle DIR] [--id ID] [--output FILE]\n"
-              "                        [--verbose | --json] CONFIG.json\n");
+              "                        [--verbose | --json] CONFIG.json\n"
+              "       ocigatectl explain [--policy FILE] [--bundle DIR] [--id ID] CONFIG.json\n");
   return status;
 }
 
+static int check_or_explain (int argc, char **argv, bool explain);
+
 int
 ctl_check (int argc, char **argv)
+{
+  return check_or_explain (argc, argv, false);
+}
+
+int
+ctl_explain (int argc, char **argv)
+{
+  return check_or_explain (argc, argv, true);
+}
+
+static int
+check_or_explain (int argc, char **argv, bool explain)
 {
   static const struct option opts[] = {
     { "policy", required_argument, NULL, 'p' }, { "bundle", required_argument, NULL, 'b' },
@@ -441,9 +468,9 @@ ctl_check (int argc, char **argv)
   };
   const char *policy_path = OG_POLICY_DEFAULT, *bundle = NULL, *id = NULL, *output = NULL;
   og_cleanup_policy struct og_policy *policy = NULL;
-  og_cleanup_json struct og_json *spec = NULL;
+  og_cleanup_json struct og_json *spec = NULL, *effective = NULL, *sources = NULL;
   og_cleanup_free char *data = NULL, *out = NULL, *cfg_copy = NULL;
-  enum check_format format = FORMAT_SUMMARY;
+  enum check_format format = explain ? FORMAT_EXPLAIN : FORMAT_SUMMARY;
   struct og_decisions d = { 0 };
   struct og_error err = { 0 };
   size_t len = 0, out_len = 0;
@@ -467,9 +494,11 @@ ctl_check (int argc, char **argv)
           output = optarg;
           break;
         case 'v':
-          format = FORMAT_VERBOSE;
+          format = explain ? FORMAT_EXPLAIN : FORMAT_VERBOSE;
           break;
         case 'j':
+          if (explain)
+            return check_usage (stderr, CTL_EXIT_ERROR);
           format = FORMAT_JSON;
           break;
         case 'h':
@@ -484,7 +513,9 @@ ctl_check (int argc, char **argv)
       cfg_copy = og_xstrdup (argv[optind]);
       bundle = dirname (cfg_copy);
     }
-  if (og_policy_load (policy_path, &policy, &err) < 0
+  if ((explain ? og_policy_load_effective (policy_path, &policy, &effective, &sources, &err)
+               : og_policy_load (policy_path, &policy, &err))
+          < 0
       || ctl_read_regular (argv[optind], OG_SPEC_MAX_SIZE, &data, &len, &err) < 0
       || og_spec_parse (data, len, &spec, &err) < 0)
     return ctl_fail (&err);
@@ -509,8 +540,8 @@ ctl_check (int argc, char **argv)
     print_json (argv[optind], policy_path, policy, refused, &d);
   else
     {
-      if (format == FORMAT_VERBOSE)
-        print_verbose (&d, c);
+      if (format == FORMAT_VERBOSE || format == FORMAT_EXPLAIN)
+        print_verbose (&d, c, policy, sources);
       else
         print_summary (&d, c);
       printf ("%s%s%s\n", refused ? c->refuse : c->ok, refused ? "refused" : "allowed", c->off);

@@ -5,6 +5,8 @@
  *                                 (runtime/ctl_check.c)
  *   audit [filters] [--summary] [-f] [--json]   (runtime/ctl_audit.c)
  *   validate [POLICY]
+ *   show --effective [--policy P]     (runtime/ctl_show.c)
+ *   explain [--policy P] CONFIG.json  (runtime/ctl_check.c)
  *   seccomp learn (--id ID [--root DIR] | --pid PID)   (runtime/ctl_seccomp.c)
  *   gc [--state-dir DIR]
  *   install-as-runc / uninstall-as-runc [--runc PATH] [--ocigate PATH]
@@ -43,6 +45,8 @@ usage (FILE *f, int status)
               "                        [--rule R] [--action A] [--since T] [--until T]\n"
               "                        [--summary] [--verbose] [--json] [-f]\n"
               "       ocigatectl validate [FILE]\n"
+              "       ocigatectl show --effective [--policy FILE]\n"
+              "       ocigatectl explain [--policy FILE] [--bundle DIR] [--id ID] CONFIG.json\n"
               "       ocigatectl seccomp learn (--id ID [--root DIR] | --pid PID) [--timeout S] [--output FILE]\n"
               "       ocigatectl install-as-runc [--runc PATH] [--ocigate PATH]\n"
               "       ocigatectl gc [--state-dir DIR]\n"
@@ -158,6 +162,8 @@ static const struct
   { "check", ctl_check },
   { "audit", ctl_audit },
   { "validate", cmd_validate },
+  { "explain", ctl_explain },
+  { "show", ctl_show },
   { "seccomp", ctl_seccomp },
   { "gc", cmd_gc },
   { "install-as-runc", cmd_install },

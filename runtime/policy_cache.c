@@ -5,7 +5,9 @@
  * file is most of what an exec or an update costs, and a sixth of a create.
  *
  * STATE/policy-cache/DEV-INO holds one line -- the identity: size, mtime,
- * ctime and the path as given -- then the image.  An entry is used only
+ * ctime and the path as given -- then a line per layer of policy.d (device,
+ * inode, size, mtime, ctime, path: a new, removed or changed layer is a
+ * miss), then the image.  An entry is used only
  * when every part of the identity matches (ctime cannot be set back by
  * anyone who could rewrite the policy without root, and a policy changed
  * less than two seconds ago is never stored: og_policy_cacheable), the
@@ -45,10 +47,19 @@ identity (const char *path, const struct stat *st)
                        st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec, path);
 }
 
-static bool
-lookup (void *data, const char *path, const struct stat *st, char **image, size_t *len)
+/* The first line, then the layers' lines: only the first is the policy's
+ * (ocigate_policy_cache_gc reads it); a changed layer changes the rest. */
+static char *
+key_of (const char *path, const struct stat *st, const char *layers)
 {
-  og_cleanup_free char *entry = entry_path (data, st), *id = identity (path, st), *buf = NULL;
+  og_cleanup_free char *first = identity (path, st);
+  return layers[0] ? og_xasprintf ("%s%s", first, layers) : og_steal_pointer (&first);
+}
+
+static bool
+lookup (void *data, const char *path, const struct stat *st, const char *layers, char **image, size_t *len)
+{
+  og_cleanup_free char *entry = entry_path (data, st), *id = key_of (path, st, layers), *buf = NULL;
   og_cleanup_close int fd = open (entry, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   size_t idlen = strlen (id);
   struct stat est;
@@ -67,10 +78,10 @@ lookup (void *data, const char *path, const struct stat *st, char **image, size_
 }
 
 static void
-store (void *data, const char *path, const struct stat *st, const char *image, size_t len)
+store (void *data, const char *path, const struct stat *st, const char *layers, const char *image, size_t len)
 {
   og_cleanup_free char *dir = og_xasprintf ("%s/policy-cache", (const char *)data);
-  og_cleanup_free char *entry = entry_path (data, st), *id = identity (path, st);
+  og_cleanup_free char *entry = entry_path (data, st), *id = key_of (path, st, layers);
   og_cleanup_free char *tmp = og_xasprintf ("%s.%d", entry, (int)getpid ());
   bool ok;
   int fd;

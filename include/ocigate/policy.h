@@ -32,10 +32,11 @@ struct og_limit
  * the compiled image once its key is in that table (policy/schema.h). */
 struct og_policy
 {
-  char *path;      /* the file it was loaded from */
-  char digest[65]; /* sha256 of the file, hex */
-  bool audit_only; /* "mode": "audit" */
-  char *audit_log; /* "audit": {"log": ...}; NULL disables the file */
+  char *path;         /* the file it was loaded from */
+  char digest[65];    /* sha256 of the file, hex */
+  bool audit_only;    /* "mode": "audit" */
+  char *audit_log;    /* "audit": {"log": ...}; NULL disables the file */
+  char **overridable; /* keys a later layer may set to anything (policy/layers.c) */
 
   struct
   {
@@ -220,8 +221,10 @@ struct og_policy
   } buildkit;
 };
 
-/* Load and validate a policy file.  Unknown keys, wrong types, bad values
- * and unreadable files are errors naming the file and the problem. */
+/* Load and validate a policy file and its layers (<dir>/policy.d/NAME.json,
+ * each of which may only tighten, ocigate-policy(5) LAYERS).  Unknown keys,
+ * wrong types, bad values, loosening layers and unreadable files are
+ * errors naming the file and the problem. */
 int og_policy_load (const char *path, struct og_policy **out, struct og_error *err);
 /* The files a policy names beyond itself (its default seccomp profile) read
  * and validated as the rules will read them at create. */
@@ -232,15 +235,28 @@ int og_policy_parse (const char *buf, size_t len, const char *name, struct og_po
  * identity (path, device, inode, size, mtime, ctime), so that a caller that
  * runs on every container start need not read, parse, validate and hash the
  * file each time.  The library itself keeps no state.  lookup returns a
- * malloc'd image for exactly this identity, or false. */
+ * malloc'd image for exactly this identity, or false; `layers` is the
+ * identity of the policy's layers, one line each ("" without layers), and
+ * is part of the key. */
 struct og_policy_cache
 {
-  bool (*lookup) (void *data, const char *path, const struct stat *st, char **image, size_t *len);
-  void (*store) (void *data, const char *path, const struct stat *st, const char *image, size_t len);
+  bool (*lookup) (void *data, const char *path, const struct stat *st, const char *layers, char **image, size_t *len);
+  void (*store) (void *data, const char *path, const struct stat *st, const char *layers, const char *image,
+                 size_t len);
   void *data;
 };
 int og_policy_load_cached (const char *path, const struct og_policy_cache *cache, struct og_policy **out,
                            struct og_error *err);
+struct og_json;
+/* og_policy_load, and also the merged JSON of every file and, for each
+ * key set ("area.key", a limit's or a nested object's members one level
+ * deeper), the file that set it (ocigatectl show --effective). */
+int og_policy_load_effective (const char *path, struct og_policy **out, struct og_json **effective,
+                              struct og_json **sources, struct og_error *err);
+/* For a decision of `rule`: its area's action (or mode) and the file that
+ * set it, then every key of the area a layer set, with its file (sources:
+ * from og_policy_load_effective).  Malloc'd. */
+char *og_policy_explain (const struct og_policy *p, const struct og_json *sources, const char *rule);
 /* Whether a file with this identity may be cached at `now`: its ctime must
  * be older than the coarse clock that stamps file times can hide a second
  * change behind (a change within the same tick, same size, keeps mtime and

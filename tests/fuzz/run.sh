@@ -30,7 +30,7 @@ BUILDDIR=$(cd "$2" && pwd)
 SECONDS_PER=${3:-30}
 CC=${CC:-clang-14}
 FUZZDIR=$SRCDIR/tests/fuzz
-HARNESSES=${FUZZ_HARNESSES:-fuzz_json fuzz_spec fuzz_policy fuzz_cli}
+HARNESSES=${FUZZ_HARNESSES:-fuzz_json fuzz_spec fuzz_policy fuzz_layers fuzz_cli}
 
 command -v "$CC" >/dev/null 2>&1 || {
     echo "$0: $CC not found (apt-get install clang-14 libclang-rt-14-dev)" >&2
@@ -53,7 +53,7 @@ done
 "$FUZZDIR/gen-config.sh" "$SRCDIR" "$BUILDDIR"
 
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
-INCLUDES="-I$SRCDIR/include -I$SRCDIR/runtime -I$FUZZDIR -I$BUILDDIR"
+INCLUDES="-I$SRCDIR/include -I$SRCDIR/runtime -I$SRCDIR/policy -I$FUZZDIR -I$BUILDDIR"
 LIB_SRCS=$(ls "$SRCDIR"/lib/*.c "$SRCDIR"/policy/*.c)
 
 for h in $HARNESSES; do

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libFuzzer harness: a policy layer (policy.d/NAME.json) of arbitrary bytes
+ * merged onto a fixed base (og_layers_merge).
+ *
+ * Must never crash or leak (ASan/LSan/UBSan).  A refused layer has a message
+ * that names it.  An accepted one is no looser than the base where the base
+ * does not allow it (the base lists only "lsm" as overridable): capabilities
+ * a subset, mounts.deny_trees a superset, the memory maximum no larger,
+ * privileged still denied, the rootfs still read-only, mode still enforce,
+ * the user namespace still at least if-possible.  The merged JSON loads on
+ * its own to the same compiled policy.
+ */
+#include <config.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocigate/json.h"
+#include "ocigate/policy.h"
+#include "ocigate/util.h"
+#include "schema.h"
+
+static const char base_text[]
+    = "{\"version\":1,\"overridable\":[\"lsm\"],"
+      "\"no_new_privileges\":{\"action\":\"enforce\"},"
+      "\"capabilities\":{\"allow\":[\"CAP_CHOWN\",\"CAP_KILL\"]},"
+      "\"rootfs\":{\"readonly\":true},"
+      "\"resources\":{\"memory\":{\"default\":\"512M\",\"max\":\"1G\"}},"
+      "\"mounts\":{\"deny_trees\":[\"/etc\"],\"allow_sources\":[\"/srv/*\"]},"
+      "\"hooks\":{\"allow\":[]},\"privileged\":{\"action\":\"deny\"},"
+      "\"namespaces\":{\"require\":[\"pid\"]},\"devices\":{\"allow\":[]},\"sysctls\":{\"allow\":[]},"
+      "\"seccomp\":{\"deny_syscalls\":[\"ptrace\"]},\"paths\":{\"masked\":[]},\"process\":{},"
+      "\"env\":{\"action\":\"audit\"},\"lsm\":{\"action\":\"audit\"},"
+      "\"user_namespace\":{\"mode\":\"if-possible\"}}";
+
+static void
+violation (const char *what)
+{
+  fprintf (stderr, "fuzz_layers: invariant violated: %s\n", what);
+  abort ();
+}
+
+static void
+check_tighter (const struct og_policy *base, const struct og_policy *p)
+{
+  for (char **c = p->caps.allow; c && *c; c++)
+    if (!og_strv_contains (base->caps.allow, *c))
+      violation ("a capability the base does not allow");
+  for (char **t = base->mounts.deny_trees; t && *t; t++)
+    if (!og_strv_contains (p->mounts.deny_trees, *t))
+      violation ("a denied tree dropped");
+  if (!p->resources.memory.has_max || p->resources.memory.max > base->resources.memory.max)
+    violation ("the memory maximum raised");
+  if (p->privileged.action != OG_ACTION_DENY || !p->rootfs.readonly || p->audit_only)
+    violation ("privileged, the read-only rootfs or the mode loosened");
+  if (p->userns.mode == OG_USERNS_OFF)
+    violation ("the user namespace turned off");
+}
+
+/* The merged JSON, loaded alone, compiles to the same image. */
+static void
+check_effective (const struct og_policy *p, const struct og_json *effective)
+{
+  og_cleanup_free char *text = NULL, *a = NULL, *b = NULL;
+  og_cleanup_policy struct og_policy *q = NULL;
+  struct og_error err = { 0 };
+  size_t len, alen, blen;
+
+  if (og_json_write (effective, false, &text, &len, &err) < 0 || og_policy_parse (text, len, "base.json", &q, &err) < 0)
+    violation ("the merged policy does not load on its own");
+  memcpy (q->digest, p->digest, sizeof q->digest);
+  if (og_policy_image_write (p, &a, &alen) < 0 || og_policy_image_write (q, &b, &blen) < 0 || alen != blen
+      || memcmp (a, b, alen) != 0)
+    violation ("the merged policy loads to another policy");
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  const struct og_json_opts opts = { .max_size = OG_POLICY_MAX_SIZE, .max_depth = 16, .allow_comments = true };
+  static char name[] = "policy.d/10-fuzz.json";
+  struct og_layer layer = { .path = name, .fd = -1 };
+  const struct og_layers ls = { .v = &layer, .n = 1 };
+  og_cleanup_json struct og_json *root = NULL, *effective = NULL, *sources = NULL;
+  og_cleanup_policy struct og_policy *base = NULL, *p = NULL;
+  og_cleanup_free char *buf = og_xmalloc (size + 1);
+  char *bufs[] = { buf, NULL };
+  size_t lens[] = { size, 0 };
+  struct og_error err = { 0 };
+
+  memcpy (buf, data, size);
+  buf[size] = '\0';
+  if (og_json_parse (base_text, sizeof base_text - 1, &opts, &root, &err) < 0
+      || og_policy_parse (base_text, sizeof base_text - 1, "base.json", &base, &err) < 0)
+    violation ("the base does not load");
+  if (og_layers_merge (root, "base.json", base->digest, &ls, bufs, lens, &p, &effective, &sources, &err) < 0)
+    {
+      if (err.msg == NULL || strstr (err.msg, name) == NULL)
+        violation ("a refused layer without a message naming it");
+      if (p != NULL)
+        violation ("a refused layer with a policy");
+      og_error_clear (&err);
+      return 0;
+    }
+  check_tighter (base, p);
+  check_effective (p, effective);
+  return 0;
+}
