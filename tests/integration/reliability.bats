@@ -971,7 +971,11 @@ EOF
 	done
 	wait
 	t_delete=$((($(date +%s%N) - t0) / 1000000))
-	! grep -h . "$T"/deleted.* || fail "delete printed or failed"
+	# runc 1.1.5 retries an rmdir of a cgroup the kernel still calls busy
+	# (seen under heavy host load) and says so; it is runc's own retry,
+	# not a failure: the cgroups are checked to be gone below.
+	! grep -hv 'level=warning msg="Failed to remove cgroup (will retry)"' "$T"/deleted.* | grep . ||
+		fail "delete printed or failed"
 	echo "# $n creates in ${t_create} ms, $n deletes in ${t_delete} ms ($workers at a time)" >&3
 
 	fds1=$(fd_snapshot "$me")
