@@ -177,8 +177,10 @@ og_pattern_expand (const char *pattern, const char *id, const struct og_engine_f
         }
       if (len == 0)
         {
+          /* the plain run up to the next placeholder, copied at once */
+          const char *brace = strchr (s + 1, '{');
           v = s;
-          vlen = len = 1;
+          vlen = len = brace ? (size_t)(brace - s) : strlen (s);
         }
       else
         vlen = strlen (v);
