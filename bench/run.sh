@@ -233,29 +233,32 @@ callgrind() {
 # (--memory, --pids, --cpu), v2 or v1; CG_ARGS the driver's -g options.
 # Removed at exit.
 verify_cgroups() {
-	local mem pids cpu name="ocigate-bench-$$" d
+	local mem pids cpu name="ocigate-bench-$$" d c
 	mem=$(printf '%s\n' "${VERIFY_CR[@]}" | sed -n 's/^--memory=//p')
 	pids=$(printf '%s\n' "${VERIFY_CR[@]}" | sed -n 's/^--pids=//p')
 	cpu=$(printf '%s\n' "${VERIFY_CR[@]}" | sed -n 's/^--cpu=//p')
 	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
 		d=/sys/fs/cgroup/$name
 		echo "+memory +pids +cpu" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
-		mkdir -p "$d" && CG_DIRS+=("$d") || return 0
-		[ -z "$mem" ] || echo "$mem" >"$d/memory.max"
-		[ -z "$pids" ] || echo "$pids" >"$d/pids.max"
-		[ -z "$cpu" ] || echo "${cpu%%:*} ${cpu#*:}" >"$d/cpu.max"
+		mkdir -p "$d" || return 0
+		CG_DIRS+=("$d")
+		[ -z "$mem" ] || echo "$mem" >"$d/memory.max" || say "bench: cannot set a cgroup limit"
+		[ -z "$pids" ] || echo "$pids" >"$d/pids.max" || say "bench: cannot set a cgroup limit"
+		[ -z "$cpu" ] || echo "${cpu%%:*} ${cpu#*:}" >"$d/cpu.max" || say "bench: cannot set a cgroup limit"
 		CG_ARGS=(-g "$d/cgroup.procs")
 		return 0
 	fi
 	for c in memory pids cpu; do
 		d=/sys/fs/cgroup/$c/$name
-		mkdir -p "$d" 2>/dev/null && CG_DIRS+=("$d") && CG_ARGS+=(-g "$d/cgroup.procs") || continue
+		mkdir -p "$d" 2>/dev/null || continue
+		CG_DIRS+=("$d")
+		CG_ARGS+=(-g "$d/cgroup.procs")
 	done
-	[ -z "$mem" ] || echo "$mem" >"/sys/fs/cgroup/memory/$name/memory.limit_in_bytes"
-	[ -z "$pids" ] || echo "$pids" >"/sys/fs/cgroup/pids/$name/pids.max"
+	[ -z "$mem" ] || echo "$mem" >"/sys/fs/cgroup/memory/$name/memory.limit_in_bytes" || say "bench: cannot set a cgroup limit"
+	[ -z "$pids" ] || echo "$pids" >"/sys/fs/cgroup/pids/$name/pids.max" || say "bench: cannot set a cgroup limit"
 	if [ -n "$cpu" ]; then
-		echo "${cpu#*:}" >"/sys/fs/cgroup/cpu/$name/cpu.cfs_period_us"
-		echo "${cpu%%:*}" >"/sys/fs/cgroup/cpu/$name/cpu.cfs_quota_us"
+		echo "${cpu#*:}" >"/sys/fs/cgroup/cpu/$name/cpu.cfs_period_us" || say "bench: cannot set a cgroup limit"
+		echo "${cpu%%:*}" >"/sys/fs/cgroup/cpu/$name/cpu.cfs_quota_us" || say "bench: cannot set a cgroup limit"
 	fi
 }
 
@@ -349,7 +352,9 @@ if [ -n "$HOOK" ]; then
 	mapfile -t VERIFY_CR < <(jq -r '.hooks.createRuntime[] | select(.args[0] == "ocigate-hook") | .args[1:][]' "$W/bundle/config.json")
 	mapfile -t VERIFY_PS < <(jq -r '.hooks.poststart[] | select(.args[0] == "ocigate-hook") | .args[1:][]' "$W/bundle/config.json")
 	sh -c "$DELETE_CMD"
-	[ "${#VERIFY_CR[@]}" -gt 0 ] && [ "${#VERIFY_PS[@]}" -gt 0 ] || die "the default policy added no verify hooks"
+	if [ "${#VERIFY_CR[@]}" = 0 ] || [ "${#VERIFY_PS[@]}" = 0 ]; then
+		die "the default policy added no verify hooks"
+	fi
 	# the container's process: ids mapped as the config maps them, in a
 	# cgroup with its limits, so every check passes (a mismatch would be
 	# recorded in the audit log: the bench checks it stays empty of them)
