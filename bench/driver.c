@@ -25,6 +25,16 @@
  *   -c CMD        /bin/sh -c CMD after every run (cleanup), untimed
  *   -x CODE       exit status expected of A (default 0); B must exit 0
  *   -o FILE       every run as "label run wall_ns cpu_ns minflt maxrss_kb" (tabs)
+ *   -p PROG:ROOT  before the runs, start PROG ROOT as the driver's own child
+ *                 in new user (ids mapped by -m), mount, network,
+ *                 uts, pid and ipc namespaces, as a runtime starts a
+ *                 container's init, and wait for its one byte on stdout;
+ *                 killed at the end.  For ocigate-hook createRuntime, which
+ *                 checks that the process is its parent's child.
+ *   -m MAP        its uid and gid map (default "0 1000000 65536")
+ *   -g FILE       write that child's pid to FILE (cgroup.procs; repeatable)
+ *   -s FILE       write a runtime state naming that child to FILE (then
+ *                 give it as -i)
  *
  * Prints one JSON object:
  *   {"n":N,
@@ -46,8 +56,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -283,9 +297,73 @@ print_arm (const char *key, const struct arm *a, int n)
           (long long)median (a->s, NULL, n, offsetof (struct sample, rss_kb)), (long long)rmax);
 }
 
+static void
+write_file (const char *path, const char *text)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+  if (fd < 0 || write (fd, text, strlen (text)) != (ssize_t)strlen (text) || close (fd) < 0)
+    die ("cannot write %s: %s", path, strerror (errno));
+}
+
+#define MAX_CGROUPS 8
+
+/* The -p child: cloned into new namespaces (a pid namespace takes a clone,
+ * not unshare), held until its id maps are written, then PROG ROOT. */
+static const char *target_map = "0 1000000 65536";
+
+static pid_t
+start_target (char *spec, const char *const *cgroups, int ncgroups, const char *state_path)
+{
+  const unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWPID | CLONE_NEWIPC;
+  char *colon = strchr (spec, ':'), path[64], buf[256];
+  int go[2], ready[2];
+  pid_t pid;
+
+  if (colon == NULL)
+    die ("-p takes PROG:ROOT");
+  *colon = '\0';
+  if (pipe2 (go, O_CLOEXEC) < 0 || pipe2 (ready, O_CLOEXEC) < 0)
+    die ("pipe: %s", strerror (errno));
+  pid = (pid_t)syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    die ("clone into new namespaces: %s", strerror (errno));
+  if (pid == 0)
+    {
+      char c;
+      /* root of the new user namespace, as a runtime's init becomes */
+      if (read (go[0], &c, 1) != 1 || dup2 (ready[1], STDOUT_FILENO) < 0 || setgroups (0, NULL) < 0
+          || setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+        _exit (126);
+      execl (spec, spec, colon + 1, (char *)NULL);
+      _exit (127);
+    }
+  for (int i = 0; i < 2; i++)
+    {
+      snprintf (path, sizeof path, "/proc/%d/%s", (int)pid, i ? "gid_map" : "uid_map");
+      write_file (path, target_map);
+    }
+  snprintf (buf, sizeof buf, "%d\n", (int)pid);
+  for (int i = 0; i < ncgroups; i++)
+    write_file (cgroups[i], buf);
+  close (ready[1]);
+  if (write (go[1], "g", 1) != 1 || read (ready[0], buf, 1) != 1)
+    die ("%s did not start", spec);
+  close (go[0]), close (go[1]), close (ready[0]);
+  if (state_path)
+    {
+      snprintf (buf, sizeof buf,
+                "{\"ociVersion\":\"1.0.2\",\"id\":\"bench0\",\"status\":\"creating\",\"pid\":%d,\"bundle\":\"/\"}\n",
+                (int)pid);
+      write_file (state_path, buf);
+    }
+  return pid;
+}
+
 static void __attribute__ ((noreturn)) usage (void)
 {
   fputs ("usage: driver [-n N] [-w N] [-r SRC:DST]... [-i FILE] [-l FILE] [-c CMD] [-x CODE] [-o FILE]\n"
+         "              [-p PROG:ROOT [-m MAP] [-g FILE]... [-s FILE]]\n"
          "              -- CMD_A [ARGS...] [--vs CMD_B [ARGS...]]\n",
          stderr);
   exit (2);
@@ -298,8 +376,12 @@ main (int argc, char **argv)
   const char *raw_path = NULL;
   int n = 21, warm = 2, opt, vs = -1;
   FILE *raw = NULL;
+  char *target = NULL;
+  const char *cgroups[MAX_CGROUPS], *state_path = NULL;
+  int ncgroups = 0;
+  pid_t target_pid = 0;
 
-  while ((opt = getopt (argc, argv, "+n:w:r:i:l:c:x:o:")) != -1)
+  while ((opt = getopt (argc, argv, "+n:w:r:i:l:c:x:o:p:m:g:s:")) != -1)
     switch (opt)
       {
         case 'n':
@@ -332,6 +414,20 @@ main (int argc, char **argv)
         case 'o':
           raw_path = optarg;
           break;
+        case 'p':
+          target = optarg;
+          break;
+        case 'm':
+          target_map = optarg;
+          break;
+        case 'g':
+          if (ncgroups == MAX_CGROUPS)
+            usage ();
+          cgroups[ncgroups++] = optarg;
+          break;
+        case 's':
+          state_path = optarg;
+          break;
         default:
           usage ();
       }
@@ -352,6 +448,8 @@ main (int argc, char **argv)
   b.s = xcalloc ((size_t)n, sizeof *b.s);
   if (raw_path && (raw = fopen (raw_path, "w")) == NULL)
     die ("cannot create %s: %s", raw_path, strerror (errno));
+  if (target)
+    target_pid = start_target (target, cgroups, ncgroups, state_path);
 
   for (int i = -warm; i < n; i++)
     /* A B, then B A: neither command always runs right after the other. */
@@ -373,6 +471,11 @@ main (int argc, char **argv)
       }
   if (raw && fclose (raw) != 0)
     die ("cannot write %s", raw_path);
+  if (target_pid > 0)
+    {
+      kill (target_pid, SIGKILL);
+      waitpid (target_pid, NULL, 0);
+    }
 
   printf ("{\"n\":%d,", n);
   print_arm ("a", &a, n);

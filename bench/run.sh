@@ -71,6 +71,8 @@ NOOP="$OUT/noop-runtime"
 # which would otherwise show in the bare runtime's peak RSS
 gcc -O2 -Wall -Wextra -static -o "$DRIVER" "$SRC/bench/driver.c"
 gcc -O2 -static -o "$NOOP" "$SRC/bench/noop-runtime.c"
+TARGET="$OUT/verify-target"
+gcc -O2 -Wall -Wextra -static -o "$TARGET" "$SRC/bench/verify-target.c"
 
 # ---------------------------------------------------------------------------
 # work area: bundles, rootfs, bind sources, policies, state
@@ -79,6 +81,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/ocigate-bench.XXXXXX")
 DISK=""
 MOUNTED=0
 BUSY_PIDS=()
+CG_DIRS=()
 cleanup() {
 	local rc=$?
 	set +e
@@ -87,6 +90,7 @@ cleanup() {
 		[ -x "$W/ocigatectl" ] && "$W/ocigatectl" gc --state-dir "$W/state" >/dev/null 2>&1
 		findmnt -rn -o TARGET | grep -F "$W/" | sort -r | while read -r m; do umount -l "$m"; done
 	fi
+	for d in "${CG_DIRS[@]}"; do rmdir "$d"; done
 	[ "$MOUNTED" = 1 ] && umount "$W"
 	rm -rf --one-file-system "$W"
 	[ -n "$DISK" ] && rm -rf --one-file-system "$DISK"
@@ -115,7 +119,15 @@ for try in 1 2 3 4 5 6 7 8 9 10; do
 	sleep 1
 done
 [ -x "$BUILD/ocigatectl" ] && cp "$BUILD/ocigatectl" "$W/ocigatectl"
+HOOK=""
+[ -x "$BUILD/ocigate-hook" ] && cp "$BUILD/ocigate-hook" "$W/ocigate-hook" && HOOK="$W/ocigate-hook"
 OCIGATE="$W/ocigate"
+# A dynamically linked ocigate (configure found no libmnl.a, see
+# configure.ac) pays the dynamic loader on every call: about 0.6 M
+# instructions, state and kill 690 K instead of 78 K.
+if ! file -b "$OCIGATE" 2>/dev/null | grep -q 'static'; then
+	say "bench: warning: $BUILD/ocigate is linked dynamically (no static libmnl? ./configure --with-libmnl-static=\$(.ci/libmnl-static.sh)): every call costs ~0.6 M instructions more than the static build"
+fi
 OCIGATE_SHA=$(sha256sum "$OCIGATE" | cut -c1-16)
 
 # make_area DIR: rootfs, bind-mount sources, policies and the base config.
@@ -126,11 +138,17 @@ make_area() {
 	cp "$SRC/policy/profiles/seccomp.json" "$d/seccomp.json"
 	# the profile has // comments, jq does not take them; the mount cap
 	# raised for the scaling series (10,000 mounts)
+	# verify.hook: the snapshot of the ocigate-hook built (the rule adds no
+	# hook it cannot run)
 	grep -v '^[[:space:]]*//' "$SRC/policy/profiles/default.json" |
-		jq --arg log "$d/audit.log" '.audit.log = $log | .mounts.scan.max_mounts = 20000' >"$d/policy.json"
+		jq --arg log "$d/audit.log" --arg hook "$W/ocigate-hook" \
+			'.audit.log = $log | .mounts.scan.max_mounts = 20000 | .verify.hook = $hook' >"$d/policy.json"
 	jq '.user_namespace.mode = "required"' "$d/policy.json" >"$d/policy-userns.json"
 	jq '.user_namespace.mode = "off"' "$d/policy.json" >"$d/policy-nouserns.json"
-	chmod 0644 "$d/policy.json" "$d/policy-userns.json" "$d/policy-nouserns.json" "$d/seccomp.json"
+	# without the verify hooks: what the verify rule costs a create
+	jq 'del(.verify)' "$d/policy.json" >"$d/policy-noverify.json"
+	jq 'del(.verify)' "$d/policy-nouserns.json" >"$d/policy-nouserns-noverify.json"
+	chmod 0644 "$d"/policy*.json "$d/seccomp.json"
 	# Docker's config.json: root.path an existing (empty) dir, the three
 	# binds from /var/lib/docker/containers/<id>/ -> files here, no hooks,
 	# no cgroupsPath (the bench's ids are not the fixture's: the cgroups
@@ -211,6 +229,66 @@ callgrind() {
 	sed -n 's/^summary: *//p' "$f" | head -n 1
 }
 
+# verify_cgroups: a cgroup holding the limits the verify arguments name
+# (--memory, --pids, --cpu), v2 or v1; CG_ARGS the driver's -g options.
+# Removed at exit.
+verify_cgroups() {
+	local mem pids cpu name="ocigate-bench-$$" d c
+	mem=$(printf '%s\n' "${VERIFY_CR[@]}" | sed -n 's/^--memory=//p')
+	pids=$(printf '%s\n' "${VERIFY_CR[@]}" | sed -n 's/^--pids=//p')
+	cpu=$(printf '%s\n' "${VERIFY_CR[@]}" | sed -n 's/^--cpu=//p')
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		d=/sys/fs/cgroup/$name
+		echo "+memory +pids +cpu" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+		mkdir -p "$d" || return 0
+		CG_DIRS+=("$d")
+		[ -z "$mem" ] || echo "$mem" >"$d/memory.max" || say "bench: cannot set a cgroup limit"
+		[ -z "$pids" ] || echo "$pids" >"$d/pids.max" || say "bench: cannot set a cgroup limit"
+		[ -z "$cpu" ] || echo "${cpu%%:*} ${cpu#*:}" >"$d/cpu.max" || say "bench: cannot set a cgroup limit"
+		CG_ARGS=(-g "$d/cgroup.procs")
+		return 0
+	fi
+	for c in memory pids cpu; do
+		d=/sys/fs/cgroup/$c/$name
+		mkdir -p "$d" 2>/dev/null || continue
+		CG_DIRS+=("$d")
+		CG_ARGS+=(-g "$d/cgroup.procs")
+	done
+	[ -z "$mem" ] || echo "$mem" >"/sys/fs/cgroup/memory/$name/memory.limit_in_bytes" || say "bench: cannot set a cgroup limit"
+	[ -z "$pids" ] || echo "$pids" >"/sys/fs/cgroup/pids/$name/pids.max" || say "bench: cannot set a cgroup limit"
+	if [ -n "$cpu" ]; then
+		echo "${cpu#*:}" >"/sys/fs/cgroup/cpu/$name/cpu.cfs_period_us" || say "bench: cannot set a cgroup limit"
+		echo "${cpu%%:*}" >"/sys/fs/cgroup/cpu/$name/cpu.cfs_quota_us" || say "bench: cannot set a cgroup limit"
+	fi
+}
+
+# callgrind_target NAME CMD...: callgrind's count of a verify stage, run
+# by the driver with the container's process as its child (the hook checks
+# that the process is its parent's child).  Null when the hook met a system
+# call valgrind does not know (it then fails the call with ENOSYS, and the
+# hook takes another path than it does natively).
+callgrind_target() {
+	local name=$1 f
+	shift
+	rm -f "$RAW/cg.$name".*
+	if ! "$DRIVER" -n 1 -w 0 -l "$LOG" "${TGT[@]}" -- valgrind --tool=callgrind --log-file="$RAW/cg.$name.stderr" \
+		--callgrind-out-file="$RAW/cg.$name.out" "$@" >/dev/null; then
+		say "  callgrind $name: failed under valgrind: no count"
+		echo null
+		return 0
+	fi
+	if grep -q 'unhandled .*syscall' "$RAW/cg.$name.stderr"; then
+		say "  callgrind $name: valgrind does not know $(grep -o 'unhandled .*syscall: [0-9]*' "$RAW/cg.$name.stderr" |
+			sort -u | tr '\n' ' '): no count"
+		echo null
+		return 0
+	fi
+	f="$RAW/cg.$name.out"
+	[ -s "$f" ] || die "callgrind $name: no profile (see $RAW/cg.$name.stderr)"
+	cp "$f" "$RAW/callgrind.$name.out"
+	sed -n 's/^summary: *//p' "$f" | head -n 1
+}
+
 START=$(date +%s)
 NPROC=$(nproc)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -260,7 +338,48 @@ else
 	BUSY_CASES=
 fi
 
-for c in create create_userns exec update state kill create_disk $BUSY_CASES; do
+# ---------------------------------------------------------------------------
+# ocigate-hook: precreate (Podman's hook) and the verify stages the default
+# policy adds to every container (verify mode audit), each against the
+# no-op program with the same stdin
+
+# the verify hooks' arguments, as the rule inserts them into a create's
+# config (the policy's hook path aside: the snapshot runs)
+HOOK_CASES=
+if [ -n "$HOOK" ]; then
+	cp "$W/config.json" "$W/bundle/config.json"
+	"${OG[@]}" "${CREATE[@]}" </dev/null >>"$LOG" 2>&1 || die "create for the hook's arguments failed"
+	mapfile -t VERIFY_CR < <(jq -r '.hooks.createRuntime[] | select(.args[0] == "ocigate-hook") | .args[1:][]' "$W/bundle/config.json")
+	mapfile -t VERIFY_PS < <(jq -r '.hooks.poststart[] | select(.args[0] == "ocigate-hook") | .args[1:][]' "$W/bundle/config.json")
+	sh -c "$DELETE_CMD"
+	if [ "${#VERIFY_CR[@]}" = 0 ] || [ "${#VERIFY_PS[@]}" = 0 ]; then
+		die "the default policy added no verify hooks"
+	fi
+	# the container's process: ids mapped as the config maps them, in a
+	# cgroup with its limits, so every check passes (a mismatch would be
+	# recorded in the audit log: the bench checks it stays empty of them)
+	MAP=$(printf '%s\n' "${VERIFY_CR[@]}" | sed -n 's/^--uid-map=\([0-9]*\):\([0-9]*\):\([0-9]*\)$/\1 \2 \3/p' | head -n 1)
+	CG_ARGS=()
+	verify_cgroups
+	mkdir -p "$W/vroot"
+	TGT=(-p "$TARGET:$W/vroot" -m "${MAP:-0 1000000 65536}" "${CG_ARGS[@]}" -s "$W/state.json" -i "$W/state.json")
+	: >"$W/audit.log"
+	measure hook_precreate "$RUNS" -i "$W/config.json" -- "$HOOK" precreate --policy "$W/policy.json" \
+		--state-dir "$W/state" --vs "$NOOP"
+	measure hook_create_runtime "$RUNS" "${TGT[@]}" -- "$HOOK" "${VERIFY_CR[@]}" --vs "$NOOP"
+	measure hook_poststart "$RUNS" "${TGT[@]}" -- "$HOOK" "${VERIFY_PS[@]}" --vs "$NOOP"
+	# what the verify rule itself adds to ocigate's create (argv built,
+	# two hooks written into the config)
+	measure verify_rule "$RUNS" "${RESTORE[@]}" -c "$DELETE_CMD" -- "${OG[@]}" "${CREATE[@]}" --vs \
+		"$OCIGATE" --ocigate-policy "$W/policy-noverify.json" --ocigate-runtime "$NOOP" \
+		--ocigate-state-dir "$W/state" --root "$W/root" "${CREATE[@]}"
+	VERIFY_MISMATCHES=$(grep -c '"event":"verify"' "$W/audit.log" || true)
+	[ "$VERIFY_MISMATCHES" = 0 ] || say "bench: warning: $VERIFY_MISMATCHES verify records (mismatches): $(grep -m1 "\"event\":\"verify\"" "$W/audit.log" | cut -c1-400)"
+	put .hook_verify_mismatches "$VERIFY_MISMATCHES"
+	HOOK_CASES="hook_precreate hook_create_runtime hook_poststart verify_rule"
+fi
+
+for c in create create_userns exec update state kill create_disk $BUSY_CASES $HOOK_CASES; do
 	put ".cases.$c" "$(cat "$RAW/$c.json")"
 done
 put .cases.create_disk.filesystem "\"$DISK_FS\""
@@ -287,6 +406,26 @@ if [ "$USE_CALLGRIND" = 1 ]; then
 	IR[state]=$(callgrind state /dev/null 0 "${OG[@]}" state "$ID")
 	IR[kill]=$(callgrind kill /dev/null 0 "${OG[@]}" kill "$ID" KILL)
 	IR[noop]=$(callgrind noop /dev/null 0 "${BARE[@]}" "${CREATE[@]}")
+	if [ -n "$HOOK_CASES" ]; then
+		# ocigate and ocigate-hook keep their compiled policy under the same
+		# name and take only their own build's image: after ocigate's
+		# calls above, the hook's first call misses (~0.55 M more) and
+		# stores its own; warm it, as on a host that runs only the hook
+		"$HOOK" precreate --policy "$W/policy.json" --state-dir "$W/state" <"$W/config.json" >>"$LOG" 2>&1
+		IR[hook_precreate]=$(callgrind hook_precreate "$W/config.json" 0 "$HOOK" precreate --policy "$W/policy.json" \
+			--state-dir "$W/state")
+		IR[hook_create_runtime]=$(callgrind_target hook_create_runtime "$HOOK" "${VERIFY_CR[@]}")
+		IR[hook_poststart]=$(callgrind_target hook_poststart "$HOOK" "${VERIFY_PS[@]}")
+		# the verify rule's part of a create (user namespaces off, as above)
+		cp "$W/config.json" "$W/bundle/config.json"
+		"$OCIGATE" --ocigate-policy "$W/policy-nouserns-noverify.json" --ocigate-runtime "$NOOP" \
+			--ocigate-state-dir "$W/state" --root "$W/root" "${CREATE[@]}" </dev/null >>"$LOG" 2>&1 && sh -c "$DELETE_CMD"
+		cp "$W/config.json" "$W/bundle/config.json"
+		IR[create_noverify]=$(callgrind create_noverify /dev/null 0 "$OCIGATE" --ocigate-policy \
+			"$W/policy-nouserns-noverify.json" --ocigate-runtime "$NOOP" --ocigate-state-dir "$W/state" \
+			--root "$W/root" "${CREATE[@]}")
+		sh -c "$DELETE_CMD"
+	fi
 	for k in "${!IR[@]}"; do put ".instructions.$k" "${IR[$k]}"; done
 	# where a create spends them (the listings, self and inclusive, stay
 	# in the build dir's bench/)
@@ -308,6 +447,15 @@ if [ "$USE_CALLGRIND" = 1 ]; then
 				| map({function: .[0].function, file: (max_by(.ir).file), ir: (map(.ir) | add)})
 				| sort_by(-.ir) | .[:10] | map(. + {percent: (.ir * 1000 / $total | round / 10)})')"
 	fi
+fi
+
+if [ -n "$HOOK_CASES" ]; then
+	put .instructions.verify_rule "$(jq '.instructions | if .create and .create_noverify then .create - .create_noverify else null end' "$RES")"
+	put .verify_total "$(jq '[.cases.verify_rule, .cases.hook_create_runtime, .cases.hook_poststart] as $c
+		| .instructions as $i
+		| {wall_ns: ($c | map(.paired_diff_median_ns) | add), cpu_ns: ($c | map(.cpu_paired_diff_median_ns) | add),
+		   instructions: (if $i.verify_rule and $i.hook_create_runtime and $i.hook_poststart
+		                  then $i.verify_rule + $i.hook_create_runtime + $i.hook_poststart else null end)}' "$RES")"
 fi
 
 # ---------------------------------------------------------------------------
@@ -465,7 +613,8 @@ jq -r '
 	("case" | pad(20)) + ("wrapper ms" | lpad(24)) + ("bare ms" | lpad(9)) + ("added ms" | lpad(10)) + ("min-min" | lpad(9))
 		+ ("added CPU" | lpad(11))
 		+ ("RSS w/b" | lpad(11)) + ("faults w/b" | lpad(12)) + ("instructions" | lpad(14)),
-	(. as $r | ["create", "create_userns", "create_disk", "create_busy", "exec", "update", "state", "kill"][] as $c
+	(. as $r | ["create", "create_userns", "create_disk", "create_busy", "exec", "update", "state", "kill",
+		"hook_precreate", "hook_create_runtime", "hook_poststart", "verify_rule"][] as $c
 	 | $r.cases[$c] as $x | select($x != null)
 	 | ($c + (if $c == "create_disk" then " (" + $x.filesystem + ")" else "" end) | pad(20))
 		+ (($x.a.median_ns | ms) + " [" + ($x.a.min_ns | ms) + "-" + ($x.a.max_ns | ms) + "]" | lpad(24))
@@ -476,6 +625,11 @@ jq -r '
 		+ (($x.a.minflt_median | tostring) + "/" + ($x.b.minflt_median | tostring) | lpad(12))
 		+ ($r.instructions[$c] | kir | lpad(14))),
 	(if .instructions.noop then "(the no-op runtime alone: \(.instructions.noop | kir) instructions)" else empty end),
+	(if .cases.verify_rule then
+		"(hook_*: ocigate-hook vs the no-op program, same stdin; verify_rule: create with the default policy vs without its verify section;",
+		" instructions of verify_rule: create minus create without verify, user namespaces off)",
+		"verify audit (the default) per container, verify_rule + createRuntime + poststart: added \(.verify_total.wall_ns | ms) ms wall, \(.verify_total.cpu_ns | ms) ms CPU, \(.verify_total.instructions | kir) instructions"
+	else empty end),
 	(if .instructions and .instructions.create_userns == null then
 		"(create_userns: no instruction count, the staging failed under valgrind: see bench/raw/cg.create_userns.stderr)"
 	else empty end),

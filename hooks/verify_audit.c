@@ -2,7 +2,9 @@
 /* The hook's audit record: one JSON line, event "verify", in the log the
  * policy names (passed as --audit-log), appended under flock(2) with one
  * write like ocigate's own records, and the same line on stderr (runc puts
- * a failed hook's stderr in its error). */
+ * a failed hook's stderr in its error).  The record goes to the kernel
+ * audit first (op=verify, runtime/kaudit.h: never more than three waits
+ * of OCIGATE_KAUDIT_ACK_MS), and the file record says how that went. */
 #include <config.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 
 #include "ocigate/json.h"
 #include "ocigate/util.h"
+#include "kaudit.h"
 #include "verify.h"
 
 static void
@@ -28,7 +31,8 @@ kv (struct og_buf *b, const char *key, const char *value)
 }
 
 static char *
-line_of (const struct verify_expect *e, const struct verify_proc *p, const char *result, const char *reason)
+line_of (const struct verify_expect *e, const struct verify_proc *p, const char *result, const char *reason,
+         const char *kernel)
 {
   struct og_buf b = { 0 };
   char now[OG_UTC_LEN], num[32];
@@ -48,6 +52,7 @@ line_of (const struct verify_expect *e, const struct verify_proc *p, const char 
   snprintf (num, sizeof num, "%d", (int)getpid ());
   og_buf_puts (&b, num);
   kv (&b, "reason", reason);
+  kv (&b, "kernel_audit", kernel);
   og_buf_puts (&b, "}\n");
   return b.buf;
 }
@@ -56,7 +61,18 @@ int
 verify_audit_write (const struct verify_expect *e, const struct verify_proc *p, const char *result, const char *reason,
                     struct og_error *err)
 {
-  og_cleanup_free char *line = line_of (e, p, result, reason);
+  /* the hook knows no policy digest and has no state dir to cache the
+   * audit status in: it asks each time, only ever after a mismatch */
+  const struct ocigate_kaudit_event ev = {
+    .op = "verify",
+    .command = e->stage,
+    .id = e->id,
+    .mode = e->enforce ? "enforce" : "audit",
+    .reason = reason,
+    .failed = e->enforce, /* stopped; in audit mode the container goes on */
+  };
+  og_cleanup_free char *kernel = ocigate_kaudit_event (&ev);
+  og_cleanup_free char *line = line_of (e, p, result, reason, kernel);
   og_cleanup_close int fd = -1;
 
   fprintf (stderr, "ocigate-hook: %s", line);

@@ -131,6 +131,11 @@ placeholder (const char *s, const char *id, const struct og_engine_facts *f, siz
     int which;
   } names[] = { { "{id}", 0 }, { "{pod_uid}", 1 }, { "{sandbox_id}", 2 }, { "{buildkit}", 3 } };
 
+  /* most characters of a pattern start none: a create expands every
+   * allow_sources pattern for every bind source */
+  *len = 0;
+  if (*s != '{')
+    return "";
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     {
       size_t n = strlen (names[i].name);
@@ -172,8 +177,10 @@ og_pattern_expand (const char *pattern, const char *id, const struct og_engine_f
         }
       if (len == 0)
         {
+          /* the plain run up to the next placeholder, copied at once */
+          const char *brace = strchr (s + 1, '{');
           v = s;
-          vlen = len = 1;
+          vlen = len = brace ? (size_t)(brace - s) : strlen (s);
         }
       else
         vlen = strlen (v);

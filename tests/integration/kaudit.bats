@@ -174,3 +174,63 @@ kernel_record() {
 	# the ack is immediate; 5 ms is the bound, far below this
 	[ $(((t1 - t0) / 1000000)) -lt 1000 ]
 }
+
+# ocigate-hook's records go the same way (hooks/verify_audit.c for verify,
+# runtime/audit.c for precreate).
+
+@test "a verify mismatch sends op=verify with the stage; audit mode: res=success, the file record says sent" {
+	listen 20
+	# a host process is no container: the hook records the mismatch (audit
+	# mode lets it be) and kills nothing
+	sleep 60 &
+	local pid=$!
+	CID=ogverify-$BATS_TEST_NUMBER-$$
+	printf '{"ociVersion":"1.0.2","id":"%s","status":"created","pid":%d,"bundle":"/"}' "$CID" "$pid" >"$T/state.json"
+	run --separate-stderr "$OCIGATE_HOOK" poststart --mode=audit --audit-log="$T/verify.log" --nnp <"$T/state.json"
+	kill "$pid"
+	assert_status 0
+	run kernel_record "$CID"
+	[ "$status" -eq 0 ] || { cat "$T/kernel.log"; false; }
+	sed 's/^/# /' <<<"$output" >&3
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == *" msg='virt=oci op=verify vm=\"$CID\" command=\"poststart\" policy-sha256=? policy-mode=audit mutated=0 refused=0 audited=0 reason="*" res=success'"* ]] ||
+		{ echo "$output"; false; }
+	local hex
+	hex=$(jq -r .reason "$T/verify.log" | tr -d '\n' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
+	[[ $output == *" reason=$hex res=success'"* ]] || { echo "$output"; false; }
+	jq -e --arg sent "$(sent)" '.event == "verify" and .stage == "poststart" and .kernel_audit == $sent' "$T/verify.log"
+}
+
+@test "verify enforce: the mismatch's kernel record is res=failed" {
+	listen 20
+	sleep 60 &
+	local pid=$!
+	CID=ogverify-$BATS_TEST_NUMBER-$$
+	printf '{"ociVersion":"1.0.2","id":"%s","status":"created","pid":%d,"bundle":"/"}' "$CID" "$pid" >"$T/state.json"
+	run --separate-stderr "$OCIGATE_HOOK" poststart --mode=enforce --audit-log="$T/verify.log" --nnp <"$T/state.json"
+	kill "$pid" 2>/dev/null || true
+	assert_status 1
+	run kernel_record "$CID"
+	[ "$status" -eq 0 ] || { cat "$T/kernel.log"; false; }
+	[[ $output == *" op=verify vm=\"$CID\" command=\"poststart\" "*" policy-mode=enforce "*" res=failed'"* ]] ||
+		{ echo "$output"; false; }
+	jq -e '.event == "verify" and .result == "stopped" and (.kernel_audit | startswith("sent"))' "$T/verify.log"
+}
+
+@test "ocigate-hook precreate sends op=precreate" {
+	listen 20
+	make_bundle default
+	run --separate-stderr "$OCIGATE_HOOK" precreate --policy "$POLICY" --state-dir "$T/og" <"$BUNDLE/config.json"
+	assert_status 0
+	local i
+	for i in $(seq 50); do
+		grep -q 'op=precreate' "$T/kernel.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	run grep 'op=precreate' "$T/kernel.log"
+	[ "$status" -eq 0 ] || { cat "$T/kernel.log"; false; }
+	sed 's/^/# /' <<<"$output" >&3
+	[[ $output == *" op=precreate "*" command=\"precreate\" "*" policy-mode=enforce "*" res=success'"* ]] ||
+		{ echo "$output"; false; }
+	jq -e --arg sent "$(sent)" '.command == "precreate" and .kernel_audit == $sent' "$AUDIT" || { cat "$AUDIT"; false; }
+}
