@@ -276,7 +276,7 @@ hook_precreate (int argc, char **argv)
 
   parse_options (&p, argc, argv, &opt_err);
   read_input (&p, &in_err);
-  if (ocigate_policy_load (p.policy_path, p.state_dir, &p.policy, &err) < 0 && opt_err.msg == NULL)
+  if (ocigate_policy_load (p.policy_path, p.state_dir, "ocigate-hook", &p.policy, &err) < 0 && opt_err.msg == NULL)
     status = refuse_error (&p, &err, "", "; every container start is refused until the policy is fixed");
   else if (opt_err.msg)
     status = refuse_error (&p, &opt_err, "", ""); /* (recorded where the policy says, if it loaded) */

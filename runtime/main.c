@@ -71,7 +71,7 @@ load_policy (struct ocigate_run *r, struct og_error *err)
   og_cleanup_free char *cause = NULL;
 
   r->policy_path = r->cl.policy_path ? r->cl.policy_path : OG_POLICY_DEFAULT;
-  if (ocigate_policy_load (r->policy_path, r->cl.state_dir, &r->policy, err) == 0)
+  if (ocigate_policy_load (r->policy_path, r->cl.state_dir, "ocigate", &r->policy, err) == 0)
     return 0;
   cause = og_steal_pointer (&err->msg);
   return og_error_set (err, 0, "%s; every container start, exec and update is refused until the policy is fixed",

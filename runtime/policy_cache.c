@@ -34,10 +34,23 @@
 /* far above any image: the policy itself is at most OG_POLICY_MAX_SIZE */
 #define ENTRY_MAX (2u * OG_POLICY_MAX_SIZE)
 
-static char *
-entry_path (const char *state_dir, const struct stat *st)
+/* The binaries that keep an entry: each reads back only images its own
+ * build wrote, so each has its own (ocigate and ocigate-hook on one host
+ * would otherwise overwrite each other's at every switch). */
+static const char *const owners[] = { "ocigate", "ocigate-hook", NULL };
+
+struct cache_dir
 {
-  return og_xasprintf ("%s/policy-cache/%" PRIx64 "-%" PRIx64, state_dir, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
+  const char *state_dir;
+  const char *owner;
+};
+
+/* STATE/policy-cache/DEV-INO-OWNER */
+static char *
+entry_path (const char *state_dir, const struct stat *st, const char *owner)
+{
+  return og_xasprintf ("%s/policy-cache/%" PRIx64 "-%" PRIx64 "-%s", state_dir, (uint64_t)st->st_dev,
+                       (uint64_t)st->st_ino, owner);
 }
 
 static char *
@@ -59,7 +72,8 @@ key_of (const char *path, const struct stat *st, const char *layers)
 static bool
 lookup (void *data, const char *path, const struct stat *st, const char *layers, char **image, size_t *len)
 {
-  og_cleanup_free char *entry = entry_path (data, st), *id = key_of (path, st, layers), *buf = NULL;
+  const struct cache_dir *c = data;
+  og_cleanup_free char *entry = entry_path (c->state_dir, st, c->owner), *id = key_of (path, st, layers), *buf = NULL;
   og_cleanup_close int fd = open (entry, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   size_t idlen = strlen (id);
   struct stat est;
@@ -80,14 +94,15 @@ lookup (void *data, const char *path, const struct stat *st, const char *layers,
 static void
 store (void *data, const char *path, const struct stat *st, const char *layers, const char *image, size_t len)
 {
-  og_cleanup_free char *dir = og_xasprintf ("%s/policy-cache", (const char *)data);
-  og_cleanup_free char *entry = entry_path (data, st), *id = key_of (path, st, layers);
+  const struct cache_dir *c = data;
+  og_cleanup_free char *dir = og_xasprintf ("%s/policy-cache", c->state_dir);
+  og_cleanup_free char *entry = entry_path (c->state_dir, st, c->owner), *id = key_of (path, st, layers);
   og_cleanup_free char *tmp = og_xasprintf ("%s.%d", entry, (int)getpid ());
   bool ok;
   int fd;
 
   /* best effort: a cache that cannot be written only costs time */
-  mkdir (data, 0711);
+  mkdir (c->state_dir, 0711);
   mkdir (dir, 0700);
   fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
@@ -98,9 +113,11 @@ store (void *data, const char *path, const struct stat *st, const char *layers, 
 }
 
 int
-ocigate_policy_load (const char *path, const char *state_dir, struct og_policy **out, struct og_error *err)
+ocigate_policy_load (const char *path, const char *state_dir, const char *owner, struct og_policy **out,
+                     struct og_error *err)
 {
-  const struct og_policy_cache cache = { lookup, store, (void *)state_dir };
+  struct cache_dir dir = { state_dir, owner };
+  const struct og_policy_cache cache = { lookup, store, &dir };
   return og_policy_load_cached (path, state_dir ? &cache : NULL, out, err);
 }
 
@@ -111,13 +128,16 @@ entry_current (const char *state_dir, const char *name)
 {
   og_cleanup_free char *entry = og_xasprintf ("%s/policy-cache/%s", state_dir, name), *line = NULL;
   og_cleanup_free char *want_name = NULL, *want_id = NULL;
+  const char *owner = strchr (name, '-');
   og_cleanup_file FILE *f = fopen (entry, "re");
   const char *path;
   size_t cap = 0;
   ssize_t n;
   struct stat st;
 
-  if (f == NULL)
+  /* DEV-INO-OWNER: an owner this version does not know is stale */
+  owner = owner ? strchr (owner + 1, '-') : NULL;
+  if (owner == NULL || !og_strv_contains ((char *const *)owners, owner + 1) || f == NULL)
     return false;
   n = getline (&line, &cap, f);
   /* "SIZE MTIME CTIME PATH\n": the path is what follows the third space */
@@ -127,7 +147,7 @@ entry_current (const char *state_dir, const char *name)
   line[n - 1] = '\0';
   if (stat (path + 1, &st) < 0)
     return false;
-  want_name = entry_path (state_dir, &st);
+  want_name = entry_path (state_dir, &st, owner + 1);
   want_id = identity (path + 1, &st);
   /* want_id ends with the newline that line lost */
   return strcmp (strrchr (want_name, '/') + 1, name) == 0 && strlen (want_id) == (size_t)n
