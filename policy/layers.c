@@ -137,6 +137,7 @@ struct compare
   const struct og_json *before;  /* the merged JSON before it */
   const struct og_json *sources; /* before it */
   const char *layer, *base;
+  bool strict; /* a profile: "overridable" does not apply, it only tightens */
   struct og_error *err;
 };
 
@@ -157,6 +158,8 @@ from (const struct compare *c, const char *path)
 static bool
 overridable (const struct compare *c, const char *path)
 {
+  if (c->strict)
+    return false;
   for (char **o = c->a->overridable; o && *o; o++)
     {
       size_t n = strlen (*o);
@@ -368,7 +371,7 @@ layer_shape (const char *name, const struct og_json *layer, struct og_error *err
 
 int
 og_layer_onto (const char *base, const char *name, const struct og_json *layer, const struct og_json *merged,
-               const struct og_policy *p, const struct og_json *sources, struct og_json **next_out,
+               const struct og_policy *p, const struct og_json *sources, bool strict, struct og_json **next_out,
                struct og_policy **out, struct og_error *err)
 {
   const struct og_load l = { .name = name, .err = err, .origin = base };
@@ -381,8 +384,9 @@ og_layer_onto (const char *base, const char *name, const struct og_json *layer, 
   apply (next, layer);
   if (og_policy_from_json (&l, next, &q) < 0)
     return -1;
-  const struct compare c
-      = { .a = p, .b = q, .before = merged, .sources = sources, .layer = name, .base = base, .err = err };
+  const struct compare c = {
+    .a = p, .b = q, .before = merged, .sources = sources, .layer = name, .base = base, .strict = strict, .err = err
+  };
   if (check_layer (&c, layer) < 0)
     return -1;
   if (next_out)
@@ -402,7 +406,7 @@ merge_one (const char *base, const char *file, const char *buf, size_t len, stru
 
   if (og_json_parse (buf, len, &opts, &layer, err) < 0)
     return og_error_wrap (err, "policy %s", file);
-  if (og_layer_onto (base, file, layer, *merged, *p, sources, &next, &q, err) < 0)
+  if (og_layer_onto (base, file, layer, *merged, *p, sources, false, &next, &q, err) < 0)
     return -1;
   record_file (sources, layer, file);
   og_json_free (*merged);

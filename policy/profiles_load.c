@@ -123,7 +123,7 @@ load_one (const struct og_policy *p, const char *name, const struct og_json *v, 
     return og_error_set (err, 0, "%s.policy: required (a partial policy, as a policy.d layer)", at);
   if (og_json_get (policy, "profiles"))
     return og_error_set (err, 0, "%s.policy: profiles: a profile holds no profiles", at);
-  if (og_layer_onto (p->path, label, policy, merged, p, sources, NULL, &pr->policy, err) < 0)
+  if (og_layer_onto (p->path, label, policy, merged, p, sources, true, NULL, &pr->policy, err) < 0)
     return -1;
   pr->policy->path = og_xstrdup (p->path);
   memcpy (pr->policy->digest, p->digest, sizeof p->digest);

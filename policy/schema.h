@@ -177,9 +177,10 @@ int og_layers_merge (const struct og_json *base, const char *name, const char *b
 
 /* One layer (parsed, called name in messages) onto the JSON merged, which
  * compiled to p: the result *out, and its JSON in *next_out if wanted; an
- * error when it loosens any key of p (sources: who set what before). */
+ * error when it loosens any key of p (sources: who set what before); strict:
+ * not even the keys p names "overridable" (a profile). */
 int og_layer_onto (const char *base, const char *name, const struct og_json *layer, const struct og_json *merged,
-                   const struct og_policy *p, const struct og_json *sources, struct og_json **next_out,
+                   const struct og_policy *p, const struct og_json *sources, bool strict, struct og_json **next_out,
                    struct og_policy **out, struct og_error *err);
 /* The base's "profiles" object onto p (merged: p's JSON), each compiled by
  * og_layer_onto: a profile only tightens (policy/profiles_load.c). */

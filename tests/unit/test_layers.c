@@ -606,6 +606,17 @@ START_TEST (a_loosening_profile_is_refused)
   profile_refused ("{\"version\":1,\"rootfs\":{\"readonly\":false}}", "rootfs.readonly", "looser");
   profile_refused ("{\"version\":1,\"mode\":\"audit\"}", "mode", "looser");
   profile_refused ("{\"resources\":{}}", "version", "must be 1");
+  /* "overridable" frees a key for layers, never for a profile */
+  {
+    struct og_policy *p = NULL;
+    struct og_error err = { 0 };
+
+    setup_base ("\"overridable\":[\"resources.pids\"],\"profiles\":{\"wide\":{\"select\":{\"engine\":\"cri\"},"
+                "\"policy\":{\"version\":1,\"resources\":{\"pids\":{\"max\":300}}}}},");
+    ck_assert_int_lt (og_policy_load (base_path, &p, &err), 0);
+    ck_assert_ptr_nonnull (strstr (err.msg, "(profile wide): resources.pids.max: 300 is larger than 200"));
+    og_error_clear (&err);
+  }
 }
 END_TEST
 
