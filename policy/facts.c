@@ -22,6 +22,7 @@
 #define ANN_TYPE "io.kubernetes.cri.container-type"
 #define ANN_SANDBOX "io.kubernetes.cri.sandbox-id"
 #define ANN_UID "io.kubernetes.cri.sandbox-uid"
+#define ANN_NAMESPACE "io.kubernetes.cri.sandbox-namespace"
 
 /* One path component that fnmatch takes literally: non-empty, not . or
  * .., no '/', no pattern character, letters, digits and -_. only (pod
@@ -87,6 +88,7 @@ og_engine_facts_read (const struct og_policy *p, const char *bundle, const char 
   if (buildkit_call (p, bundle, root, id))
     {
       f->buildkit = true;
+      f->engine = "buildkit";
       return;
     }
   if (!cri_call (p, bundle, root, id))
@@ -107,6 +109,10 @@ og_engine_facts_read (const struct og_policy *p, const char *bundle, const char 
   else if (strcmp (type, "container") != 0 || strcmp (sandbox, id) == 0)
     return;
   f->cri = true;
+  f->engine = "cri";
+  /* a namespace is a DNS label; anything else selects nothing */
+  if (safe_component (annotation (spec, ANN_NAMESPACE)))
+    f->pod_namespace = og_xstrdup (annotation (spec, ANN_NAMESPACE));
   f->sandbox_id = og_xstrdup (sandbox);
   f->pod_uid = og_xstrdup (uid);
 }
@@ -116,6 +122,7 @@ og_engine_facts_clear (struct og_engine_facts *f)
 {
   free (f->sandbox_id);
   free (f->pod_uid);
+  free (f->pod_namespace);
   memset (f, 0, sizeof *f);
 }
 

@@ -137,6 +137,7 @@ struct compare
   const struct og_json *before;  /* the merged JSON before it */
   const struct og_json *sources; /* before it */
   const char *layer, *base;
+  bool strict; /* a profile: "overridable" does not apply, it only tightens */
   struct og_error *err;
 };
 
@@ -157,6 +158,8 @@ from (const struct compare *c, const char *path)
 static bool
 overridable (const struct compare *c, const char *path)
 {
+  if (c->strict)
+    return false;
   for (char **o = c->a->overridable; o && *o; o++)
     {
       size_t n = strlen (*o);
@@ -366,27 +369,44 @@ layer_shape (const char *name, const struct og_json *layer, struct og_error *err
   return 0;
 }
 
+int
+og_layer_onto (const char *base, const char *name, const struct og_json *layer, const struct og_json *merged,
+               const struct og_policy *p, const struct og_json *sources, bool strict, struct og_json **next_out,
+               struct og_policy **out, struct og_error *err)
+{
+  const struct og_load l = { .name = name, .err = err, .origin = base };
+  og_cleanup_json struct og_json *next = NULL;
+  og_cleanup_policy struct og_policy *q = NULL;
+
+  if (layer_shape (name, layer, err) < 0)
+    return -1;
+  next = og_json_clone (merged);
+  apply (next, layer);
+  if (og_policy_from_json (&l, next, &q) < 0)
+    return -1;
+  const struct compare c = {
+    .a = p, .b = q, .before = merged, .sources = sources, .layer = name, .base = base, .strict = strict, .err = err
+  };
+  if (check_layer (&c, layer) < 0)
+    return -1;
+  if (next_out)
+    *next_out = og_steal_pointer (&next);
+  *out = og_steal_pointer (&q);
+  return 0;
+}
+
 /* One layer onto *merged and *p (both replaced when it is good). */
 static int
 merge_one (const char *base, const char *file, const char *buf, size_t len, struct og_json **merged,
            struct og_policy **p, struct og_json *sources, struct og_error *err)
 {
   const struct og_json_opts opts = { .max_size = OG_POLICY_MAX_SIZE, .max_depth = 16, .allow_comments = true };
-  const struct og_load l = { .name = file, .err = err, .origin = base };
   og_cleanup_json struct og_json *layer = NULL, *next = NULL;
   og_cleanup_policy struct og_policy *q = NULL;
 
   if (og_json_parse (buf, len, &opts, &layer, err) < 0)
     return og_error_wrap (err, "policy %s", file);
-  if (layer_shape (file, layer, err) < 0)
-    return -1;
-  next = og_json_clone (*merged);
-  apply (next, layer);
-  if (og_policy_from_json (&l, next, &q) < 0)
-    return -1;
-  const struct compare c
-      = { .a = *p, .b = q, .before = *merged, .sources = sources, .layer = file, .base = base, .err = err };
-  if (check_layer (&c, layer) < 0)
+  if (og_layer_onto (base, file, layer, *merged, *p, sources, false, &next, &q, err) < 0)
     return -1;
   record_file (sources, layer, file);
   og_json_free (*merged);

@@ -82,7 +82,7 @@ to_cache (const struct og_policy_cache *cache, const char *path, const struct st
   size_t len;
 
   if (cache == NULL || clock_gettime (CLOCK_REALTIME, &now) < 0 || !og_policy_cacheable (st, &now)
-      || !og_layers_cacheable (ls, &now) || og_policy_image_write (p, &image, &len) < 0)
+      || !og_layers_cacheable (ls, &now) || p->nprofiles > 0 || og_policy_image_write (p, &image, &len) < 0)
     return;
   cache->store (cache->data, path, st, layers, image, len);
 }
@@ -111,13 +111,33 @@ read_policy_file (int fd, const struct stat *st, const char *path, char **out, s
   return 0;
 }
 
-/* The base's text buf and its layers, merged (policy/layers.c). */
+/* The base without its "profiles" (*profiles: a copy of them, or NULL):
+ * the layers merge onto the rest, the profiles onto the result. */
+static struct og_json *
+split_profiles (const struct og_json *root, struct og_json **profiles)
+{
+  struct og_json *base = og_json_clone (root);
+
+  *profiles = NULL;
+  for (size_t i = 0; base->type == OG_JSON_OBJECT && i < base->n; i++)
+    if (strcmp (base->keys[i], "profiles") == 0)
+      {
+        *profiles = og_json_clone (base->vals[i]);
+        og_json_remove_at (base, i);
+        break;
+      }
+  return base;
+}
+
+/* The base's text buf and its layers, merged (policy/layers.c), then its
+ * profiles compiled onto the result (policy/profiles_load.c). */
 static int
 load_layered (const char *path, const char *buf, size_t len, const struct og_layers *ls, struct og_policy **out,
               struct og_json **effective, struct og_json **sources, struct og_error *err)
 {
   const struct og_json_opts opts = { .max_size = OG_POLICY_MAX_SIZE, .max_depth = 16, .allow_comments = true };
-  og_cleanup_json struct og_json *root = NULL;
+  og_cleanup_json struct og_json *root = NULL, *base = NULL, *profiles = NULL, *merged = NULL, *src = NULL;
+  og_cleanup_policy struct og_policy *p = NULL;
   char **bufs = og_xcalloc (ls->n + 1, sizeof *bufs);
   size_t *lens = og_xcalloc (ls->n + 1, sizeof *lens);
   char digest[65];
@@ -132,7 +152,16 @@ load_layered (const char *path, const char *buf, size_t len, const struct og_lay
       goto out;
     }
   og_sha256_hex (buf, len, digest);
-  r = og_layers_merge (root, path, digest, ls, bufs, lens, out, effective, sources, err);
+  base = split_profiles (root, &profiles);
+  if (og_layers_merge (base, path, digest, ls, bufs, lens, &p, &merged, &src, err) < 0
+      || (profiles && og_profiles_load (p, profiles, merged, src, err) < 0))
+    goto out;
+  *out = og_steal_pointer (&p);
+  if (effective)
+    *effective = og_steal_pointer (&merged);
+  if (sources)
+    *sources = og_steal_pointer (&src);
+  r = 0;
 out:
   for (size_t i = 0; i < ls->n; i++)
     free (bufs[i]);
@@ -172,12 +201,7 @@ load_files (const char *path, const struct og_policy_cache *cache, struct og_pol
     return 0;
   if (read_policy_file (fd, &st, path, &buf, &len, err) < 0)
     return -1;
-  if (ls.n == 0 && effective == NULL)
-    {
-      if (og_policy_parse (buf, len, path, out, err) < 0)
-        return -1;
-    }
-  else if (load_layered (path, buf, len, &ls, out, effective, sources, err) < 0)
+  if (load_layered (path, buf, len, &ls, out, effective, sources, err) < 0)
     return -1;
   to_cache (cache, path, &st, &ls, layers, *out);
   return 0;

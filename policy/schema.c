@@ -230,6 +230,14 @@ og_policy_free (struct og_policy *p)
   if (p == NULL)
     return;
   og_policy_each_pointer (free_pointer, p);
+  for (size_t i = 0; i < p->nprofiles; i++)
+    {
+      free (p->profiles[i].name);
+      free (p->profiles[i].engine);
+      og_strv_free (p->profiles[i].pod_namespace);
+      og_policy_free (p->profiles[i].policy);
+    }
+  free (p->profiles);
   free (p);
 }
 

@@ -175,6 +175,18 @@ int og_layers_merge (const struct og_json *base, const char *name, const char *b
                      char *const *bufs, const size_t *lens, struct og_policy **out, struct og_json **effective,
                      struct og_json **sources, struct og_error *err);
 
+/* One layer (parsed, called name in messages) onto the JSON merged, which
+ * compiled to p: the result *out, and its JSON in *next_out if wanted; an
+ * error when it loosens any key of p (sources: who set what before); strict:
+ * not even the keys p names "overridable" (a profile). */
+int og_layer_onto (const char *base, const char *name, const struct og_json *layer, const struct og_json *merged,
+                   const struct og_policy *p, const struct og_json *sources, bool strict, struct og_json **next_out,
+                   struct og_policy **out, struct og_error *err);
+/* The base's "profiles" object onto p (merged: p's JSON), each compiled by
+ * og_layer_onto: a profile only tightens (policy/profiles_load.c). */
+int og_profiles_load (struct og_policy *p, const struct og_json *profiles, const struct og_json *merged,
+                      const struct og_json *sources, struct og_error *err);
+
 /* Parses a positive integer (counts, ids, sizes in units). */
 int og_parse_count (const char *s, int64_t *out);
 

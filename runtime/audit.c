@@ -46,6 +46,8 @@ ocigate_audit_line (const struct ocigate_audit *a)
     kv (&b, "bundle", a->cl->bundle ? a->cl->bundle : ".", false);
   kv (&b, "policy", a->policy_path, false);
   kv (&b, "policy_sha256", a->policy ? a->policy->digest : NULL, false);
+  if (a->profile)
+    kv (&b, "profile", a->profile, false);
   kv (&b, "mode", a->policy ? (a->policy->audit_only ? "audit" : "enforce") : NULL, false);
   og_buf_puts (&b, ",\"pid\":");
   og_buf_puts (&b, pid);

@@ -25,6 +25,7 @@ struct create
   struct og_judged_sources judged; /* the bind sources the mounts rule accepted */
   char *staged_rootfs;             /* the name the staged rootfs had when it was opened */
   struct og_engine_facts facts;    /* who made the config (ocigate/facts.h) */
+  const struct og_policy *policy;  /* r->policy or the profile the facts chose */
 };
 
 /* Every way out but the accepted one gives the range and the staging
@@ -91,7 +92,7 @@ no_userns (struct create *c, enum og_userns_missing why, char *msg)
 static void
 setup_userns (struct create *c)
 {
-  const struct og_policy *p = c->r->policy;
+  const struct og_policy *p = c->policy;
   const char *id = c->r->cl.id, *root = c->r->cl.root, *pidns;
   og_cleanup_free char *rootfs = NULL, *existing = NULL;
   og_cleanup_close int fd = -1;
@@ -180,7 +181,7 @@ use_staged_root (struct create *c, struct og_error *err)
    * it resolved: the same name, or a rename in between swapped what was
    * checked.  (Resolved again here only when the rule records without
    * rewriting: no third resolution to race otherwise.) */
-  if (c->r->policy->mounts.action != OG_ACTION_AUDIT && og_json_is_string (path) && path->text[0] == '/')
+  if (c->policy->mounts.action != OG_ACTION_AUDIT && og_json_is_string (path) && path->text[0] == '/')
     judged = og_xstrdup (path->text);
   else
     judged = rootfs_path (c, NULL);
@@ -358,6 +359,8 @@ create (struct ocigate_run *r, bool restore, struct og_error *err)
     return rc; /* before any range is allocated */
   og_engine_facts_read (r->policy, r->cl.bundle, r->cl.root, r->cl.id, c.spec, &c.facts);
   ctx.facts = &c.facts;
+  /* a profile only tightens (policy/profiles_load.c); chosen by trusted facts */
+  ctx.policy = c.policy = og_policy_select (r->policy, &c.facts, &r->profile);
   setup_userns (&c);
   ctx.userns = c.userns.staged ? &c.userns.range : NULL;
   ctx.userns_error = c.userns_error;

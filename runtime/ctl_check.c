@@ -357,8 +357,8 @@ print_verbose (const struct og_decisions *d, const struct colours *c, const stru
 }
 
 static void
-print_json (const char *config, const char *policy_path, const struct og_policy *policy, bool refused,
-            const struct og_decisions *d)
+print_json (const char *config, const char *policy_path, const struct og_policy *policy, const char *profile,
+            bool refused, const struct og_decisions *d)
 {
   struct og_buf b = { 0 };
 
@@ -368,6 +368,11 @@ print_json (const char *config, const char *policy_path, const struct og_policy 
   og_buf_put_json_string (&b, policy_path);
   og_buf_puts (&b, ",\"policy_sha256\":");
   og_buf_put_json_string (&b, policy->digest);
+  if (profile)
+    {
+      og_buf_puts (&b, ",\"profile\":");
+      og_buf_put_json_string (&b, profile);
+    }
   og_buf_puts (&b, ",\"mode\":");
   og_buf_put_json_string (&b, policy->audit_only ? "audit" : "enforce");
   og_buf_puts (&b, ",\"verdict\":");
@@ -437,9 +442,9 @@ write_output (const char *path, const char *data, size_t len, struct og_error *e
 static int
 check_usage (FILE *f, int status)
 {
-  fprintf (f, "usage: ocigatectl check [--policy FILE] [--bundle DIR] [--id ID] [--output FILE]\n"
+  fprintf (f, "usage: ocigatectl check [--policy FILE] [--profile NAME] [--bundle DIR] [--id ID] [--output FILE]\n"
               "                        [--verbose | --json] CONFIG.json\n"
-              "       ocigatectl explain [--policy FILE] [--bundle DIR] [--id ID] CONFIG.json\n");
+              "       ocigatectl explain [--policy FILE] [--profile NAME] [--bundle DIR] [--id ID] CONFIG.json\n");
   return status;
 }
 
@@ -461,13 +466,19 @@ static int
 check_or_explain (int argc, char **argv, bool explain)
 {
   static const struct option opts[] = {
-    { "policy", required_argument, NULL, 'p' }, { "bundle", required_argument, NULL, 'b' },
-    { "id", required_argument, NULL, 'i' },     { "output", required_argument, NULL, 'o' },
-    { "verbose", no_argument, NULL, 'v' },      { "json", no_argument, NULL, 'j' },
-    { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+    { "policy", required_argument, NULL, 'p' },
+    { "bundle", required_argument, NULL, 'b' },
+    { "id", required_argument, NULL, 'i' },
+    { "output", required_argument, NULL, 'o' },
+    { "verbose", no_argument, NULL, 'v' },
+    { "json", no_argument, NULL, 'j' },
+    { "help", no_argument, NULL, 'h' },
+    { "profile", required_argument, NULL, 'P' },
+    { NULL, 0, NULL, 0 },
   };
-  const char *policy_path = OG_POLICY_DEFAULT, *bundle = NULL, *id = NULL, *output = NULL;
-  og_cleanup_policy struct og_policy *policy = NULL;
+  const char *policy_path = OG_POLICY_DEFAULT, *bundle = NULL, *id = NULL, *output = NULL, *profile = NULL;
+  og_cleanup_policy struct og_policy *loaded = NULL;
+  const struct og_policy *policy;
   og_cleanup_json struct og_json *spec = NULL, *effective = NULL, *sources = NULL;
   og_cleanup_free char *data = NULL, *out = NULL, *cfg_copy = NULL;
   enum check_format format = explain ? FORMAT_EXPLAIN : FORMAT_SUMMARY;
@@ -478,9 +489,12 @@ check_or_explain (int argc, char **argv, bool explain)
   int opt, status;
   bool refused;
 
-  while ((opt = getopt_long (argc, argv, "p:b:i:o:vjh", opts, NULL)) != -1)
+  while ((opt = getopt_long (argc, argv, "p:b:i:o:vjhP:", opts, NULL)) != -1)
     switch (opt)
       {
+        case 'P':
+          profile = optarg;
+          break;
         case 'p':
           policy_path = optarg;
           break;
@@ -513,10 +527,19 @@ check_or_explain (int argc, char **argv, bool explain)
       cfg_copy = og_xstrdup (argv[optind]);
       bundle = dirname (cfg_copy);
     }
-  if ((explain ? og_policy_load_effective (policy_path, &policy, &effective, &sources, &err)
-               : og_policy_load (policy_path, &policy, &err))
-          < 0
-      || ctl_read_regular (argv[optind], OG_SPEC_MAX_SIZE, &data, &len, &err) < 0
+  if ((explain ? og_policy_load_effective (policy_path, &loaded, &effective, &sources, &err)
+               : og_policy_load (policy_path, &loaded, &err))
+      < 0)
+    return ctl_fail (&err);
+  /* An admin previews a profile by name: check has no engine facts, and
+   * whoever runs it must not be able to claim them. */
+  policy = profile ? og_policy_profile (loaded, profile) : loaded;
+  if (policy == NULL)
+    {
+      og_error_set (&err, 0, "policy %s has no profile %s", policy_path, profile);
+      return ctl_fail (&err);
+    }
+  if (ctl_read_regular (argv[optind], OG_SPEC_MAX_SIZE, &data, &len, &err) < 0
       || og_spec_parse (data, len, &spec, &err) < 0)
     return ctl_fail (&err);
   {
@@ -537,13 +560,15 @@ check_or_explain (int argc, char **argv, bool explain)
   status = refused ? CTL_EXIT_REFUSED : CTL_EXIT_ALLOWED;
   c = format != FORMAT_JSON && ctl_use_colour () ? &ansi : &plain;
   if (format == FORMAT_JSON)
-    print_json (argv[optind], policy_path, policy, refused, &d);
+    print_json (argv[optind], policy_path, policy, profile, refused, &d);
   else
     {
       if (format == FORMAT_VERBOSE || format == FORMAT_EXPLAIN)
         print_verbose (&d, c, policy, sources);
       else
         print_summary (&d, c);
+      if (profile)
+        printf ("profile %s\n", profile);
       printf ("%s%s%s\n", refused ? c->refuse : c->ok, refused ? "refused" : "allowed", c->off);
     }
   og_decisions_clear (&d);

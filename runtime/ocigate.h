@@ -96,6 +96,7 @@ struct ocigate_audit
   const struct ocigate_cmdline *cl;
   const struct og_policy *policy; /* may be NULL (policy failed to load) */
   const char *policy_path;
+  const char *profile; /* the policy's profile the create got; NULL: the base */
   const struct og_decisions *decisions;
   const char *message;
   const char *kernel_audit; /* what became of the kernel record (kaudit.h) */
@@ -116,6 +117,7 @@ struct ocigate_run
   struct ocigate_cmdline cl;
   const char *policy_path;
   struct og_policy *policy;
+  const char *profile; /* create: the profile chosen (policy->profiles), NULL for the base */
   struct og_decisions decisions;
   struct ocigate_userns *staged; /* released if the runtime cannot be exec'd */
   struct og_json *spec;          /* create: the judged config, kept for the exec to discard */

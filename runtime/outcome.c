@@ -34,6 +34,7 @@ refuse (struct ocigate_run *r, const char *event, const char *msg)
                              .cl = &r->cl,
                              .policy = r->policy,
                              .policy_path = r->policy_path,
+                             .profile = r->profile,
                              .decisions = &r->decisions,
                              .message = msg };
   struct og_error err = { 0 };
@@ -63,9 +64,12 @@ ocigate_fail (struct ocigate_run *r, int rc, const struct og_error *err)
 int
 ocigate_accept (struct ocigate_run *r, const char *event, struct og_error *err)
 {
-  struct ocigate_audit a = {
-    .event = event, .cl = &r->cl, .policy = r->policy, .policy_path = r->policy_path, .decisions = &r->decisions
-  };
+  struct ocigate_audit a = { .event = event,
+                             .cl = &r->cl,
+                             .policy = r->policy,
+                             .policy_path = r->policy_path,
+                             .profile = r->profile,
+                             .decisions = &r->decisions };
 
   return ocigate_audit_write (&a, err);
 }

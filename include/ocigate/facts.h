@@ -18,13 +18,17 @@
 
 struct og_engine_facts
 {
-  bool cri;         /* containerd's CRI made this config, in its k8s.io namespace */
-  bool cri_sandbox; /* ... and it is a pod's sandbox (pause) container */
-  char *sandbox_id; /* the pod's sandbox container id (its own id for the sandbox) */
-  char *pod_uid;    /* the pod's uid (the kubelet's metadata.uid) */
+  bool cri;            /* containerd's CRI made this config, in its k8s.io namespace */
+  bool cri_sandbox;    /* ... and it is a pod's sandbox (pause) container */
+  char *sandbox_id;    /* the pod's sandbox container id (its own id for the sandbox) */
+  char *pod_uid;       /* the pod's uid (the kubelet's metadata.uid) */
+  char *pod_namespace; /* the pod's namespace (io.kubernetes.cri.sandbox-namespace), CRI only */
   /* dockerd's BuildKit runs a build step (RUN): it calls runc itself with
    * --bundle <buildkit.executor_dir>/<id> and the root buildkit.runc_root */
   bool buildkit;
+  /* "cri" or "buildkit" from the paths above; NULL: no engine ocigate
+   * can tell from what the engine alone chooses (profiles select on it) */
+  const char *engine;
 };
 
 /* Fill f for the create of container `id` with the argv's bundle and root
@@ -39,5 +43,14 @@ void og_engine_facts_clear (struct og_engine_facts *f);
  * is empty when f says BuildKit (a pattern for build steps only).  NULL when a placeholder
  * has no trusted value: such a pattern matches nothing.  Caller frees. */
 char *og_pattern_expand (const char *pattern, const char *id, const struct og_engine_facts *f);
+
+/* The profile of p (ocigate-policy(5) PROFILES) whose selector the
+ * trusted facts f match, first in the order written; p itself when none
+ * does.  *name: the profile's name, or NULL for p.  No parsing: the
+ * profiles were compiled at load. */
+const struct og_policy *og_policy_select (const struct og_policy *p, const struct og_engine_facts *f,
+                                          const char **name);
+/* The profile called name, or NULL. */
+const struct og_policy *og_policy_profile (const struct og_policy *p, const char *name);
 
 #endif

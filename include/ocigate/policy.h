@@ -27,6 +27,18 @@ struct og_limit
   int64_t def, max;
 };
 
+struct og_policy;
+
+/* A workload profile: the effective policy tightened by the profile's own
+ * keys, for the containers whose trusted facts match its selector. */
+struct og_profile
+{
+  char *name;
+  char *engine;         /* "select": {"engine": ...}; NULL: any */
+  char **pod_namespace; /* patterns (fnmatch) for the CRI pod's namespace; NULL: any */
+  struct og_policy *policy;
+};
+
 /* Filled by the loader from the table of policy/sections.c, which names
  * the member of every key: a new member is read, freed and carried through
  * the compiled image once its key is in that table (policy/schema.h). */
@@ -37,6 +49,11 @@ struct og_policy
   bool audit_only;    /* "mode": "audit" */
   char *audit_log;    /* "audit": {"log": ...}; NULL disables the file */
   char **overridable; /* keys a later layer may set to anything (policy/layers.c) */
+  /* "profiles" of the base, in the order written, each compiled at load
+   * (policy/profiles_load.c); not in the compiled image: a policy with
+   * profiles is not cached */
+  struct og_profile *profiles;
+  size_t nprofiles;
 
   struct
   {

@@ -170,7 +170,9 @@ def test_cri_annotations_through_ctr_loosen_nothing():
 
 
 def podman(*args):
-    base = ["podman", "--root", W + "/podman/root", "--runroot", W + "/podman/runroot", "--storage-driver", "vfs",
+    # Podman refuses a runroot longer than 50 characters: W is up to 38 in a
+    # checkout at /work/wt/NAME, so the shortest name under it
+    base = ["podman", "--root", W + "/podman/root", "--runroot", W + "/pr", "--storage-driver", "vfs",
             "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", os.path.join(W, "bin/ocigate"),
             "--runtime-flag", "root=" + W + "/podman/runc"]
     env = dict(os.environ, PODMAN_IGNORE_CGROUPSV1_WARNING="1", TMPDIR=W + "/podman/tmp")
@@ -279,6 +281,33 @@ def test_kubernetes_user_namespaces_are_refused():
         return
     pod = cri.Pod(client, "host-users-false", userns=(3000000, 65536))
     expect_refused(pod.run, "/pinned-namespaces/user", "is not allowed by namespaces.allow_paths")
+
+
+def test_a_pod_in_a_selected_namespace_gets_the_stricter_profile():
+    """ocigate-policy(5) PROFILES: the CRI's sandbox-namespace, believed on
+    a CRI call only, selects the profile; a pod in another namespace gets
+    the base (the ctr and podman tests above show those annotations from
+    elsewhere are nobody's fact)."""
+    def profiles(p):
+        p["profiles"] = {"payments": {"select": {"engine": "cri", "pod_namespace": ["payments", "prod-*"]},
+                                      "policy": {"version": 1, "resources": {"pids": {"default": 64, "max": 64}}}}}
+    task_dir = json.loads(open(os.path.join(W, "policy.json")).read())["cri"]["task_dir"]
+    with policy_changed(profiles):
+        got = {}
+        for ns in ("payments", "default"):
+            pod = cri.Pod(client, "prof-" + ns, namespace=ns)
+            pod.run()
+            cid = pod.create("app", [])
+            pod.start(cid)
+            rc, out, err = pod.exec(cid, ["sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || "
+                                          "cat /sys/fs/cgroup/pids.max"])
+            config = json.load(open(os.path.join(task_dir, cid, "config.json")))
+            audit = [json.loads(line) for line in open(os.path.join(W, "audit.log"))]
+            rec = [a for a in audit if a.get("id") == cid and a.get("event") == "create"]
+            got[ns] = (out.strip(), config["linux"]["resources"]["pids"]["limit"], rec[-1].get("profile"))
+            print("# %s: pids.max inside %r, config %r, audit profile %r" % ((ns,) + got[ns]))
+    assert got["payments"] == ("64", 64, "payments"), got
+    assert got["default"] == ("1024", 1024, None), got
 
 
 def main():

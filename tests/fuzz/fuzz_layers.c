@@ -9,7 +9,9 @@
  * a subset, mounts.deny_trees a superset, the memory maximum no larger,
  * privileged still denied, the rootfs still read-only, mode still enforce,
  * the user namespace still at least if-possible.  The merged JSON loads on
- * its own to the same compiled policy.
+ * its own to the same compiled policy.  The same bytes as a workload
+ * profile's policy (og_profiles_load) are refused naming the profile, or
+ * compile to a profile no looser than the base by the same measures.
  */
 #include <config.h>
 #include <stdint.h>
@@ -76,6 +78,41 @@ check_effective (const struct og_policy *p, const struct og_json *effective)
     violation ("the merged policy loads to another policy");
 }
 
+/* The input as the policy of profile "fuzz" of the base. */
+static void
+check_profile (const char *buf, size_t size, const struct og_json *root)
+{
+  const struct og_json_opts opts = { .max_size = OG_POLICY_MAX_SIZE, .max_depth = 15, .allow_comments = true };
+  og_cleanup_json struct og_json *policy = NULL, *profiles = NULL, *sources = og_json_new (OG_JSON_OBJECT);
+  og_cleanup_policy struct og_policy *base = NULL, *p = NULL;
+  struct og_json *one = og_json_new (OG_JSON_OBJECT), *select = og_json_new (OG_JSON_OBJECT);
+  struct og_error err = { 0 };
+
+  if (og_json_parse (buf, size, &opts, &policy, &err) < 0)
+    {
+      og_error_clear (&err);
+      return;
+    }
+  if (og_policy_parse (base_text, sizeof base_text - 1, "base.json", &base, &err) < 0
+      || og_policy_parse (base_text, sizeof base_text - 1, "base.json", &p, &err) < 0)
+    violation ("the base does not load");
+  og_json_set (select, "engine", og_json_new_string ("cri"));
+  og_json_set (one, "select", select);
+  og_json_set (one, "policy", og_steal_pointer (&policy));
+  profiles = og_json_new (OG_JSON_OBJECT);
+  og_json_set (profiles, "fuzz", one);
+  if (og_profiles_load (p, profiles, root, sources, &err) < 0)
+    {
+      if (err.msg == NULL || strstr (err.msg, "profile") == NULL || strstr (err.msg, "fuzz") == NULL)
+        violation ("a refused profile without a message naming it");
+      og_error_clear (&err);
+      return;
+    }
+  if (p->nprofiles != 1)
+    violation ("an accepted profile missing");
+  check_tighter (base, p->profiles[0].policy);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -106,5 +143,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   check_tighter (base, p);
   check_effective (p, effective);
+  check_profile (buf, size, root);
   return 0;
 }

@@ -87,6 +87,50 @@ START_TEST (cri_container_facts)
 }
 END_TEST
 
+static struct og_json *
+spec_in_namespace (const char *ns)
+{
+  og_cleanup_free char *text
+      = og_xasprintf ("{\"annotations\":{\"io.kubernetes.cri.container-type\":\"container\","
+                      "\"io.kubernetes.cri.sandbox-id\":\"" SID "\",\"io.kubernetes.cri.sandbox-uid\":\"" UID "\","
+                      "\"io.kubernetes.cri.sandbox-namespace\":\"%s\"}}",
+                      ns);
+  const struct og_json_opts opts = { .max_size = 1 << 20, .max_depth = 16 };
+  struct og_json *j = NULL;
+  struct og_error err = { 0 };
+
+  ck_assert_msg (og_json_parse (text, strlen (text), &opts, &j, &err) == 0, "%s", err.msg);
+  return j;
+}
+
+/* The engine and the pod's namespace, which profiles select on: only on a
+ * CRI call, whatever the annotations say. */
+START_TEST (engine_and_namespace_facts)
+{
+  og_cleanup_policy struct og_policy *p = cri_policy ();
+  og_cleanup_json struct og_json *spec = spec_in_namespace ("payments"), *odd = spec_in_namespace ("a/b");
+  struct og_engine_facts f;
+
+  og_engine_facts_read (p, TASK "/" CID, RUNC_ROOT, CID, spec, &f);
+  ck_assert_str_eq (f.engine, "cri");
+  ck_assert_str_eq (f.pod_namespace, "payments");
+  og_engine_facts_clear (&f);
+  /* the same annotations from docker/podman/ctr: no engine, no namespace */
+  og_engine_facts_read (p, "/var/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/" CID,
+                        "/var/run/docker/runtime-runc/moby", CID, spec, &f);
+  ck_assert_ptr_null (f.engine);
+  ck_assert_ptr_null (f.pod_namespace);
+  og_engine_facts_read (p, TASK "/" CID, "/run/containerd/runc/default", CID, spec, &f);
+  ck_assert_ptr_null (f.engine);
+  ck_assert_ptr_null (f.pod_namespace);
+  /* a namespace that is no DNS label names nothing; the call is still the CRI's */
+  og_engine_facts_read (p, TASK "/" CID, RUNC_ROOT, CID, odd, &f);
+  ck_assert_str_eq (f.engine, "cri");
+  ck_assert_ptr_null (f.pod_namespace);
+  og_engine_facts_clear (&f);
+}
+END_TEST
+
 START_TEST (cri_sandbox_is_its_own)
 {
   og_cleanup_policy struct og_policy *p = cri_policy ();
@@ -261,6 +305,7 @@ facts_suite (void)
 
   tcase_add_test (tc, cri_container_facts);
   tcase_add_test (tc, cri_sandbox_is_its_own);
+  tcase_add_test (tc, engine_and_namespace_facts);
   tcase_add_test (tc, other_engines_are_not_the_cri);
   tcase_add_test (tc, bad_annotations_are_not_trusted);
   tcase_add_test (tc, patterns_expand_only_trusted_facts);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ocigate/facts.h"
 #include "ocigate/json.h"
 #include "ocigate/policy.h"
 #include "ocigate/util.h"
@@ -518,6 +519,213 @@ START_TEST (table_rules_fit_types)
 }
 END_TEST
 
+/* ---- profiles (policy/profiles_load.c, policy/profiles.c) -------------- */
+
+#define WITH_PROFILES                                                                                                  \
+  "\"profiles\":{"                                                                                                     \
+  "\"payments\":{\"select\":{\"engine\":\"cri\",\"pod_namespace\":[\"payments\",\"prod-*\"]},"                         \
+  "\"policy\":{\"version\":1,\"resources\":{\"pids\":{\"default\":50,\"max\":50}}}},"                                  \
+  "\"builds\":{\"select\":{\"engine\":\"buildkit\"},"                                                                  \
+  "\"policy\":{\"version\":1,\"capabilities\":{\"allow\":[\"CAP_KILL\"]}}},"                                           \
+  "\"anycri\":{\"select\":{\"engine\":\"cri\"},"                                                                       \
+  "\"policy\":{\"version\":1,\"resources\":{\"pids\":{\"max\":150}}}}},"
+
+static const char *
+selected (const struct og_policy *p, const char *engine, const char *ns, const struct og_policy **q)
+{
+  struct og_engine_facts f = { .engine = engine, .pod_namespace = (char *)ns };
+  const char *name;
+
+  *q = og_policy_select (p, &f, &name);
+  return name;
+}
+
+START_TEST (profiles_select_on_facts)
+{
+  og_cleanup_policy struct og_policy *p = NULL;
+  const struct og_policy *q;
+
+  setup_base (WITH_PROFILES);
+  p = loaded ();
+  ck_assert_uint_eq (p->nprofiles, 3);
+  /* in the order written */
+  ck_assert_str_eq (p->profiles[0].name, "payments");
+  ck_assert_str_eq (p->profiles[2].name, "anycri");
+  ck_assert_str_eq (selected (p, "cri", "payments", &q), "payments");
+  ck_assert_int_eq (q->resources.pids.max, 50);
+  ck_assert_int_eq (q->resources.pids.def, 50);
+  ck_assert_str_eq (q->digest, p->digest);
+  ck_assert_str_eq (selected (p, "cri", "prod-eu", &q), "payments");
+  /* first match wins: another namespace falls through to anycri */
+  ck_assert_str_eq (selected (p, "cri", "dev", &q), "anycri");
+  ck_assert_int_eq (q->resources.pids.max, 150);
+  ck_assert_int_eq (q->resources.pids.def, 100);
+  ck_assert_str_eq (selected (p, "buildkit", NULL, &q), "builds");
+  ck_assert_str_eq (q->caps.allow[0], "CAP_KILL");
+  ck_assert_ptr_null (q->caps.allow[1]);
+  /* untrusted facts (no engine): the base, whatever the namespace */
+  ck_assert_ptr_null (selected (p, NULL, "payments", &q));
+  ck_assert_ptr_eq (q, p);
+  /* no facts at all: the base */
+  {
+    const char *name = "x";
+    ck_assert_ptr_eq (og_policy_select (p, NULL, &name), p);
+    ck_assert_ptr_null (name);
+  }
+  ck_assert_ptr_eq (og_policy_profile (p, "builds"), p->profiles[1].policy);
+  ck_assert_ptr_null (og_policy_profile (p, "nosuch"));
+}
+END_TEST
+
+/* A profile that loosens: the load fails naming the profile and the key. */
+static void
+profile_refused (const char *profile_policy, const char *key, const char *needle)
+{
+  og_cleanup_free char *top
+      = og_xasprintf ("\"profiles\":{\"ok\":{\"select\":{\"engine\":\"cri\"},\"policy\":{\"version\":1}},"
+                      "\"wide\":{\"select\":{\"engine\":\"cri\"},\"policy\":%s}},",
+                      profile_policy);
+  struct og_policy *p = NULL;
+  struct og_error err = { 0 };
+
+  setup_base (top);
+  ck_assert_msg (og_policy_load (base_path, &p, &err) < 0, "accepted: %s", profile_policy);
+  ck_assert_ptr_null (p);
+  ck_assert_msg (strstr (err.msg, "(profile wide)") != NULL, "\"%s\" does not name the profile", err.msg);
+  ck_assert_msg (strstr (err.msg, key) != NULL, "\"%s\" does not name %s", err.msg, key);
+  ck_assert_msg (strstr (err.msg, needle) != NULL, "\"%s\" lacks \"%s\"", err.msg, needle);
+  og_error_clear (&err);
+}
+
+START_TEST (a_loosening_profile_is_refused)
+{
+  profile_refused ("{\"version\":1,\"resources\":{\"pids\":{\"max\":300}}}", "resources.pids.max",
+                   "300 is larger than 200");
+  profile_refused ("{\"version\":1,\"capabilities\":{\"allow\":[\"CAP_CHOWN\",\"CAP_SYS_ADMIN\"]}}",
+                   "capabilities.allow", "adds \"CAP_SYS_ADMIN\"");
+  profile_refused ("{\"version\":1,\"rootfs\":{\"readonly\":false}}", "rootfs.readonly", "looser");
+  profile_refused ("{\"version\":1,\"mode\":\"audit\"}", "mode", "looser");
+  profile_refused ("{\"resources\":{}}", "version", "must be 1");
+  /* "overridable" frees a key for layers, never for a profile */
+  {
+    struct og_policy *p = NULL;
+    struct og_error err = { 0 };
+
+    setup_base ("\"overridable\":[\"resources.pids\"],\"profiles\":{\"wide\":{\"select\":{\"engine\":\"cri\"},"
+                "\"policy\":{\"version\":1,\"resources\":{\"pids\":{\"max\":300}}}}},");
+    ck_assert_int_lt (og_policy_load (base_path, &p, &err), 0);
+    ck_assert_ptr_nonnull (strstr (err.msg, "(profile wide): resources.pids.max: 300 is larger than 200"));
+    og_error_clear (&err);
+  }
+}
+END_TEST
+
+/* A profile layered over a policy.d layer may not loosen the layer either. */
+START_TEST (profiles_apply_after_layers)
+{
+  og_cleanup_policy struct og_policy *p = NULL;
+  struct og_error err = { 0 };
+
+  setup_base ("\"profiles\":{\"x\":{\"select\":{\"engine\":\"cri\"},"
+              "\"policy\":{\"version\":1,\"resources\":{\"pids\":{\"max\":150}}}}},");
+  free (layer ("10-team.json", "{\"version\":1,\"resources\":{\"pids\":{\"default\":80,\"max\":120}}}"));
+  ck_assert_int_lt (og_policy_load (base_path, &p, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "(profile x): resources.pids.max: 150 is larger than 120"));
+  og_error_clear (&err);
+  free (layer ("10-team.json", "{\"version\":1,\"resources\":{\"pids\":{\"default\":80,\"max\":160}}}"));
+  p = loaded ();
+  ck_assert_int_eq (p->resources.pids.max, 160);
+  ck_assert_int_eq (p->profiles[0].policy->resources.pids.max, 150);
+  ck_assert_int_eq (p->profiles[0].policy->resources.pids.def, 80);
+  /* a layer may not carry profiles */
+  free (layer ("20-more.json", "{\"version\":1,\"profiles\":{}}"));
+  og_policy_free (og_steal_pointer (&p));
+  ck_assert_int_lt (og_policy_load (base_path, &p, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "profiles"));
+  og_error_clear (&err);
+}
+END_TEST
+
+START_TEST (a_profile_must_be_well_formed)
+{
+  static const struct
+  {
+    const char *top, *needle;
+  } cases[] = {
+    { "\"profiles\":[],", "profiles: must be an object" },
+    { "\"profiles\":{\"a b\":{}},", "a profile's name" },
+    { "\"profiles\":{\"x\":{\"policy\":{\"version\":1}}},", "profiles.x.select: must be a non-empty object" },
+    { "\"profiles\":{\"x\":{\"select\":{},\"policy\":{\"version\":1}}},", "must be a non-empty object" },
+    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"docker\"},\"policy\":{\"version\":1}}},",
+      "\"docker\" is no engine" },
+    { "\"profiles\":{\"x\":{\"select\":{\"pod_namespace\":\"a\"},\"policy\":{\"version\":1}}},",
+      "pod_namespace needs \"engine\": \"cri\"" },
+    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"cri\",\"annotation\":\"a\"},\"policy\":{\"version\":1}}},",
+      "unknown key \"annotation\"" },
+    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"cri\",\"pod_namespace\":[]},\"policy\":{\"version\":1}}},",
+      "must not be empty" },
+    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"cri\"}}},", "profiles.x.policy: required" },
+    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"cri\"},\"policy\":{\"version\":1,\"profiles\":{}}}},",
+      "a profile holds no profiles" },
+    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"cri\"},\"policy\":{\"version\":1,\"overridable\":[]}}},",
+      "only the base policy" },
+    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"cri\"},\"policy\":{\"version\":1,\"nosuch\":{}}}},", "nosuch" },
+  };
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      struct og_policy *p = NULL;
+      struct og_error err = { 0 };
+
+      setup_base (cases[i].top);
+      ck_assert_msg (og_policy_load (base_path, &p, &err) < 0, "accepted: %s", cases[i].top);
+      ck_assert_msg (strstr (err.msg, cases[i].needle) != NULL, "\"%s\" lacks \"%s\"", err.msg, cases[i].needle);
+      og_error_clear (&err);
+    }
+}
+END_TEST
+
+static void
+count_store (void *data, const char *path, const struct stat *st, const char *layers, const char *image, size_t len)
+{
+  (void)path, (void)st, (void)layers, (void)image, (void)len;
+  (*(int *)data)++;
+}
+
+static bool
+never (void *data, const char *path, const struct stat *st, const char *layers, char **image, size_t *len)
+{
+  (void)data, (void)path, (void)st, (void)layers, (void)image, (void)len;
+  return false;
+}
+
+static int
+stores_of (const char *path)
+{
+  int stores = 0;
+  const struct og_policy_cache cache = { never, count_store, &stores };
+  struct og_policy *p = NULL;
+  struct og_error err = { 0 };
+
+  ck_assert_msg (og_policy_load_cached (path, &cache, &p, &err) == 0, "%s", err.msg);
+  og_policy_free (p);
+  return stores;
+}
+
+/* The compiled image has no profiles: a policy with them is never stored
+ * (the same policy without them is, once its ctime is old enough). */
+START_TEST (profiles_are_not_cached)
+{
+  og_cleanup_free char *plain = og_xasprintf ("%s/plain.json", th_tmpdir ()), *text = og_xasprintf (BASE_TEXT, "");
+
+  setup_base (WITH_PROFILES);
+  write_file (plain, text);
+  sleep (3); /* og_policy_cacheable: a ctime older than two seconds */
+  ck_assert_int_eq (stores_of (base_path), 0);
+  ck_assert_int_eq (stores_of (plain), 1);
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -537,6 +745,11 @@ suite (void)
   tcase_add_test (tc, effective_names_each_file);
   tcase_add_test (tc, explain_names_the_files);
   tcase_add_test (tc, table_rules_fit_types);
+  tcase_add_test (tc, profiles_select_on_facts);
+  tcase_add_test (tc, a_loosening_profile_is_refused);
+  tcase_add_test (tc, profiles_apply_after_layers);
+  tcase_add_test (tc, a_profile_must_be_well_formed);
+  tcase_add_test (tc, profiles_are_not_cached);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -1,0 +1,109 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+#
+# Workload profiles (ocigate-policy(5) PROFILES): a profile selected by
+# facts the engine alone chose (the bundle path and --root of a CRI call)
+# tightens the policy for that container; the same annotations on any other
+# call select nothing.  Real runc, the CRI's argv with temp dirs standing in
+# for containerd's.
+
+# shellcheck disable=SC2016,SC2154
+load helpers
+
+# profile_policy: $POLICY with cri paths under $T and a profile "payments"
+# for CRI pods in namespaces payments and prod-*: pids 64.
+profile_policy() {
+	mkdir -p "$T/tasks"
+	make_policy '.cri = {task_dir: $tasks, runc_root: $root}
+		| .profiles = {payments: {select: {engine: "cri", pod_namespace: ["payments", "prod-*"]},
+			policy: {version: 1, resources: {pids: {default: 64, max: 64}}}}}' \
+		--arg tasks "$T/tasks" --arg root "$ROOTDIR"
+}
+
+# cri_annotations BUNDLE NAMESPACE: what the CRI puts on an app container.
+cri_annotations() {
+	edit_config "$1" '.annotations = {"io.kubernetes.cri.container-type": "container",
+		"io.kubernetes.cri.sandbox-id": "0123456789abcdef", "io.kubernetes.cri.sandbox-uid": "uid-1",
+		"io.kubernetes.cri.sandbox-namespace": $ns}' --arg ns "$2"
+}
+
+# cri_bundle: $BUNDLE moved to <task_dir>/<id>, where containerd's shim has it.
+cri_bundle() {
+	mv "$BUNDLE" "$T/tasks/$CID"
+	BUNDLE="$T/tasks/$CID"
+	edit_config "$BUNDLE" '.root.path = $r' --arg r "$BUNDLE/rootfs"
+}
+
+@test "profiles: a CRI pod in a selected namespace gets the stricter profile" {
+	profile_policy
+	make_bundle default
+	cri_bundle
+	cri_annotations "$BUNDLE" payments
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value pids.max)" = 64 ] || { show_run; false; }
+	jq -e 'select(.event == "create") | .profile == "payments"' "$AUDIT" >/dev/null || fail "no profile in the record"
+}
+
+@test "profiles: a namespace pattern selects; another namespace gets the base" {
+	profile_policy
+	make_bundle default
+	cri_bundle
+	cri_annotations "$BUNDLE" prod-eu
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value pids.max)" = 64 ] || { show_run; false; }
+	make_bundle default
+	cri_bundle
+	cri_annotations "$BUNDLE" default
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value pids.max)" = 1024 ] || { show_run; false; }
+	[ "$(jq -s '[.[] | select(.event == "create" and .profile == null)] | length' "$AUDIT")" = 1 ] || fail "base not recorded"
+}
+
+@test "profiles: the same annotations outside the CRI's paths select nothing" {
+	profile_policy
+	make_bundle default
+	cri_annotations "$BUNDLE" payments
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value pids.max)" = 1024 ] || { show_run; false; }
+	# the right bundle path with another --root is no CRI call either
+	make_bundle default
+	cri_bundle
+	cri_annotations "$BUNDLE" payments
+	make_policy '.cri = {task_dir: $tasks, runc_root: "/run/containerd/runc/k8s.io"}
+		| .profiles = {payments: {select: {engine: "cri", pod_namespace: "payments"},
+			policy: {version: 1, resources: {pids: {default: 64, max: 64}}}}}' --arg tasks "$T/tasks"
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value pids.max)" = 1024 ] || { show_run; false; }
+	! grep -q '"profile"' "$AUDIT" || fail "a profile was chosen"
+}
+
+@test "profiles: a profile that loosens is refused at load, naming the profile and the key" {
+	make_policy '.profiles = {wide: {select: {engine: "cri"},
+		policy: {version: 1, resources: {pids: {max: 99999}}}}}'
+	make_bundle default
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 1
+	assert_log_error "policy $(re_quote "$POLICY") \\(profile wide\\): resources.pids.max: 99999 is larger than 32768"
+	assert_runtime_not_started
+	run --separate-stderr "$OCIGATECTL" check --policy "$POLICY" "$BUNDLE/config.json"
+	[ "$status" -ne 0 ] && [ "$status" -ne 1 ] || { show_run; false; }
+	[[ $stderr == *"(profile wide): resources.pids.max"* ]] || { show_run; false; }
+}
+
+@test "profiles: ocigatectl check --profile previews a profile by name" {
+	profile_policy
+	make_bundle default
+	run --separate-stderr "$OCIGATECTL" check --policy "$POLICY" --profile payments --json "$BUNDLE/config.json"
+	jq -e '.profile == "payments" and .verdict == "allowed"' \
+		<<<"$output" >/dev/null || { show_run; false; }
+	run --separate-stderr "$OCIGATECTL" check --policy "$POLICY" --profile payments --output "$T/out.json" "$BUNDLE/config.json"
+	[[ $output == *"profile payments"* ]] || { show_run; false; }
+	[ "$(jq .linux.resources.pids.limit "$T/out.json")" = 64 ] || { show_run; false; }
+	run --separate-stderr "$OCIGATECTL" check --policy "$POLICY" --profile nosuch "$BUNDLE/config.json"
+	[[ $stderr == *"has no profile nosuch"* ]] || { show_run; false; }
+}
