@@ -25,6 +25,7 @@
 #include "schema.h"
 
 #define TIGHTEN_HINT "(a later layer may only tighten; the base can list the key in \"overridable\")"
+#define PROFILE_HINT "(a profile may only tighten the policy it is chosen from)"
 
 /* ---- merging ------------------------------------------------------------ */
 
@@ -144,7 +145,8 @@ struct compare
 static int
 loosens (const struct compare *c, const char *path, const char *what)
 {
-  return og_error_set (c->err, 0, "policy %s: %s: %s " TIGHTEN_HINT, c->layer, path, what);
+  return og_error_set (c->err, 0, "policy %s: %s: %s %s", c->layer, path, what,
+                       c->strict ? PROFILE_HINT : TIGHTEN_HINT);
 }
 
 /* The file that set the key at path before the layer (the base for a default). */
