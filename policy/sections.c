@@ -201,6 +201,13 @@ resources_check (const struct og_load *l, struct og_policy *p)
   if ((p->resources.swap.has_default || p->resources.swap.has_max)
       && !(p->resources.memory.has_default || p->resources.memory.has_max))
     return og_load_error (l, "resources.swap", "needs a memory limit (swap is counted on top of memory)");
+  /* runc sets no memory limit for 0 (runc 1.1.5 and 1.3.6 write memory.max
+   * only for a non-zero limit): a maximum of 0 would lower every container
+   * to none, and a layer could pass it off as tighter than any size */
+  if ((p->resources.memory.has_default && p->resources.memory.def == 0)
+      || (p->resources.memory.has_max && p->resources.memory.max == 0))
+    return og_load_error (l, "resources.memory",
+                          "a limit of 0 is no limit to runc (it sets no memory limit for 0): give a size above 0");
   return 0;
 }
 

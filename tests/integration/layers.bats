@@ -68,6 +68,20 @@ layer() {
 	assert_status 0
 }
 
+@test "a memory limit of 0 in a layer is refused: runc takes 0 for no limit, not for tighter than 1G" {
+	local want
+	layer 10-team.json '{"version": 1, "resources": {"memory": {"default": 0, "max": 0}}}'
+	want="policy $T/policy.d/10-team.json: resources.memory: a limit of 0 is no limit to runc (it sets no memory limit for 0): give a size above 0"
+	run --separate-stderr "$OCIGATECTL" validate "$POLICY"
+	assert_status 2
+	[ "$stderr" = "ocigatectl: $want" ] || { show_run; false; }
+	make_bundle default
+	run_ocigate "$CID" "$BUNDLE"
+	[ "$status" -ne 0 ]
+	grep -qF "$(json_escape "$want")" "$BUNDLE/log.json" || { show_run; false; }
+	assert_runtime_not_started "$CID"
+}
+
 @test "a tightening layer: ocigatectl check shows the stricter result" {
 	make_bundle capall
 	run "$OCIGATECTL" check --policy "$POLICY" --output "$T/base.json" "$BUNDLE/config.json"

@@ -128,6 +128,19 @@ START_TEST (every_loosening_is_refused)
            "resources.pids.default: ", "150 is larger than 100", NULL);
   refused ("{\"version\":1,\"mounts\":{\"scan\":{\"max_ms\":5000}}}",
            "mounts.scan.max_ms: ", "5000 is larger than 2000", NULL);
+  /* 0 is lower than 1G but no limit at all to runc (memory.limit 0 is not set) */
+  {
+    og_cleanup_free char *path
+        = layer ("50-team.json", "{\"version\":1,\"resources\":{\"memory\":{\"default\":0,\"max\":0}}}");
+    struct og_policy *p = NULL;
+    struct og_error err = { 0 };
+
+    ck_assert_int_lt (og_policy_load (base_path, &p, &err), 0);
+    ck_assert_msg (strstr (err.msg, path) && strstr (err.msg, "resources.memory: a limit of 0 is no limit to runc"),
+                   "%s", err.msg);
+    og_error_clear (&err);
+    unlink (path);
+  }
   /* a minimum goes down */
   refused ("{\"version\":1,\"process\":{\"oom_score_adj_min\":-1000}}",
            "process.oom_score_adj_min: ", "-1000 is smaller than -100", NULL);

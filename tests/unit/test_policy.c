@@ -197,6 +197,9 @@ START_TEST (resource_mistakes)
     { "\"pids\":{\"default\":-5}", "invalid value" },
     { "\"cpu\":{\"default\":\"0\"}", "invalid value" },
     { "\"swap\":{\"max\":\"1G\"}", "needs a memory limit" },
+    /* runc sets no memory limit for 0: a maximum of 0 would be none */
+    { "\"memory\":{\"max\":0}", "resources.memory: a limit of 0 is no limit to runc" },
+    { "\"memory\":{\"default\":\"0M\",\"max\":\"1G\"}", "resources.memory: a limit of 0 is no limit to runc" },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
