@@ -110,16 +110,44 @@ layers_dir (const char *path)
   return dir;
 }
 
+/* The directory holding the policy at path, open; -1 when it cannot be
+ * trusted.  Whoever can write it can rename policy.d away, and with it what
+ * every layer tightened: policy.d missing is no error.  A sticky directory
+ * (/tmp) of root's lets no one else rename root's policy.d. */
+static int
+open_policy_dir (const char *path, struct og_error *err)
+{
+  const char *slash = strrchr (path, '/');
+  og_cleanup_free char *dir = slash == path ? og_xstrdup ("/")
+                              : slash       ? og_xstrndup (path, (size_t)(slash - path))
+                                            : og_xstrdup (".");
+  og_cleanup_close int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct stat st;
+
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return og_error_set (err, errno, "cannot open the directory of policy %s", path);
+  if (!og_file_trusted (&st) && !((st.st_mode & S_ISVTX) && (st.st_uid == 0 || st.st_uid == geteuid ())))
+    return og_error_set (err, 0,
+                         "the directory of policy %s (%s) is writable by others (or by a non-root group) or not "
+                         "owned by root, so policy.d could be renamed away; refusing to trust it",
+                         path, dir);
+  return og_steal_fd (&fd);
+}
+
 int
 og_layers_open (const char *path, struct og_layers *ls, struct og_error *err)
 {
   og_cleanup_free char *dir = layers_dir (path);
-  og_cleanup_dir DIR *d = opendir (dir);
+  og_cleanup_close int pfd = -1;
+  og_cleanup_dir DIR *d = NULL;
   og_cleanup_strv char **names = NULL;
   struct stat st;
 
   ls->v = NULL;
   ls->n = 0;
+  if ((pfd = open_policy_dir (path, err)) < 0)
+    return -1;
+  d = og_fdopendir (openat (pfd, "policy.d", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (d == NULL && errno == ENOENT)
     return 0;
   if (d == NULL)

@@ -243,6 +243,24 @@ START_TEST (untrusted_layers)
   ck_assert_ptr_nonnull (strstr (err.msg, "not a regular file"));
   og_error_clear (&err);
   rmdir (path);
+  /* whoever can write the policy's own directory can rename policy.d away
+   * (then there are no layers at all): refused, with or without policy.d */
+  ck_assert_int_eq (chmod (th_tmpdir (), 0777), 0);
+  ck_assert_int_lt (og_policy_load (base_path, &p, &err), 0);
+  ck_assert_msg (strstr (err.msg, th_tmpdir ()) && strstr (err.msg, "the directory of policy")
+                     && strstr (err.msg, "refusing to trust it"),
+                 "%s", err.msg);
+  og_error_clear (&err);
+  ck_assert_int_eq (rmdir (layer_dir), 0);
+  ck_assert_int_lt (og_policy_load (base_path, &p, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "refusing to trust it"));
+  og_error_clear (&err);
+  /* sticky, as /tmp: only root may rename root's policy.d there */
+  ck_assert_int_eq (chmod (th_tmpdir (), 01777), 0);
+  ck_assert_msg (og_policy_load (base_path, &p, &err) == 0, "%s", err.msg);
+  og_policy_free (p);
+  p = NULL;
+  ck_assert_int_eq (chmod (th_tmpdir (), 0700), 0);
 }
 END_TEST
 
