@@ -70,7 +70,7 @@ root_mapped_away (const struct ocigate_run *r)
 static int
 exec_process_file (struct ocigate_run *r, const char *path, struct og_error *err)
 {
-  struct og_enforce_ctx ctx = { .policy = r->policy, .container_id = r->cl.id };
+  struct og_enforce_ctx ctx = { .policy = r->rules, .container_id = r->cl.id };
   ocigate_cleanup_bundle struct ocigate_bundle doc = { .dirfd = -1 };
   og_cleanup_json struct og_json *process = NULL;
   og_cleanup_free char *out = NULL;
@@ -78,7 +78,7 @@ exec_process_file (struct ocigate_run *r, const char *path, struct og_error *err
 
   if (ocigate_doc_open_path (path, &doc, err) < 0 || og_spec_parse (doc.data, doc.len, &process, err) < 0)
     return og_error_wrap (err, "exec process %s", path);
-  if (r->policy->process.run_as_non_root)
+  if (r->rules->process.run_as_non_root)
     ctx.root_mapped_away = root_mapped_away (r);
   if (og_enforce_process (&ctx, process, &r->decisions, err) < 0)
     return OCIGATE_ERROR;
@@ -122,7 +122,7 @@ exec_kind (const char *name, enum og_exec_flag_kind *kind)
 static int
 exec_inline (struct ocigate_run *r, struct og_error *err)
 {
-  struct og_enforce_ctx ctx = { .policy = r->policy, .container_id = r->cl.id };
+  struct og_enforce_ctx ctx = { .policy = r->rules, .container_id = r->cl.id };
   og_cleanup_free struct og_exec_flag *in = og_xcalloc (r->cl.nflags + 1, sizeof *in);
   og_cleanup_free const struct ocigate_flag **of = og_xcalloc (r->cl.nflags + 1, sizeof *of);
   og_cleanup_flags_out struct og_flags_out out = { 0 };
@@ -137,7 +137,7 @@ exec_inline (struct ocigate_run *r, struct og_error *err)
         user |= in[n].kind == OG_EXEC_FLAG_USER && in[n].value && in[n].value[0];
         of[n++] = &r->cl.flags[i];
       }
-  if (user && r->policy->process.run_as_non_root)
+  if (user && r->rules->process.run_as_non_root)
     ctx.root_mapped_away = root_mapped_away (r);
   if ((rc = og_enforce_exec_flags (&ctx, in, n, &out, &r->decisions, err)) < 0)
     return rc;
@@ -152,6 +152,8 @@ ocigate_cmd_exec (struct ocigate_run *r, struct og_error *err)
 {
   const char *process = ocigate_cmdline_flag (&r->cl, "process", "p");
 
+  if (ocigate_running_profile (r, err) < 0)
+    return OCIGATE_ERROR;
   if (process && process[0])
     return exec_process_file (r, process, err);
   return exec_inline (r, err);

@@ -167,7 +167,7 @@ static int
 update_json (struct ocigate_run *r, const char *source, struct og_error *err)
 {
   const struct og_enforce_ctx ctx
-      = { .policy = r->policy, .container_id = r->cl.id, .cpu_now = cpu_now, .memory_now = memory_now, .now_arg = r };
+      = { .policy = r->rules, .container_id = r->cl.id, .cpu_now = cpu_now, .memory_now = memory_now, .now_arg = r };
   og_cleanup_json struct og_json *res = NULL;
   og_cleanup_free char *data = NULL, *out = NULL;
   ocigate_cleanup_bundle struct ocigate_bundle doc = { .dirfd = -1 };
@@ -265,7 +265,7 @@ static int
 update_inline (struct ocigate_run *r, struct og_error *err)
 {
   const struct og_enforce_ctx ctx
-      = { .policy = r->policy, .container_id = r->cl.id, .cpu_now = cpu_now, .memory_now = memory_now, .now_arg = r };
+      = { .policy = r->rules, .container_id = r->cl.id, .cpu_now = cpu_now, .memory_now = memory_now, .now_arg = r };
   og_cleanup_json struct og_json *res = og_json_new (OG_JSON_OBJECT);
   bool any = false;
 
@@ -312,6 +312,8 @@ ocigate_cmd_update (struct ocigate_run *r, struct og_error *err)
 {
   const char *source = ocigate_cmdline_flag (&r->cl, "resources", "r");
 
+  if (ocigate_running_profile (r, err) < 0)
+    return OCIGATE_ERROR;
   if (source && source[0])
     return update_json (r, source, err);
   return update_inline (r, err);

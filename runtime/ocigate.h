@@ -117,7 +117,8 @@ struct ocigate_run
   struct ocigate_cmdline cl;
   const char *policy_path;
   struct og_policy *policy;
-  const char *profile; /* create: the profile chosen (policy->profiles), NULL for the base */
+  const char *profile;           /* create, exec, update: the profile chosen (policy->profiles), NULL for the base */
+  const struct og_policy *rules; /* exec, update: that profile, or policy */
   struct og_decisions decisions;
   struct ocigate_userns *staged; /* released if the runtime cannot be exec'd */
   struct og_json *spec;          /* create: the judged config, kept for the exec to discard */
@@ -138,6 +139,9 @@ int ocigate_cmd_create (struct ocigate_run *r, struct og_error *err);
 int ocigate_cmd_restore (struct ocigate_run *r, struct og_error *err);
 int ocigate_cmd_exec (struct ocigate_run *r, struct og_error *err);
 int ocigate_cmd_update (struct ocigate_run *r, struct og_error *err);
+/* running_profile.c: for exec and update, r->rules = the profile the
+ * container was created under (r->profile its name), or the policy. */
+int ocigate_running_profile (struct ocigate_run *r, struct og_error *err);
 /* restore: allowed by the policy at all, and its own options judged
  * (spec: the parsed config.json); OCIGATE_REFUSED or OCIGATE_ERROR, or 0. */
 int ocigate_restore_judge (struct ocigate_run *r, const struct og_json *spec, struct og_error *err);

@@ -45,6 +45,21 @@ cri_bundle() {
 	jq -e 'select(.event == "create") | .profile == "payments"' "$AUDIT" >/dev/null || fail "no profile in the record"
 }
 
+@test "profiles: an update of a profiled container is judged by its profile, not the base" {
+	profile_policy
+	make_bundle default 'sleep 60'
+	cri_bundle
+	cri_annotations "$BUNDLE" payments
+	run_detached
+	[ "$(cat "/sys/fs/cgroup/pids/ocigate-test-$CID/pids.max")" = 64 ]
+	# a pod resized in place: the base allows 32768, the profile 64
+	run --separate-stderr timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" \
+		--root "$ROOTDIR" --log "$BUNDLE/log.json" --log-format json update --pids-limit 20000 "$CID"
+	assert_status 0
+	[ "$(cat "/sys/fs/cgroup/pids/ocigate-test-$CID/pids.max")" = 64 ] || { show_run; false; }
+	jq -e 'select(.event == "update") | .profile == "payments"' "$AUDIT" >/dev/null || fail "no profile in the update record"
+}
+
 @test "profiles: a namespace pattern selects; another namespace gets the base" {
 	profile_policy
 	make_bundle default
