@@ -60,6 +60,25 @@ cri_bundle() {
 	jq -e 'select(.event == "update") | .profile == "payments"' "$AUDIT" >/dev/null || fail "no profile in the update record"
 }
 
+@test "profiles: an exec into a profiled container is judged by its profile, not the base" {
+	mkdir -p "$T/tasks"
+	make_policy '.cri = {task_dir: $tasks, runc_root: $root}
+		| .profiles = {payments: {select: {engine: "cri", pod_namespace: ["payments"]},
+			policy: {version: 1, capabilities: {allow: ["CAP_CHOWN"]}}}}' \
+		--arg tasks "$T/tasks" --arg root "$ROOTDIR"
+	make_bundle default 'sleep 60'
+	cri_bundle
+	cri_annotations "$BUNDLE" payments
+	run_detached
+	# CAP_KILL: in the base's allowlist, not in the profile's
+	run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --root "$ROOTDIR" \
+		--log "$BUNDLE/log.json" --log-format json exec --cap CAP_KILL "$CID" true
+	assert_status 0
+	tail -n1 "$AUDIT" | jq -e '.event == "exec" and .profile == "payments" and any(.decisions[];
+		.rule == "capabilities" and .action == "mutate" and .path == "exec --cap" and .before == "\"CAP_KILL\"")' \
+		>/dev/null || fail "audit: $(tail -n1 "$AUDIT")"
+}
+
 @test "profiles: a namespace pattern selects; another namespace gets the base" {
 	profile_policy
 	make_bundle default
