@@ -20,34 +20,13 @@ int
 hook_read_doc (int fd, size_t max, char **out, size_t *len, struct og_error *err)
 {
   og_cleanup_free char *buf = NULL;
-  size_t have = 0, cap = 0;
+  size_t have = 0;
 
-  for (;;)
-    {
-      ssize_t n;
-
-      if (have == cap)
-        {
-          /* one byte past max tells "exactly max" from "more" */
-          cap = cap == 0 ? 65536 : cap * 2;
-          if (cap > max + 1)
-            cap = max + 1;
-          buf = og_xrealloc (buf, cap + 1);
-        }
-      n = read (fd, buf + have, cap - have);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return og_error_set (err, errno, "cannot read the proposed config on stdin");
-      if (n == 0)
-        break;
-      have += (size_t)n;
-      if (have > max)
-        return og_error_set (err, 0, "the proposed config on stdin is larger than %zu bytes", max);
-    }
+  if (og_read_fd_bounded (fd, max, &buf, &have) < 0)
+    return errno == EFBIG ? og_error_set (err, 0, "the proposed config on stdin is larger than %zu bytes", max)
+                          : og_error_set (err, errno, "cannot read the proposed config on stdin");
   if (have == 0)
     return og_error_set (err, 0, "stdin is empty: a precreate hook reads the proposed config.json there");
-  buf[have] = '\0';
   *len = have;
   *out = og_steal_pointer (&buf);
   return 0;

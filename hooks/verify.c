@@ -33,21 +33,12 @@ static int
 read_state (struct og_json **out, struct og_error *err)
 {
   const struct og_json_opts opts = { .max_size = STATE_MAX, .max_depth = 64 };
-  og_cleanup_free char *buf = og_xmalloc (STATE_MAX + 1);
+  og_cleanup_free char *buf = NULL;
   size_t len = 0;
 
-  for (;;)
-    {
-      ssize_t r = read (STDIN_FILENO, buf + len, STATE_MAX + 1 - len);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return og_error_set (err, errno, "cannot read the runtime's state on stdin");
-      if (r == 0)
-        break;
-      if ((len += (size_t)r) > STATE_MAX)
-        return og_error_set (err, 0, "the runtime's state is larger than %u bytes", STATE_MAX);
-    }
+  if (og_read_fd_bounded (STDIN_FILENO, STATE_MAX, &buf, &len) < 0)
+    return errno == EFBIG ? og_error_set (err, 0, "the runtime's state is larger than %u bytes", STATE_MAX)
+                          : og_error_set (err, errno, "cannot read the runtime's state on stdin");
   return og_json_parse (buf, len, &opts, out, err) < 0 ? og_error_wrap (err, "the runtime's state") : 0;
 }
 
