@@ -76,6 +76,61 @@ clamp_ping_range (const struct og_enforce_ctx *ctx, struct og_json *linux_, stru
     og_json_set (og_json_get_set (linux_, "sysctl"), "net.ipv4.ping_group_range", og_json_new_string (want));
 }
 
+/* Why the container joins the user namespace of container `owner`
+ * (caller frees). */
+static char *
+join_reason (enum og_userns_join kind, const char *owner)
+{
+  switch (kind)
+    {
+      case OG_USERNS_JOIN_PID:
+        return og_xasprintf ("the container joins the pid namespace of container %s, so it shares that container's "
+                             "user namespace and host id range",
+                             owner);
+      case OG_USERNS_JOIN_POD:
+        return og_xasprintf ("the container joins the network namespace of its pod's sandbox %s, so it shares that "
+                             "container's user namespace and host id range",
+                             owner);
+      case OG_USERNS_JOIN_SANDBOX:
+        break;
+    }
+  return og_xasprintf ("the pod's sandbox %s gets the pod's user namespace, made with the network namespace it owns",
+                       owner);
+}
+
+/* Point a namespaces[] entry at `path`. */
+static void
+join_path (const struct og_enforce_ctx *ctx, struct og_json *entry, const char *path, struct og_decisions *d,
+           const char *why)
+{
+  og_cleanup_json struct og_json *after = og_json_clone (entry);
+
+  og_json_set (after, "path", og_json_new_string (path));
+  if (og_rule_change (ctx, OG_ACTION_ENFORCE, d, "user_namespace", "linux.namespaces", og_json_to_text (entry),
+                      og_json_to_text (after), "%s", why))
+    og_json_set (entry, "path", og_json_new_string (path));
+}
+
+/* A pod's sandbox: CNI made the pod's network namespace in the host's user
+ * namespace, where runc could not mount sysfs, set the pod's sysctls or
+ * exec from the pod's; its interfaces move into one the pod's user
+ * namespace owns (the runtime moves them once the config is accepted). */
+static void
+pod_network (const struct og_enforce_ctx *ctx, struct og_json *ns, struct og_decisions *d)
+{
+  for (size_t i = 0; ns && ns->type == OG_JSON_ARRAY && i < ns->n; i++)
+    {
+      struct og_json *t = og_json_get_set (ns->vals[i], "type"), *path = og_json_get_set (ns->vals[i], "path");
+      if (og_json_is_string (t) && strcmp (t->text, "network") == 0 && og_json_is_string (path))
+        {
+          og_cleanup_free char *why = og_xasprintf (
+              "the pod's interfaces move from CNI's network namespace %s into one the pod's user namespace owns",
+              path->text);
+          join_path (ctx, ns->vals[i], ctx->pod_netns, d, why);
+        }
+    }
+}
+
 /* No range: refused, or (only where the policy says so in so many words)
  * run without a user namespace, said loudly in the record. */
 static void
@@ -147,14 +202,8 @@ og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
       have_userns = true;
       if (ctx->userns_join)
         {
-          og_cleanup_json struct og_json *after = og_json_clone (ns->vals[i]);
-          og_json_set (after, "path", og_json_new_string (ctx->userns_join));
-          if (og_rule_change (ctx, OG_ACTION_ENFORCE, d, "user_namespace", "linux.namespaces",
-                              og_json_to_text (ns->vals[i]), og_json_to_text (after),
-                              "the container joins the pid namespace of container %s, so it shares that "
-                              "container's user namespace and host id range",
-                              ctx->userns_owner))
-            og_json_set (ns->vals[i], "path", og_json_new_string (ctx->userns_join));
+          og_cleanup_free char *why = join_reason (ctx->userns_join_kind, ctx->userns_owner);
+          join_path (ctx, ns->vals[i], ctx->userns_join, d, why);
         }
     }
   if (!have_userns)
@@ -163,11 +212,10 @@ og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
       og_json_set (u, "type", og_json_new_string ("user"));
       if (ctx->userns_join)
         og_json_set (u, "path", og_json_new_string (ctx->userns_join));
+      og_cleanup_free char *why = ctx->userns_join ? join_reason (ctx->userns_join_kind, ctx->userns_owner)
+                                                   : og_xstrdup ("the container gets its own user namespace");
       if (og_rule_change (ctx, OG_ACTION_ENFORCE, d, "user_namespace", "linux.namespaces", NULL, og_json_to_text (u),
-                          ctx->userns_join ? "the container joins the pid namespace of container %s, so it shares "
-                                             "that container's user namespace and host id range"
-                                           : "the container gets its own user namespace%s",
-                          ctx->userns_join ? ctx->userns_owner : ""))
+                          "%s", why))
         {
           if (ns == NULL || ns->type != OG_JSON_ARRAY)
             {
@@ -179,12 +227,15 @@ og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
       else
         og_json_free (u);
     }
+  if (ctx->pod_netns)
+    pod_network (ctx, ns, d);
   /* which way the container went, whatever had to change for it */
   og_decisions_add (d, "user_namespace", OG_DECISION_AUDIT, "linux.namespaces", NULL, NULL,
-                    ctx->userns_join ? "user namespace shared with container %s: host ids %" PRId64 "-%" PRId64
-                                     : "own user namespace%s: host ids %" PRId64 "-%" PRId64,
-                    ctx->userns_join ? ctx->userns_owner : "", ctx->userns->host_start,
-                    ctx->userns->host_start + ctx->userns->size - 1);
+                    ctx->userns_join && ctx->userns_join_kind != OG_USERNS_JOIN_SANDBOX
+                        ? "user namespace shared with container %s: host ids %" PRId64 "-%" PRId64
+                        : "own user namespace%s: host ids %" PRId64 "-%" PRId64,
+                    ctx->userns_join && ctx->userns_join_kind != OG_USERNS_JOIN_SANDBOX ? ctx->userns_owner : "",
+                    ctx->userns->host_start, ctx->userns->host_start + ctx->userns->size - 1);
   set_mappings (ctx, linux_, "uidMappings", d);
   set_mappings (ctx, linux_, "gidMappings", d);
   clamp_ping_range (ctx, linux_, d);

@@ -3,9 +3,11 @@
 #include <config.h>
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "ocigate/enforce.h"
 #include "ocigate/spec.h"
@@ -26,6 +28,8 @@ struct create
   char *staged_rootfs;             /* the name the staged rootfs had when it was opened */
   struct og_engine_facts facts;    /* who made the config (ocigate/facts.h) */
   const struct og_policy *policy;  /* r->policy or the profile the facts chose */
+  enum og_userns_join join_kind;   /* why c->userns joins a user namespace, when it does */
+  char *cni_netns;                 /* a pod's sandbox: the network namespace CNI made, its interfaces to move */
 };
 
 /* Every way out but the accepted one gives the range and the staging
@@ -44,6 +48,7 @@ create_done (struct create *c)
   ocigate_bundle_close (&c->bundle);
   free (c->userns_error);
   free (c->staged_rootfs);
+  free (c->cni_netns);
   og_engine_facts_clear (&c->facts);
 }
 #define cleanup_create __attribute__ ((cleanup (create_done)))
@@ -84,6 +89,112 @@ no_userns (struct create *c, enum og_userns_missing why, char *msg)
 {
   c->userns_missing = why;
   c->userns_error = msg;
+}
+
+/* The namespace whose owner the container must share, if any: a joined
+ * pid namespace; for a pod's app container, its pod's network namespace
+ * (its sandbox's user namespace owns it: pod.c). */
+static const char *
+joined (struct create *c, int *type)
+{
+  const char *pidns = joined_pid_ns (c->spec), *net;
+
+  *type = CLONE_NEWPID;
+  c->join_kind = OG_USERNS_JOIN_PID;
+  if (pidns)
+    return pidns;
+  net = ocigate_pod_joined_netns (c->spec);
+  if (!c->facts.cri || c->facts.cri_sandbox || net == NULL)
+    return NULL;
+  *type = CLONE_NEWNET;
+  c->join_kind = OG_USERNS_JOIN_POD;
+  return net;
+}
+
+static int
+allocate (struct create *c)
+{
+  struct og_error err = { 0 };
+  const char *join;
+  int type;
+
+  join = joined (c, &type);
+  if (ocigate_userns_allocate (c->r->cl.state_dir, c->policy, c->r->cl.root, c->r->cl.id, join, type,
+                               c->join_kind == OG_USERNS_JOIN_POD ? c->facts.sandbox_id : NULL, &c->userns, &err)
+      < 0)
+    {
+      no_userns (c,
+                 c->userns.in_use      ? OG_USERNS_MISSING_REFUSED
+                 : c->userns.exhausted ? OG_USERNS_MISSING_POOL
+                 : c->userns.foreign_pidns
+                     ? (type == CLONE_NEWPID ? OG_USERNS_MISSING_PIDNS : OG_USERNS_MISSING_UNSUPPORTED)
+                     : OG_USERNS_MISSING_UNSUPPORTED,
+                 og_steal_pointer (&err.msg));
+      return -1;
+    }
+  /* a pod's containers share their own sandbox's range, no other pod's */
+  if (c->join_kind == OG_USERNS_JOIN_POD && join
+      && (c->facts.sandbox_id == NULL || strcmp (c->userns.owner_id, c->facts.sandbox_id) != 0))
+    {
+      struct og_error ignored = { 0 };
+      no_userns (c, OG_USERNS_MISSING_REFUSED,
+                 og_xasprintf ("the pod's network namespace %s belongs to container %s, not to the pod's sandbox %s",
+                               join, c->userns.owner_id, c->facts.sandbox_id ? c->facts.sandbox_id : "?"));
+      ocigate_userns_release (&c->userns, &ignored);
+      og_error_clear (&ignored);
+      return -1;
+    }
+  return 0;
+}
+
+/* A pod's sandbox on CNI's network namespace (the host's user namespace
+ * owns it): the pod's user namespace and a network namespace it owns, to
+ * which the interfaces move once the config is accepted (move_pod_network). */
+static int
+pod_sandbox_network (struct create *c)
+{
+  const char *net = ocigate_pod_joined_netns (c->spec);
+  struct og_error err = { 0 };
+
+  if (!c->facts.cri_sandbox || net == NULL || !ocigate_pod_netns_host_owned (net))
+    return 0;
+  if (ocigate_userns_pod_network (&c->userns, c->r->cl.id, &err) < 0)
+    {
+      struct og_error ignored = { 0 };
+      no_userns (c, OG_USERNS_MISSING_UNSUPPORTED,
+                 og_xasprintf ("the pod's user and network namespaces cannot be made: %s", err.msg));
+      og_error_clear (&err);
+      ocigate_userns_release (&c->userns, &ignored);
+      og_error_clear (&ignored);
+      return -1;
+    }
+  c->join_kind = OG_USERNS_JOIN_SANDBOX;
+  c->cni_netns = og_xstrdup (net);
+  return 0;
+}
+
+/* The accepted sandbox's interfaces, from CNI's namespace into the pod's,
+ * which then takes CNI's place at containerd's path.  Last, when nothing
+ * else can refuse the create: a failure after a move leaves the pod
+ * without its network, so the create fails (CNI's DEL cleans up). */
+static int
+move_pod_network (struct create *c, struct og_error *err)
+{
+  og_cleanup_close int from = -1;
+  bool moved;
+
+  if (c->cni_netns == NULL || !c->userns.staged)
+    return 0;
+  from = ocigate_pod_netns_open (c->cni_netns);
+  if (from < 0)
+    return og_error_set (err, errno, "cannot open the pod's network namespace %s", c->cni_netns);
+  if (ocigate_pod_net_move (from, c->userns.netfd, &moved, err) < 0
+      || ocigate_pod_net_replace (c->cni_netns, from, c->userns.netfd, err) < 0)
+    return og_error_wrap (err, "the pod's network");
+  og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_MUTATE, "linux.namespaces", NULL, NULL,
+                    "the pod's interfaces moved from %s into the pod's network namespace (%s)", c->cni_netns,
+                    c->userns.net_path);
+  return 0;
 }
 
 /* Allocate a host id range and stage the idmapped rootfs.  When that
@@ -150,16 +261,8 @@ setup_userns (struct create *c)
       return;
     }
   c->staged_rootfs = og_xstrdup (rootfs);
-  if (ocigate_userns_allocate (c->r->cl.state_dir, p, root, id, pidns, &c->userns, &err) < 0)
-    {
-      no_userns (c,
-                 c->userns.in_use          ? OG_USERNS_MISSING_REFUSED
-                 : c->userns.exhausted     ? OG_USERNS_MISSING_POOL
-                 : c->userns.foreign_pidns ? OG_USERNS_MISSING_PIDNS
-                                           : OG_USERNS_MISSING_UNSUPPORTED,
-                 og_steal_pointer (&err.msg));
-      return;
-    }
+  if (allocate (c) < 0 || pod_sandbox_network (c) < 0)
+    return;
   if (ocigate_userns_stage (&c->userns, fd, root, id, &err) < 0)
     {
       struct og_error ignored = { 0 };
@@ -263,13 +366,54 @@ stage_flags (const struct og_json *m, bool idmap)
          | (option_on (opts, "noexec", "exec") ? OCIGATE_STAGE_NOEXEC : 0);
 }
 
+/* In a user namespace, runc's remount of a bind cannot clear a flag the
+ * source's mount has (the kernel locks them for a less privileged mount
+ * namespace: EPERM, seen with the CRI sandbox's noexec /dev/shm): the
+ * options say them, so the remount keeps what the container could not
+ * lose anyway. */
+static void
+keep_locked_flags (struct create *c, size_t i, struct og_json *m, int fd)
+{
+  static const struct
+  {
+    unsigned long st;
+    const char *on, *off;
+  } locked[] = { { ST_RDONLY, "ro", "rw" },
+                 { ST_NOSUID, "nosuid", "suid" },
+                 { ST_NODEV, "nodev", "dev" },
+                 { ST_NOEXEC, "noexec", "exec" } };
+  struct og_json *opts = og_json_get_set (m, "options");
+  og_cleanup_free char *path = og_xasprintf ("mounts[%zu].options", i);
+  struct statvfs sv;
+
+  if (!c->userns.staged || fstatvfs (fd, &sv) < 0)
+    return;
+  for (size_t k = 0; k < sizeof locked / sizeof locked[0]; k++)
+    {
+      if (!(sv.f_flag & locked[k].st) || option_on (opts, locked[k].on, locked[k].off))
+        continue;
+      if (opts == NULL || opts->type != OG_JSON_ARRAY)
+        {
+          opts = og_json_new (OG_JSON_ARRAY);
+          og_json_set (m, "options", opts);
+        }
+      og_decisions_add (&c->r->decisions, "mounts", OG_DECISION_MUTATE, path, og_json_to_text (opts), NULL,
+                        "\"%s\": the bind source's mount is %s, which a user namespace cannot undo", locked[k].on,
+                        locked[k].on);
+      og_json_append (opts, og_json_new_string (locked[k].on));
+    }
+}
+
 static int
 stage_one (struct create *c, size_t i, struct og_json *m, const struct og_judged_source *j, struct og_error *err)
 {
   struct og_json *src = og_json_get_set (m, "source");
   bool idmap = c->userns.staged && j->owned;
-  unsigned flags = stage_flags (m, idmap);
   og_cleanup_free char *staged = NULL, *why = NULL, *path = og_xasprintf ("mounts[%zu].source", i);
+  unsigned flags;
+
+  keep_locked_flags (c, i, m, j->fd);
+  flags = stage_flags (m, idmap);
 
   if (ocigate_userns_stage_bind (&c->userns, i, j->fd, flags, &staged, &why, err) < 0)
     return og_error_wrap (err, "%s: bind source %s cannot be staged", path, og_json_is_string (src) ? src->text : "?");
@@ -366,7 +510,9 @@ create (struct ocigate_run *r, bool restore, struct og_error *err)
   ctx.userns_error = c.userns_error;
   ctx.userns_why = c.userns_missing;
   ctx.userns_join = c.userns.staged ? c.userns.join_path : NULL;
+  ctx.userns_join_kind = c.join_kind;
   ctx.userns_owner = c.userns.owner_id;
+  ctx.pod_netns = c.userns.staged ? c.userns.net_path : NULL;
   ctx.judged = &c.judged;
   if (og_enforce_config (&ctx, c.spec, &r->decisions, err) < 0)
     return OCIGATE_ERROR;
@@ -377,6 +523,8 @@ create (struct ocigate_run *r, bool restore, struct og_error *err)
   if (c.userns.staged && !r->policy->audit_only && use_staged_root (&c, err) < 0)
     return OCIGATE_ERROR;
   if (!r->policy->audit_only && stage_binds (&c, err) < 0)
+    return OCIGATE_ERROR;
+  if (!r->policy->audit_only && move_pod_network (&c, err) < 0)
     return OCIGATE_ERROR;
   og_judged_sources_free (&c.judged);
   if (og_json_write (c.spec, false, &out, &out_len, err) < 0 || ocigate_bundle_write (&c.bundle, out, out_len, err) < 0)

@@ -10,11 +10,13 @@
  * kubectl exec) failed "error executing setns process" (runc 1.1.5): runc
  * joins the user namespace first and then cannot join namespaces the
  * host's (or the sandbox's) user namespace owns.
- * Such a container runs without a user namespace only as the policy's mode
- * allows for a host that cannot set one up ("if-possible", recorded loudly
- * in the audit); "required" refuses it.  The CRI's own user namespaces
- * (Kubernetes hostUsers: false; containerd 2 makes the pod's network
- * namespace inside the pod's) are the way to a mapped pod.
+ * So the sandbox gets the pod's user namespace and a network namespace
+ * that user namespace owns, with CNI's interfaces moved in (pod_net.c);
+ * the pod's other containers join both and share the sandbox's range
+ * (userns.c).  A container of a pod whose sandbox has no user namespace
+ * of ocigate's (it ran without one, or before this) cannot get one: it
+ * runs without only as the policy's mode allows ("if-possible", recorded
+ * loudly in the audit); "required" refuses it.
  */
 #include <config.h>
 #include <errno.h>
@@ -30,8 +32,8 @@
 #include "ocigate/util.h"
 #include "pod.h"
 
-static const char *
-joined_netns (const struct og_json *spec)
+const char *
+ocigate_pod_joined_netns (const struct og_json *spec)
 {
   struct og_json *ns = og_json_path (spec, "linux", "namespaces", NULL);
 
@@ -44,21 +46,37 @@ joined_netns (const struct og_json *spec)
   return NULL;
 }
 
-/* Is the namespace at path owned by our own (the host's) user namespace?
- * Unknown counts as yes: the user namespace would fail the same way. */
-static bool
-owned_by_host (const char *path)
+int
+ocigate_pod_netns_open (const char *path)
 {
-  og_cleanup_close int pfd = open (path, O_PATH | O_CLOEXEC), fd = -1, ufd = -1;
-  struct stat owner, host;
+  og_cleanup_close int pfd = open (path, O_PATH | O_CLOEXEC);
+  struct stat st;
   char self[64];
+  int fd;
 
   if (pfd < 0)
-    return true;
+    return -1;
   snprintf (self, sizeof self, "/proc/self/fd/%d", pfd);
   /* O_PATH first: only an nsfs file is opened for real (a FIFO would block) */
-  if (fstat (pfd, &owner) < 0 || !S_ISREG (owner.st_mode) || (fd = open (self, O_RDONLY | O_CLOEXEC)) < 0
-      || ioctl (fd, NS_GET_NSTYPE) != CLONE_NEWNET)
+  if (fstat (pfd, &st) < 0 || !S_ISREG (st.st_mode) || (fd = open (self, O_RDONLY | O_CLOEXEC)) < 0)
+    return -1;
+  if (ioctl (fd, NS_GET_NSTYPE) != CLONE_NEWNET)
+    {
+      close (fd);
+      errno = EINVAL;
+      return -1;
+    }
+  return fd;
+}
+
+/* Unknown counts as the host's: a user namespace would fail the same way. */
+bool
+ocigate_pod_netns_host_owned (const char *path)
+{
+  og_cleanup_close int fd = ocigate_pod_netns_open (path), ufd = -1;
+  struct stat owner, host;
+
+  if (fd < 0)
     return true;
   ufd = ioctl (fd, NS_GET_USERNS);
   if (ufd < 0 || fstat (ufd, &owner) < 0 || stat ("/proc/self/ns/user", &host) < 0)
@@ -71,10 +89,11 @@ ocigate_pod_netns_unmappable (const struct og_engine_facts *f, const struct og_j
 {
   const char *net;
 
-  if (!f->cri || (net = joined_netns (spec)) == NULL || !owned_by_host (net))
+  if (!f->cri || f->cri_sandbox || (net = ocigate_pod_joined_netns (spec)) == NULL
+      || !ocigate_pod_netns_host_owned (net))
     return NULL;
-  return og_xasprintf ("the pod's network namespace %s belongs to the host's user namespace (made by CNI): runc "
-                       "cannot mount sysfs, set the pod's network sysctls or exec into the container from a user "
-                       "namespace of its own",
-                       net);
+  return og_xasprintf ("the pod's network namespace %s belongs to the host's user namespace (its sandbox %s runs "
+                       "without a user namespace of ocigate's): runc cannot mount sysfs, set the pod's network "
+                       "sysctls or exec into the container from a user namespace of its own",
+                       net, f->sandbox_id ? f->sandbox_id : "?");
 }

@@ -6,11 +6,34 @@
 #define OCIGATE_POD_H
 
 #include "ocigate/facts.h"
+#include <stdbool.h>
+
+#include "ocigate/error.h"
 #include "ocigate/json.h"
 
-/* Why a pod's container cannot get a user namespace of ocigate's (caller
- * frees), or NULL: it joins a network namespace that the host's user
- * namespace owns (the pod's, made by CNI). */
+/* The network namespace the config joins (its path, borrowed), or NULL. */
+const char *ocigate_pod_joined_netns (const struct og_json *spec);
+/* The network namespace at path, opened (O_RDONLY | O_CLOEXEC), or -1:
+ * anything else is never opened for real (a FIFO would block). */
+int ocigate_pod_netns_open (const char *path);
+/* Does the host's user namespace own the network namespace at path (or is
+ * it unknown)? */
+bool ocigate_pod_netns_host_owned (const char *path);
+/* Why a pod's app container cannot get a user namespace of ocigate's
+ * (caller frees), or NULL: it joins a network namespace that the host's
+ * user namespace owns (its sandbox runs without one).  Never for the
+ * sandbox itself, whose network moves (below). */
 char *ocigate_pod_netns_unmappable (const struct og_engine_facts *f, const struct og_json *spec);
+
+/* Move every interface but lo of the network namespace `from` (CNI's) into
+ * `to` (the pod's), with its addresses and routes (pod_net.c).  *moved:
+ * an interface left `from` (then a failure leaves the pod without its
+ * network: the create must fail). */
+int ocigate_pod_net_move (int from, int to, bool *moved, struct og_error *err);
+/* Where containerd keeps CNI's namespace `from` mounted at `path`, mount
+ * `to` there instead: CNI's DEL, port-forward and containerd's removal of
+ * the file then act on the pod's real network.  Any other path is left
+ * alone. */
+int ocigate_pod_net_replace (const char *path, int from, int to, struct og_error *err);
 
 #endif

@@ -393,22 +393,45 @@ record_owns (const struct record *r, const struct stat *owner)
   }
 }
 
+/* If the record at `rec` is that of the container running in the user
+ * namespace *ufd (stat `owner`): its range and id, and the namespace. */
+static void
+take_owner (const char *rec, const struct stat *owner, int *ufd, struct ocigate_userns *u)
+{
+  struct record r;
+
+  if (read_record (rec, &r) < 0)
+    return;
+  if (record_owns (&r, owner))
+    {
+      u->range = (struct og_userns_range){ r.start, r.size };
+      u->owner_id = og_steal_pointer (&r.id);
+      u->join_fd = og_steal_fd (ufd);
+      u->foreign_pidns = false;
+    }
+  record_clear (&r);
+}
+
 /* A container that joins the pid namespace at `path` must share the user
  * namespace that owns it (procfs is mounted for the pid namespace, which
- * only its owner may do).  That is allowed when the owner is a user
- * namespace ocigate made for an existing container: the new one gets the
- * same range and joins it (u->join_fd, pinned by pin_userns so runc joins
- * exactly the namespace judged here, not what a recycled pid names later).
- * Anything else (the host's, an engine's, a dead container's) fails, with
- * u->foreign_pidns set. */
+ * only its owner may do); so must one that joins its pod's network
+ * namespace (sysfs, the pod's sysctls and `runc exec` need its owner; see
+ * pod.c).  That is allowed when the owner is a user namespace ocigate made
+ * for an existing container: the new one gets the same range and joins it
+ * (u->join_fd, pinned by pin_userns so runc joins exactly the namespace
+ * judged here, not what a recycled pid names later).  Anything else (the
+ * host's, an engine's, a dead container's) fails, with u->foreign_pidns
+ * set. */
 static int
-pidns_owner (const char *state_dir, const char *path, struct ocigate_userns *u, struct og_error *err)
+joined_owner (const char *state_dir, const char *root, const char *path, int type, const char *owner,
+              struct ocigate_userns *u, struct og_error *err)
 {
+  const char *what = type == CLONE_NEWNET ? "network" : "pid";
   og_cleanup_free char *dir = og_xasprintf ("%s/userns", state_dir);
   og_cleanup_close int pfd = -1, fd = -1, ufd = -1;
   char self[64];
   struct statfs sfs;
-  struct stat owner, host;
+  struct stat owner_st, host;
   og_cleanup_dir DIR *d = NULL;
   struct dirent *e;
 
@@ -417,78 +440,89 @@ pidns_owner (const char *state_dir, const char *path, struct ocigate_userns *u, 
    * a device) could block or act; only an nsfs file is opened for real */
   pfd = open (path, O_PATH | O_CLOEXEC);
   if (pfd < 0)
-    return og_error_set (err, errno, "cannot open the pid namespace %s", path);
+    return og_error_set (err, errno, "cannot open the %s namespace %s", what, path);
   snprintf (self, sizeof self, "/proc/self/fd/%d", pfd);
   if (fstatfs (pfd, &sfs) < 0 || sfs.f_type != OG_NSFS_MAGIC || (fd = open (self, O_RDONLY | O_CLOEXEC)) < 0
-      || ioctl (fd, NS_GET_NSTYPE) != CLONE_NEWPID)
-    return og_error_set (err, 0, "%s is not a pid namespace", path);
+      || ioctl (fd, NS_GET_NSTYPE) != type)
+    return og_error_set (err, 0, "%s is not a %s namespace", path, what);
   ufd = ioctl (fd, NS_GET_USERNS);
-  if (ufd < 0 || fstat (ufd, &owner) < 0)
-    return og_error_set (err, errno, "cannot find the user namespace that owns the pid namespace %s", path);
-  if (stat ("/proc/self/ns/user", &host) == 0 && og_same_file (&owner, &host))
-    return og_error_set (err, 0, "the pid namespace %s belongs to the host's user namespace", path);
+  if (ufd < 0 || fstat (ufd, &owner_st) < 0)
+    return og_error_set (err, errno, "cannot find the user namespace that owns the %s namespace %s", what, path);
+  if (stat ("/proc/self/ns/user", &host) == 0 && og_same_file (&owner_st, &host))
+    return og_error_set (err, 0, "the %s namespace %s belongs to the host's user namespace", what, path);
+  if (owner)
+    {
+      /* a pod's container: its own sandbox's record, no other (the pod's
+       * other containers share the namespace too) */
+      og_cleanup_free char *key = key_of (root, owner);
+      og_cleanup_free char *rec = og_xasprintf ("%s/%s", dir, key);
+      take_owner (rec, &owner_st, &ufd, u);
+      return u->foreign_pidns ? og_error_set (err, 0,
+                                              "the %s namespace %s does not belong to the user namespace ocigate "
+                                              "gave to container %s",
+                                              what, path, owner)
+                              : 0;
+    }
   d = opendir (dir);
-  while (d && (e = readdir (d)) != NULL)
+  while (d && u->foreign_pidns && (e = readdir (d)) != NULL)
     {
       og_cleanup_free char *rec = NULL;
-      struct record r;
 
       if (e->d_name[0] == '.' || strchr (e->d_name, '.'))
         continue;
       rec = og_xasprintf ("%s/%s", dir, e->d_name);
-      if (read_record (rec, &r) < 0)
-        continue;
-      if (record_owns (&r, &owner))
-        {
-          u->range = (struct og_userns_range){ r.start, r.size };
-          u->owner_id = og_steal_pointer (&r.id);
-          u->join_fd = og_steal_fd (&ufd);
-          u->foreign_pidns = false;
-          record_clear (&r);
-          break;
-        }
-      record_clear (&r);
+      take_owner (rec, &owner_st, &ufd, u);
     }
   if (u->foreign_pidns)
     return og_error_set (err, 0,
-                         "the pid namespace %s belongs to a user namespace that ocigate did not give to an existing "
+                         "the %s namespace %s belongs to a user namespace that ocigate did not give to an existing "
                          "container",
-                         path);
+                         what, path);
   return 0;
 }
 
-/* Bind the owner's user namespace at <stage>/ns/user: runc joins the
+/* Bind the namespace open at fd at <stage>/ns/<name>: runc joins the
  * namespace judged, and it stays as long as the staging does. */
 static int
-pin_userns (struct ocigate_userns *u, struct og_error *err)
+pin_ns (struct ocigate_userns *u, int fd, const char *name, char **pinned, struct og_error *err)
 {
   og_cleanup_free char *dir = og_xasprintf ("%s/ns", u->stage_dir);
-  og_cleanup_free char *target = og_xasprintf ("%s/user", dir);
+  og_cleanup_free char *target = og_xasprintf ("%s/%s", dir, name);
   char self[64];
-  int fd;
+  int tfd;
 
   if (og_mkdir_p (dir, 0711, 0711) < 0)
     return og_error_set (err, errno, "cannot create %s", dir);
   umount2 (target, MNT_DETACH); /* a leftover of a create that died */
-  fd = open (target, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
+  tfd = open (target, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (tfd < 0)
     return og_error_set (err, errno, "cannot create %s", target);
-  close (fd);
-  snprintf (self, sizeof self, "/proc/self/fd/%d", u->join_fd);
+  close (tfd);
+  snprintf (self, sizeof self, "/proc/self/fd/%d", fd);
   if (mount (self, target, NULL, MS_BIND, NULL) < 0)
-    return og_error_set (err, errno, "cannot bind the user namespace of container %s at %s", u->owner_id, target);
-  u->join_path = og_steal_pointer (&target);
+    return og_error_set (err, errno, "cannot bind the %s namespace of container %s at %s", name, u->owner_id, target);
+  *pinned = og_steal_pointer (&target);
   return 0;
+}
+
+static int
+pin_userns (struct ocigate_userns *u, struct og_error *err)
+{
+  return pin_ns (u, u->join_fd, "user", &u->join_path, err);
 }
 
 static void
 release_pins (const char *stage_dir)
 {
+  static const char *const names[] = { "user", "net" };
   og_cleanup_free char *dir = og_xasprintf ("%s/ns", stage_dir);
-  og_cleanup_free char *user = og_xasprintf ("%s/user", dir);
 
-  umount2 (user, MNT_DETACH);
-  unlink (user);
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    {
+      og_cleanup_free char *pin = og_xasprintf ("%s/%s", dir, names[i]);
+      umount2 (pin, MNT_DETACH);
+      unlink (pin);
+    }
   rmdir (dir);
 }
 
@@ -515,7 +549,8 @@ free_slot (const char *dir, const struct og_policy *p)
 
 int
 ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const char *root, const char *id,
-                         const char *pidns, struct ocigate_userns *u, struct og_error *err)
+                         const char *join, int join_type, const char *join_owner, struct ocigate_userns *u,
+                         struct og_error *err)
 {
   og_cleanup_free char *dir = og_xasprintf ("%s/userns", state_dir);
   og_cleanup_close int lock = -1;
@@ -560,11 +595,11 @@ ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const
                            u->record, id);
     }
   u->range.size = p->userns.range_size;
-  if (pidns)
+  if (join)
     {
       /* under the lock: the owner cannot be deleted and its range handed
        * out again before this record keeps the range taken too */
-      if (pidns_owner (state_dir, pidns, u, err) < 0)
+      if (joined_owner (state_dir, root, join, join_type, join_owner, u, err) < 0)
         return -1;
     }
   else if (p->userns.shared)
@@ -659,6 +694,60 @@ userns_fd (const struct og_userns_range *r, pid_t *holder, struct og_error *err)
         og_error_set (err, errno, "cannot open %s", ns);
     }
   return fd;
+}
+
+/* The child of pod_namespaces: born in a new user namespace and a network
+ * namespace that user namespace owns; it waits to be killed, since a
+ * network namespace, unlike a user namespace, goes with the exit. */
+static int
+hold_child (void *arg)
+{
+  (void)arg;
+  for (;;)
+    syscall (SYS_pause);
+  return 0;
+}
+
+/* The pod's user namespace (the sandbox's range) in u->nsfd, and a network
+ * namespace it owns in u->netfd. */
+static int
+pod_namespaces (struct ocigate_userns *u, struct og_error *err)
+{
+  static char stack[16384] __attribute__ ((aligned (16)));
+  char ns[64];
+  pid_t pid;
+  int r = 0;
+
+  pid = clone (hold_child, stack + sizeof stack, CLONE_NEWUSER | CLONE_NEWNET | CLONE_VM | SIGCHLD, NULL);
+  if (pid < 0)
+    return og_error_set (err, errno, "clone (CLONE_NEWUSER | CLONE_NEWNET)");
+  u->holder = pid;
+  if (write_map (pid, "uid_map", &u->range, err) < 0 || write_map (pid, "gid_map", &u->range, err) < 0)
+    r = -1;
+  for (int i = 0; r == 0 && i < 2; i++)
+    {
+      int *fd = i ? &u->netfd : &u->nsfd;
+      snprintf (ns, sizeof ns, "/proc/%d/ns/%s", (int)pid, i ? "net" : "user");
+      *fd = open (ns, O_RDONLY | O_CLOEXEC);
+      if (*fd < 0)
+        r = og_error_set (err, errno, "cannot open %s", ns);
+    }
+  kill (pid, SIGKILL); /* reaped with the create's other holder */
+  return r;
+}
+
+int
+ocigate_userns_pod_network (struct ocigate_userns *u, const char *id, struct og_error *err)
+{
+  if (pod_namespaces (u, err) < 0)
+    return -1;
+  u->join_fd = fcntl (u->nsfd, F_DUPFD_CLOEXEC, 3);
+  if (u->join_fd < 0)
+    return og_error_set (err, errno, "cannot keep the pod's user namespace");
+  u->owner_id = og_xstrdup (id);
+  if (pin_userns (u, err) < 0 || pin_ns (u, u->netfd, "net", &u->net_path, err) < 0)
+    return -1;
+  return 0;
 }
 
 /* runc opens the rootfs as the container's root, an unprivileged host
@@ -1010,6 +1099,9 @@ ocigate_userns_free (struct ocigate_userns *u)
     close (u->nsfd);
   if (u->join_fd > 0)
     close (u->join_fd);
+  if (u->netfd > 0)
+    close (u->netfd);
+  free (u->net_path);
   free (u->record);
   free (u->stage_dir);
   free (u->stage_root);

@@ -27,9 +27,13 @@ struct ocigate_userns
   bool exhausted;     /* every range of the pool belongs to an existing container */
   bool foreign_pidns; /* the joined pid namespace is not owned by a user namespace of ours */
   /* a joined pid namespace: its owner's user namespace, shared */
-  int join_fd;                    /* that user namespace (0: none) */
-  char *join_path;                /* pinned at <stage_dir>/ns/user: what runc joins */
-  char *owner_id;                 /* the container it was made for */
+  int join_fd;     /* that user namespace (0: none) */
+  char *join_path; /* pinned at <stage_dir>/ns/user: what runc joins */
+  char *owner_id;  /* the container it was made for */
+  /* a pod's sandbox (ocigate_userns_pod_network): a network namespace the
+   * pod's user namespace (nsfd, pinned at join_path) owns */
+  int netfd;                      /* 0: none */
+  char *net_path;                 /* pinned at <stage_dir>/ns/net: what runc joins */
   int64_t creator, creator_start; /* lookup: the create that wrote the record (pid, start time) */
 };
 
@@ -46,12 +50,20 @@ struct ocigate_userns
 /* Allocate the range of container `id` under the absolute runtime root
  * `root`, under a lock, recorded in the state dir (crash-safe: gc frees
  * what a dead create left).  Never touches the record of an existing
- * container or a running create (fails with u->in_use).  With `pidns` (the
- * path of a pid namespace the container joins), the range and user
- * namespace of the container that owns it, or failure (u->foreign_pidns).
- * A full pool fails with u->exhausted. */
+ * container or a running create (fails with u->in_use).  With `join` (the
+ * path of a namespace of type `join_type`, CLONE_NEWPID or CLONE_NEWNET,
+ * the container joins), the range and user namespace of the container
+ * whose user namespace owns it (with `join_owner`, only that container:
+ * a pod's sandbox), or failure (u->foreign_pidns).  A full pool fails
+ * with u->exhausted. */
 int ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const char *root, const char *id,
-                             const char *pidns, struct ocigate_userns *u, struct og_error *err);
+                             const char *join, int join_type, const char *join_owner, struct ocigate_userns *u,
+                             struct og_error *err);
+/* After allocate, for a pod's sandbox: the pod's user namespace with the
+ * range and a network namespace it owns, both pinned in the stage dir
+ * (join_path, net_path) for runc to join; the interfaces move there later
+ * (pod.h). */
+int ocigate_userns_pod_network (struct ocigate_userns *u, const char *id, struct og_error *err);
 /* Mount a clone of the rootfs open at `rootfs`, with its submounts, its
  * own mount idmapped (container 0 -> range start), at u->stage_root, in
  * the stage dir of (root, id). */

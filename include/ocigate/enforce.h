@@ -30,6 +30,15 @@ enum og_userns_missing
   OG_USERNS_MISSING_REFUSED,     /* an id runc refuses, or a container that exists: always refused */
 };
 
+/* Why a container joins a user namespace of ocigate's rather than getting
+ * its own (og_enforce_ctx.userns_join). */
+enum og_userns_join
+{
+  OG_USERNS_JOIN_PID,     /* it joins the pid namespace of the container that has it */
+  OG_USERNS_JOIN_POD,     /* a pod's container: its sandbox's, which owns the pod's network namespace */
+  OG_USERNS_JOIN_SANDBOX, /* a pod's sandbox: the pod's, made with the pod's network namespace */
+};
+
 /* A bind source as the mounts rule judged it: an O_PATH descriptor of the
  * object that was checked.  The runtime mounts that object, not its path
  * again: a rename between the check and the mount would swap it. */
@@ -60,8 +69,10 @@ struct og_enforce_ctx
   const struct og_userns_range *userns; /* NULL: no range (see userns_error) */
   const char *userns_error;             /* why there is no range, when the policy wants one */
   enum og_userns_missing userns_why;    /* which kind of reason that is */
-  const char *userns_join;              /* with a range: join this user namespace (a joined pid ns's owner) */
+  const char *userns_join;              /* with a range: join this user namespace (see userns_join_kind) */
+  enum og_userns_join userns_join_kind; /* why */
   const char *userns_owner;             /* the container it was made for */
+  const char *pod_netns;                /* a pod's sandbox: its network namespace (owned by userns_join) */
   bool root_mapped_away;                /* exec: the container's uid 0 is not host root */
   /* update: the container's current CFS quota (-1: unlimited) and period,
    * read by the runtime only when a request changes the period alone; 0 on

@@ -3,11 +3,14 @@
 """Pods through containerd's CRI with ocigate as the RuntimeClass handler
 (run by run.sh, which starts containerd and sets CRI_*).  TAP output."""
 import glob
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import re
 import traceback
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cri  # noqa: E402
@@ -18,6 +21,7 @@ VERSION = os.environ["CRI_VERSION"]
 ENTER = os.environ.get("CRI_ENTER", "").split()
 SOCK = os.environ["CRI_SOCK"]
 CAP_SYS_ADMIN, CAP_NET_RAW, CAP_MKNOD = 21, 13, 27
+SUBNET, BRIDGE = os.environ["CRI_SUBNET"], os.environ["CRI_BRIDGE"]
 
 client = cri.Client()
 
@@ -54,6 +58,36 @@ def expect_refused(fn, *words):
     raise AssertionError("not refused")
 
 
+def audit_of(cid):
+    audit = [json.loads(line) for line in open(os.path.join(W, "audit.log"))]
+    return [a for a in audit if a.get("container") == cid or a.get("id") == cid]
+
+
+def containerd_pid():
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.path.basename(os.readlink("/proc/%s/exe" % pid)) == "containerd" \
+                    and W in open("/proc/%s/cmdline" % pid).read():
+                return pid
+        except OSError:
+            pass
+    raise AssertionError("no containerd for %s" % W)
+
+
+def in_containerds_mounts(cmd):
+    """cmd in containerd's mount namespace (for 2.1, the forky root's), where
+    its network namespace files are."""
+    return subprocess.run(["nsenter", "-t", containerd_pid(), "-m", "--"] + cmd, capture_output=True, text=True)
+
+
+def bridge_ports():
+    r = subprocess.run(["ip", "-o", "link", "show", "master", BRIDGE], capture_output=True, text=True)
+    return [l for l in r.stdout.splitlines() if l.strip()]
+
+
+_policy = json.load(open(os.path.join(W, "policy.json")))
+POOL_START, RANGE_SIZE = _policy["user_namespace"]["pool_start"], _policy["user_namespace"]["range_size"]
+
 # ---------------------------------------------------------------------------
 
 state = {}
@@ -71,16 +105,43 @@ def test_pod_with_kubelet_volumes_starts_enforced():
     assert cap and not cap & (1 << CAP_SYS_ADMIN | 1 << CAP_NET_RAW | 1 << CAP_MKNOD), f["CapEff"]
     assert f["NoNewPrivs"] == "1", f
     assert "Read-only file system" in out, "the root filesystem is writable"
-    # no user namespace: the pod's network namespace is the host's user
-    # namespace's (CNI's); mode if-possible records that loudly
-    assert f["uid_map"] == "0 0 4294967295", f["uid_map"]
-    audit = [json.loads(line) for line in open(os.path.join(W, "audit.log"))]
-    mine = [a for a in audit if a.get("container") == cid or a.get("id") == cid]
-    text = json.dumps(mine)
-    assert "NO USER NAMESPACE" in text and "belongs to the host's user namespace (made by CNI)" in text, text[:2000]
+    # the pod's user namespace: the sandbox's range from the policy pool,
+    # shared by the app container (it joins the sandbox's network namespace)
+    first, host, size = (int(x) for x in f["uid_map"].split())
+    assert first == 0 and host >= POOL_START and size == RANGE_SIZE, f["uid_map"]
+    text = json.dumps(audit_of(cid))
+    assert "NO USER NAMESPACE" not in text, text[:2000]
+    assert "joins the network namespace of its pod's sandbox %s" % pod.sandbox_id in text, text[:2000]
+    sandbox = json.dumps(audit_of(pod.sandbox_id))
+    assert "the pod's interfaces moved from" in sandbox and "own user namespace" in sandbox, sandbox[:2000]
     assert "s3cret" in out and "level=debug" in out and "\ndefault\n" in out and "data ok" in out, out
     assert os.path.exists(os.path.join(pod.dir, "volumes/kubernetes.io~empty-dir/data/from-web"))
     state.update(pod=pod, cid=cid, uid_map=f["uid_map"])
+
+
+def test_the_pods_network_works_from_its_user_namespace():
+    """CNI's interface moved into the pod's network namespace (owned by the
+    pod's user namespace) with its address and routes: the pod answers on
+    its IP from the host, sees its own interface in sysfs, and containerd's
+    path to the pod's network namespace (what CNI's DEL and port-forward
+    enter) now holds it."""
+    pod, cid = state["pod"], state["cid"]
+    rc, out, err = pod.exec(cid, ["sh", "-c", "ip -4 -o addr show eth0; ip route; ls /sys/class/net; "
+                                  "httpd -p 8080 -h /etc && echo httpd up"])
+    print("# " + out.replace("\n", "\n# "))
+    assert rc == 0 and "httpd up" in out, (out, err)
+    ip = re.search(r"inet (10\.231\.%s\.\d+)/24" % SUBNET, out)
+    assert ip, out
+    assert "default via 10.231.%s.1 dev eth0" % SUBNET in out, out
+    assert "eth0" in out.split("default via")[1] and "lo" in out, out
+    body = urllib.request.urlopen("http://%s:8080/hostname" % ip.group(1), timeout=10).read().decode()
+    assert body.strip() == pod.name, body
+    cni = [n["path"] for n in json.load(open(os.path.join(W, "logs/config.%s.json" % pod.sandbox_id)))
+           ["linux"]["namespaces"] if n["type"] == "network"][0]
+    r = in_containerds_mounts(["nsenter", "--net=" + cni, "ip", "-4", "-o", "addr", "show", "eth0"])
+    print("# in containerd's %s: %s" % (cni, r.stdout.strip() or r.stderr.strip()))
+    assert ip.group(1) + "/24" in r.stdout, r.stdout + r.stderr
+    state["ip"] = ip.group(1)
 
 
 def test_second_container_shares_the_pods_emptydir_and_shm():
@@ -94,6 +155,8 @@ def test_second_container_shares_the_pods_emptydir_and_shm():
     assert rc == 0 and out.strip() == "written-by-web", (out, err)
     rc, out, err = pod.exec(state["cid"], ["cat", "/dev/shm/x"])
     assert rc == 0 and out.strip() == "shm", (out, err)
+    rc, out, err = pod.exec(cid, ["cat", "/proc/self/uid_map"])
+    assert rc == 0 and " ".join(out.split()) == state["uid_map"], (out, state["uid_map"])
 
 
 def test_another_pods_volume_is_refused():
@@ -261,14 +324,72 @@ def test_without_the_cri_facts_the_shipped_policy_refuses_the_pod():
         assert "/shm exposes the sensitive host tree" in msg, msg
 
 
-def test_user_namespace_required_refuses_a_pod_on_cnis_network():
-    """No silent downgrade: with user_namespace.mode "required" the pod is
-    refused, naming why it cannot have one."""
+def test_user_namespace_required_maps_the_pod():
+    """user_namespace.mode "required": the pod runs mapped (no fallback was
+    needed), a second pod gets a range of its own."""
     def required(p):
         p["user_namespace"]["mode"] = "required"
     with policy_changed(required):
         pod = cri.Pod(client, "mapped")
-        expect_refused(pod.run, "user_namespace", "belongs to the host's user namespace (made by CNI)")
+        pod.run()
+        cid = pod.create("app", [])
+        pod.start(cid)
+        rc, out, err = pod.exec(cid, ["cat", "/proc/self/uid_map"])
+    assert rc == 0, (out, err)
+    mine, theirs = " ".join(out.split()), state["uid_map"]
+    print("# uid_map %s (the first pod: %s)" % (mine, theirs))
+    assert mine.split()[1] != theirs.split()[1] and mine.split()[2] == str(RANGE_SIZE), (mine, theirs)
+
+
+def test_a_pod_whose_sandbox_has_no_user_namespace():
+    """A sandbox that ran without one (here: a policy with user namespaces
+    off when it started) leaves its containers on CNI's network namespace:
+    "required" refuses them, naming why; "if-possible" runs them
+    unmapped, loudly."""
+    def off(p):
+        p["user_namespace"]["mode"] = "off"
+    with policy_changed(off):
+        pod = cri.Pod(client, "unmapped")
+        pod.run()
+    def required(p):
+        p["user_namespace"]["mode"] = "required"
+    with policy_changed(required):
+        cid = pod.create("app", [])
+        expect_refused(lambda: pod.start(cid), "user_namespace",
+                       "belongs to the host's user namespace (its sandbox %s runs without" % pod.sandbox_id)
+    cid = pod.create("app2", [])
+    pod.start(cid)
+    rc, out, err = pod.exec(cid, ["cat", "/proc/self/uid_map"])
+    assert rc == 0 and out.split() == ["0", "0", "4294967295"], (out, err)
+    assert "NO USER NAMESPACE" in json.dumps(audit_of(cid))
+
+
+def test_removing_a_pod_takes_its_network_and_range_away():
+    """StopPodSandbox / RemovePodSandbox as the kubelet calls them: the
+    host side of the pod's interface goes, containerd removes its network
+    namespace path without error, and ocigate keeps no staging of it."""
+    pod = cri.Pod(client, "short-lived")
+    pod.run()
+    cid = pod.create("app", [])
+    pod.start(cid)
+    before = bridge_ports()
+    cni = [n["path"] for n in json.load(open(os.path.join(W, "logs/config.%s.json" % pod.sandbox_id)))
+           ["linux"]["namespaces"] if n["type"] == "network"][0]
+    assert in_containerds_mounts(["test", "-e", cni]).returncode == 0, cni
+    pod.remove()
+    after = bridge_ports()
+    print("# bridge ports before %d, after %d" % (len(before), len(after)))
+    assert len(after) == len(before) - 1, (before, after)
+    assert in_containerds_mounts(["test", "-e", cni]).returncode != 0, "%s is still there" % cni
+    # the sandbox's record and stage dir, under ocigate's default state dir
+    # (the build's runstatedir; in the forky root for 2.1)
+    key = hashlib.sha256(b"/run/containerd/runc/k8s.io\0" + pod.sandbox_id.encode()).hexdigest()[:32]
+    left = ["%s/%s/%s" % (d, kind, key) for d in ("/run/ocigate", "/var/run/ocigate", "/usr/local/var/run/ocigate")
+            for kind in ("stage", "userns")]
+    r = in_containerds_mounts(["sh", "-c", "ls -d /run/ocigate/stage /usr/local/var/run/ocigate/stage; ls -d %s"
+                               % " ".join(left)])
+    print("# staging: %r" % r.stdout)
+    assert "ocigate/stage\n" in r.stdout and key not in r.stdout, r.stdout
 
 
 def test_kubernetes_user_namespaces_are_refused():

@@ -160,7 +160,7 @@ cni_config() {
 { "cniVersion": "0.4.0", "name": "ocigate-cri",
   "plugins": [ { "type": "bridge", "bridge": "$BRIDGE", "isGateway": true, "ipMasq": false,
     "ipam": { "type": "host-local", "dataDir": "$W/cni/ipam",
-      "ranges": [ [ { "subnet": "10.231.$SUBNET.0/24" } ] ] } } ] }
+      "ranges": [ [ { "subnet": "10.231.$SUBNET.0/24" } ] ], "routes": [ { "dst": "0.0.0.0/0" } ] } } ] }
 EOC
 }
 
@@ -316,7 +316,7 @@ run_version() {
 		{ cat "$W/logs/import.log" >&2; teardown; return 1; }
 	log "containerd $v: $("${enter[@]}" containerd --version | awk '{print $3}'), runc: $("${enter[@]}" runc --version | head -n1)"
 	CRI_VERSION=$v CRI_W=$W CRI_SOCK=$W/containerd.sock CRI_PROTO=$PROTO CRI_IMAGE=$IMAGE \
-		CRI_CGROUP_PARENT=/$CGROUP_PARENT CRI_ENTER="${enter[*]}" \
+		CRI_CGROUP_PARENT=/$CGROUP_PARENT CRI_ENTER="${enter[*]}" CRI_BRIDGE=$BRIDGE CRI_SUBNET=$SUBNET \
 		"$PY" "$here/cri_test.py" ${CRI_FILTER:+-k "$CRI_FILTER"}
 	rc=$?
 	[ $rc = 0 ] || { log "containerd log (last lines):"; tail -n 15 "$W/logs/containerd.log" >&2; }
