@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "ocigate/enforce.h"
 #include "ocigate/spec.h"
@@ -30,6 +31,7 @@ struct create
   const struct og_policy *policy;  /* r->policy or the profile the facts chose */
   enum og_userns_join join_kind;   /* why c->userns joins a user namespace, when it does */
   char *cni_netns;                 /* a pod's sandbox: the network namespace CNI made, its interfaces to move */
+  int cni_fd;                      /* ... opened once, when judged (-1: none) */
 };
 
 /* Every way out but the accepted one gives the range and the staging
@@ -49,6 +51,8 @@ create_done (struct create *c)
   free (c->userns_error);
   free (c->staged_rootfs);
   free (c->cni_netns);
+  if (c->cni_fd >= 0)
+    close (c->cni_fd);
   og_engine_facts_clear (&c->facts);
 }
 #define cleanup_create __attribute__ ((cleanup (create_done)))
@@ -158,6 +162,20 @@ pod_sandbox_network (struct create *c)
 
   if (!c->facts.cri_sandbox || net == NULL || !ocigate_pod_netns_host_owned (net))
     return 0;
+  /* opened once: the namespace judged here is the one whose interfaces
+   * move; never the host's own (its interfaces are not the pod's) */
+  c->cni_fd = ocigate_pod_netns_open (net);
+  if (c->cni_fd < 0 || ocigate_pod_netns_is_hosts (c->cni_fd))
+    {
+      struct og_error ignored = { 0 };
+      no_userns (c, OG_USERNS_MISSING_REFUSED,
+                 og_xasprintf ("the pod's network namespace %s is the host's or cannot be opened: its interfaces are "
+                               "not the pod's to move",
+                               net));
+      ocigate_userns_release (&c->userns, &ignored);
+      og_error_clear (&ignored);
+      return -1;
+    }
   if (ocigate_userns_pod_network (&c->userns, c->r->cl.id, &err) < 0)
     {
       struct og_error ignored = { 0 };
@@ -180,16 +198,12 @@ pod_sandbox_network (struct create *c)
 static int
 move_pod_network (struct create *c, struct og_error *err)
 {
-  og_cleanup_close int from = -1;
   bool moved;
 
   if (c->cni_netns == NULL || !c->userns.staged)
     return 0;
-  from = ocigate_pod_netns_open (c->cni_netns);
-  if (from < 0)
-    return og_error_set (err, errno, "cannot open the pod's network namespace %s", c->cni_netns);
-  if (ocigate_pod_net_move (from, c->userns.netfd, &moved, err) < 0
-      || ocigate_pod_net_replace (c->cni_netns, from, c->userns.netfd, err) < 0)
+  if (ocigate_pod_net_move (c->cni_fd, c->userns.netfd, &moved, err) < 0
+      || ocigate_pod_net_replace (c->cni_netns, c->cni_fd, c->userns.netfd, err) < 0)
     return og_error_wrap (err, "the pod's network");
   og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_MUTATE, "linux.namespaces", NULL, NULL,
                     "the pod's interfaces moved from %s into the pod's network namespace (%s)", c->cni_netns,
@@ -490,7 +504,7 @@ refuse_own_state (struct create *c, struct og_error *err)
 static int
 create (struct ocigate_run *r, bool restore, struct og_error *err)
 {
-  cleanup_create struct create c = { .r = r, .bundle = { .dirfd = -1 } };
+  cleanup_create struct create c = { .r = r, .bundle = { .dirfd = -1 }, .cni_fd = -1 };
   struct og_enforce_ctx ctx = { .policy = r->policy, .bundle = r->cl.bundle, .container_id = r->cl.id };
   og_cleanup_free char *out = NULL;
   size_t out_len;

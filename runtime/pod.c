@@ -97,3 +97,17 @@ ocigate_pod_netns_unmappable (const struct og_engine_facts *f, const struct og_j
                        "sysctls or exec into the container from a user namespace of its own",
                        net, f->sandbox_id ? f->sandbox_id : "?");
 }
+
+bool
+ocigate_pod_netns_is_hosts (int fd)
+{
+  static const char *const hosts[] = { "/proc/self/ns/net", "/proc/1/ns/net" };
+  struct stat at, host;
+
+  if (fstat (fd, &at) < 0)
+    return true; /* unknown: never moved from */
+  for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
+    if (stat (hosts[i], &host) == 0 && og_same_file (&at, &host))
+      return true;
+  return false;
+}
