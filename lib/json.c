@@ -217,6 +217,17 @@ og_json_remove_at (struct og_json *c, size_t i)
   c->n--;
 }
 
+void
+og_json_remove (struct og_json *obj, const char *key)
+{
+  for (size_t i = 0; obj && obj->type == OG_JSON_OBJECT && i < obj->n; i++)
+    if (strcmp (obj->keys[i], key) == 0)
+      {
+        og_json_remove_at (obj, i);
+        return;
+      }
+}
+
 struct og_json *
 og_json_clone (const struct og_json *j)
 {

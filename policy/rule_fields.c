@@ -73,17 +73,6 @@ unknown_members (const struct og_enforce_ctx *ctx, struct og_json *doc, enum og_
 /* Remove obj[key] when the policy's action says so; the decision is made
  * by the caller's og_rule_change. */
 static void
-remove_key (struct og_json *obj, const char *key)
-{
-  for (size_t i = 0; i < obj->n; i++)
-    if (strcmp (obj->keys[i], key) == 0)
-      {
-        og_json_remove_at (obj, i);
-        return;
-      }
-}
-
-static void
 net_devices (const struct og_enforce_ctx *ctx, struct og_json *linux_, struct og_decisions *d)
 {
   struct og_json *nd = og_json_get_set (linux_, "netDevices");
@@ -119,7 +108,7 @@ intel_rdt (const struct og_enforce_ctx *ctx, struct og_json *linux_, struct og_d
   if (og_rule_change (ctx, ctx->policy->fields.action, d, RULE, "linux.intelRdt", shown (rdt), NULL,
                       "joins or writes a host resctrl group (cache and memory bandwidth shared with the host): "
                       "fields.intel_rdt is false"))
-    remove_key (linux_, "intelRdt");
+    og_json_remove (linux_, "intelRdt");
 }
 
 static bool
@@ -158,17 +147,42 @@ process_members (const struct og_enforce_ctx *ctx, struct og_json *process, stru
       && og_rule_change (ctx, ctx->policy->fields.action, d, RULE, "process.scheduler", shown (s), NULL,
                          "a real-time or deadline policy, or a negative nice, takes CPU from the host's tasks: "
                          "fields.realtime is false"))
-    remove_key (process, "scheduler");
+    og_json_remove (process, "scheduler");
   if (io && (io->type != OG_JSON_OBJECT || string_in (og_json_get_set (io, "class"), rt_io))
       && og_rule_change (ctx, ctx->policy->fields.action, d, RULE, "process.ioPriority", shown (io), NULL,
                          "the real-time I/O class starves the host's I/O: fields.realtime is false"))
-    remove_key (process, "ioPriority");
+    og_json_remove (process, "ioPriority");
 }
 
 static bool
 idmap_option (const struct og_json *opts)
 {
   return og_json_array_has_string (opts, "idmap") || og_json_array_has_string (opts, "ridmap");
+}
+
+/* mappings (uidMappings or gidMappings) is exactly the one range r. */
+static bool
+maps_to (const struct og_json *mappings, const struct og_userns_range *r)
+{
+  int64_t c, h, s;
+
+  return mappings && mappings->type == OG_JSON_ARRAY && mappings->n == 1
+         && og_json_int64 (og_json_get (mappings->vals[0], "containerID"), &c) == 0
+         && og_json_int64 (og_json_get (mappings->vals[0], "hostID"), &h) == 0
+         && og_json_int64 (og_json_get (mappings->vals[0], "size"), &s) == 0 && c == 0 && h == r->host_start
+         && s == r->size;
+}
+
+/* The CRI's own user namespace (Kubernetes hostUsers: false): containerd
+ * idmaps a bind through the pod's mapping (its hostname and resolv.conf);
+ * the runtime keeps that only for the engine's own files and named
+ * volumes, as with ocigate's own user namespaces (cmd_create.c). */
+static bool
+cri_pod_idmap (const struct og_enforce_ctx *ctx, const struct og_json *m)
+{
+  return ctx->userns_engine && !idmap_option (og_json_get_set (m, "options"))
+         && maps_to (og_json_get_set (m, "uidMappings"), ctx->userns_engine)
+         && maps_to (og_json_get_set (m, "gidMappings"), ctx->userns_engine);
 }
 
 /* An idmapped mount decides which host ids own what the container writes
@@ -188,7 +202,8 @@ mount_idmaps (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_
 
       if (m->type != OG_JSON_OBJECT
           || (!og_json_get_set (m, "uidMappings") && !og_json_get_set (m, "gidMappings")
-              && !idmap_option (og_json_get_set (m, "options"))))
+              && !idmap_option (og_json_get_set (m, "options")))
+          || cri_pod_idmap (ctx, m))
         continue;
       if (!og_rule_change (ctx, ctx->policy->fields.action, d, RULE, path, shown (m), NULL,
                            "an idmapped mount made by the runtime decides which host ids own the files the "

@@ -105,7 +105,8 @@ og_rule_namespaces (const struct og_enforce_ctx *ctx, struct og_json *spec, stru
           og_rule_malformed (d, "namespaces", jpath, ns, "an object with a string type and path");
           continue;
         }
-      if (path && path->len > 0)
+      /* the CRI's own user namespace: judged by the user_namespace rule */
+      if (path && path->len > 0 && !(ctx->userns_engine_judged && strcmp (type->text, "user") == 0))
         check_joined (ctx, type->text, path->text, jpath, d);
     }
   for (char **t = p->namespaces.require; t && *t; t++)

@@ -59,7 +59,8 @@ set_mappings (const struct og_enforce_ctx *ctx, struct og_json *linux_, const ch
 /* Docker sets net.ipv4.ping_group_range to "0 2147483647"; inside a user
  * namespace only mapped gids are valid and runc would fail. */
 static void
-clamp_ping_range (const struct og_enforce_ctx *ctx, struct og_json *linux_, struct og_decisions *d)
+clamp_ping_range (const struct og_enforce_ctx *ctx, const struct og_userns_range *r, struct og_json *linux_,
+                  struct og_decisions *d)
 {
   struct og_json *v = og_json_path (linux_, "sysctl", "net.ipv4.ping_group_range", NULL);
   long long lo, hi;
@@ -67,9 +68,9 @@ clamp_ping_range (const struct og_enforce_ctx *ctx, struct og_json *linux_, stru
 
   if (!og_json_is_string (v) || sscanf (v->text, "%lld %lld", &lo, &hi) != 2)
     return;
-  if (lo >= 0 && hi < ctx->userns->size && lo <= hi)
+  if (lo >= 0 && hi < r->size && lo <= hi)
     return;
-  snprintf (want, sizeof want, "%lld %" PRId64, lo < 0 ? 0 : lo, ctx->userns->size - 1);
+  snprintf (want, sizeof want, "%lld %" PRId64, lo < 0 ? 0 : lo, r->size - 1);
   if (og_rule_change (ctx, OG_ACTION_ENFORCE, d, "user_namespace", "linux.sysctl.net.ipv4.ping_group_range",
                       og_json_to_text (v), og_xasprintf ("\"%s\"", want),
                       "ping_group_range clamped to the mapped group ids"))
@@ -170,6 +171,22 @@ without (const struct og_enforce_ctx *ctx, struct og_decisions *d)
                     why, allowed_by);
 }
 
+/* Kubernetes' hostUsers: false: the CRI's user namespace stays, with the
+ * range the runtime checked (not host root, not the host's users, not the
+ * pool's). */
+static void
+engine_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d)
+{
+  struct og_json *linux_ = og_json_get_set (spec, "linux");
+
+  og_decisions_add (d, "user_namespace", OG_DECISION_AUDIT, "linux.namespaces", NULL, NULL,
+                    "the CRI's user namespace (Kubernetes hostUsers: false): host ids %" PRId64 "-%" PRId64
+                    ", checked inside the namespace: none below 65536, none of ocigate's pool",
+                    ctx->userns_engine->host_start, ctx->userns_engine->host_start + ctx->userns_engine->size - 1);
+  if (linux_)
+    clamp_ping_range (ctx, ctx->userns_engine, linux_, d);
+}
+
 int
 og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct og_decisions *d, struct og_error *err)
 {
@@ -177,8 +194,19 @@ og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
   struct og_json *linux_, *ns;
   bool have_userns = false;
 
+  if (ctx->userns_engine)
+    {
+      engine_userns (ctx, spec, d);
+      return 0;
+    }
   if (p->userns.mode == OG_USERNS_OFF)
-    return 0;
+    {
+      /* off is about ocigate's own; a CRI user namespace that failed its
+       * check (the only reason set then) is refused all the same */
+      if (ctx->userns_error)
+        without (ctx, d);
+      return 0;
+    }
   if (ctx->userns == NULL)
     {
       without (ctx, d);
@@ -238,6 +266,6 @@ og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
                     ctx->userns->host_start, ctx->userns->host_start + ctx->userns->size - 1);
   set_mappings (ctx, linux_, "uidMappings", d);
   set_mappings (ctx, linux_, "gidMappings", d);
-  clamp_ping_range (ctx, linux_, d);
+  clamp_ping_range (ctx, ctx->userns, linux_, d);
   return 0;
 }

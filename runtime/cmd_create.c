@@ -32,6 +32,9 @@ struct create
   enum og_userns_join join_kind;   /* why c->userns joins a user namespace, when it does */
   char *cni_netns;                 /* a pod's sandbox: the network namespace CNI made, its interfaces to move */
   int cni_fd;                      /* ... opened once, when judged (-1: none) */
+  bool engine_judged;              /* a CRI config joining a user namespace: judged below */
+  bool engine_userns;              /* the CRI's own user namespace, checked: engine_range */
+  struct og_userns_range engine_range;
 };
 
 /* Every way out but the accepted one gives the range and the staging
@@ -93,6 +96,66 @@ no_userns (struct create *c, enum og_userns_missing why, char *msg)
 {
   c->userns_missing = why;
   c->userns_error = msg;
+}
+
+/* The path of the user namespace the config joins, or NULL. */
+static const char *
+joined_user_ns (const struct og_json *spec)
+{
+  struct og_json *ns = og_json_path (spec, "linux", "namespaces", NULL);
+
+  for (size_t i = 0; ns && ns->type == OG_JSON_ARRAY && i < ns->n; i++)
+    {
+      struct og_json *t = og_json_get_set (ns->vals[i], "type"), *path = og_json_get_set (ns->vals[i], "path");
+      if (og_json_is_string (t) && strcmp (t->text, "user") == 0)
+        return og_json_is_string (path) && path->len > 0 ? path->text : NULL;
+    }
+  return NULL;
+}
+
+/* The config's one mapping (uid and gid alike), or false. */
+static bool
+config_mapping (const struct og_json *spec, struct og_userns_range *r)
+{
+  static const char *const keys[] = { "uidMappings", "gidMappings" };
+
+  for (size_t k = 0; k < 2; k++)
+    {
+      struct og_json *m = og_json_path (spec, "linux", keys[k], NULL);
+      int64_t c, h, s;
+      if (m == NULL || m->type != OG_JSON_ARRAY || m->n != 1
+          || og_json_int64 (og_json_get (m->vals[0], "containerID"), &c) < 0
+          || og_json_int64 (og_json_get (m->vals[0], "hostID"), &h) < 0
+          || og_json_int64 (og_json_get (m->vals[0], "size"), &s) < 0 || c != 0
+          || (k && (h != r->host_start || s != r->size)))
+        return false;
+      *r = (struct og_userns_range){ h, s };
+    }
+  return true;
+}
+
+/* Kubernetes' hostUsers: false: a CRI config that joins the CRI's own user
+ * namespace keeps it when its range passes (userns_engine.c), and is
+ * refused otherwise.  true: such a config (decided either way). */
+static bool
+engine_userns (struct create *c)
+{
+  const char *path = joined_user_ns (c->spec);
+  struct og_userns_range config;
+  struct og_error err = { 0 };
+
+  if (path == NULL || !c->facts.cri)
+    return false;
+  c->engine_judged = true;
+  if (ocigate_userns_engine_range (path, config_mapping (c->spec, &config) ? &config : NULL, c->policy,
+                                   &c->engine_range, &err)
+      < 0)
+    {
+      no_userns (c, OG_USERNS_MISSING_REFUSED, og_steal_pointer (&err.msg));
+      return true;
+    }
+  c->engine_userns = true;
+  return true;
 }
 
 /* The namespace whose owner the container must share, if any: a joined
@@ -157,7 +220,7 @@ allocate (struct create *c)
 static int
 pod_sandbox_network (struct create *c)
 {
-  const char *net = ocigate_pod_joined_netns (c->spec);
+  const char *net = ocigate_pod_joined_netns (c->spec), *whose;
   struct og_error err = { 0 };
 
   if (!c->facts.cri_sandbox || net == NULL || !ocigate_pod_netns_host_owned (net))
@@ -165,13 +228,13 @@ pod_sandbox_network (struct create *c)
   /* opened once: the namespace judged here is the one whose interfaces
    * move; never the host's own (its interfaces are not the pod's) */
   c->cni_fd = ocigate_pod_netns_open (net);
-  if (c->cni_fd < 0 || ocigate_pod_netns_is_hosts (c->cni_fd))
+  whose = c->cni_fd < 0 ? strerror (errno) : ocigate_pod_netns_is_hosts (c->cni_fd);
+  if (whose)
     {
       struct og_error ignored = { 0 };
       no_userns (c, OG_USERNS_MISSING_REFUSED,
-                 og_xasprintf ("the pod's network namespace %s is the host's or cannot be opened: its interfaces are "
-                               "not the pod's to move",
-                               net));
+                 og_xasprintf ("the pod's network namespace %s is not the pod's to move (%s%s)", net,
+                               c->cni_fd < 0 ? "cannot be opened: " : "it is ", whose));
       ocigate_userns_release (&c->userns, &ignored);
       og_error_clear (&ignored);
       return -1;
@@ -236,7 +299,7 @@ setup_userns (struct create *c)
       ocigate_stage_gc (c->r->cl.state_dir, false, &ignored);
       og_error_clear (&ignored);
     }
-  if (p->userns.mode == OG_USERNS_OFF)
+  if (engine_userns (c) || p->userns.mode == OG_USERNS_OFF)
     return;
   if (!og_container_id_valid (id))
     {
@@ -400,7 +463,7 @@ keep_locked_flags (struct create *c, size_t i, struct og_json *m, int fd)
   og_cleanup_free char *path = og_xasprintf ("mounts[%zu].options", i);
   struct statvfs sv;
 
-  if (!c->userns.staged || fstatvfs (fd, &sv) < 0)
+  if (!(c->userns.staged || c->engine_userns) || fstatvfs (fd, &sv) < 0)
     return;
   for (size_t k = 0; k < sizeof locked / sizeof locked[0]; k++)
     {
@@ -418,6 +481,30 @@ keep_locked_flags (struct create *c, size_t i, struct og_json *m, int fd)
     }
 }
 
+/* Kubernetes' hostUsers: false: containerd idmaps binds through the pod's
+ * mapping (the rule on fields let exactly that through); as with ocigate's
+ * own user namespaces, only the engine's own files and named volumes keep
+ * it: anywhere else container root would write as host root. */
+static void
+keep_cri_idmap (struct create *c, size_t i, struct og_json *m, const struct og_judged_source *j)
+{
+  static const char *const keys[] = { "uidMappings", "gidMappings" };
+
+  if (!c->engine_userns || j->owned)
+    return;
+  for (size_t k = 0; k < 2; k++)
+    {
+      struct og_json *v = og_json_get_set (m, keys[k]);
+      og_cleanup_free char *path = og_xasprintf ("mounts[%zu].%s", i, keys[k]);
+      if (v == NULL)
+        continue;
+      og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_MUTATE, path, og_json_to_text (v), NULL,
+                        "not idmapped: the bind source is not the engine's own files or a named volume "
+                        "(mounts.allow_sources), so its files keep their host owners");
+      og_json_remove (m, keys[k]);
+    }
+}
+
 static int
 stage_one (struct create *c, size_t i, struct og_json *m, const struct og_judged_source *j, struct og_error *err)
 {
@@ -427,6 +514,7 @@ stage_one (struct create *c, size_t i, struct og_json *m, const struct og_judged
   unsigned flags;
 
   keep_locked_flags (c, i, m, j->fd);
+  keep_cri_idmap (c, i, m, j);
   flags = stage_flags (m, idmap);
 
   if (ocigate_userns_stage_bind (&c->userns, i, j->fd, flags, &staged, &why, err) < 0)
@@ -527,6 +615,8 @@ create (struct ocigate_run *r, bool restore, struct og_error *err)
   ctx.userns_join_kind = c.join_kind;
   ctx.userns_owner = c.userns.owner_id;
   ctx.pod_netns = c.userns.staged ? c.userns.net_path : NULL;
+  ctx.userns_engine = c.engine_userns ? &c.engine_range : NULL;
+  ctx.userns_engine_judged = c.engine_judged;
   ctx.judged = &c.judged;
   if (og_enforce_config (&ctx, c.spec, &r->decisions, err) < 0)
     return OCIGATE_ERROR;

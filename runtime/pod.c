@@ -98,16 +98,17 @@ ocigate_pod_netns_unmappable (const struct og_engine_facts *f, const struct og_j
                        net, f->sandbox_id ? f->sandbox_id : "?");
 }
 
-bool
+const char *
 ocigate_pod_netns_is_hosts (int fd)
 {
-  static const char *const hosts[] = { "/proc/self/ns/net", "/proc/1/ns/net" };
+  static const char *const hosts[] = { "/proc/1/ns/net", "/proc/self/ns/net" };
+  static const char *const whose[] = { "pid 1's", "the runtime's own" };
   struct stat at, host;
 
   if (fstat (fd, &at) < 0)
-    return true; /* unknown: never moved from */
+    return "unknown"; /* never moved from */
   for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
     if (stat (hosts[i], &host) == 0 && og_same_file (&at, &host))
-      return true;
-  return false;
+      return whose[i];
+  return NULL;
 }

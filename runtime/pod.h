@@ -19,8 +19,9 @@ int ocigate_pod_netns_open (const char *path);
 /* Does the host's user namespace own the network namespace at path (or is
  * it unknown)? */
 bool ocigate_pod_netns_host_owned (const char *path);
-/* Is the network namespace open at fd ours or pid 1's (or unknown)? */
-bool ocigate_pod_netns_is_hosts (int fd);
+/* Whose the network namespace open at fd is when it is pid 1's or ours
+ * (or unknown), else NULL. */
+const char *ocigate_pod_netns_is_hosts (int fd);
 /* Why a pod's app container cannot get a user namespace of ocigate's
  * (caller frees), or NULL: it joins a network namespace that the host's
  * user namespace owns (its sandbox runs without one).  Never for the

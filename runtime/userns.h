@@ -97,4 +97,11 @@ int ocigate_userns_gc (const char *state_dir, bool verbose, struct og_error *err
 /* The same for stage dirs without a range (user namespaces off). */
 int ocigate_stage_gc (const char *state_dir, bool verbose, struct og_error *err);
 
+/* Kubernetes' hostUsers: false (userns_engine.c): the range of the user
+ * namespace at `path` the CRI made, as the kernel has it, when it is what
+ * `config` (the config's mapping) says, no host id below 65536 and none of
+ * p's pool; otherwise -1 with why. */
+int ocigate_userns_engine_range (const char *path, const struct og_userns_range *config, const struct og_policy *p,
+                                 struct og_userns_range *r, struct og_error *err);
+
 #endif

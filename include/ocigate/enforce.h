@@ -73,7 +73,11 @@ struct og_enforce_ctx
   enum og_userns_join userns_join_kind; /* why */
   const char *userns_owner;             /* the container it was made for */
   const char *pod_netns;                /* a pod's sandbox: its network namespace (owned by userns_join) */
-  bool root_mapped_away;                /* exec: the container's uid 0 is not host root */
+  /* the CRI's own user namespace (Kubernetes hostUsers: false), joined by
+   * the config's path, its range checked by the runtime; NULL: none */
+  const struct og_userns_range *userns_engine;
+  bool userns_engine_judged; /* a CRI user namespace was judged (passed or not): the user_namespace rule speaks */
+  bool root_mapped_away;     /* exec: the container's uid 0 is not host root */
   /* update: the container's current CFS quota (-1: unlimited) and period,
    * read by the runtime only when a request changes the period alone; 0 on
    * success.  NULL or a failure: unknown. */

@@ -89,6 +89,8 @@ void og_json_set (struct og_json *obj, const char *key, struct og_json *val);
 struct og_json *og_json_ensure_object (struct og_json *obj, const char *key);
 void og_json_append (struct og_json *arr, struct og_json *val);
 void og_json_remove_at (struct og_json *container, size_t i);
+/* Remove obj[key] if there is one (an object's member). */
+void og_json_remove (struct og_json *obj, const char *key);
 
 bool og_json_is_string (const struct og_json *j);
 bool og_json_is_bool (const struct og_json *j);

@@ -90,6 +90,14 @@ class Pod:
             o.userns_options.CopyFrom(pb.UserNamespace(mode=pb.POD, uids=m, gids=m))
         return o
 
+    def mount_mappings(self):
+        """hostUsers: false: the kubelet asks for every volume idmapped
+        through the pod's mapping."""
+        if not self.userns:
+            return {}
+        m = [pb.IDMapping(host_id=self.userns[0], container_id=0, length=self.userns[1])]
+        return {"uidMappings": m, "gidMappings": m}
+
     # -- the CRI calls
     def run(self):
         labels = {"io.kubernetes.pod.name": self.name, "io.kubernetes.pod.namespace": self.namespace,
@@ -120,7 +128,8 @@ class Pod:
             metadata=pb.ContainerMetadata(name=name, attempt=0),
             image=pb.ImageSpec(image=IMAGE), command=list(command),
             envs=[pb.KeyValue(key="KUBERNETES_SERVICE_HOST", value=b"10.96.0.1")],
-            mounts=[pb.Mount(container_path=c, host_path=h, readonly=ro, propagation=pb.PROPAGATION_PRIVATE)
+            mounts=[pb.Mount(container_path=c, host_path=h, readonly=ro, propagation=pb.PROPAGATION_PRIVATE,
+                             **self.mount_mappings())
                     for c, h, ro in mounts],
             labels={"io.kubernetes.container.name": name, "io.kubernetes.pod.name": self.name,
                     "io.kubernetes.pod.namespace": self.namespace, "io.kubernetes.pod.uid": self.uid},

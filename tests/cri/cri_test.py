@@ -392,16 +392,42 @@ def test_removing_a_pod_takes_its_network_and_range_away():
     assert "ocigate/stage\n" in r.stdout and key not in r.stdout, r.stdout
 
 
-def test_kubernetes_user_namespaces_are_refused():
-    """hostUsers: false (CRI userns_options): containerd 2.1 pins a user
-    namespace with the kubelet's mapping at <state>/io.containerd.grpc.v1.cri/
-    sandboxes/<id>/pinned-namespaces/user and the sandbox joins it: ocigate
-    refuses a joined user namespace (its range is not the policy pool's)."""
+def test_kubernetes_user_namespaces_run_with_the_kubelets_range():
+    """hostUsers: false (CRI userns_options): containerd 2.1 pins the pod's
+    user namespace with the kubelet's mapping at <state>/io.containerd.grpc.v1.cri/
+    sandboxes/<id>/pinned-namespaces/user, makes the pod's network namespace
+    in it, and the sandbox joins it; ocigate keeps it once the mapping, read
+    inside the namespace, is the config's, not below 65536 and outside its
+    pool; everything else is enforced as usual."""
     if VERSION == "1.6":
         print("# skip: containerd 1.6's CRI has no user namespaces")
         return
-    pod = cri.Pod(client, "host-users-false", userns=(3000000, 65536))
-    expect_refused(pod.run, "/pinned-namespaces/user", "is not allowed by namespaces.allow_paths")
+    pod = cri.Pod(client, "host-users-false", userns=(2147483648, 65536))
+    pod.run()
+    cid = pod.create("app", cri.kubelet_mounts(pod, "app"))
+    pod.start(cid)
+    out = probe(pod, cid)
+    print("# " + out.replace("\n", "\n# "))
+    f = fields(out)
+    assert f["uid_map"] == "0 2147483648 65536", f["uid_map"]
+    assert f["NoNewPrivs"] == "1" and not int(f["CapEff"], 16) & (1 << CAP_SYS_ADMIN), f
+    assert "Read-only file system" in out and "data ok" in out and "s3cret" in out, out
+    for c in (pod.sandbox_id, cid):
+        text = json.dumps(audit_of(c))
+        assert "the CRI's user namespace (Kubernetes hostUsers: false): host ids 2147483648-2147549183" in text, text[:2000]
+
+
+def test_kubernetes_user_namespaces_on_host_ids_or_the_pool_are_refused():
+    """A kubelet range that overlaps ocigate's pool (another container's ids)
+    or starts below 65536 (host root, the host's users) is refused, saying
+    which."""
+    if VERSION == "1.6":
+        print("# skip: containerd 1.6's CRI has no user namespaces")
+        return
+    pod = cri.Pod(client, "in-the-pool", userns=(POOL_START + RANGE_SIZE, 65536))
+    expect_refused(pod.run, "user_namespace", "overlap ocigate's pool", "give the kubelet and ocigate disjoint ranges")
+    pod = cri.Pod(client, "host-ids", userns=(1000, 65536))
+    expect_refused(pod.run, "user_namespace", "host ids below 65536 are host root's and the host's own users")
 
 
 def test_a_pod_in_a_selected_namespace_gets_the_stricter_profile():
