@@ -201,3 +201,47 @@ assert_pool_map() {
 staged_mounts() {
 	awk -v s="$USERNS_STATE/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l
 }
+
+# ---------------------------------------------------------------------------
+# runc-replacement mode (runc-mode.bats, build.bats): `ocigatectl
+# install-as-runc` puts ocigate in place of /usr/sbin/runc for a test, and
+# ocigate then reads the policy at its compiled-in path.  runc_mode_setup
+# saves what is at that path; runc_mode_teardown always puts runc and it
+# back.
+
+RUNC_PATH=/usr/sbin/runc
+
+# compiled KEY: what `ocigatectl --version` says this build's KEY is.
+compiled() { "$OCIGATECTL" --version | sed -n "s/^$1: //p"; }
+
+# Sets SYS_POLICY (the compiled-in policy path, left empty for the test to
+# write) and SYS_DIR, with the test's seccomp profile beside it.
+runc_mode_setup() {
+	local f
+	SYS_POLICY=$(compiled policy)
+	[ "$(compiled runtime)" = "$RUNC_PATH" ] || skip "this build execs $(compiled runtime), not $RUNC_PATH"
+	SYS_DIR=$(dirname "$SYS_POLICY")
+	mkdir -p "$SYS_DIR"
+	for f in policy.json seccomp.json; do
+		[ -e "$SYS_DIR/$f" ] && mv "$SYS_DIR/$f" "$SYS_DIR/$f.e2e-saved"
+	done
+	install -m 644 "$W/seccomp.json" "$SYS_DIR/seccomp.json"
+}
+
+runc_mode_teardown() {
+	local f
+	if [ -e "$RUNC_PATH.real" ]; then
+		"$OCIGATECTL" uninstall-as-runc --runc "$RUNC_PATH" --ocigate "$OCIGATE" >/dev/null 2>&1 || true
+	fi
+	rm -f "$SYS_POLICY" "$SYS_DIR/seccomp.json"
+	for f in policy.json seccomp.json; do
+		[ -e "$SYS_DIR/$f.e2e-saved" ] && mv "$SYS_DIR/$f.e2e-saved" "$SYS_DIR/$f"
+	done
+	return 0
+}
+
+# ocigate in place of runc (bats' run: $status, $output).
+install_as_runc() {
+	run "$OCIGATECTL" install-as-runc --runc "$RUNC_PATH" --ocigate "$OCIGATE"
+	[ "$status" -eq 0 ] || fail "install-as-runc failed: $output"
+}
