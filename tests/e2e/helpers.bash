@@ -230,6 +230,8 @@ runc_mode_setup() {
 
 runc_mode_teardown() {
 	local f
+	# skipped before anything was saved: what is there is the host's
+	[ -n "${SYS_DIR:-}" ] || return 0
 	if [ -e "$RUNC_PATH.real" ]; then
 		"$OCIGATECTL" uninstall-as-runc --runc "$RUNC_PATH" --ocigate "$OCIGATE" >/dev/null 2>&1 || true
 	fi
