@@ -164,88 +164,92 @@ cni_config() {
 EOC
 }
 
+# containerd's config: config_head, the CRI with restrict_oom_score_adj, no
+# AppArmor, the native snapshotter, $IMAGE as the sandbox image, CNI from
+# $W/cni and the handlers of cri_handlers.  1.6 reads config version 2.
 config_16() {
-	cat >"$W/config.toml" <<EOC
-version = 2
-root = "$W/root"
-state = "$W/state"
-oom_score = 0
-disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.aufs",
-  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
-  "io.containerd.snapshotter.v1.devmapper"]
-[grpc]
-  address = "$W/containerd.sock"
-[ttrpc]
-  address = "$W/containerd.sock.ttrpc"
-[plugins."io.containerd.grpc.v1.cri"]
+	local cri='plugins."io.containerd.grpc.v1.cri"'
+	config_head 2 '"io.containerd.snapshotter.v1.aufs"'
+	cat >>"$W/config.toml" <<EOC
+[$cri]
   sandbox_image = "$IMAGE"
   restrict_oom_score_adj = true
   disable_apparmor = true
   stream_server_address = "127.0.0.1"
-  [plugins."io.containerd.grpc.v1.cri".containerd]
+  [$cri.containerd]
     snapshotter = "native"
     default_runtime_name = "runc"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-    runtime_type = "io.containerd.runc.v2"
-  # as contrib/containerd/config.toml says
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate]
-    runtime_type = "io.containerd.runc.v2"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate.options]
-      BinaryName = "$W/bin/ocigate"
-  # the same with every pod and container annotation passed through, for
-  # the test that a pod cannot forge the CRI's own keys
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate-passthrough]
-    runtime_type = "io.containerd.runc.v2"
-    pod_annotations = ["*"]
-    container_annotations = ["*"]
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate-passthrough.options]
-      BinaryName = "$W/bin/ocigate"
-  [plugins."io.containerd.grpc.v1.cri".cni]
+$(cri_handlers "$cri" config.toml)
+  [$cri.cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$W/cni/net.d"
 EOC
 }
 
+# The same for 2.1, which reads config version 3: the CRI is split into
+# plugins of its own (images, the gRPC server, the runtime).
 config_21() {
-	cat >"$W/config.toml" <<EOC
-version = 3
-root = '$W/root'
-state = '$W/state'
-oom_score = 0
-disabled_plugins = ['io.containerd.internal.v1.opt', 'io.containerd.snapshotter.v1.btrfs',
-  'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper',
-  'io.containerd.snapshotter.v1.erofs', 'io.containerd.snapshotter.v1.blockfile']
-[grpc]
-  address = '$W/containerd.sock'
-[ttrpc]
-  address = '$W/containerd.sock.ttrpc'
-[plugins.'io.containerd.cri.v1.images']
-  snapshotter = 'native'
-  [plugins.'io.containerd.cri.v1.images'.pinned_images]
-    sandbox = '$IMAGE'
-[plugins.'io.containerd.grpc.v1.cri']
-  stream_server_address = '127.0.0.1'
-[plugins.'io.containerd.cri.v1.runtime']
+	local cri='plugins."io.containerd.cri.v1.runtime"'
+	config_head 3 '"io.containerd.snapshotter.v1.erofs", "io.containerd.snapshotter.v1.blockfile"'
+	cat >>"$W/config.toml" <<EOC
+[plugins."io.containerd.cri.v1.images"]
+  snapshotter = "native"
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    sandbox = "$IMAGE"
+[plugins."io.containerd.grpc.v1.cri"]
+  stream_server_address = "127.0.0.1"
+[$cri]
   restrict_oom_score_adj = true
   disable_apparmor = true
-  [plugins.'io.containerd.cri.v1.runtime'.containerd]
-    default_runtime_name = 'runc'
-  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
-    runtime_type = 'io.containerd.runc.v2'
-  # as contrib/containerd/config-v3.toml says
-  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate]
-    runtime_type = 'io.containerd.runc.v2'
-    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate.options]
-      BinaryName = '$W/bin/ocigate'
-  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate-passthrough]
-    runtime_type = 'io.containerd.runc.v2'
-    pod_annotations = ['*']
-    container_annotations = ['*']
-    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate-passthrough.options]
-      BinaryName = '$W/bin/ocigate'
-  [plugins.'io.containerd.cri.v1.runtime'.cni]
-    bin_dirs = ['/usr/lib/cni']
-    conf_dir = '$W/cni/net.d'
+  [$cri.containerd]
+    default_runtime_name = "runc"
+$(cri_handlers "$cri" config-v3.toml)
+  [$cri.cni]
+    bin_dirs = ["/usr/lib/cni"]
+    conf_dir = "$W/cni/net.d"
+EOC
+}
+
+# config_head VERSION DISABLED: $W/config.toml's top, the same in both
+# versions but for DISABLED, more plugins to disable: root, state and
+# sockets under $W, the plugins no test uses disabled.
+config_head() {
+	cat >"$W/config.toml" <<EOC
+version = $1
+root = "$W/root"
+state = "$W/state"
+oom_score = 0
+disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
+  $2]
+[grpc]
+  address = "$W/containerd.sock"
+[ttrpc]
+  address = "$W/containerd.sock.ttrpc"
+EOC
+}
+
+# cri_handlers TABLE CONTRIB: the CRI's runtime handlers under TABLE, the
+# CRI plugin of this config version: runc; ocigate as contrib/containerd's
+# CONTRIB says, the wrapper as its BinaryName; ocigate-passthrough, the same
+# with every pod and container annotation passed through, for the test that
+# a pod cannot forge the CRI's own keys.
+cri_handlers() {
+	local t=$1.containerd.runtimes
+	cat <<EOC
+  [$t.runc]
+    runtime_type = "io.containerd.runc.v2"
+  # as contrib/containerd/$2 says
+  [$t.ocigate]
+    runtime_type = "io.containerd.runc.v2"
+    [$t.ocigate.options]
+      BinaryName = "$W/bin/ocigate"
+  [$t.ocigate-passthrough]
+    runtime_type = "io.containerd.runc.v2"
+    pod_annotations = ["*"]
+    container_annotations = ["*"]
+    [$t.ocigate-passthrough.options]
+      BinaryName = "$W/bin/ocigate"
 EOC
 }
 
