@@ -153,6 +153,39 @@ policy_restore() {
 }
 
 # ---------------------------------------------------------------------------
+# containers the tests start
+
+# pm_probe NAME [PODMAN RUN OPTIONS...]: run $PROBE in a busybox container
+# named NAME (kept until teardown, so a refused one can be found by name).
+pm_probe() {
+	local name=$1
+	shift
+	run --separate-stderr pm "${PM_RUN[@]}" --name "$name" "$@" "$PM_BUSYBOX" sh -c "$PROBE"
+}
+
+pm_id() { pm inspect -f '{{.Id}}' "$1"; }
+
+# docker_nginx: nginx in a docker container $C, its master $NGINX_PID, once
+# it serves HTTP 200.  The policy's read-only root has tmpfs on /run, /tmp
+# and /var/tmp only; nginx also writes /var/lib/nginx (its temp dirs) and
+# /var/log/nginx, so the user gives it those:
+#     docker run --tmpfs /var/lib/nginx --tmpfs /var/log/nginx ...
+# No network (--network none): curl runs in the container's network
+# namespace and talks to nginx over the container's own loopback.
+docker_nginx() {
+	local code i
+	C=$(dk run -d --network none --tmpfs /var/lib/nginx --tmpfs /var/log/nginx "$NGINX")
+	NGINX_PID=$(dk inspect -f '{{.State.Pid}}' "$C")
+	[ "$NGINX_PID" -gt 0 ] || fail "nginx has no pid"
+	for ((i = 0; i < 50; i++)); do
+		code=$(nsenter -t "$NGINX_PID" -n curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1/) || true
+		[ "$code" = 200 ] && return 0
+		sleep 0.2
+	done
+	fail "nginx answered ${code:-nothing}, not 200"
+}
+
+# ---------------------------------------------------------------------------
 # cleanup between tests
 
 docker_cleanup() {
