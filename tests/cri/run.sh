@@ -35,42 +35,16 @@ cache=${OCIGATE_CI_CACHE:-/var/cache/ocigate-ci}/cri
 OCIGATE=${OCIGATE:-$src/ocigate}
 RUNC=/usr/sbin/runc # the host's and the forky root's
 PY=/usr/bin/python3 # Debian's, with python3-grpcio (not a pyenv one)
-START=$SECONDS
 
-log() { printf '[cri %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() {
-	log "ERROR: $*"
-	exit 1
-}
+# e2e_log, e2e_die, e2e_install (what E2E_PACKAGES lists), e2e_debian_mirror
+# shellcheck source=../e2e/lib.sh
+. "$src/tests/e2e/lib.sh"
+E2E_LOG_TAG=cri
+E2E_PACKAGES=(containerd runc containernetworking-plugins python3-grpcio python3-grpc-tools busybox-static jq iproute2 podman conmon)
+E2E_APT_LOG=$cache/apt.log
 
-[ "$(id -u)" = 0 ] || die "must run as root (it starts containerd)"
-[ -x "$OCIGATE" ] || die "no ocigate binary at $OCIGATE (build it first)"
-
-install_packages() {
-	local missing=() p
-	for p in containerd runc containernetworking-plugins python3-grpcio python3-grpc-tools busybox-static jq iproute2 podman conmon; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	log "installing ${missing[*]}"
-	local made=
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		made=1
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	local rc=$?
-	[ -n "$made" ] && rm -f /usr/sbin/policy-rc.d
-	return $rc
-}
-
-mirror() {
-	local m
-	m=$(sed -n 's/^URIs:[[:space:]]*\(http[^[:space:]]*debian\)[[:space:]]*$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
-	[ -n "$m" ] || m=$(awk '$1 == "deb" && $2 ~ /debian\/?$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-	echo "${m:-http://deb.debian.org/debian}"
-}
+[ "$(id -u)" = 0 ] || e2e_die "must run as root (it starts containerd)"
+[ -x "$OCIGATE" ] || e2e_die "no ocigate binary at $OCIGATE (build it first)"
 
 # The CRI's api.proto from forky's golang-k8s-cri-api-dev, downloaded with
 # apt (a private sources list and lists dir: the host's apt is untouched),
@@ -81,7 +55,7 @@ cri_modules() {
 	deb=$(ls "$a"/debs/golang-k8s-cri-api-dev_*.deb 2>/dev/null | tail -n1)
 	if [ -z "$deb" ]; then
 		mkdir -p "$a/lists/partial" "$a/debs"
-		echo "deb $(mirror) forky main" >"$a/sources.list"
+		echo "deb $(e2e_debian_mirror) forky main" >"$a/sources.list"
 		local opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$a/lists"
 			-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root)
 		apt-get "${opts[@]}" -qq update >&2 || return 1
@@ -282,7 +256,7 @@ teardown() {
 	for p in /sys/fs/cgroup/*/"$CGROUP_PARENT" /sys/fs/cgroup/"$CGROUP_PARENT"; do
 		[ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
-	if [ -n "${CRI_KEEP:-}" ]; then log "kept $W"; else rm -rf "$W"; fi
+	if [ -n "${CRI_KEEP:-}" ]; then e2e_log "kept $W"; else rm -rf "$W"; fi
 }
 
 run_version() {
@@ -290,7 +264,7 @@ run_version() {
 	W=$(mktemp -d "$here/.run.XXXXXX") || return 1
 	chmod 711 "$W"
 	# a unix socket's path has room for 107 bytes
-	[ ${#W} -le 80 ] || { rm -rf "$W"; log "the work dir $W is too long for containerd's socket path"; return 1; }
+	[ ${#W} -le 80 ] || { rm -rf "$W"; e2e_log "the work dir $W is too long for containerd's socket path"; return 1; }
 	local run=${W##*.}
 	BRIDGE=ogcri$((RANDOM % 1000))
 	SUBNET=$((RANDOM % 200 + 20))
@@ -318,12 +292,12 @@ run_version() {
 	# platforms of its own config)
 	"${enter[@]}" ctr -a "$W/containerd.sock" -n k8s.io images import ${enter:+--local} --snapshotter native "$W/image.tar" >"$W/logs/import.log" 2>&1 ||
 		{ cat "$W/logs/import.log" >&2; teardown; return 1; }
-	log "containerd $v: $("${enter[@]}" containerd --version | awk '{print $3}'), runc: $("${enter[@]}" runc --version | head -n1)"
+	e2e_log "containerd $v: $("${enter[@]}" containerd --version | awk '{print $3}'), runc: $("${enter[@]}" runc --version | head -n1)"
 	CRI_VERSION=$v CRI_W=$W CRI_SOCK=$W/containerd.sock CRI_PROTO=$PROTO CRI_IMAGE=$IMAGE \
 		CRI_CGROUP_PARENT=/$CGROUP_PARENT CRI_ENTER="${enter[*]}" \
 		"$PY" "$here/cri_test.py" ${CRI_FILTER:+-k "$CRI_FILTER"}
 	rc=$?
-	[ $rc = 0 ] || { log "containerd log (last lines):"; tail -n 15 "$W/logs/containerd.log" >&2; }
+	[ $rc = 0 ] || { e2e_log "containerd log (last lines):"; tail -n 15 "$W/logs/containerd.log" >&2; }
 	teardown
 	trap - INT TERM
 	return $rc
@@ -332,19 +306,20 @@ run_version() {
 main() {
 	local versions=("$@") v rc=0
 	[ ${#versions[@]} -gt 0 ] || versions=(1.6 2.1)
-	install_packages || die "apt-get install failed"
-	PROTO=$(cri_modules) || die "cannot build the CRI's Python modules"
+	mkdir -p "$cache"
+	e2e_install
+	PROTO=$(cri_modules) || e2e_die "cannot build the CRI's Python modules"
 	IMAGE=docker.io/library/ocigate-cri-busybox:1
-	IMAGE_TAR=$(image_tar) || die "cannot build the image archive"
+	IMAGE_TAR=$(image_tar) || e2e_die "cannot build the image archive"
 	for v in "${versions[@]}"; do
 		case $v in
 		1.6 | 2.1) ;;
-		*) die "unknown containerd version $v (1.6 or 2.1)" ;;
+		*) e2e_die "unknown containerd version $v (1.6 or 2.1)" ;;
 		esac
-		log "containerd $v"
+		e2e_log "containerd $v"
 		run_version "$v" || rc=1
 	done
-	log "done in $((SECONDS - START)) s (exit $rc)"
+	e2e_log "done in $((SECONDS - E2E_START)) s (exit $rc)"
 	return $rc
 }
 

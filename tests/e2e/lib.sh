@@ -6,7 +6,8 @@
 # sockets, logs and runtime state under one work directory $W, all running
 # their containers through ocigate with the test policy $W/policy.json.
 # Sourced by run.sh and tests/hook/run.sh (which configures only Podman);
-# nothing here touches a system-wide engine.
+# tests/cri/run.sh and tests/current/root.sh take its packages and mirror
+# helpers.  Nothing here touches a system-wide engine.
 #
 #   $W/policy.json                 the test policy (0600), audit log $W/audit.log
 #   $W/bin/ocigate-runc            ocigate with its options, for ctr and podman
@@ -37,7 +38,8 @@ e2e_init_names() {
 	E2E_CGROUP_PODMAN=/ocigate-e2e-$E2E_RUN_ID-podman  # cgroup parent of Podman's containers
 }
 
-e2e_log() { printf '[e2e %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+# (E2E_LOG_TAG: the suite's name in its log lines)
+e2e_log() { printf '[%s %(%H:%M:%S)T] %s\n' "${E2E_LOG_TAG:-e2e}" -1 "$*" >&2; }
 e2e_die() {
 	e2e_log "ERROR: $*"
 	exit 1
@@ -46,8 +48,10 @@ e2e_die() {
 # ---------------------------------------------------------------------------
 # packages
 
+# e2e_install: what E2E_PACKAGES lists and the host lacks, with apt-get; its
+# output in E2E_APT_LOG (default $W/logs/apt.log), shown when it fails.
 e2e_install() {
-	local missing=() p created_policy_rc=
+	local missing=() p created_policy_rc= log=${E2E_APT_LOG:-$W/logs/apt.log}
 	for p in "${E2E_PACKAGES[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
@@ -61,10 +65,10 @@ e2e_install() {
 		created_policy_rc=1
 	fi
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$W/logs/apt.log" 2>&1 ||
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1 ||
 		{
 			[ -n "$created_policy_rc" ] && rm -f /usr/sbin/policy-rc.d
-			tail -20 "$W/logs/apt.log" >&2
+			tail -20 "$log" >&2
 			e2e_die "apt-get install failed"
 		}
 	[ -n "$created_policy_rc" ] && rm -f /usr/sbin/policy-rc.d
