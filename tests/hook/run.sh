@@ -11,8 +11,9 @@
 # runc: the policy reaches it only through the hooks.d file
 # contrib/podman/ocigate-hook.json.in, installed in a private hooks_dir.
 # Everything (storage, runroot, runc state, hooks dir, policy, audit log)
-# lives under one temp dir and is torn down with the end-to-end suite's
-# helpers (tests/e2e/lib.sh); no other engine is started.
+# lives under one temp dir, set up (Podman's as for tests/e2e, but for its
+# runtime and hooks_dir) and torn down with the end-to-end suite's runner
+# functions (tests/e2e/lib.sh); no other engine is started.
 #
 # Environment: OCIGATE_HOOK (default: the build tree's ocigate-hook),
 # OCIGATECTL, E2E_NO_INSTALL=1, E2E_KEEP=1, BATS_FLAGS as in tests/e2e/run.sh.
