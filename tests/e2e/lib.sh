@@ -51,7 +51,7 @@ e2e_die() {
 # e2e_install: what E2E_PACKAGES lists and the host lacks, with apt-get; its
 # output in E2E_APT_LOG (default $W/logs/apt.log), shown when it fails.
 e2e_install() {
-	local missing=() p created_policy_rc= log=${E2E_APT_LOG:-$W/logs/apt.log}
+	local missing=() p created_policy_rc='' log=${E2E_APT_LOG:-$W/logs/apt.log}
 	for p in "${E2E_PACKAGES[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
