@@ -524,6 +524,7 @@ e2e_workdir() {
 # bats is stopped and the engines torn down (e2e_on_exit); CHECK, a
 # function of the runner, is called first with the exit status, and its
 # failure fails the run.
+# shellcheck disable=SC2120  # CHECK is optional
 e2e_traps() {
 	E2E_EXIT_CHECK=${1:-}
 	trap e2e_on_exit EXIT
