@@ -35,42 +35,16 @@ cache=${OCIGATE_CI_CACHE:-/var/cache/ocigate-ci}/cri
 OCIGATE=${OCIGATE:-$src/ocigate}
 RUNC=/usr/sbin/runc # the host's and the forky root's
 PY=/usr/bin/python3 # Debian's, with python3-grpcio (not a pyenv one)
-START=$SECONDS
 
-log() { printf '[cri %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() {
-	log "ERROR: $*"
-	exit 1
-}
+# e2e_log, e2e_die, e2e_install (what E2E_PACKAGES lists), e2e_debian_mirror
+# shellcheck source=../e2e/lib.sh
+. "$src/tests/e2e/lib.sh"
+E2E_LOG_TAG=cri
+E2E_PACKAGES=(containerd runc containernetworking-plugins python3-grpcio python3-grpc-tools busybox-static jq iproute2 podman conmon)
+E2E_APT_LOG=$cache/apt.log
 
-[ "$(id -u)" = 0 ] || die "must run as root (it starts containerd)"
-[ -x "$OCIGATE" ] || die "no ocigate binary at $OCIGATE (build it first)"
-
-install_packages() {
-	local missing=() p
-	for p in containerd runc containernetworking-plugins python3-grpcio python3-grpc-tools busybox-static jq iproute2 podman conmon; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	log "installing ${missing[*]}"
-	local made=
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod 755 /usr/sbin/policy-rc.d
-		made=1
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-	local rc=$?
-	[ -n "$made" ] && rm -f /usr/sbin/policy-rc.d
-	return $rc
-}
-
-mirror() {
-	local m
-	m=$(sed -n 's/^URIs:[[:space:]]*\(http[^[:space:]]*debian\)[[:space:]]*$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
-	[ -n "$m" ] || m=$(awk '$1 == "deb" && $2 ~ /debian\/?$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-	echo "${m:-http://deb.debian.org/debian}"
-}
+[ "$(id -u)" = 0 ] || e2e_die "must run as root (it starts containerd)"
+[ -x "$OCIGATE" ] || e2e_die "no ocigate binary at $OCIGATE (build it first)"
 
 # The CRI's api.proto from forky's golang-k8s-cri-api-dev, downloaded with
 # apt (a private sources list and lists dir: the host's apt is untouched),
@@ -81,7 +55,7 @@ cri_modules() {
 	deb=$(ls "$a"/debs/golang-k8s-cri-api-dev_*.deb 2>/dev/null | tail -n1)
 	if [ -z "$deb" ]; then
 		mkdir -p "$a/lists/partial" "$a/debs"
-		echo "deb $(mirror) forky main" >"$a/sources.list"
+		echo "deb $(e2e_debian_mirror) forky main" >"$a/sources.list"
 		local opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$a/lists"
 			-o Acquire::Check-Valid-Until=false -o APT::Sandbox::User=root)
 		apt-get "${opts[@]}" -qq update >&2 || return 1
@@ -164,88 +138,92 @@ cni_config() {
 EOC
 }
 
+# containerd's config: config_head, the CRI with restrict_oom_score_adj, no
+# AppArmor, the native snapshotter, $IMAGE as the sandbox image, CNI from
+# $W/cni and the handlers of cri_handlers.  1.6 reads config version 2.
 config_16() {
-	cat >"$W/config.toml" <<EOC
-version = 2
-root = "$W/root"
-state = "$W/state"
-oom_score = 0
-disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.aufs",
-  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
-  "io.containerd.snapshotter.v1.devmapper"]
-[grpc]
-  address = "$W/containerd.sock"
-[ttrpc]
-  address = "$W/containerd.sock.ttrpc"
-[plugins."io.containerd.grpc.v1.cri"]
+	local cri='plugins."io.containerd.grpc.v1.cri"'
+	config_head 2 '"io.containerd.snapshotter.v1.aufs"'
+	cat >>"$W/config.toml" <<EOC
+[$cri]
   sandbox_image = "$IMAGE"
   restrict_oom_score_adj = true
   disable_apparmor = true
   stream_server_address = "127.0.0.1"
-  [plugins."io.containerd.grpc.v1.cri".containerd]
+  [$cri.containerd]
     snapshotter = "native"
     default_runtime_name = "runc"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-    runtime_type = "io.containerd.runc.v2"
-  # as contrib/containerd/config.toml says
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate]
-    runtime_type = "io.containerd.runc.v2"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate.options]
-      BinaryName = "$W/bin/ocigate"
-  # the same with every pod and container annotation passed through, for
-  # the test that a pod cannot forge the CRI's own keys
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate-passthrough]
-    runtime_type = "io.containerd.runc.v2"
-    pod_annotations = ["*"]
-    container_annotations = ["*"]
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.ocigate-passthrough.options]
-      BinaryName = "$W/bin/ocigate"
-  [plugins."io.containerd.grpc.v1.cri".cni]
+$(cri_handlers "$cri" config.toml)
+  [$cri.cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$W/cni/net.d"
 EOC
 }
 
+# The same for 2.1, which reads config version 3: the CRI is split into
+# plugins of its own (images, the gRPC server, the runtime).
 config_21() {
-	cat >"$W/config.toml" <<EOC
-version = 3
-root = '$W/root'
-state = '$W/state'
-oom_score = 0
-disabled_plugins = ['io.containerd.internal.v1.opt', 'io.containerd.snapshotter.v1.btrfs',
-  'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper',
-  'io.containerd.snapshotter.v1.erofs', 'io.containerd.snapshotter.v1.blockfile']
-[grpc]
-  address = '$W/containerd.sock'
-[ttrpc]
-  address = '$W/containerd.sock.ttrpc'
-[plugins.'io.containerd.cri.v1.images']
-  snapshotter = 'native'
-  [plugins.'io.containerd.cri.v1.images'.pinned_images]
-    sandbox = '$IMAGE'
-[plugins.'io.containerd.grpc.v1.cri']
-  stream_server_address = '127.0.0.1'
-[plugins.'io.containerd.cri.v1.runtime']
+	local cri='plugins."io.containerd.cri.v1.runtime"'
+	config_head 3 '"io.containerd.snapshotter.v1.erofs", "io.containerd.snapshotter.v1.blockfile"'
+	cat >>"$W/config.toml" <<EOC
+[plugins."io.containerd.cri.v1.images"]
+  snapshotter = "native"
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    sandbox = "$IMAGE"
+[plugins."io.containerd.grpc.v1.cri"]
+  stream_server_address = "127.0.0.1"
+[$cri]
   restrict_oom_score_adj = true
   disable_apparmor = true
-  [plugins.'io.containerd.cri.v1.runtime'.containerd]
-    default_runtime_name = 'runc'
-  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
-    runtime_type = 'io.containerd.runc.v2'
-  # as contrib/containerd/config-v3.toml says
-  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate]
-    runtime_type = 'io.containerd.runc.v2'
-    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate.options]
-      BinaryName = '$W/bin/ocigate'
-  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate-passthrough]
-    runtime_type = 'io.containerd.runc.v2'
-    pod_annotations = ['*']
-    container_annotations = ['*']
-    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.ocigate-passthrough.options]
-      BinaryName = '$W/bin/ocigate'
-  [plugins.'io.containerd.cri.v1.runtime'.cni]
-    bin_dirs = ['/usr/lib/cni']
-    conf_dir = '$W/cni/net.d'
+  [$cri.containerd]
+    default_runtime_name = "runc"
+$(cri_handlers "$cri" config-v3.toml)
+  [$cri.cni]
+    bin_dirs = ["/usr/lib/cni"]
+    conf_dir = "$W/cni/net.d"
+EOC
+}
+
+# config_head VERSION DISABLED: $W/config.toml's top, the same in both
+# versions but for DISABLED, more plugins to disable: root, state and
+# sockets under $W, the plugins no test uses disabled.
+config_head() {
+	cat >"$W/config.toml" <<EOC
+version = $1
+root = "$W/root"
+state = "$W/state"
+oom_score = 0
+disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
+  $2]
+[grpc]
+  address = "$W/containerd.sock"
+[ttrpc]
+  address = "$W/containerd.sock.ttrpc"
+EOC
+}
+
+# cri_handlers TABLE CONTRIB: the CRI's runtime handlers under TABLE, the
+# CRI plugin of this config version: runc; ocigate as contrib/containerd's
+# CONTRIB says, the wrapper as its BinaryName; ocigate-passthrough, the same
+# with every pod and container annotation passed through, for the test that
+# a pod cannot forge the CRI's own keys.
+cri_handlers() {
+	local t=$1.containerd.runtimes
+	cat <<EOC
+  [$t.runc]
+    runtime_type = "io.containerd.runc.v2"
+  # as contrib/containerd/$2 says
+  [$t.ocigate]
+    runtime_type = "io.containerd.runc.v2"
+    [$t.ocigate.options]
+      BinaryName = "$W/bin/ocigate"
+  [$t.ocigate-passthrough]
+    runtime_type = "io.containerd.runc.v2"
+    pod_annotations = ["*"]
+    container_annotations = ["*"]
+    [$t.ocigate-passthrough.options]
+      BinaryName = "$W/bin/ocigate"
 EOC
 }
 
@@ -278,7 +256,7 @@ teardown() {
 	for p in /sys/fs/cgroup/*/"$CGROUP_PARENT" /sys/fs/cgroup/"$CGROUP_PARENT"; do
 		[ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
-	if [ -n "${CRI_KEEP:-}" ]; then log "kept $W"; else rm -rf "$W"; fi
+	if [ -n "${CRI_KEEP:-}" ]; then e2e_log "kept $W"; else rm -rf "$W"; fi
 }
 
 run_version() {
@@ -286,7 +264,7 @@ run_version() {
 	W=$(mktemp -d "$here/.run.XXXXXX") || return 1
 	chmod 711 "$W"
 	# a unix socket's path has room for 107 bytes
-	[ ${#W} -le 80 ] || { rm -rf "$W"; log "the work dir $W is too long for containerd's socket path"; return 1; }
+	[ ${#W} -le 80 ] || { rm -rf "$W"; e2e_log "the work dir $W is too long for containerd's socket path"; return 1; }
 	local run=${W##*.}
 	BRIDGE=ogcri$((RANDOM % 1000))
 	SUBNET=$((RANDOM % 200 + 20))
@@ -314,12 +292,12 @@ run_version() {
 	# platforms of its own config)
 	"${enter[@]}" ctr -a "$W/containerd.sock" -n k8s.io images import ${enter:+--local} --snapshotter native "$W/image.tar" >"$W/logs/import.log" 2>&1 ||
 		{ cat "$W/logs/import.log" >&2; teardown; return 1; }
-	log "containerd $v: $("${enter[@]}" containerd --version | awk '{print $3}'), runc: $("${enter[@]}" runc --version | head -n1)"
+	e2e_log "containerd $v: $("${enter[@]}" containerd --version | awk '{print $3}'), runc: $("${enter[@]}" runc --version | head -n1)"
 	CRI_VERSION=$v CRI_W=$W CRI_SOCK=$W/containerd.sock CRI_PROTO=$PROTO CRI_IMAGE=$IMAGE \
 		CRI_CGROUP_PARENT=/$CGROUP_PARENT CRI_ENTER="${enter[*]}" CRI_BRIDGE=$BRIDGE CRI_SUBNET=$SUBNET \
 		"$PY" "$here/cri_test.py" ${CRI_FILTER:+-k "$CRI_FILTER"}
 	rc=$?
-	[ $rc = 0 ] || { log "containerd log (last lines):"; tail -n 15 "$W/logs/containerd.log" >&2; }
+	[ $rc = 0 ] || { e2e_log "containerd log (last lines):"; tail -n 15 "$W/logs/containerd.log" >&2; }
 	teardown
 	trap - INT TERM
 	return $rc
@@ -328,19 +306,20 @@ run_version() {
 main() {
 	local versions=("$@") v rc=0
 	[ ${#versions[@]} -gt 0 ] || versions=(1.6 2.1)
-	install_packages || die "apt-get install failed"
-	PROTO=$(cri_modules) || die "cannot build the CRI's Python modules"
+	mkdir -p "$cache"
+	e2e_install
+	PROTO=$(cri_modules) || e2e_die "cannot build the CRI's Python modules"
 	IMAGE=docker.io/library/ocigate-cri-busybox:1
-	IMAGE_TAR=$(image_tar) || die "cannot build the image archive"
+	IMAGE_TAR=$(image_tar) || e2e_die "cannot build the image archive"
 	for v in "${versions[@]}"; do
 		case $v in
 		1.6 | 2.1) ;;
-		*) die "unknown containerd version $v (1.6 or 2.1)" ;;
+		*) e2e_die "unknown containerd version $v (1.6 or 2.1)" ;;
 		esac
-		log "containerd $v"
+		e2e_log "containerd $v"
 		run_version "$v" || rc=1
 	done
-	log "done in $((SECONDS - START)) s (exit $rc)"
+	e2e_log "done in $((SECONDS - E2E_START)) s (exit $rc)"
 	return $rc
 }
 

@@ -20,14 +20,9 @@ set -euo pipefail
 PKGS="runc crun docker.io docker-cli docker-buildx containerd podman conmon containernetworking-plugins jq bats busybox-static python3 iproute2 uidmap procps util-linux curl golang-go golang-github-opencontainers-specs-dev gcc libc6-dev pkg-config libyajl-dev libseccomp-dev libcap-dev libmnl-dev nettle-dev"
 cache=${OCIGATE_CI_CACHE:-/var/cache/ocigate-ci}
 
-mirror() {
-	local m
-	m=$(sed -n 's/^URIs:[[:space:]]*\(http[^[:space:]]*debian\)[[:space:]]*$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
-	[ -n "$m" ] || m=$(awk '$1 == "deb" && $2 ~ /debian\/?$/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
-	echo "${m:-http://deb.debian.org/debian}"
-}
-
-m=$(mirror)
+# shellcheck source=../e2e/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh" # e2e_debian_mirror
+m=$(e2e_debian_mirror)
 key=$(printf 'trixie+forky %s %s v1' "$PKGS" "$m" | sha256sum | cut -c1-16)
 out=$cache/forky-engines-$key.tar
 if [ -s "$out" ]; then

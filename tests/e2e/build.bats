@@ -23,29 +23,18 @@
 # BuildKit or rootfs.readonly false for every container.
 #
 # Like runc-mode.bats this replaces /usr/sbin/runc for its duration and
-# always restores it.
+# always restores it (helpers.bash: runc_mode_setup, runc_mode_teardown).
 
 # $stderr comes from bats' run --separate-stderr; jq filters are single-quoted
 # shellcheck disable=SC2016,SC2154
 load helpers
-
-RUNC_PATH=/usr/sbin/runc
-
-compiled() { "$OCIGATECTL" --version | sed -n "s/^$1: //p"; }
 
 # What a RUN step reports: its privileges, and that it wrote the root.
 # shellcheck disable=SC2016  # the build step's shell expands it
 STEP='echo built >/built.txt && grep -E "^(Cap(Prm|Eff|Bnd|Amb|Inh)|NoNewPrivs):" /proc/self/status'
 
 setup() {
-	SYS_POLICY=$(compiled policy)
-	[ "$(compiled runtime)" = "$RUNC_PATH" ] || skip "this build execs $(compiled runtime), not $RUNC_PATH"
-	SYS_DIR=$(dirname "$SYS_POLICY")
-	mkdir -p "$SYS_DIR"
-	for f in policy.json seccomp.json; do
-		[ -e "$SYS_DIR/$f" ] && mv "$SYS_DIR/$f" "$SYS_DIR/$f.e2e-saved"
-	done
-	install -m 644 "$W/seccomp.json" "$SYS_DIR/seccomp.json"
+	runc_mode_setup
 	EXECUTOR=$(realpath "$W/docker/data/buildkit/executor")
 	CTX=$BATS_TEST_TMPDIR/ctx
 	mkdir -p "$CTX"
@@ -56,13 +45,7 @@ teardown() {
 	docker_cleanup
 	dk rmi -f e2e-built >/dev/null 2>&1 || true
 	dk builder prune -af >/dev/null 2>&1 || true
-	if [ -e "$RUNC_PATH.real" ]; then
-		"$OCIGATECTL" uninstall-as-runc --runc "$RUNC_PATH" --ocigate "$OCIGATE" >/dev/null 2>&1 || true
-	fi
-	rm -f "$SYS_POLICY" "$SYS_DIR/seccomp.json"
-	for f in policy.json seccomp.json; do
-		[ -e "$SYS_DIR/$f.e2e-saved" ] && mv "$SYS_DIR/$f.e2e-saved" "$SYS_DIR/$f"
-	done
+	runc_mode_teardown
 	policy_restore
 }
 
@@ -106,8 +89,7 @@ assert_step_enforced() {
 
 @test "BuildKit in runc-replacement mode: a writing RUN step succeeds, enforced (no_new_privs, capabilities)" {
 	sys_policy "$BUILDKIT_FILTER"
-	run "$OCIGATECTL" install-as-runc --runc "$RUNC_PATH" --ocigate "$OCIGATE"
-	[ "$status" -eq 0 ]
+	install_as_runc
 	buildkit_build
 	[ "$status" -eq 0 ] || fail "docker build failed:" "$output" "$stderr"
 	assert_step_enforced
@@ -123,8 +105,7 @@ assert_step_enforced() {
 
 @test "BuildKit in runc-replacement mode without the policy's buildkit paths: the step is refused (its root is in the data root)" {
 	sys_policy 'del(.buildkit)'
-	run "$OCIGATECTL" install-as-runc --runc "$RUNC_PATH" --ocigate "$OCIGATE"
-	[ "$status" -eq 0 ]
+	install_as_runc
 	buildkit_build
 	[ "$status" -ne 0 ] || fail "the build succeeded:" "$output"
 	# BuildKit shows only runc's exit status; the message is in the audit
@@ -158,8 +139,7 @@ assert_step_enforced() {
 	D=$(realpath "$W/docker/data")
 	printf 'FROM %s\nRUN --mount=type=cache,target=/cache echo cached >/cache/f && cat /cache/f\n' "$BUSYBOX" >"$CTX/Dockerfile"
 	sys_policy "$BUILDKIT_FILTER"
-	run "$OCIGATECTL" install-as-runc --runc "$RUNC_PATH" --ocigate "$OCIGATE"
-	[ "$status" -eq 0 ]
+	install_as_runc
 	n=$(wc -l <"$AUDIT")
 	buildkit_build
 	[ "$status" -ne 0 ] || fail "the cache mount was allowed:" "$output"

@@ -210,25 +210,10 @@ runs_enforced() {
 }
 
 @test "nginx serves HTTP 200 under the policy" {
-	# The policy makes the root filesystem read-only and mounts tmpfs on
-	# /run, /tmp and /var/tmp only.  nginx also writes /var/lib/nginx (its
-	# temp dirs) and /var/log/nginx, so the user gives it those:
-	#     docker run --tmpfs /var/lib/nginx --tmpfs /var/log/nginx ...
-	# No network (--network none): curl runs in the container's network
-	# namespace and talks to nginx over the container's own loopback.
-	local pid code i
-	C=$(dk run -d --network none --tmpfs /var/lib/nginx --tmpfs /var/log/nginx "$NGINX")
-	pid=$(dk inspect -f '{{.State.Pid}}' "$C")
-	[ "$pid" -gt 0 ]
-	for ((i = 0; i < 50; i++)); do
-		code=$(nsenter -t "$pid" -n curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1/) || true
-		[ "$code" = 200 ] && break
-		sleep 0.2
-	done
-	[ "$code" = 200 ]
+	docker_nginx
 	# served by a master that runs under the policy
-	assert_enforced_pid "$pid"
-	[ "$(cgroup_file "$pid" pids pids.max)" = "$PIDS_DEFAULT" ]
+	assert_enforced_pid "$NGINX_PID"
+	[ "$(cgroup_file "$NGINX_PID" pids pids.max)" = "$PIDS_DEFAULT" ]
 }
 
 @test "nginx without --tmpfs for its state dirs stops on the read-only root filesystem" {

@@ -153,6 +153,39 @@ policy_restore() {
 }
 
 # ---------------------------------------------------------------------------
+# containers the tests start
+
+# pm_probe NAME [PODMAN RUN OPTIONS...]: run $PROBE in a busybox container
+# named NAME (kept until teardown, so a refused one can be found by name).
+pm_probe() {
+	local name=$1
+	shift
+	run --separate-stderr pm "${PM_RUN[@]}" --name "$name" "$@" "$PM_BUSYBOX" sh -c "$PROBE"
+}
+
+pm_id() { pm inspect -f '{{.Id}}' "$1"; }
+
+# docker_nginx: nginx in a docker container $C, its master $NGINX_PID, once
+# it serves HTTP 200.  The policy's read-only root has tmpfs on /run, /tmp
+# and /var/tmp only; nginx also writes /var/lib/nginx (its temp dirs) and
+# /var/log/nginx, so the user gives it those:
+#     docker run --tmpfs /var/lib/nginx --tmpfs /var/log/nginx ...
+# No network (--network none): curl runs in the container's network
+# namespace and talks to nginx over the container's own loopback.
+docker_nginx() {
+	local code i
+	C=$(dk run -d --network none --tmpfs /var/lib/nginx --tmpfs /var/log/nginx "$NGINX")
+	NGINX_PID=$(dk inspect -f '{{.State.Pid}}' "$C")
+	[ "$NGINX_PID" -gt 0 ] || fail "nginx has no pid"
+	for ((i = 0; i < 50; i++)); do
+		code=$(nsenter -t "$NGINX_PID" -n curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1/) || true
+		[ "$code" = 200 ] && return 0
+		sleep 0.2
+	done
+	fail "nginx answered ${code:-nothing}, not 200"
+}
+
+# ---------------------------------------------------------------------------
 # cleanup between tests
 
 docker_cleanup() {
@@ -200,4 +233,50 @@ assert_pool_map() {
 
 staged_mounts() {
 	awk -v s="$USERNS_STATE/" 'index($5, s) == 1' /proc/self/mountinfo | wc -l
+}
+
+# ---------------------------------------------------------------------------
+# runc-replacement mode (runc-mode.bats, build.bats): `ocigatectl
+# install-as-runc` puts ocigate in place of /usr/sbin/runc for a test, and
+# ocigate then reads the policy at its compiled-in path.  runc_mode_setup
+# saves what is at that path; runc_mode_teardown always puts runc and it
+# back.
+
+RUNC_PATH=/usr/sbin/runc
+
+# compiled KEY: what `ocigatectl --version` says this build's KEY is.
+compiled() { "$OCIGATECTL" --version | sed -n "s/^$1: //p"; }
+
+# Sets SYS_POLICY (the compiled-in policy path, left empty for the test to
+# write) and SYS_DIR, with the test's seccomp profile beside it.
+runc_mode_setup() {
+	local f
+	SYS_POLICY=$(compiled policy)
+	[ "$(compiled runtime)" = "$RUNC_PATH" ] || skip "this build execs $(compiled runtime), not $RUNC_PATH"
+	SYS_DIR=$(dirname "$SYS_POLICY")
+	mkdir -p "$SYS_DIR"
+	for f in policy.json seccomp.json; do
+		[ -e "$SYS_DIR/$f" ] && mv "$SYS_DIR/$f" "$SYS_DIR/$f.e2e-saved"
+	done
+	install -m 644 "$W/seccomp.json" "$SYS_DIR/seccomp.json"
+}
+
+runc_mode_teardown() {
+	local f
+	# skipped before anything was saved: what is there is the host's
+	[ -n "${SYS_DIR:-}" ] || return 0
+	if [ -e "$RUNC_PATH.real" ]; then
+		"$OCIGATECTL" uninstall-as-runc --runc "$RUNC_PATH" --ocigate "$OCIGATE" >/dev/null 2>&1 || true
+	fi
+	rm -f "$SYS_POLICY" "$SYS_DIR/seccomp.json"
+	for f in policy.json seccomp.json; do
+		[ -e "$SYS_DIR/$f.e2e-saved" ] && mv "$SYS_DIR/$f.e2e-saved" "$SYS_DIR/$f"
+	done
+	return 0
+}
+
+# ocigate in place of runc (bats' run: $status, $output).
+install_as_runc() {
+	run "$OCIGATECTL" install-as-runc --runc "$RUNC_PATH" --ocigate "$OCIGATE"
+	[ "$status" -eq 0 ] || fail "install-as-runc failed: $output"
 }

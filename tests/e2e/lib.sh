@@ -5,7 +5,9 @@
 # (using that containerd) and a Podman configuration, all with their state,
 # sockets, logs and runtime state under one work directory $W, all running
 # their containers through ocigate with the test policy $W/policy.json.
-# Sourced by run.sh; nothing here touches a system-wide engine.
+# Sourced by run.sh and tests/hook/run.sh (which configures only Podman);
+# tests/cri/run.sh and tests/current/root.sh take its packages and mirror
+# helpers.  Nothing here touches a system-wide engine.
 #
 #   $W/policy.json                 the test policy (0600), audit log $W/audit.log
 #   $W/bin/ocigate-runc            ocigate with its options, for ctr and podman
@@ -18,6 +20,7 @@
 # daemons by their pid files, containers by the runc state roots under $W,
 # mounts by their mount points under $W.
 
+E2E_START=$SECONDS # the runner's start, for its last line
 E2E_CACHE=${E2E_CACHE:-/var/cache/ocigate-e2e}
 E2E_PACKAGES=(docker.io containerd runc podman conmon containernetworking-plugins debootstrap
 	curl busybox-static jq bats util-linux procps)
@@ -35,7 +38,8 @@ e2e_init_names() {
 	E2E_CGROUP_PODMAN=/ocigate-e2e-$E2E_RUN_ID-podman  # cgroup parent of Podman's containers
 }
 
-e2e_log() { printf '[e2e %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+# (E2E_LOG_TAG: the suite's name in its log lines)
+e2e_log() { printf '[%s %(%H:%M:%S)T] %s\n' "${E2E_LOG_TAG:-e2e}" -1 "$*" >&2; }
 e2e_die() {
 	e2e_log "ERROR: $*"
 	exit 1
@@ -44,8 +48,10 @@ e2e_die() {
 # ---------------------------------------------------------------------------
 # packages
 
+# e2e_install: what E2E_PACKAGES lists and the host lacks, with apt-get; its
+# output in E2E_APT_LOG (default $W/logs/apt.log), shown when it fails.
 e2e_install() {
-	local missing=() p created_policy_rc=
+	local missing=() p created_policy_rc='' log=${E2E_APT_LOG:-$W/logs/apt.log}
 	for p in "${E2E_PACKAGES[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
@@ -59,10 +65,10 @@ e2e_install() {
 		created_policy_rc=1
 	fi
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$W/logs/apt.log" 2>&1 ||
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1 ||
 		{
 			[ -n "$created_policy_rc" ] && rm -f /usr/sbin/policy-rc.d
-			tail -20 "$W/logs/apt.log" >&2
+			tail -20 "$log" >&2
 			e2e_die "apt-get install failed"
 		}
 	[ -n "$created_policy_rc" ] && rm -f /usr/sbin/policy-rc.d
@@ -242,8 +248,13 @@ e2e_start_dockerd() {
 		}
 }
 
+# e2e_setup_podman RUNTIME [HOOKS_DIR]: a private Podman under $W/podman
+# whose runtime "runc" is RUNTIME (ocigate's wrapper; or runc itself, the
+# policy then coming only through the hooks in HOOKS_DIR), exported for the
+# tests: CONTAINERS_*, and PODMAN_FLAGS as E2E_PODMAN_FLAGS.
 e2e_setup_podman() {
-	local P=$W/podman nofile nproc
+	local P=$W/podman runtime=$1 hooks_dir='' nofile nproc
+	[ -z "${2:-}" ] || hooks_dir="hooks_dir = [\"$2\"]"
 	mkdir -p "$P/root" "$P/runroot" "$P/tmp" "$P/net" "$P/runc"
 	nofile=$(ulimit -Hn) nproc=$(ulimit -Hu)
 	[ "$nofile" = unlimited ] || [ "$nofile" -gt 1048576 ] && nofile=1048576
@@ -254,7 +265,7 @@ driver = "vfs"
 graphroot = "$P/root"
 runroot = "$P/runroot"
 EOF
-	# The wrapper is registered under the name "runc": Podman passes --log
+	# The runtime is registered under the name "runc": Podman passes --log
 	# and --log-format=json only to runtimes whose name it knows, and reads
 	# a refusal's message from that log.
 	cat >"$P/containers.conf" <<EOF
@@ -270,6 +281,7 @@ default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 
 [engine]
 runtime = "runc"
+$hooks_dir
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$P/events.log"
@@ -279,12 +291,21 @@ volume_path = "$P/root/volumes"
 lock_type = "file"
 
 [engine.runtimes]
-runc = ["$W/bin/ocigate-runc"]
+runc = ["$runtime"]
 
 [network]
 network_config_dir = "$P/net"
 EOF
 	: >"$P/registries.conf"
+	export CONTAINERS_CONF=$P/containers.conf
+	export CONTAINERS_STORAGE_CONF=$P/storage.conf
+	export CONTAINERS_REGISTRIES_CONF=$P/registries.conf
+	# Podman 5 warns on every call on a cgroup v1 host (this one is hybrid)
+	export PODMAN_IGNORE_CGROUPSV1_WARNING=1
+	# (runc's state root too: without --root it would be /run/runc)
+	PODMAN_FLAGS=(--root "$P/root" --runroot "$P/runroot" --storage-driver vfs
+		--cgroup-manager cgroupfs --events-backend file --runtime runc --runtime-flag "root=$P/runc")
+	export E2E_PODMAN_FLAGS="${PODMAN_FLAGS[*]}"
 }
 
 # ---------------------------------------------------------------------------
@@ -300,11 +321,17 @@ e2e_load_images() {
 	"$DOCKER_CLI" save ocigate-e2e/busybox >"$W/images/busybox.docker.tar"
 	# (containerd 2's ctr imports through the transfer service, which has no
 	# unpack platform for the native snapshotter: --local imports as 1.6 does)
+	# The help is read whole: `| grep -q` stops at the match, and under
+	# pipefail ctr's SIGPIPE then failed the test (measured: 11 in 100).
 	local local_import=()
-	ctr images import --help 2>&1 | grep -q -- '--local' && local_import=(--local)
+	[[ $(ctr images import --help 2>&1) == *--local* ]] && local_import=(--local)
 	ctr --address "$W/containerd/containerd.sock" -n "$E2E_NS" images import "${local_import[@]}" \
 		--snapshotter native --base-name docker.io/ocigate-e2e/busybox "$W/images/busybox.docker.tar" >/dev/null
-	# podman
+	e2e_podman_busybox
+}
+
+# The busybox image (e2e_busybox_tar) in Podman's store.
+e2e_podman_busybox() {
 	podman "${PODMAN_FLAGS[@]}" import --change 'CMD ["/bin/sh"]' "$W/images/busybox.tar" \
 		localhost/ocigate-e2e/busybox >/dev/null
 }
@@ -476,4 +503,72 @@ e2e_leak_check() {
 		[ -e "$p" ] && e2e_log "note: $p is in use by another engine, left in place"
 	done
 	return $ok
+}
+
+# ---------------------------------------------------------------------------
+# the runner (run.sh, tests/hook/run.sh): work dir, exit trap, bats
+
+# e2e_workdir NAME: a fresh work dir $W, /tmp/NAME.XXXXXX (0700) with logs/,
+# images/ and bin/; this run's names; the host as it was before anything
+# starts (what the teardown may remove).
+e2e_workdir() {
+	W=$(mktemp -d "/tmp/$1.XXXXXX") || exit 1
+	chmod 700 "$W"
+	mkdir -p "$W/logs" "$W/images" "$W/bin"
+	e2e_init_names
+	PODMAN_FLAGS=()
+	e2e_snapshot_host
+}
+
+# e2e_traps [CHECK]: however the runner ends (normally, e2e_die, a signal),
+# bats is stopped and the engines torn down (e2e_on_exit); CHECK, a
+# function of the runner, is called first with the exit status, and its
+# failure fails the run.
+# shellcheck disable=SC2120  # CHECK is optional
+e2e_traps() {
+	E2E_EXIT_CHECK=${1:-}
+	trap e2e_on_exit EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# The exit trap: stops bats, runs the runner's check, tears down, and fails
+# the run if the teardown left anything.
+e2e_on_exit() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "${BATS_PGID:-}" ]; then
+		e2e_log "interrupted: stopping bats"
+		kill -TERM -- "-$BATS_PGID" 2>/dev/null
+		sleep 1
+		kill -KILL -- "-$BATS_PGID" 2>/dev/null
+	fi
+	if [ -n "${E2E_EXIT_CHECK:-}" ] && ! "$E2E_EXIT_CHECK" "$rc"; then
+		[ "$rc" = 0 ] && rc=1
+	fi
+	e2e_teardown
+	if ! e2e_leak_check; then
+		e2e_log "ERROR: the teardown left something behind (see above)"
+		[ "$rc" = 0 ] && rc=1
+	fi
+	e2e_log "done in $((SECONDS - E2E_START)) s (exit $rc)"
+	exit "$rc"
+}
+
+# e2e_run_bats FILE...: bats over the FILEs, its TAP also in
+# $W/logs/bats.tap; returns bats' exit status.  bats runs as a background
+# job in its own process group, so that a signal to the runner ends it at
+# once (a trap waits for a foreground command) and e2e_on_exit can stop the
+# whole group.
+e2e_run_bats() {
+	local rc
+	set -m
+	# shellcheck disable=SC2086  # BATS_FLAGS is a list of flags
+	(bats --timing ${BATS_FLAGS:-} "$@" </dev/null | tee "$W/logs/bats.tap") &
+	BATS_PGID=$!
+	set +m
+	wait "$BATS_PGID"
+	rc=$?
+	BATS_PGID=
+	return "$rc"
 }

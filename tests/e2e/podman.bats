@@ -12,16 +12,6 @@ teardown() {
 	podman_cleanup
 }
 
-# pm_probe NAME [PODMAN RUN OPTIONS...]: run $PROBE in a busybox container
-# named NAME (kept until teardown, so a refused one can be found by name).
-pm_probe() {
-	local name=$1
-	shift
-	run --separate-stderr pm "${PM_RUN[@]}" --name "$name" "$@" "$PM_BUSYBOX" sh -c "$PROBE"
-}
-
-pm_id() { pm inspect -f '{{.Id}}' "$1"; }
-
 # Podman's own default pids limit (2048) is below the policy maximum and
 # is kept; the memory limit is the policy default.
 assert_pm_limits() {

@@ -74,16 +74,7 @@ a hosts /etc/hosts; a resolv.conf /etc/resolv.conf; a hostname /etc/hostname'
 	readonly_binds enforce
 	run dk run --rm --network none "$BUSYBOX" sh -c 'echo hello'
 	[ "$status" -eq 0 ] && [ "$output" = hello ] || fail "$output"
-	local pid code i
-	C=$(dk run -d --network none --tmpfs /var/lib/nginx --tmpfs /var/log/nginx "$NGINX")
-	pid=$(dk inspect -f '{{.State.Pid}}' "$C")
-	[ "$pid" -gt 0 ]
-	for ((i = 0; i < 50; i++)); do
-		code=$(nsenter -t "$pid" -n curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1/) || true
-		[ "$code" = 200 ] && break
-		sleep 0.2
-	done
-	[ "$code" = 200 ]
+	docker_nginx
 }
 
 @test "docker, the shipped audit: the volume stays writable, the audit line names it" {

@@ -28,7 +28,6 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 OCIGATE=${OCIGATE:-$SRC/ocigate}
 OCIGATECTL=${OCIGATECTL:-$SRC/ocigatectl}
-START=$SECONDS
 
 if [ "$(id -u)" != 0 ]; then
 	echo "e2e: must run as root (it starts container engines)" >&2
@@ -41,45 +40,26 @@ fi
 [ -x "$OCIGATE" ] || e2e_die "no ocigate binary at $OCIGATE (build it first: ./configure && make)"
 [ -x "$OCIGATECTL" ] || OCIGATECTL=true
 
-W=$(mktemp -d /tmp/ocigate-e2e.XXXXXX) || exit 1
-chmod 700 "$W"
-mkdir -p "$W/logs" "$W/images" "$W/bin"
-e2e_init_names
-PODMAN_FLAGS=()
-e2e_snapshot_host
+e2e_workdir ocigate-e2e
 
-on_exit() {
-	local rc=$? f
-	trap - EXIT INT TERM
-	if [ -n "${BATS_PGID:-}" ]; then
-		e2e_log "interrupted: stopping bats"
-		kill -TERM -- "-$BATS_PGID" 2>/dev/null
-		sleep 1
-		kill -KILL -- "-$BATS_PGID" 2>/dev/null
-	fi
+# On exit, before the teardown: the daemons' last log lines when the run
+# failed; and every container ran under verify (audit): a record is one the
+# runtime did not set up as its config said, under a real engine.
+exit_check() {
+	local rc=$1 f
 	if [ "$rc" != 0 ] && [ -d "$W/logs" ]; then
 		for f in "$W/logs/dockerd.log" "$W/logs/containerd.log"; do
 			[ -s "$f" ] && { echo "---- last lines of $f" >&2; tail -n 15 "$f" >&2; }
 		done
 	fi
-	# every container ran under verify (audit): a record is one the runtime
-	# did not set up as its config said, under a real engine
 	if [ -s "$W/audit.log" ] && grep -q '"event":"verify"' "$W/audit.log"; then
 		e2e_log "ERROR: ocigate-hook found containers that differ from their config:"
 		grep '"event":"verify"' "$W/audit.log" >&2
-		[ "$rc" = 0 ] && rc=1
+		return 1
 	fi
-	e2e_teardown
-	if ! e2e_leak_check; then
-		e2e_log "ERROR: the teardown left something behind (see above)"
-		[ "$rc" = 0 ] && rc=1
-	fi
-	e2e_log "done in $((SECONDS - START)) s (exit $rc)"
-	exit "$rc"
+	return 0
 }
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+e2e_traps exit_check
 
 # The engines run a copy: a rebuild of the tree during the run (make
 # replaces the binary) must not pull the runtime out from under them.
@@ -100,39 +80,21 @@ export CONTAINERD_ADDRESS=$W/containerd/containerd.sock
 export CONTAINERD_STATE=$W/containerd/state
 export CONTAINERD_NAMESPACE=$E2E_NS
 export CONTAINERD_SNAPSHOTTER=native
-export CONTAINERS_CONF=$W/podman/containers.conf
-export CONTAINERS_STORAGE_CONF=$W/podman/storage.conf
-export CONTAINERS_REGISTRIES_CONF=$W/podman/registries.conf
-# Podman 5 warns on every call on a cgroup v1 host (this one is hybrid)
-export PODMAN_IGNORE_CGROUPSV1_WARNING=1
-# (runc's state root too: without --root it would be /run/runc)
-PODMAN_FLAGS=(--root "$W/podman/root" --runroot "$W/podman/runroot" --storage-driver vfs
-	--cgroup-manager cgroupfs --events-backend file --runtime runc --runtime-flag "root=$W/podman/runc")
-export E2E_PODMAN_FLAGS="${PODMAN_FLAGS[*]}"
 
 e2e_policy "${E2E_PROFILE:-$SRC/policy/profiles/default.json}"
 e2e_log "starting private containerd"
 e2e_start_containerd
 e2e_log "starting private dockerd"
 e2e_start_dockerd
-e2e_setup_podman
+e2e_setup_podman "$W/bin/ocigate-runc"
 e2e_log "loading images"
 e2e_load_images
 
 e2e_log "engines: $("$DOCKER_CLI" version -f 'docker {{.Server.Version}}'), $(containerd --version | awk '{print "containerd", $3}'), $(podman --version), $("$RUNC" --version | head -n1)"
 
 if [ $# -gt 0 ]; then files=("$@"); else files=("$HERE"/*.bats); fi
-# bats runs as a background job in its own process group, so that a
-# signal to this script ends it at once (a trap waits for a foreground
-# command) and on_exit can stop the whole group.
-set -m
-# shellcheck disable=SC2086  # BATS_FLAGS is a list of flags
-(bats --timing ${BATS_FLAGS:-} "${files[@]}" </dev/null | tee "$W/logs/bats.tap") &
-BATS_PGID=$!
-set +m
-wait "$BATS_PGID"
+e2e_run_bats "${files[@]}"
 rc=$?
-BATS_PGID=
 passed=$(grep -c '^ok .*' "$W/logs/bats.tap" | head -n1)
 skipped=$(grep -c '^ok .* # skip' "$W/logs/bats.tap" | head -n1)
 failed=$(grep -c '^not ok ' "$W/logs/bats.tap" | head -n1)

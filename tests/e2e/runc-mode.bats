@@ -10,35 +10,16 @@
 
 load helpers
 
-RUNC_PATH=/usr/sbin/runc
-
-compiled() { "$OCIGATECTL" --version | sed -n "s/^$1: //p"; }
-
 setup() {
-	SYS_POLICY=$(compiled policy)
-	[ "$(compiled runtime)" = "$RUNC_PATH" ] || skip "this build execs $(compiled runtime), not $RUNC_PATH"
-	SYS_DIR=$(dirname "$SYS_POLICY")
-	mkdir -p "$SYS_DIR"
-	for f in policy.json seccomp.json; do
-		[ -e "$SYS_DIR/$f" ] && mv "$SYS_DIR/$f" "$SYS_DIR/$f.e2e-saved"
-	done
-	# the test policy (audit log $AUDIT) at the compiled-in path, with the
-	# seccomp profile it names beside it
+	runc_mode_setup
+	# the test policy (audit log $AUDIT) at the compiled-in path
 	install -m 600 "$POLICY" "$SYS_POLICY"
-	install -m 644 "$W/seccomp.json" "$SYS_DIR/seccomp.json"
 	RUNC_SHA=$(sha256sum <"$RUNC_PATH")
 }
 
 teardown() {
 	docker_cleanup
-	if [ -e "$RUNC_PATH.real" ]; then
-		"$OCIGATECTL" uninstall-as-runc --runc "$RUNC_PATH" --ocigate "$OCIGATE" >/dev/null 2>&1 || true
-	fi
-	rm -f "$SYS_POLICY" "$SYS_DIR/seccomp.json"
-	for f in policy.json seccomp.json; do
-		[ -e "$SYS_DIR/$f.e2e-saved" ] && mv "$SYS_DIR/$f.e2e-saved" "$SYS_DIR/$f"
-	done
-	return 0
+	runc_mode_teardown
 }
 
 @test "runc-replacement mode: docker run --runtime=runc --privileged is enforced; uninstall restores runc" {
@@ -50,8 +31,7 @@ teardown() {
 	[ "$(value NoNewPrivs)" = 0 ]
 	[ "$(value CapEff)" != "$(printf '%016x' "$ALLOWED_CAP_MASK")" ]
 
-	run "$OCIGATECTL" install-as-runc --runc "$RUNC_PATH" --ocigate "$OCIGATE"
-	[ "$status" -eq 0 ]
+	install_as_runc
 	[ -L "$RUNC_PATH" ]
 	[ -x "$RUNC_PATH.real" ]
 	dpkg-divert --list "$RUNC_PATH" | grep -q "$RUNC_PATH.real"

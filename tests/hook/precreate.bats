@@ -11,14 +11,6 @@ teardown() {
 	podman_cleanup
 }
 
-pm_probe() {
-	local name=$1
-	shift
-	run --separate-stderr pm "${PM_RUN[@]}" --name "$name" "$@" "$PM_BUSYBOX" sh -c "$PROBE"
-}
-
-pm_id() { pm inspect -f '{{.Id}}' "$1"; }
-
 # A Unix socket standing for a daemon's (the test policy denies
 # $W/docker/run/docker.sock as it denies /var/run/docker.sock).
 make_socket() {
