@@ -16,7 +16,7 @@
 #include "schema.h"
 
 /* The engines policy/facts.c can name. */
-static const char *const engines[] = { "cri", "buildkit", NULL };
+static const char *const engines[] = { "cri", "buildkit", "docker", "containerd", "podman", NULL };
 
 static bool
 good_name (const char *s)
@@ -40,7 +40,9 @@ read_engine (struct og_profile *pr, const struct og_json *v, const char *at, str
         pr->engine = og_xstrdup (v->text);
         return 0;
       }
-  return og_error_set (err, 0, "%s.engine: \"%s\" is no engine ocigate recognises (cri, buildkit)", at, v->text);
+  return og_error_set (err, 0,
+                       "%s.engine: \"%s\" is no engine ocigate recognises (cri, buildkit, docker, containerd, podman)",
+                       at, v->text);
 }
 
 /* A string or an array of strings: patterns for the pod's namespace. */

@@ -559,7 +559,11 @@ END_TEST
   "\"builds\":{\"select\":{\"engine\":\"buildkit\"},"                                                                  \
   "\"policy\":{\"version\":1,\"capabilities\":{\"allow\":[\"CAP_KILL\"]}}},"                                           \
   "\"anycri\":{\"select\":{\"engine\":\"cri\"},"                                                                       \
-  "\"policy\":{\"version\":1,\"resources\":{\"pids\":{\"max\":150}}}}},"
+  "\"policy\":{\"version\":1,\"resources\":{\"pids\":{\"max\":150}}}},"                                                \
+  "\"web\":{\"select\":{\"engine\":\"docker\"},"                                                                       \
+  "\"policy\":{\"version\":1,\"resources\":{\"pids\":{\"default\":40,\"max\":40}}}},"                                  \
+  "\"pods\":{\"select\":{\"engine\":\"podman\"},"                                                                      \
+  "\"policy\":{\"version\":1,\"capabilities\":{\"allow\":[\"CAP_CHOWN\"]}}}},"
 
 static const char *
 selected (const struct og_policy *p, const char *engine, const char *ns, const struct og_policy **q)
@@ -578,7 +582,7 @@ START_TEST (profiles_select_on_facts)
 
   setup_base (WITH_PROFILES);
   p = loaded ();
-  ck_assert_uint_eq (p->nprofiles, 3);
+  ck_assert_uint_eq (p->nprofiles, 5);
   /* in the order written */
   ck_assert_str_eq (p->profiles[0].name, "payments");
   ck_assert_str_eq (p->profiles[2].name, "anycri");
@@ -594,6 +598,13 @@ START_TEST (profiles_select_on_facts)
   ck_assert_str_eq (selected (p, "buildkit", NULL, &q), "builds");
   ck_assert_str_eq (q->caps.allow[0], "CAP_KILL");
   ck_assert_ptr_null (q->caps.allow[1]);
+  ck_assert_str_eq (selected (p, "docker", NULL, &q), "web");
+  ck_assert_int_eq (q->resources.pids.max, 40);
+  ck_assert_str_eq (selected (p, "podman", NULL, &q), "pods");
+  ck_assert_str_eq (q->caps.allow[0], "CAP_CHOWN");
+  /* an engine no profile names: the base */
+  ck_assert_ptr_null (selected (p, "containerd", NULL, &q));
+  ck_assert_ptr_eq (q, p);
   /* untrusted facts (no engine): the base, whatever the namespace */
   ck_assert_ptr_null (selected (p, NULL, "payments", &q));
   ck_assert_ptr_eq (q, p);
@@ -687,8 +698,10 @@ START_TEST (a_profile_must_be_well_formed)
     { "\"profiles\":{\"a b\":{}},", "a profile's name" },
     { "\"profiles\":{\"x\":{\"policy\":{\"version\":1}}},", "profiles.x.select: must be a non-empty object" },
     { "\"profiles\":{\"x\":{\"select\":{},\"policy\":{\"version\":1}}},", "must be a non-empty object" },
-    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"docker\"},\"policy\":{\"version\":1}}},",
-      "\"docker\" is no engine" },
+    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"kubelet\"},\"policy\":{\"version\":1}}},",
+      "\"kubelet\" is no engine ocigate recognises (cri, buildkit, docker, containerd, podman)" },
+    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"docker\",\"pod_namespace\":\"a\"},\"policy\":{\"version\":1}}},",
+      "pod_namespace needs \"engine\": \"cri\"" },
     { "\"profiles\":{\"x\":{\"select\":{\"pod_namespace\":\"a\"},\"policy\":{\"version\":1}}},",
       "pod_namespace needs \"engine\": \"cri\"" },
     { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"cri\",\"annotation\":\"a\"},\"policy\":{\"version\":1}}},",
