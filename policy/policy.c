@@ -82,7 +82,7 @@ to_cache (const struct og_policy_cache *cache, const char *path, const struct st
   size_t len;
 
   if (cache == NULL || clock_gettime (CLOCK_REALTIME, &now) < 0 || !og_policy_cacheable (st, &now)
-      || !og_layers_cacheable (ls, &now) || p->nprofiles > 0 || og_policy_image_write (p, &image, &len) < 0)
+      || !og_layers_cacheable (ls, &now) || og_policy_image_write (p, &image, &len) < 0)
     return;
   cache->store (cache->data, path, st, layers, image, len);
 }

@@ -59,8 +59,8 @@ struct og_policy
   char *audit_log;    /* "audit": {"log": ...}; NULL disables the file */
   char **overridable; /* keys a later layer may set to anything (policy/layers.c) */
   /* "profiles" of the base, in the order written, each compiled at load
-   * (policy/profiles_load.c); not in the compiled image: a policy with
-   * profiles is not cached */
+   * (policy/profiles_load.c) and kept in the compiled image with it
+   * (policy/policy_image.c) */
   struct og_profile *profiles;
   size_t nprofiles;
 

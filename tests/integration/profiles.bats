@@ -196,3 +196,24 @@ move_bundle() {
 	[ "$(cat "/sys/fs/cgroup/pids/ocigate-test-$CID/pids.max")" = 56 ] || { show_run; false; }
 	tail -n1 "$AUDIT" | jq -e '.event == "update" and .profile == "pods"' >/dev/null || fail "$(tail -n1 "$AUDIT")"
 }
+
+@test "profiles: a policy with profiles is cached compiled, and the cached one picks the same profile" {
+	engine_policy
+	sleep 2.1 # ocigate caches a policy only once its file is two seconds old
+	mkdir -p "$T/st"
+	chmod 711 "$T/st"
+	for n in 1 2; do
+		make_bundle default
+		move_bundle "$T/moby/$CID"
+		record_container "$ROOTDIR" "$CID"
+		run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$T/st" \
+			--root "$ROOTDIR" --log "$BUNDLE/log.json" --log-format json run --bundle "$BUNDLE" "$CID"
+		assert_status 0
+		[ "$(probe_value pids.max)" = 48 ] || { show_run; false; }
+		tail -n1 "$AUDIT" | jq -e '.profile == "web"' >/dev/null || fail "run $n: $(tail -n1 "$AUDIT")"
+		# the first call stored the compiled policy, profiles and all
+		[ "$(find "$T/st/policy-cache" -type f -name '*-ocigate' | wc -l)" = 1 ] || fail "no cache entry after run $n"
+	done
+	# the profiles' names are among its strings
+	grep -qa 'pods' "$T/st/policy-cache/"*-ocigate || fail "the entry holds no profile"
+}
