@@ -289,9 +289,12 @@ int og_policy_load_cached (const char *path, const struct og_policy_cache *cache
 struct og_json;
 /* og_policy_load, and also the merged JSON of every file and, for each
  * key set ("area.key", a limit's or a nested object's members one level
- * deeper), the file that set it (ocigatectl show --effective). */
+ * deeper), the file that set it (ocigatectl show --effective); profiles,
+ * if not NULL: an object of the workload profiles in the order written,
+ * each {"select", "policy": its merged JSON, "sources": the same map,
+ * "FILE (profile NAME)" for the keys the profile sets}. */
 int og_policy_load_effective (const char *path, struct og_policy **out, struct og_json **effective,
-                              struct og_json **sources, struct og_error *err);
+                              struct og_json **sources, struct og_json **profiles, struct og_error *err);
 /* For a decision of `rule`: its area's action (or mode) and the file that
  * set it, then every key of the area a layer set, with its file (sources:
  * from og_policy_load_effective).  Malloc'd. */

@@ -101,7 +101,7 @@ check_profile (const char *buf, size_t size, const struct og_json *root)
   og_json_set (one, "policy", og_steal_pointer (&policy));
   profiles = og_json_new (OG_JSON_OBJECT);
   og_json_set (profiles, "fuzz", one);
-  if (og_profiles_load (p, profiles, root, sources, &err) < 0)
+  if (og_profiles_load (p, profiles, root, sources, NULL, &err) < 0)
     {
       if (err.msg == NULL || strstr (err.msg, "profile") == NULL || strstr (err.msg, "fuzz") == NULL)
         violation ("a refused profile without a message naming it");

@@ -464,7 +464,7 @@ START_TEST (effective_names_each_file)
 
   setup_base ("");
   path = layer ("10-team.json", "{\"version\":1,\"resources\":{\"memory\":{\"max\":\"768M\"}}}");
-  ck_assert_int_eq (og_policy_load_effective (base_path, &p, &eff, &src, &err), 0);
+  ck_assert_int_eq (og_policy_load_effective (base_path, &p, &eff, &src, NULL, &err), 0);
   ck_assert_str_eq (og_json_get (src, "resources.memory.max")->text, path);
   ck_assert_str_eq (og_json_get (src, "resources.memory.default")->text, base_path);
   ck_assert_str_eq (og_json_get (src, "capabilities.allow")->text, base_path);
@@ -483,7 +483,7 @@ START_TEST (explain_names_the_files)
 
   setup_base ("\"mode\":\"audit\",");
   path = layer ("10-team.json", "{\"version\":1,\"capabilities\":{\"allow\":[\"CAP_KILL\"],\"action\":\"deny\"}}");
-  ck_assert_int_eq (og_policy_load_effective (base_path, &p, &eff, &src, &err), 0);
+  ck_assert_int_eq (og_policy_load_effective (base_path, &p, &eff, &src, NULL, &err), 0);
   caps = og_policy_explain (p, src, "capabilities");
   want = og_xasprintf ("capabilities.action \"deny\" from %s; capabilities.allow from %s; mode \"audit\" from %s: "
                        "recorded only",
