@@ -12,7 +12,6 @@
  */
 #include <config.h>
 #include <errno.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "ocigate.h"

@@ -885,8 +885,8 @@ START_TEST (cached_profiles_decide_the_same)
 }
 END_TEST
 
-/* Every truncation and every flipped byte of an image with profiles is
- * refused (checksum, lengths), never read as another policy. */
+/* An image with profiles cut short, or with a byte flipped (every 97th
+ * place), is refused (checksum, lengths), never read as another policy. */
 START_TEST (damaged_profile_images_are_refused)
 {
   og_cleanup_policy struct og_policy *p = NULL;
