@@ -167,6 +167,12 @@ START_TEST (every_loosening_is_refused)
            "mounts.readonly_binds: ", "may not be set", NULL);
   refused ("{\"version\":1,\"user_namespace\":{\"pool_start\":70000}}", "user_namespace.pool_start: ", "may not be set",
            NULL);
+  /* where an engine's state lives decides which profile a container gets:
+   * only the base says so */
+  refused ("{\"version\":1,\"docker\":{\"task_dir\":\"/run/x\",\"runc_root\":\"/run/y\"}}",
+           "docker.task_dir: ", "may not be set", NULL);
+  refused ("{\"version\":1,\"podman\":{\"graph_root\":\"/var/x\",\"runc_root\":\"/run/runc\"}}",
+           "podman.graph_root: ", "may not be set", NULL);
 }
 END_TEST
 
@@ -647,6 +653,8 @@ START_TEST (a_loosening_profile_is_refused)
                    "capabilities.allow", "adds \"CAP_SYS_ADMIN\"");
   profile_refused ("{\"version\":1,\"rootfs\":{\"readonly\":false}}", "rootfs.readonly", "looser");
   profile_refused ("{\"version\":1,\"mode\":\"audit\"}", "mode", "looser");
+  profile_refused ("{\"version\":1,\"containerd\":{\"task_dir\":\"/run/x\",\"runc_root\":\"/run/y\"}}",
+                   "containerd.task_dir", "may not be set");
   profile_refused ("{\"resources\":{}}", "version", "must be 1");
   /* "overridable" frees a key for layers, never for a profile */
   {
