@@ -159,13 +159,27 @@ make_area() {
 	' "$FIX/default.config.json" >"$d/config.json"
 }
 make_area "$W"
+ID=bench0
+# A policy with workload profiles (ocigate-policy(5) PROFILES): four, one
+# per engine, and the bench's bundle where dockerd's would be (docker
+# task_dir/<id> under the runc root), so that a create picks "web".
+PROFILED='.docker = {task_dir: $moby, runc_root: $root} | .profiles = {
+	payments: {select: {engine: "cri", pod_namespace: ["payments", "prod-*"]},
+		policy: {version: 1, resources: {pids: {default: 64, max: 64}}, process: {run_as_non_root: true}}},
+	builds: {select: {engine: "buildkit"}, policy: {version: 1, resources: {pids: {max: 4096}}}},
+	pods: {select: {engine: "podman"}, policy: {version: 1, capabilities: {allow: ["CAP_CHOWN", "CAP_KILL"]}}},
+	web: {select: {engine: "docker"}, policy: {version: 1, resources: {pids: {default: 512, max: 512}}}}}'
+mkdir -p "$W/moby/$ID"
+for f in policy policy-nouserns; do
+	jq --arg moby "$W/moby" --arg root "$W/root" "$PROFILED" "$W/$f.json" >"$W/$f-profiled.json"
+	chmod 0644 "$W/$f-profiled.json"
+done
 # ocigate caches a compiled policy only once the file is two seconds old
 # (a host's policy is older than that): let the policies age before timing
 sleep 2.1
 cp "$FIX/exec.process.json" "$W/process.orig.json"
 cp "$FIX/update.update.json" "$W/update.json"
 
-ID=bench0
 OG=("$OCIGATE" --ocigate-policy "$W/policy.json" --ocigate-runtime "$NOOP" --ocigate-state-dir "$W/state" --root "$W/root")
 OGU=("$OCIGATE" --ocigate-policy "$W/policy-userns.json" --ocigate-runtime "$NOOP" --ocigate-state-dir "$W/state" --root "$W/root")
 # Instruction counts of creates: valgrind cannot run the user-namespace
@@ -175,9 +189,12 @@ OGU=("$OCIGATE" --ocigate-policy "$W/policy-userns.json" --ocigate-runtime "$NOO
 # bench/README.md); the binds are staged there by the fallback without
 # open_tree (a bind of the judged descriptor).
 OGN=("$OCIGATE" --ocigate-policy "$W/policy-nouserns.json" --ocigate-runtime "$NOOP" --ocigate-state-dir "$W/state" --root "$W/root")
+OGP=("$OCIGATE" --ocigate-policy "$W/policy-profiled.json" --ocigate-runtime "$NOOP" --ocigate-state-dir "$W/state" --root "$W/root")
+OGPN=("$OCIGATE" --ocigate-policy "$W/policy-nouserns-profiled.json" --ocigate-runtime "$NOOP" --ocigate-state-dir "$W/state" --root "$W/root")
 BARE=("$NOOP" --root "$W/root")
 CREATE=(create --bundle "$W/bundle" "$ID")
 RESTORE=(-r "$W/config.json:$W/bundle/config.json")
+CREATE_MOBY=(create --bundle "$W/moby/$ID" "$ID")
 # between user-namespace creates: release the range and the staged mount
 DELETE_CMD="'$OCIGATE' --ocigate-state-dir '$W/state' --ocigate-runtime '$NOOP' --root '$W/root' delete $ID"
 
@@ -303,6 +320,10 @@ say "timing:"
 # mounts do not pile up in the mount table and slow the later runs.
 measure create "$RUNS" "${RESTORE[@]}" -c "$DELETE_CMD" -- "${OG[@]}" "${CREATE[@]}" --vs "${BARE[@]}" "${CREATE[@]}"
 measure create_userns "$RUNS" "${RESTORE[@]}" -c "$DELETE_CMD" -- "${OGU[@]}" "${CREATE[@]}" --vs "${BARE[@]}" "${CREATE[@]}"
+# the same create under the policy with profiles (its "web" profile chosen)
+measure create_profiled "$RUNS" -r "$W/config.json:$W/moby/$ID/config.json" -c "$DELETE_CMD" -- \
+	"${OGP[@]}" "${CREATE_MOBY[@]}" --vs "${BARE[@]}" "${CREATE_MOBY[@]}"
+put .profiled_creates_selected "$(grep -c '"profile":"web"' "$W/audit.log" || true)"
 measure exec "$RUNS" -r "$W/process.orig.json:$W/process.json" -- \
 	"${OG[@]}" exec --process "$W/process.json" "$ID" --vs "${BARE[@]}" exec --process "$W/process.json" "$ID"
 measure update "$RUNS" -i "$W/update.json" -- \
@@ -379,7 +400,7 @@ if [ -n "$HOOK" ]; then
 	HOOK_CASES="hook_precreate hook_create_runtime hook_poststart verify_rule"
 fi
 
-for c in create create_userns exec update state kill create_disk $BUSY_CASES $HOOK_CASES; do
+for c in create create_userns create_profiled exec update state kill create_disk $BUSY_CASES $HOOK_CASES; do
 	put ".cases.$c" "$(cat "$RAW/$c.json")"
 done
 put .cases.create_disk.filesystem "\"$DISK_FS\""
@@ -400,6 +421,18 @@ if [ "$USE_CALLGRIND" = 1 ]; then
 	cp "$W/config.json" "$W/bundle/config.json"
 	IR[create_userns]=$(callgrind create_userns /dev/null 0 "${OGU[@]}" "${CREATE[@]}")
 	sh -c "$DELETE_CMD"
+	# the policy with profiles: warmed as above, then the median of three
+	# counts (they differ by a few hundred instructions: the clock, the ids)
+	cp "$W/config.json" "$W/moby/$ID/config.json"
+	"${OGPN[@]}" "${CREATE_MOBY[@]}" </dev/null >>"$LOG" 2>&1 && sh -c "$DELETE_CMD"
+	PROFILED_IR=()
+	for _ in 1 2 3; do
+		cp "$W/config.json" "$W/moby/$ID/config.json"
+		PROFILED_IR+=("$(callgrind create_profiled /dev/null 0 "${OGPN[@]}" "${CREATE_MOBY[@]}")")
+		sh -c "$DELETE_CMD"
+	done
+	put .instructions_create_profiled_runs "$(printf '%s\n' "${PROFILED_IR[@]}" | jq -s .)"
+	IR[create_profiled]=$(printf '%s\n' "${PROFILED_IR[@]}" | sort -n | sed -n 2p)
 	cp "$W/process.orig.json" "$W/process.json"
 	IR[exec]=$(callgrind exec /dev/null 0 "${OG[@]}" exec --process "$W/process.json" "$ID")
 	IR[update]=$(callgrind update "$W/update.json" 0 "${OG[@]}" update --resources - "$ID")
@@ -613,7 +646,7 @@ jq -r '
 	("case" | pad(20)) + ("wrapper ms" | lpad(24)) + ("bare ms" | lpad(9)) + ("added ms" | lpad(10)) + ("min-min" | lpad(9))
 		+ ("added CPU" | lpad(11))
 		+ ("RSS w/b" | lpad(11)) + ("faults w/b" | lpad(12)) + ("instructions" | lpad(14)),
-	(. as $r | ["create", "create_userns", "create_disk", "create_busy", "exec", "update", "state", "kill",
+	(. as $r | ["create", "create_userns", "create_profiled", "create_disk", "create_busy", "exec", "update", "state", "kill",
 		"hook_precreate", "hook_create_runtime", "hook_poststart", "verify_rule"][] as $c
 	 | $r.cases[$c] as $x | select($x != null)
 	 | ($c + (if $c == "create_disk" then " (" + $x.filesystem + ")" else "" end) | pad(20))

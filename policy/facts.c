@@ -46,56 +46,95 @@ annotation (const struct og_json *spec, const char *key)
   return og_json_is_string (v) ? v->text : NULL;
 }
 
-/* Did containerd's runc shim, for the CRI's namespace, make this call? */
-static bool
-cri_call (const struct og_policy *p, const char *bundle, const char *root, const char *id)
-{
-  size_t n;
-
-  if (p->cri.task_dir == NULL || p->cri.runc_root == NULL || bundle == NULL || root == NULL || !safe_component (id))
-    return false;
-  n = strlen (p->cri.task_dir);
-  return strncmp (bundle, p->cri.task_dir, n) == 0 && bundle[n] == '/' && strcmp (bundle + n + 1, id) == 0
-         && strcmp (root, p->cri.runc_root) == 0;
-}
-
-/* Did dockerd's BuildKit make this call?  Its executor (moby
+/* Was the call `--root <runc_root> ... --bundle <dir>/<id> <id>`?  That is
+ * how containerd's runc shim calls for a namespace (the CRI's k8s.io,
+ * dockerd's moby, ctr's default: runtime/v2/runc appends the namespace to
+ * both), and how dockerd's BuildKit executor (moby
  * builder/builder-next/executor_linux.go, buildkit's runcexecutor) runs
  *     runc --log <executor>/runc-log.json --log-format json run
  *         --bundle <executor>/<id> <id>
- * without --root (measured with Docker 20.10 and 28.5, tests/e2e/build.bats):
- * only dockerd chooses that bundle path, a build step's own process cannot. */
+ * without --root (measured with Docker 20.10 and 28.5, tests/e2e/build.bats).
+ * Only the engine chooses those paths; a workload cannot. */
 static bool
-buildkit_call (const struct og_policy *p, const char *bundle, const char *root, const char *id)
+dir_call (const char *dir, const char *runc_root, const char *bundle, const char *root, const char *id)
 {
   size_t n;
 
-  if (p->buildkit.executor_dir == NULL || p->buildkit.runc_root == NULL || bundle == NULL || root == NULL
-      || !safe_component (id))
+  if (dir == NULL || runc_root == NULL || bundle == NULL || root == NULL || !safe_component (id))
     return false;
-  n = strlen (p->buildkit.executor_dir);
-  return strncmp (bundle, p->buildkit.executor_dir, n) == 0 && bundle[n] == '/' && strcmp (bundle + n + 1, id) == 0
-         && strcmp (root, p->buildkit.runc_root) == 0;
+  n = strlen (dir);
+  return strncmp (bundle, dir, n) == 0 && bundle[n] == '/' && strcmp (bundle + n + 1, id) == 0
+         && strcmp (root, runc_root) == 0;
 }
 
-void
-og_engine_facts_read (const struct og_policy *p, const char *bundle, const char *root, const char *id,
-                      const struct og_json *spec, struct og_engine_facts *f)
-{
-  const char *type, *sandbox, *uid;
+/* The drivers of containers/storage (drivers/: its <driver>-containers
+ * directories), which Podman's bundles are under. */
+static const char *const podman_drivers[] = { "overlay", "vfs", "btrfs", "zfs", "aufs", "devicemapper", NULL };
 
-  memset (f, 0, sizeof *f);
-  if (buildkit_call (p, bundle, root, id))
+/* Did Podman (conmon) make this call?  It passes --bundle
+ *     <graphroot>/<driver>-containers/<id>/userdata
+ * (the container's static dir in containers/storage, measured with Podman
+ * 4.3 and 5.8) and no --root unless a runtime flag sets one. */
+static bool
+podman_call (const struct og_policy *p, const char *bundle, const char *root, const char *id)
+{
+  const char *rest;
+  size_t n;
+
+  if (p->podman.graph_root == NULL || p->podman.runc_root == NULL || bundle == NULL || root == NULL
+      || !safe_component (id) || strcmp (root, p->podman.runc_root) != 0)
+    return false;
+  n = strlen (p->podman.graph_root);
+  if (strncmp (bundle, p->podman.graph_root, n) != 0 || bundle[n] != '/')
+    return false;
+  rest = bundle + n + 1;
+  for (const char *const *d = podman_drivers; *d; d++)
     {
-      f->buildkit = true;
-      f->engine = "buildkit";
-      return;
+      size_t dn = strlen (*d), idn = strlen (id);
+
+      if (strncmp (rest, *d, dn) != 0 || strncmp (rest + dn, "-containers/", strlen ("-containers/")) != 0)
+        continue;
+      rest += dn + strlen ("-containers/");
+      return strncmp (rest, id, idn) == 0 && strcmp (rest + idn, "/userdata") == 0;
     }
-  if (!cri_call (p, bundle, root, id))
-    return;
-  type = annotation (spec, ANN_TYPE);
-  sandbox = annotation (spec, ANN_SANDBOX);
-  uid = annotation (spec, ANN_UID);
+  return false;
+}
+
+/* The engine whose paths the call has, or NULL: none, or more than one
+ * (a policy giving two engines the same paths says nothing about either). */
+static const char *
+engine_of (const struct og_policy *p, const char *bundle, const char *root, const char *id)
+{
+  const struct
+  {
+    const char *name;
+    bool match;
+  } calls[] = {
+    { "buildkit", dir_call (p->buildkit.executor_dir, p->buildkit.runc_root, bundle, root, id) },
+    { "cri", dir_call (p->cri.task_dir, p->cri.runc_root, bundle, root, id) },
+    { "docker", dir_call (p->docker.task_dir, p->docker.runc_root, bundle, root, id) },
+    { "containerd", dir_call (p->containerd.task_dir, p->containerd.runc_root, bundle, root, id) },
+    { "podman", podman_call (p, bundle, root, id) },
+  };
+  const char *found = NULL;
+  size_t n = 0;
+
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+    if (calls[i].match)
+      {
+        found = calls[i].name;
+        n++;
+      }
+  return n == 1 ? found : NULL;
+}
+
+/* The CRI's annotations, believed only for a call with the CRI's paths. */
+static void
+cri_facts (const struct og_json *spec, const char *id, struct og_engine_facts *f)
+{
+  const char *type = annotation (spec, ANN_TYPE), *sandbox = annotation (spec, ANN_SANDBOX),
+             *uid = annotation (spec, ANN_UID);
+
   if (type == NULL || !safe_component (sandbox) || !safe_component (uid))
     return;
   if (strcmp (type, "sandbox") == 0)
@@ -115,6 +154,49 @@ og_engine_facts_read (const struct og_policy *p, const char *bundle, const char 
     f->pod_namespace = og_xstrdup (annotation (spec, ANN_NAMESPACE));
   f->sandbox_id = og_xstrdup (sandbox);
   f->pod_uid = og_xstrdup (uid);
+}
+
+void
+og_engine_facts_read (const struct og_policy *p, const char *bundle, const char *root, const char *id,
+                      const struct og_json *spec, struct og_engine_facts *f)
+{
+  const char *engine = engine_of (p, bundle, root, id);
+
+  memset (f, 0, sizeof *f);
+  if (engine == NULL)
+    return;
+  if (strcmp (engine, "cri") == 0)
+    {
+      /* a CRI call whose annotations are not the CRI's is no engine's */
+      cri_facts (spec, id, f);
+      return;
+    }
+  f->buildkit = strcmp (engine, "buildkit") == 0;
+  f->engine = engine;
+}
+
+char **
+og_engine_bundles (const struct og_policy *p, const char *root, const char *id)
+{
+  const struct og_shim_paths dirs[] = {
+    { p->cri.task_dir, p->cri.runc_root },
+    { p->buildkit.executor_dir, p->buildkit.runc_root },
+    { p->docker.task_dir, p->docker.runc_root },
+    { p->containerd.task_dir, p->containerd.runc_root },
+  };
+  size_t n = 0, cap = sizeof dirs / sizeof dirs[0] + sizeof podman_drivers / sizeof podman_drivers[0];
+  char **out = og_xcalloc (cap + 1, sizeof *out);
+
+  if (root == NULL || !safe_component (id))
+    return out;
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+    if (dirs[i].task_dir && dirs[i].runc_root && strcmp (root, dirs[i].runc_root) == 0)
+      out[n++] = og_xasprintf ("%s/%s", dirs[i].task_dir, id);
+  if (p->podman.graph_root == NULL || p->podman.runc_root == NULL || strcmp (root, p->podman.runc_root) != 0)
+    return out;
+  for (const char *const *d = podman_drivers; *d; d++)
+    out[n++] = og_xasprintf ("%s/%s-containers/%s/userdata", p->podman.graph_root, *d, id);
+  return out;
 }
 
 void

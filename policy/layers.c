@@ -105,9 +105,8 @@ apply (struct og_json *merged, const struct og_json *layer)
     }
 }
 
-/* sources["area.key"] = file for every key the file sets. */
-static void
-record_file (struct og_json *sources, const struct og_json *root, const char *file)
+void
+og_layer_record (struct og_json *sources, const struct og_json *root, const char *file)
 {
   for (size_t i = 0; i < root->n; i++)
     {
@@ -410,7 +409,7 @@ merge_one (const char *base, const char *file, const char *buf, size_t len, stru
     return og_error_wrap (err, "policy %s", file);
   if (og_layer_onto (base, file, layer, *merged, *p, sources, false, &next, &q, err) < 0)
     return -1;
-  record_file (sources, layer, file);
+  og_layer_record (sources, layer, file);
   og_json_free (*merged);
   *merged = og_steal_pointer (&next);
   og_policy_free (*p);
@@ -447,7 +446,7 @@ og_layers_merge (const struct og_json *base, const char *name, const char *base_
 
   if (og_policy_from_json (&l, merged, &p) < 0)
     return -1;
-  record_file (src, base, name);
+  og_layer_record (src, base, name);
   for (size_t i = 0; i < ls->n; i++)
     if (merge_one (name, ls->v[i].path, bufs[i], lens[i], &merged, &p, src, err) < 0)
       return -1;

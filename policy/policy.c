@@ -82,7 +82,7 @@ to_cache (const struct og_policy_cache *cache, const char *path, const struct st
   size_t len;
 
   if (cache == NULL || clock_gettime (CLOCK_REALTIME, &now) < 0 || !og_policy_cacheable (st, &now)
-      || !og_layers_cacheable (ls, &now) || p->nprofiles > 0 || og_policy_image_write (p, &image, &len) < 0)
+      || !og_layers_cacheable (ls, &now) || og_policy_image_write (p, &image, &len) < 0)
     return;
   cache->store (cache->data, path, st, layers, image, len);
 }
@@ -133,10 +133,11 @@ split_profiles (const struct og_json *root, struct og_json **profiles)
  * profiles compiled onto the result (policy/profiles_load.c). */
 static int
 load_layered (const char *path, const char *buf, size_t len, const struct og_layers *ls, struct og_policy **out,
-              struct og_json **effective, struct og_json **sources, struct og_error *err)
+              struct og_json **effective, struct og_json **sources, struct og_json **shown, struct og_error *err)
 {
   const struct og_json_opts opts = { .max_size = OG_POLICY_MAX_SIZE, .max_depth = 16, .allow_comments = true };
   og_cleanup_json struct og_json *root = NULL, *base = NULL, *profiles = NULL, *merged = NULL, *src = NULL;
+  og_cleanup_json struct og_json *show = shown ? og_json_new (OG_JSON_OBJECT) : NULL;
   og_cleanup_policy struct og_policy *p = NULL;
   char **bufs = og_xcalloc (ls->n + 1, sizeof *bufs);
   size_t *lens = og_xcalloc (ls->n + 1, sizeof *lens);
@@ -154,13 +155,15 @@ load_layered (const char *path, const char *buf, size_t len, const struct og_lay
   og_sha256_hex (buf, len, digest);
   base = split_profiles (root, &profiles);
   if (og_layers_merge (base, path, digest, ls, bufs, lens, &p, &merged, &src, err) < 0
-      || (profiles && og_profiles_load (p, profiles, merged, src, err) < 0))
+      || (profiles && og_profiles_load (p, profiles, merged, src, show, err) < 0))
     goto out;
   *out = og_steal_pointer (&p);
   if (effective)
     *effective = og_steal_pointer (&merged);
   if (sources)
     *sources = og_steal_pointer (&src);
+  if (shown)
+    *shown = og_steal_pointer (&show);
   r = 0;
 out:
   for (size_t i = 0; i < ls->n; i++)
@@ -173,7 +176,7 @@ out:
 /* The policy at path with its layers; from the cache when it has them all. */
 static int
 load_files (const char *path, const struct og_policy_cache *cache, struct og_policy **out, struct og_json **effective,
-            struct og_json **sources, struct og_error *err)
+            struct og_json **sources, struct og_json **profiles, struct og_error *err)
 {
   og_cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); /* a FIFO must not hang us */
   og_cleanup_layers struct og_layers ls = { 0 };
@@ -201,7 +204,7 @@ load_files (const char *path, const struct og_policy_cache *cache, struct og_pol
     return 0;
   if (read_policy_file (fd, &st, path, &buf, &len, err) < 0)
     return -1;
-  if (load_layered (path, buf, len, &ls, out, effective, sources, err) < 0)
+  if (load_layered (path, buf, len, &ls, out, effective, sources, profiles, err) < 0)
     return -1;
   to_cache (cache, path, &st, &ls, layers, *out);
   return 0;
@@ -211,12 +214,12 @@ int
 og_policy_load_cached (const char *path, const struct og_policy_cache *cache, struct og_policy **out,
                        struct og_error *err)
 {
-  return load_files (path, cache, out, NULL, NULL, err);
+  return load_files (path, cache, out, NULL, NULL, NULL, err);
 }
 
 int
 og_policy_load_effective (const char *path, struct og_policy **out, struct og_json **effective,
-                          struct og_json **sources, struct og_error *err)
+                          struct og_json **sources, struct og_json **profiles, struct og_error *err)
 {
-  return load_files (path, NULL, out, effective, sources, err);
+  return load_files (path, NULL, out, effective, sources, profiles, err);
 }

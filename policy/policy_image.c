@@ -10,7 +10,11 @@
  * struct's bytes with every pointer field zeroed, then the pointer fields in
  * the order of og_policy_each_pointer (the table of policy/sections.c): a
  * string is a 32-bit length and its bytes (no NUL), a string list a 32-bit
- * count and its strings; ~0 stands for NULL.  The fingerprint covers the
+ * count and its strings; ~0 stands for NULL.  Then the workload profiles:
+ * a 32-bit count (the struct's nprofiles) and for each its name, engine,
+ * pod_namespace list and its compiled policy in the same form (a profile's
+ * own count is 0: a profile holds no profiles), so that a policy with
+ * profiles is cached like any other.  The fingerprint covers the
  * table's shape (og_policy_schema_hash), so an image of another table is
  * never read back, and the cache of runtime/policy_cache.c misses instead.
  */
@@ -28,7 +32,7 @@
 #include "schema.h"
 
 #define IMAGE_MAGIC "OGPOLIMG"
-#define IMAGE_FORMAT 2u
+#define IMAGE_FORMAT 3u
 #define NONE UINT32_MAX
 
 struct header
@@ -45,6 +49,14 @@ static void
 zero_pointer (size_t off, enum og_key_store kind, void *data)
 {
   memset ((char *)data + off, 0, sizeof (void *));
+}
+
+/* Every pointer of a policy: its keys' and its profiles. */
+static void
+zero_pointers (struct og_policy *p)
+{
+  og_policy_each_pointer (zero_pointer, p);
+  p->profiles = NULL;
 }
 
 static uint64_t
@@ -117,13 +129,14 @@ static uint64_t
 fingerprint (void)
 {
   static uint64_t cached;
-  const size_t size = sizeof (struct og_policy);
+  const size_t size = sizeof (struct og_policy), profile_size = sizeof (struct og_profile);
   uint64_t h, schema;
 
   if (cached)
     return cached;
   h = fnv1a (0xcbf29ce484222325ULL, PACKAGE_VERSION, sizeof PACKAGE_VERSION);
   h = fnv1a (h, &size, sizeof size);
+  h = fnv1a (h, &profile_size, sizeof profile_size);
   schema = og_policy_schema_hash ();
   h = fnv1a (h, &schema, sizeof schema);
   dl_iterate_phdr (build_id_note, &h);
@@ -156,19 +169,10 @@ struct writer
 };
 
 static void
-put_pointer (size_t off, enum og_key_store kind, void *data)
+put_strv (struct writer *w, char *const *v)
 {
-  struct writer *w = data;
-  const void *slot = (const char *)w->p + off;
-  char *const *v;
   size_t n;
 
-  if (kind == OG_STORE_STR)
-    {
-      put_str (&w->b, *(char *const *)slot);
-      return;
-    }
-  v = *(char **const *)slot;
   if (v == NULL)
     {
       put_u32 (&w->b, NONE);
@@ -181,17 +185,50 @@ put_pointer (size_t off, enum og_key_store kind, void *data)
     put_str (&w->b, v[k]);
 }
 
+static void
+put_pointer (size_t off, enum og_key_store kind, void *data)
+{
+  struct writer *w = data;
+  const void *slot = (const char *)w->p + off;
+
+  if (kind == OG_STORE_STR)
+    put_str (&w->b, *(char *const *)slot);
+  else
+    put_strv (w, *(char **const *)slot);
+}
+
+/* The struct's bytes without its pointers, its keys' pointers, then its
+ * profiles, each the same way. */
+static void
+put_policy (struct writer *w, const struct og_policy *p)
+{
+  const struct og_policy *outer = w->p;
+  struct og_policy copy = *p;
+
+  zero_pointers (&copy);
+  og_buf_put (&w->b, (const char *)&copy, sizeof copy);
+  w->p = p;
+  og_policy_each_pointer (put_pointer, w);
+  w->p = outer;
+  w->too_long |= p->nprofiles >= NONE;
+  put_u32 (&w->b, (uint32_t)p->nprofiles);
+  for (size_t i = 0; i < p->nprofiles; i++)
+    {
+      put_str (&w->b, p->profiles[i].name);
+      put_str (&w->b, p->profiles[i].engine);
+      put_strv (w, p->profiles[i].pod_namespace);
+      put_policy (w, p->profiles[i].policy);
+    }
+}
+
 int
 og_policy_image_write (const struct og_policy *p, char **out, size_t *len)
 {
   struct writer w = { .p = p };
-  struct og_policy copy = *p;
-  struct header h = { .magic = IMAGE_MAGIC, .format = IMAGE_FORMAT, .struct_size = sizeof copy };
+  struct header h = { .magic = IMAGE_MAGIC, .format = IMAGE_FORMAT, .struct_size = sizeof *p };
 
-  og_policy_each_pointer (zero_pointer, &copy);
   og_buf_put (&w.b, (const char *)&h, sizeof h);
-  og_buf_put (&w.b, (const char *)&copy, sizeof copy);
-  og_policy_each_pointer (put_pointer, &w);
+  put_policy (&w, p);
   if (w.too_long)
     return free (w.b.buf), -1;
   h.fingerprint = fingerprint ();
@@ -266,6 +303,57 @@ get_pointer (size_t off, enum og_key_store kind, void *data)
     r->ok = kind == OG_STORE_STR ? get_str (r, slot) : get_strv (r, slot);
 }
 
+static bool get_policy (struct reader *r, bool profile, struct og_policy **out);
+
+/* n profiles into p (none in a profile's own policy); p stays freeable
+ * whatever is read: nprofiles counts what was allocated. */
+static bool
+get_profiles (struct reader *r, struct og_policy *p, size_t n, bool profile)
+{
+  uint32_t count;
+
+  if (!get_u32 (r, &count) || count != n || (profile && n > 0))
+    return false;
+  if (n == 0)
+    return true;
+  /* every profile takes at least its policy's bytes */
+  if ((size_t)(r->end - r->p) / sizeof *p < n)
+    return false;
+  p->profiles = og_xcalloc (n + 1, sizeof *p->profiles);
+  for (size_t i = 0; i < n; i++)
+    {
+      struct og_profile *pr = &p->profiles[i];
+
+      p->nprofiles = i + 1;
+      if (!get_str (r, &pr->name) || pr->name == NULL || !get_str (r, &pr->engine) || !get_strv (r, &pr->pod_namespace)
+          || !get_policy (r, true, &pr->policy))
+        return false;
+    }
+  return true;
+}
+
+/* One policy at r (*out is set, and freeable, as soon as it is allocated). */
+static bool
+get_policy (struct reader *r, bool profile, struct og_policy **out)
+{
+  struct og_policy *outer = r->policy, *p;
+  size_t n;
+
+  if ((size_t)(r->end - r->p) < sizeof *p)
+    return false;
+  *out = p = og_xmalloc (sizeof *p);
+  memcpy (p, r->p, sizeof *p);
+  r->p += sizeof *p;
+  /* no pointer of the image's bytes survives, even on the error paths */
+  zero_pointers (p);
+  n = p->nprofiles;
+  p->nprofiles = 0;
+  r->policy = p;
+  og_policy_each_pointer (get_pointer, r);
+  r->policy = outer;
+  return r->ok && p->path != NULL && get_profiles (r, p, n, profile);
+}
+
 int
 og_policy_image_read (const char *buf, size_t len, struct og_policy **out, struct og_error *err)
 {
@@ -281,13 +369,8 @@ og_policy_image_read (const char *buf, size_t len, struct og_policy **out, struc
     return og_error_set (err, 0, "policy image: written by another ocigate build");
   if (h.length != len || h.checksum != checksum (buf + sizeof h, len - sizeof h))
     return og_error_set (err, 0, "policy image: damaged");
-  p = og_xmalloc (sizeof *p);
-  memcpy (p, buf + sizeof h, sizeof *p);
-  /* no pointer of the image's bytes survives, even on the error paths */
-  og_policy_each_pointer (zero_pointer, p);
-  r = (struct reader){ buf + sizeof h + sizeof *p, buf + len, p, true };
-  og_policy_each_pointer (get_pointer, &r);
-  if (!r.ok || r.p != r.end || p->path == NULL)
+  r = (struct reader){ buf + sizeof h, buf + len, NULL, true };
+  if (!get_policy (&r, false, &p) || r.p != r.end)
     return og_error_set (err, 0, "policy image: damaged");
   *out = og_steal_pointer (&p);
   return 0;

@@ -16,7 +16,7 @@
 #include "schema.h"
 
 /* The engines policy/facts.c can name. */
-static const char *const engines[] = { "cri", "buildkit", NULL };
+static const char *const engines[] = { "cri", "buildkit", "docker", "containerd", "podman", NULL };
 
 static bool
 good_name (const char *s)
@@ -40,7 +40,9 @@ read_engine (struct og_profile *pr, const struct og_json *v, const char *at, str
         pr->engine = og_xstrdup (v->text);
         return 0;
       }
-  return og_error_set (err, 0, "%s.engine: \"%s\" is no engine ocigate recognises (cri, buildkit)", at, v->text);
+  return og_error_set (err, 0,
+                       "%s.engine: \"%s\" is no engine ocigate recognises (cri, buildkit, docker, containerd, podman)",
+                       at, v->text);
 }
 
 /* A string or an array of strings: patterns for the pod's namespace. */
@@ -98,13 +100,29 @@ profile_free (struct og_profile *pr)
   memset (pr, 0, sizeof *pr);
 }
 
+/* What ocigatectl show --effective prints of a profile: its selector, its
+ * merged policy and the file of each key (the profile's own: label). */
+static struct og_json *
+shown_profile (const struct og_json *v, const struct og_json *policy, struct og_json *next,
+               const struct og_json *sources, const char *label)
+{
+  struct og_json *o = og_json_new (OG_JSON_OBJECT), *src = og_json_clone (sources);
+
+  og_layer_record (src, policy, label);
+  og_json_set (o, "select", og_json_clone (og_json_get (v, "select")));
+  og_json_set (o, "policy", next);
+  og_json_set (o, "sources", src);
+  return o;
+}
+
 static int
 load_one (const struct og_policy *p, const char *name, const struct og_json *v, const struct og_json *merged,
-          const struct og_json *sources, struct og_profile *pr, struct og_error *err)
+          const struct og_json *sources, struct og_profile *pr, struct og_json *shown, struct og_error *err)
 {
   og_cleanup_free char *at = og_xasprintf ("policy %s: profiles.%s", p->path, name);
   og_cleanup_free char *label = og_xasprintf ("%s (profile %s)", p->path, name);
   og_cleanup_free char *sel_at = og_xasprintf ("%s.select", at);
+  og_cleanup_json struct og_json *next = NULL;
   const struct og_json *policy;
 
   if (!good_name (name))
@@ -123,8 +141,10 @@ load_one (const struct og_policy *p, const char *name, const struct og_json *v, 
     return og_error_set (err, 0, "%s.policy: required (a partial policy, as a policy.d layer)", at);
   if (og_json_get (policy, "profiles"))
     return og_error_set (err, 0, "%s.policy: profiles: a profile holds no profiles", at);
-  if (og_layer_onto (p->path, label, policy, merged, p, sources, true, NULL, &pr->policy, err) < 0)
+  if (og_layer_onto (p->path, label, policy, merged, p, sources, true, shown ? &next : NULL, &pr->policy, err) < 0)
     return -1;
+  if (shown)
+    og_json_set (shown, name, shown_profile (v, policy, og_steal_pointer (&next), sources, label));
   pr->policy->path = og_xstrdup (p->path);
   memcpy (pr->policy->digest, p->digest, sizeof p->digest);
   return 0;
@@ -132,14 +152,14 @@ load_one (const struct og_policy *p, const char *name, const struct og_json *v, 
 
 int
 og_profiles_load (struct og_policy *p, const struct og_json *profiles, const struct og_json *merged,
-                  const struct og_json *sources, struct og_error *err)
+                  const struct og_json *sources, struct og_json *shown, struct og_error *err)
 {
   if (profiles->type != OG_JSON_OBJECT)
     return og_error_set (err, 0, "policy %s: profiles: must be an object of named profiles", p->path);
   p->profiles = og_xcalloc (profiles->n + 1, sizeof *p->profiles);
   for (size_t i = 0; i < profiles->n; i++)
     {
-      if (load_one (p, profiles->keys[i], profiles->vals[i], merged, sources, &p->profiles[i], err) < 0)
+      if (load_one (p, profiles->keys[i], profiles->vals[i], merged, sources, &p->profiles[i], shown, err) < 0)
         {
           profile_free (&p->profiles[i]);
           return -1;

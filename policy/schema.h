@@ -182,10 +182,16 @@ int og_layers_merge (const struct og_json *base, const char *name, const char *b
 int og_layer_onto (const char *base, const char *name, const struct og_json *layer, const struct og_json *merged,
                    const struct og_policy *p, const struct og_json *sources, bool strict, struct og_json **next_out,
                    struct og_policy **out, struct og_error *err);
+/* sources["area.key"] = file for every key the parsed file `root` sets (a
+ * limit's and a nested object's members one level deeper). */
+void og_layer_record (struct og_json *sources, const struct og_json *root, const char *file);
 /* The base's "profiles" object onto p (merged: p's JSON), each compiled by
- * og_layer_onto: a profile only tightens (policy/profiles_load.c). */
+ * og_layer_onto: a profile only tightens (policy/profiles_load.c).  shown,
+ * if not NULL (an object), gets each profile as {"select", "policy": its
+ * merged JSON, "sources": the file of each key, "BASE (profile NAME)" for
+ * the profile's own}. */
 int og_profiles_load (struct og_policy *p, const struct og_json *profiles, const struct og_json *merged,
-                      const struct og_json *sources, struct og_error *err);
+                      const struct og_json *sources, struct og_json *shown, struct og_error *err);
 
 /* Parses a positive integer (counts, ids, sizes in units). */
 int og_parse_count (const char *s, int64_t *out);

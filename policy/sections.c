@@ -458,22 +458,80 @@ static const struct og_key buildkit_keys[] = {
   END,
 };
 
+/* An engine's path: what og_path_normalized takes, and no pattern
+ * character (they are compared byte for byte). */
 static int
-buildkit_path (const struct og_load *l, const char *key, const char *v)
+engine_path (const struct og_load *l, const char *area, const char *key, const char *v)
 {
   og_cleanup_free char *msg = NULL;
 
   if (og_path_normalized (v) && strpbrk (v, "*?[\\{") == NULL)
     return 0;
   msg = og_xasprintf ("\"%s\" must be an absolute path without . or .. components or pattern characters", key);
-  return og_load_error (l, "buildkit", msg);
+  return og_load_error (l, area, msg);
 }
 
 static int
 buildkit_check (const struct og_load *l, struct og_policy *p)
 {
-  return buildkit_path (l, "executor_dir", p->buildkit.executor_dir) < 0
-                 || buildkit_path (l, "runc_root", p->buildkit.runc_root) < 0
+  return engine_path (l, "buildkit", "executor_dir", p->buildkit.executor_dir) < 0
+                 || engine_path (l, "buildkit", "runc_root", p->buildkit.runc_root) < 0
+             ? -1
+             : 0;
+}
+
+/* The other engines ocigate tells apart by the paths they pass
+ * (policy/facts.c), compared as they are with what the engine passes, so
+ * normalized and no patterns, like buildkit's.  dockerd's containers (its
+ * containerd namespace moby): the Debian 12 docker.io uses the system
+ * containerd; a dockerd that runs its own has the task dir under
+ * <exec-root>/containerd/daemon. */
+static const struct og_key docker_keys[] = {
+  KEY ("task_dir", OG_KEY_STRING, docker.task_dir, .required = true,
+       .hint = "containerd's <state>/io.containerd.runtime.v2.task/moby"),
+  KEY ("runc_root", OG_KEY_STRING, docker.runc_root, .required = true,
+       .hint = "dockerd's <exec-root>/runtime-runc/moby"),
+  END,
+};
+
+static const struct og_key containerd_keys[] = {
+  KEY ("task_dir", OG_KEY_STRING, containerd.task_dir, .required = true,
+       .hint = "containerd's <state>/io.containerd.runtime.v2.task/default"),
+  KEY ("runc_root", OG_KEY_STRING, containerd.runc_root, .required = true,
+       .hint = "the runc shim's --root, /run/containerd/runc/default"),
+  END,
+};
+
+static const struct og_key podman_keys[] = {
+  KEY ("graph_root", OG_KEY_STRING, podman.graph_root, .required = true,
+       .hint = "containers-storage's graphroot, /var/lib/containers/storage"),
+  KEY ("runc_root", OG_KEY_STRING, podman.runc_root, .required = true, .hint = "Podman passes no --root: /run/runc"),
+  END,
+};
+
+static int
+docker_check (const struct og_load *l, struct og_policy *p)
+{
+  return engine_path (l, "docker", "task_dir", p->docker.task_dir) < 0
+                 || engine_path (l, "docker", "runc_root", p->docker.runc_root) < 0
+             ? -1
+             : 0;
+}
+
+static int
+containerd_check (const struct og_load *l, struct og_policy *p)
+{
+  return engine_path (l, "containerd", "task_dir", p->containerd.task_dir) < 0
+                 || engine_path (l, "containerd", "runc_root", p->containerd.runc_root) < 0
+             ? -1
+             : 0;
+}
+
+static int
+podman_check (const struct og_load *l, struct og_policy *p)
+{
+  return engine_path (l, "podman", "graph_root", p->podman.graph_root) < 0
+                 || engine_path (l, "podman", "runc_root", p->podman.runc_root) < 0
              ? -1
              : 0;
 }
@@ -504,6 +562,9 @@ const struct og_section og_policy_sections[] = {
   { .name = "cri", .keys = cri_keys, .check = cri_check, .optional = true },
   { .name = "verify", .keys = verify_keys, .check = verify_check, .optional = true },
   { .name = "buildkit", .keys = buildkit_keys, .check = buildkit_check, .optional = true },
+  { .name = "docker", .keys = docker_keys, .check = docker_check, .optional = true },
+  { .name = "containerd", .keys = containerd_keys, .check = containerd_check, .optional = true },
+  { .name = "podman", .keys = podman_keys, .check = podman_check, .optional = true },
 };
 
 const size_t og_policy_nsections = sizeof og_policy_sections / sizeof og_policy_sections[0];

@@ -527,7 +527,7 @@ check_or_explain (int argc, char **argv, bool explain)
       cfg_copy = og_xstrdup (argv[optind]);
       bundle = dirname (cfg_copy);
     }
-  if ((explain ? og_policy_load_effective (policy_path, &loaded, &effective, &sources, &err)
+  if ((explain ? og_policy_load_effective (policy_path, &loaded, &effective, &sources, NULL, &err)
                : og_policy_load (policy_path, &loaded, &err))
       < 0)
     return ctl_fail (&err);

@@ -4,14 +4,14 @@
  * created under, not by the base: a pod resized in place (the kubelet's
  * UpdateContainerResources, `runc update`) would otherwise get the base's
  * maxima back.  The facts are read again as create read them
- * (policy/facts.c): a CRI or BuildKit container's bundle is
- * <cri.task_dir>/<id> or <buildkit.executor_dir>/<id> under that engine's
- * --root, and its config.json (rewritten by ocigate at create, root's)
- * keeps the CRI's annotations.
+ * (policy/facts.c): a container's bundle is where its engine put it
+ * (og_engine_bundles: <task_dir>/<id> of the CRI, Docker or containerd,
+ * <buildkit.executor_dir>/<id>, Podman's <graph_root>/<driver>-containers/
+ * <id>/userdata) under that engine's --root, and its config.json (rewritten
+ * by ocigate at create, root's) keeps the CRI's annotations.
  */
 #include <config.h>
 #include <errno.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "ocigate.h"
@@ -19,12 +19,11 @@
 #include "ocigate/spec.h"
 #include "ocigate/util.h"
 
-/* The profile chosen from the bundle at dir/<id>; *found false when no
- * bundle is there (then create found no facts there either). */
+/* The profile chosen from the bundle; *found false when no bundle is there
+ * (then create found no facts there either). */
 static int
-select_from (struct ocigate_run *r, const char *dir, const struct og_policy **out, bool *found, struct og_error *err)
+select_from (struct ocigate_run *r, const char *bundle, const struct og_policy **out, bool *found, struct og_error *err)
 {
-  og_cleanup_free char *bundle = og_xasprintf ("%s/%s", dir, r->cl.id);
   og_cleanup_free char *config = og_xasprintf ("%s/config.json", bundle);
   ocigate_cleanup_bundle struct ocigate_bundle b = { .dirfd = -1 };
   og_cleanup_json struct og_json *spec = NULL;
@@ -45,17 +44,15 @@ select_from (struct ocigate_run *r, const char *dir, const struct og_policy **ou
 int
 ocigate_running_profile (struct ocigate_run *r, struct og_error *err)
 {
-  const struct og_policy *p = r->policy;
-  const char *dirs[] = { p->cri.task_dir, p->buildkit.executor_dir };
-  const char *roots[] = { p->cri.runc_root, p->buildkit.runc_root };
+  og_cleanup_strv char **bundles = NULL;
   bool found = false;
 
   r->rules = r->policy;
-  if (p->nprofiles == 0 || r->cl.id == NULL || r->cl.root == NULL)
+  if (r->policy->nprofiles == 0 || r->cl.id == NULL || r->cl.root == NULL)
     return 0;
-  for (size_t i = 0; i < 2 && !found; i++)
-    if (dirs[i] && roots[i] && strcmp (r->cl.root, roots[i]) == 0
-        && select_from (r, dirs[i], &r->rules, &found, err) < 0)
+  bundles = og_engine_bundles (r->policy, r->cl.root, r->cl.id);
+  for (char **b = bundles; *b && !found; b++)
+    if (select_from (r, *b, &r->rules, &found, err) < 0)
       return -1;
   return 0;
 }

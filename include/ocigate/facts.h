@@ -6,7 +6,9 @@
  * and only the CRI plugin makes containers in its "k8s.io" namespace.  Only
  * when both match the policy's "cri" paths are the CRI's annotations
  * (io.kubernetes.cri.sandbox-id, -uid, container-type) believed: anyone
- * sets the same keys with docker/podman --annotation or ctr. */
+ * sets the same keys with docker/podman --annotation or ctr.  Docker's,
+ * ctr's and Podman's calls are told apart the same way, by their paths
+ * alone (policy/facts.c). */
 #ifndef OCIGATE_FACTS_H
 #define OCIGATE_FACTS_H
 
@@ -26,8 +28,10 @@ struct og_engine_facts
   /* dockerd's BuildKit runs a build step (RUN): it calls runc itself with
    * --bundle <buildkit.executor_dir>/<id> and the root buildkit.runc_root */
   bool buildkit;
-  /* "cri" or "buildkit" from the paths above; NULL: no engine ocigate
-   * can tell from what the engine alone chooses (profiles select on it) */
+  /* "cri", "buildkit", "docker", "containerd" or "podman": the one engine
+   * whose paths (the policy's areas of those names) the call has; NULL: no
+   * engine ocigate can tell from what the engine alone chooses, or two
+   * (profiles select on it) */
   const char *engine;
 };
 
@@ -37,6 +41,10 @@ struct og_engine_facts
 void og_engine_facts_read (const struct og_policy *p, const char *bundle, const char *root, const char *id,
                            const struct og_json *spec, struct og_engine_facts *f);
 void og_engine_facts_clear (struct og_engine_facts *f);
+/* The bundles a create under the runtime root `root` had, for container
+ * `id`, by every engine whose runc root that is (exec and update name no
+ * bundle): NULL-terminated, possibly empty; caller frees (og_strv_free). */
+char **og_engine_bundles (const struct og_policy *p, const char *root, const char *id);
 
 /* A pattern with its placeholders filled: {id} (the container id),
  * {pod_uid} and {sandbox_id} only when f says CRI, and {buildkit}, which

@@ -29,6 +29,15 @@ struct og_limit
 
 struct og_policy;
 
+/* Where a containerd runc shim is called for one containerd namespace:
+ *     --root <runc_root> create --bundle <task_dir>/<id> <id>
+ * (policy/facts.c); NULL: no config is taken for that engine's. */
+struct og_shim_paths
+{
+  char *task_dir;  /* <containerd state>/io.containerd.runtime.v2.task/<namespace> */
+  char *runc_root; /* the shim's --root: <runc root>/<namespace> */
+};
+
 /* A workload profile: the effective policy tightened by the profile's own
  * keys, for the containers whose trusted facts match its selector. */
 struct og_profile
@@ -50,8 +59,8 @@ struct og_policy
   char *audit_log;    /* "audit": {"log": ...}; NULL disables the file */
   char **overridable; /* keys a later layer may set to anything (policy/layers.c) */
   /* "profiles" of the base, in the order written, each compiled at load
-   * (policy/profiles_load.c); not in the compiled image: a policy with
-   * profiles is not cached */
+   * (policy/profiles_load.c) and kept in the compiled image with it
+   * (policy/policy_image.c) */
   struct og_profile *profiles;
   size_t nprofiles;
 
@@ -210,11 +219,7 @@ struct og_policy
   } userns;
   /* "cri": where containerd's runc shim puts the CRI's (k8s.io) bundles and
    * runc state; NULL: no config is taken for the CRI's (policy/facts.c) */
-  struct
-  {
-    char *task_dir;  /* <containerd state>/io.containerd.runtime.v2.task/k8s.io */
-    char *runc_root; /* the shim's --root: /run/containerd/runc/k8s.io */
-  } cri;
+  struct og_shim_paths cri;
 
   struct
   {
@@ -236,6 +241,23 @@ struct og_policy
     char *executor_dir; /* <data-root>/buildkit/executor: bundles <dir>/<id> */
     char *runc_root;    /* the runc root it uses (no --root: /run/runc) */
   } buildkit;
+
+  /* "docker": dockerd's containers, in its containerd namespace (moby):
+   * task_dir <containerd state>/io.containerd.runtime.v2.task/moby,
+   * runc_root <exec-root>/runtime-runc/moby */
+  struct og_shim_paths docker;
+  /* "containerd": containerd's "default" namespace (ctr, nerdctl) */
+  struct og_shim_paths containerd;
+
+  /* "podman": conmon calls the runtime with --bundle
+   * <graph_root>/<driver>-containers/<id>/userdata and the runc root
+   * runc_root (Podman passes no --root: /run/runc); NULL: no config is
+   * taken for Podman's */
+  struct
+  {
+    char *graph_root;
+    char *runc_root;
+  } podman;
 };
 
 /* Load and validate a policy file and its layers (<dir>/policy.d/NAME.json,
@@ -267,9 +289,12 @@ int og_policy_load_cached (const char *path, const struct og_policy_cache *cache
 struct og_json;
 /* og_policy_load, and also the merged JSON of every file and, for each
  * key set ("area.key", a limit's or a nested object's members one level
- * deeper), the file that set it (ocigatectl show --effective). */
+ * deeper), the file that set it (ocigatectl show --effective); profiles,
+ * if not NULL: an object of the workload profiles in the order written,
+ * each {"select", "policy": its merged JSON, "sources": the same map,
+ * "FILE (profile NAME)" for the keys the profile sets}. */
 int og_policy_load_effective (const char *path, struct og_policy **out, struct og_json **effective,
-                              struct og_json **sources, struct og_error *err);
+                              struct og_json **sources, struct og_json **profiles, struct og_error *err);
 /* For a decision of `rule`: its area's action (or mode) and the file that
  * set it, then every key of the area a layer set, with its file (sources:
  * from og_policy_load_effective).  Malloc'd. */

@@ -11,7 +11,10 @@
  * the user namespace still at least if-possible.  The merged JSON loads on
  * its own to the same compiled policy.  The same bytes as a workload
  * profile's policy (og_profiles_load) are refused naming the profile, or
- * compile to a profile no looser than the base by the same measures.
+ * compile to a profile no looser than the base by the same measures,
+ * shown (ocigatectl show --effective) with its selector, policy and
+ * sources, and come back from the compiled image (og_policy_image_write)
+ * as the same bytes with the same profile.
  */
 #include <config.h>
 #include <stdint.h>
@@ -79,11 +82,32 @@ check_effective (const struct og_policy *p, const struct og_json *effective)
 }
 
 /* The input as the policy of profile "fuzz" of the base. */
+/* A policy with its profile, through the compiled image: read back, the
+ * same bytes and the same profile. */
+static void
+profile_through_image (const struct og_policy *p)
+{
+  og_cleanup_policy struct og_policy *q = NULL;
+  og_cleanup_free char *img = NULL, *img2 = NULL;
+  struct og_error err = { 0 };
+  size_t len = 0, len2 = 0;
+
+  if (og_policy_image_write (p, &img, &len) < 0)
+    violation ("og_policy_image_write failed on a policy with a profile");
+  if (og_policy_image_read (img, len, &q, &err) < 0)
+    violation ("og_policy_image_read refuses a fresh image with a profile");
+  if (q->nprofiles != 1 || strcmp (q->profiles[0].name, "fuzz") != 0 || q->profiles[0].policy == NULL)
+    violation ("the profile did not come back from the image");
+  if (og_policy_image_write (q, &img2, &len2) < 0 || len2 != len || memcmp (img, img2, len) != 0)
+    violation ("the image of the read-back policy with a profile differs");
+}
+
 static void
 check_profile (const char *buf, size_t size, const struct og_json *root)
 {
   const struct og_json_opts opts = { .max_size = OG_POLICY_MAX_SIZE, .max_depth = 15, .allow_comments = true };
   og_cleanup_json struct og_json *policy = NULL, *profiles = NULL, *sources = og_json_new (OG_JSON_OBJECT);
+  og_cleanup_json struct og_json *shown = og_json_new (OG_JSON_OBJECT);
   og_cleanup_policy struct og_policy *base = NULL, *p = NULL;
   struct og_json *one = og_json_new (OG_JSON_OBJECT), *select = og_json_new (OG_JSON_OBJECT);
   struct og_error err = { 0 };
@@ -101,7 +125,7 @@ check_profile (const char *buf, size_t size, const struct og_json *root)
   og_json_set (one, "policy", og_steal_pointer (&policy));
   profiles = og_json_new (OG_JSON_OBJECT);
   og_json_set (profiles, "fuzz", one);
-  if (og_profiles_load (p, profiles, root, sources, &err) < 0)
+  if (og_profiles_load (p, profiles, root, sources, shown, &err) < 0)
     {
       if (err.msg == NULL || strstr (err.msg, "profile") == NULL || strstr (err.msg, "fuzz") == NULL)
         violation ("a refused profile without a message naming it");
@@ -111,6 +135,13 @@ check_profile (const char *buf, size_t size, const struct og_json *root)
   if (p->nprofiles != 1)
     violation ("an accepted profile missing");
   check_tighter (base, p->profiles[0].policy);
+  {
+    const struct og_json *f = og_json_get (shown, "fuzz");
+    if (f == NULL || og_json_get (f, "select") == NULL || og_json_get (f, "policy") == NULL
+        || og_json_get (f, "sources") == NULL)
+      violation ("an accepted profile not shown whole");
+  }
+  profile_through_image (p);
 }
 
 int

@@ -3,7 +3,7 @@
 #
 # Policy layers (ocigate-policy(5) LAYERS): policy.d/*.json beside the
 # policy may only tighten it; ocigatectl show --effective names the file of
-# every key; a real container gets the stricter values; the compiled-policy
+# every key, the base's and each profile's; a real container gets the stricter values; the compiled-policy
 # cache follows a new, changed or removed layer.
 
 # shellcheck disable=SC2016,SC2154
@@ -38,6 +38,35 @@ layer() {
 	jq -e --arg base "$POLICY" --arg sha "$(sha "$POLICY")" \
 		'([.sources[]] | unique) == [$base] and .sha256 == $sha' <<<"$output" >/dev/null || { show_run; false; }
 	diff <(jq -S .policy <<<"$output") <(jq -S . "$POLICY")
+}
+
+@test "show --effective: each profile, its selector, its merged policy and the file of each value" {
+	layer 10-team.json '{"version": 1, "capabilities": {"allow": ["CAP_CHOWN", "CAP_KILL"]}}'
+	make_policy '.profiles = {payments: {select: {engine: "cri", pod_namespace: ["payments", "prod-*"]},
+			policy: {version: 1, resources: {pids: {default: 64, max: 64}}}},
+		web: {select: {engine: "docker"}, policy: {version: 1, capabilities: {allow: ["CAP_CHOWN"]}}}}'
+	run --separate-stderr "$OCIGATECTL" show --effective --policy "$POLICY"
+	assert_status 0
+	jq -e --arg base "$POLICY" --arg team "$T/policy.d/10-team.json" '
+		(.profiles | keys_unsorted) == ["payments", "web"]
+		and .profiles.payments.select == {engine: "cri", pod_namespace: ["payments", "prod-*"]}
+		and .profiles.payments.policy.resources.pids == {default: 64, max: 64}
+		and .profiles.payments.policy.capabilities.allow == ["CAP_CHOWN", "CAP_KILL"]
+		and .profiles.payments.sources["resources.pids.max"] == "\($base) (profile payments)"
+		and .profiles.payments.sources["capabilities.allow"] == $team
+		and .profiles.payments.sources["resources.memory.default"] == $base
+		and .profiles.web.select == {engine: "docker"}
+		and .profiles.web.policy.capabilities.allow == ["CAP_CHOWN"]
+		and .profiles.web.policy.resources.pids.max == 32768
+		and .profiles.web.sources["capabilities.allow"] == "\($base) (profile web)"
+		and .policy.resources.pids.max == 32768
+		and (.policy | has("profiles") | not)
+		and .sources["capabilities.allow"] == $team' <<<"$output" >/dev/null || { show_run; false; }
+	# without profiles: an empty object
+	make_policy
+	run --separate-stderr "$OCIGATECTL" show --effective --policy "$POLICY"
+	assert_status 0
+	jq -e '.profiles == {}' <<<"$output" >/dev/null || { show_run; false; }
 }
 
 @test "show: usage without --effective (exit 2)" {

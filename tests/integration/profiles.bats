@@ -141,3 +141,79 @@ cri_bundle() {
 	run --separate-stderr "$OCIGATECTL" check --policy "$POLICY" --profile nosuch "$BUNDLE/config.json"
 	[[ $stderr == *"has no profile nosuch"* ]] || { show_run; false; }
 }
+
+# engine_policy: docker and podman paths under $T, the runc root $ROOTDIR
+# for both (a call tells them apart by its bundle alone), and a profile for
+# each: docker pids 48, podman pids 56.
+engine_policy() {
+	mkdir -p "$T/moby" "$T/storage/vfs-containers"
+	make_policy '.docker = {task_dir: $moby, runc_root: $root} | .podman = {graph_root: $store, runc_root: $root}
+		| .profiles = {web: {select: {engine: "docker"}, policy: {version: 1, resources: {pids: {default: 48, max: 48}}}},
+			pods: {select: {engine: "podman"}, policy: {version: 1, resources: {pids: {default: 56, max: 56}}}}}' \
+		--arg moby "$T/moby" --arg store "$T/storage" --arg root "$ROOTDIR"
+}
+
+# move_bundle DIR: $BUNDLE moved to DIR, where the engine has it.
+move_bundle() {
+	mkdir -p "$(dirname "$1")"
+	mv "$BUNDLE" "$1"
+	BUNDLE=$1
+	edit_config "$BUNDLE" '.root.path = $r' --arg r "$BUNDLE/rootfs"
+}
+
+@test "profiles: Docker's and Podman's paths select their own profile, anything else the base" {
+	engine_policy
+	make_bundle default
+	move_bundle "$T/moby/$CID"
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value pids.max)" = 48 ] || { show_run; false; }
+	tail -n1 "$AUDIT" | jq -e '.event == "create" and .profile == "web"' >/dev/null || fail "$(tail -n1 "$AUDIT")"
+	make_bundle default
+	move_bundle "$T/storage/vfs-containers/$CID/userdata"
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value pids.max)" = 56 ] || { show_run; false; }
+	tail -n1 "$AUDIT" | jq -e '.event == "create" and .profile == "pods"' >/dev/null || fail "$(tail -n1 "$AUDIT")"
+	# Podman's layout one level off, and an id that is not the bundle's: the base
+	make_bundle default
+	move_bundle "$T/storage/vfs-containers/$CID"
+	run_ocigate "$CID" "$BUNDLE"
+	assert_status 0
+	[ "$(probe_value pids.max)" = 1024 ] || { show_run; false; }
+	tail -n1 "$AUDIT" | jq -e '.event == "create" and .profile == null' >/dev/null || fail "$(tail -n1 "$AUDIT")"
+}
+
+@test "profiles: an update of a Podman container is judged by its profile (no bundle on the command line)" {
+	engine_policy
+	make_bundle default 'sleep 60'
+	move_bundle "$T/storage/vfs-containers/$CID/userdata"
+	run_detached
+	[ "$(cat "/sys/fs/cgroup/pids/ocigate-test-$CID/pids.max")" = 56 ]
+	run --separate-stderr timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" \
+		--root "$ROOTDIR" update --pids-limit 20000 "$CID"
+	assert_status 0
+	[ "$(cat "/sys/fs/cgroup/pids/ocigate-test-$CID/pids.max")" = 56 ] || { show_run; false; }
+	tail -n1 "$AUDIT" | jq -e '.event == "update" and .profile == "pods"' >/dev/null || fail "$(tail -n1 "$AUDIT")"
+}
+
+@test "profiles: a policy with profiles is cached compiled, and the cached one picks the same profile" {
+	engine_policy
+	sleep 2.1 # ocigate caches a policy only once its file is two seconds old
+	mkdir -p "$T/st"
+	chmod 711 "$T/st"
+	for n in 1 2; do
+		make_bundle default
+		move_bundle "$T/moby/$CID"
+		record_container "$ROOTDIR" "$CID"
+		run_ocigate_raw --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$T/st" \
+			--root "$ROOTDIR" --log "$BUNDLE/log.json" --log-format json run --bundle "$BUNDLE" "$CID"
+		assert_status 0
+		[ "$(probe_value pids.max)" = 48 ] || { show_run; false; }
+		tail -n1 "$AUDIT" | jq -e '.profile == "web"' >/dev/null || fail "run $n: $(tail -n1 "$AUDIT")"
+		# the first call stored the compiled policy, profiles and all
+		[ "$(find "$T/st/policy-cache" -type f -name '*-ocigate' | wc -l)" = 1 ] || fail "no cache entry after run $n"
+	done
+	# the profiles' names are among its strings
+	grep -qa 'pods' "$T/st/policy-cache/"*-ocigate || fail "the entry holds no profile"
+}

@@ -249,6 +249,140 @@ START_TEST (policy_cri_section)
 }
 END_TEST
 
+/* Docker, containerd's default namespace and Podman, by the paths they
+ * pass (tests/fixtures/engines: Docker 20.10 on the system containerd, ctr
+ * 1.6, Podman 4.3 and 5.8), with the shipped profile's Debian defaults. */
+#define DOCKER_TASK "/run/containerd/io.containerd.runtime.v2.task/moby"
+#define DOCKER_ROOT "/run/docker/runtime-runc/moby"
+#define CTR_TASK "/run/containerd/io.containerd.runtime.v2.task/default"
+#define CTR_ROOT "/run/containerd/runc/default"
+#define PODMAN_STORE "/var/lib/containers/storage"
+
+START_TEST (docker_containerd_podman_facts)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec = spec_with ("container", SID, UID);
+  static const char *const calls[][3] = {
+    { DOCKER_TASK "/" CID, DOCKER_ROOT, "docker" },
+    { CTR_TASK "/" CID, CTR_ROOT, "containerd" },
+    { PODMAN_STORE "/vfs-containers/" CID "/userdata", "/run/runc", "podman" },
+    { PODMAN_STORE "/overlay-containers/" CID "/userdata", "/run/runc", "podman" },
+  };
+  struct og_engine_facts f;
+
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+    {
+      og_engine_facts_read (p, calls[i][0], calls[i][1], CID, spec, &f);
+      ck_assert_msg (f.engine && strcmp (f.engine, calls[i][2]) == 0, "%s: %s", calls[i][0],
+                     f.engine ? f.engine : "(none)");
+      /* the CRI's annotations on another engine's call are nobody's */
+      ck_assert (!f.cri && !f.buildkit && f.pod_namespace == NULL && f.sandbox_id == NULL);
+      og_engine_facts_clear (&f);
+    }
+}
+END_TEST
+
+/* Anything short of an engine's exact paths is no engine: never a guess. */
+START_TEST (near_misses_are_no_engine)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec = spec_with ("container", SID, UID);
+  static const char *const calls[][3] = {
+    { DOCKER_TASK "/" CID, CTR_ROOT, CID },                    /* docker's bundle, ctr's root */
+    { CTR_TASK "/" CID, DOCKER_ROOT, CID },                    /* and the other way round */
+    { DOCKER_TASK "/" CID, DOCKER_ROOT, "other" },             /* another id than the bundle's */
+    { DOCKER_TASK "/x/" CID, DOCKER_ROOT, CID },               /* one level deeper */
+    { DOCKER_TASK "/../moby/" CID, DOCKER_ROOT, CID },         /* not normalized */
+    { DOCKER_TASK "-x/" CID, DOCKER_ROOT, CID },               /* a sibling directory */
+    { DOCKER_TASK "/" CID, DOCKER_ROOT "/x", CID },            /* another root */
+    { PODMAN_STORE "/vfs-containers/" CID, "/run/runc", CID }, /* no userdata */
+    { PODMAN_STORE "/vfs-containers/" CID "/userdata/x", "/run/runc", CID },
+    { PODMAN_STORE "/foo-containers/" CID "/userdata", "/run/runc", CID }, /* no such driver */
+    { PODMAN_STORE "/vfs-containers/x/userdata", "/run/runc", CID },
+    { PODMAN_STORE "/vfs-containers/" CID "/userdata", "/run/containerd/runc/default", CID },
+    { "/run/containers/storage/vfs-containers/" CID "/userdata", "/run/runc", CID }, /* runroot (CRI-O's) */
+    { PODMAN_STORE "/vfs-containers/../x/userdata", "/run/runc", ".." },
+    { DOCKER_TASK "/a/b", DOCKER_ROOT, "a/b" },
+  };
+  struct og_engine_facts f;
+
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+    {
+      og_engine_facts_read (p, calls[i][0], calls[i][1], calls[i][2], spec, &f);
+      ck_assert_msg (f.engine == NULL, "%s %s %s: %s", calls[i][0], calls[i][1], calls[i][2], f.engine);
+    }
+}
+END_TEST
+
+/* A policy that gives two engines the same paths says nothing about
+ * either: the call has no engine at all. */
+START_TEST (two_engines_same_paths_are_none)
+{
+  og_cleanup_policy struct og_policy *p
+      = policy_with ("{\"task_dir\":\"" DOCKER_TASK "\",\"runc_root\":\"" DOCKER_ROOT "\"}");
+  og_cleanup_json struct og_json *spec = spec_with ("container", SID, UID);
+  struct og_engine_facts f;
+
+  og_engine_facts_read (p, DOCKER_TASK "/" CID, DOCKER_ROOT, CID, spec, &f);
+  ck_assert_ptr_null (f.engine);
+  ck_assert (!f.cri);
+}
+END_TEST
+
+/* exec and update name no bundle: the ones a create under that root had. */
+START_TEST (bundles_of_a_root)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_strv char **docker = og_engine_bundles (p, DOCKER_ROOT, CID);
+  og_cleanup_strv char **runc = og_engine_bundles (p, "/run/runc", CID);
+  og_cleanup_strv char **bad = og_engine_bundles (p, DOCKER_ROOT, "../x");
+  og_cleanup_strv char **none = og_engine_bundles (p, "/elsewhere", CID);
+
+  ck_assert_uint_eq (og_strv_len (docker), 1);
+  ck_assert_str_eq (docker[0], DOCKER_TASK "/" CID);
+  /* BuildKit's and Podman's (one per storage driver) share runc's default */
+  ck_assert (og_strv_contains (runc, "/var/lib/docker/buildkit/executor/" CID));
+  ck_assert (og_strv_contains (runc, PODMAN_STORE "/vfs-containers/" CID "/userdata"));
+  ck_assert (og_strv_contains (runc, PODMAN_STORE "/overlay-containers/" CID "/userdata"));
+  ck_assert_uint_eq (og_strv_len (bad), 0);
+  ck_assert_uint_eq (og_strv_len (none), 0);
+}
+END_TEST
+
+START_TEST (policy_engine_sections)
+{
+  static const char *const bad[][2] = {
+    { "\"docker\": {\"task_dir\":\"/run/*\",\"runc_root\":\"/r\"}", "policy test.json: docker: \"task_dir\" must be" },
+    { "\"docker\": {\"task_dir\":\"/run/x\"}", "policy test.json: docker: missing \"runc_root\"" },
+    { "\"containerd\": {\"task_dir\":\"/run/x\",\"runc_root\":\"r\"}",
+      "policy test.json: containerd: \"runc_root\" must be" },
+    { "\"podman\": {\"graph_root\":\"/var/lib/{x}\",\"runc_root\":\"/run/runc\"}",
+      "policy test.json: podman: \"graph_root\" must be" },
+    { "\"podman\": {\"graph_root\":\"/v\",\"runc_root\":\"/run/runc\",\"driver\":\"vfs\"}", "unknown key \"driver\"" },
+  };
+
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      og_cleanup_free char *path = og_xasprintf ("%s/default.json", PROFILES), *base = NULL, *edited = NULL;
+      og_cleanup_free char *key = og_xasprintf ("%.*s", (int)strcspn (bad[i][0], ":") + 2, bad[i][0]);
+      struct og_policy *p = NULL;
+      struct og_error err = { 0 };
+      char *start, *end;
+      size_t len;
+
+      /* the shipped profile with that area replaced */
+      base = th_read_file (path, &len);
+      start = strstr (base, key);
+      ck_assert_ptr_nonnull (start);
+      end = strchr (start, '}');
+      edited = og_xasprintf ("%.*s%s%s", (int)(start - base), base, bad[i][0], end + 1);
+      ck_assert_int_lt (og_policy_parse (edited, strlen (edited), "test.json", &p, &err), 0);
+      ck_assert_msg (strstr (err.msg, bad[i][1]), "%s", err.msg);
+      og_error_clear (&err);
+    }
+}
+END_TEST
+
 /* Through the mounts rule: the shipped profile lets a pod's container bind
  * its own emptyDir (moved under a scratch kubelet root), not another
  * pod's, and nothing when the facts are not the CRI's. */
@@ -311,6 +445,11 @@ facts_suite (void)
   tcase_add_test (tc, patterns_expand_only_trusted_facts);
   tcase_add_test (tc, policy_cri_section);
   tcase_add_test (tc, mounts_rule_uses_the_facts);
+  tcase_add_test (tc, docker_containerd_podman_facts);
+  tcase_add_test (tc, near_misses_are_no_engine);
+  tcase_add_test (tc, two_engines_same_paths_are_none);
+  tcase_add_test (tc, bundles_of_a_root);
+  tcase_add_test (tc, policy_engine_sections);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -167,6 +167,12 @@ START_TEST (every_loosening_is_refused)
            "mounts.readonly_binds: ", "may not be set", NULL);
   refused ("{\"version\":1,\"user_namespace\":{\"pool_start\":70000}}", "user_namespace.pool_start: ", "may not be set",
            NULL);
+  /* where an engine's state lives decides which profile a container gets:
+   * only the base says so */
+  refused ("{\"version\":1,\"docker\":{\"task_dir\":\"/run/x\",\"runc_root\":\"/run/y\"}}",
+           "docker.task_dir: ", "may not be set", NULL);
+  refused ("{\"version\":1,\"podman\":{\"graph_root\":\"/var/x\",\"runc_root\":\"/run/runc\"}}",
+           "podman.graph_root: ", "may not be set", NULL);
 }
 END_TEST
 
@@ -464,7 +470,7 @@ START_TEST (effective_names_each_file)
 
   setup_base ("");
   path = layer ("10-team.json", "{\"version\":1,\"resources\":{\"memory\":{\"max\":\"768M\"}}}");
-  ck_assert_int_eq (og_policy_load_effective (base_path, &p, &eff, &src, &err), 0);
+  ck_assert_int_eq (og_policy_load_effective (base_path, &p, &eff, &src, NULL, &err), 0);
   ck_assert_str_eq (og_json_get (src, "resources.memory.max")->text, path);
   ck_assert_str_eq (og_json_get (src, "resources.memory.default")->text, base_path);
   ck_assert_str_eq (og_json_get (src, "capabilities.allow")->text, base_path);
@@ -483,7 +489,7 @@ START_TEST (explain_names_the_files)
 
   setup_base ("\"mode\":\"audit\",");
   path = layer ("10-team.json", "{\"version\":1,\"capabilities\":{\"allow\":[\"CAP_KILL\"],\"action\":\"deny\"}}");
-  ck_assert_int_eq (og_policy_load_effective (base_path, &p, &eff, &src, &err), 0);
+  ck_assert_int_eq (og_policy_load_effective (base_path, &p, &eff, &src, NULL, &err), 0);
   caps = og_policy_explain (p, src, "capabilities");
   want = og_xasprintf ("capabilities.action \"deny\" from %s; capabilities.allow from %s; mode \"audit\" from %s: "
                        "recorded only",
@@ -559,7 +565,11 @@ END_TEST
   "\"builds\":{\"select\":{\"engine\":\"buildkit\"},"                                                                  \
   "\"policy\":{\"version\":1,\"capabilities\":{\"allow\":[\"CAP_KILL\"]}}},"                                           \
   "\"anycri\":{\"select\":{\"engine\":\"cri\"},"                                                                       \
-  "\"policy\":{\"version\":1,\"resources\":{\"pids\":{\"max\":150}}}}},"
+  "\"policy\":{\"version\":1,\"resources\":{\"pids\":{\"max\":150}}}},"                                                \
+  "\"web\":{\"select\":{\"engine\":\"docker\"},"                                                                       \
+  "\"policy\":{\"version\":1,\"resources\":{\"pids\":{\"default\":40,\"max\":40}}}},"                                  \
+  "\"pods\":{\"select\":{\"engine\":\"podman\"},"                                                                      \
+  "\"policy\":{\"version\":1,\"capabilities\":{\"allow\":[\"CAP_CHOWN\"]}}}},"
 
 static const char *
 selected (const struct og_policy *p, const char *engine, const char *ns, const struct og_policy **q)
@@ -578,7 +588,7 @@ START_TEST (profiles_select_on_facts)
 
   setup_base (WITH_PROFILES);
   p = loaded ();
-  ck_assert_uint_eq (p->nprofiles, 3);
+  ck_assert_uint_eq (p->nprofiles, 5);
   /* in the order written */
   ck_assert_str_eq (p->profiles[0].name, "payments");
   ck_assert_str_eq (p->profiles[2].name, "anycri");
@@ -594,6 +604,13 @@ START_TEST (profiles_select_on_facts)
   ck_assert_str_eq (selected (p, "buildkit", NULL, &q), "builds");
   ck_assert_str_eq (q->caps.allow[0], "CAP_KILL");
   ck_assert_ptr_null (q->caps.allow[1]);
+  ck_assert_str_eq (selected (p, "docker", NULL, &q), "web");
+  ck_assert_int_eq (q->resources.pids.max, 40);
+  ck_assert_str_eq (selected (p, "podman", NULL, &q), "pods");
+  ck_assert_str_eq (q->caps.allow[0], "CAP_CHOWN");
+  /* an engine no profile names: the base */
+  ck_assert_ptr_null (selected (p, "containerd", NULL, &q));
+  ck_assert_ptr_eq (q, p);
   /* untrusted facts (no engine): the base, whatever the namespace */
   ck_assert_ptr_null (selected (p, NULL, "payments", &q));
   ck_assert_ptr_eq (q, p);
@@ -636,6 +653,8 @@ START_TEST (a_loosening_profile_is_refused)
                    "capabilities.allow", "adds \"CAP_SYS_ADMIN\"");
   profile_refused ("{\"version\":1,\"rootfs\":{\"readonly\":false}}", "rootfs.readonly", "looser");
   profile_refused ("{\"version\":1,\"mode\":\"audit\"}", "mode", "looser");
+  profile_refused ("{\"version\":1,\"containerd\":{\"task_dir\":\"/run/x\",\"runc_root\":\"/run/y\"}}",
+                   "containerd.task_dir", "may not be set");
   profile_refused ("{\"resources\":{}}", "version", "must be 1");
   /* "overridable" frees a key for layers, never for a profile */
   {
@@ -687,8 +706,10 @@ START_TEST (a_profile_must_be_well_formed)
     { "\"profiles\":{\"a b\":{}},", "a profile's name" },
     { "\"profiles\":{\"x\":{\"policy\":{\"version\":1}}},", "profiles.x.select: must be a non-empty object" },
     { "\"profiles\":{\"x\":{\"select\":{},\"policy\":{\"version\":1}}},", "must be a non-empty object" },
-    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"docker\"},\"policy\":{\"version\":1}}},",
-      "\"docker\" is no engine" },
+    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"kubelet\"},\"policy\":{\"version\":1}}},",
+      "\"kubelet\" is no engine ocigate recognises (cri, buildkit, docker, containerd, podman)" },
+    { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"docker\",\"pod_namespace\":\"a\"},\"policy\":{\"version\":1}}},",
+      "pod_namespace needs \"engine\": \"cri\"" },
     { "\"profiles\":{\"x\":{\"select\":{\"pod_namespace\":\"a\"},\"policy\":{\"version\":1}}},",
       "pod_namespace needs \"engine\": \"cri\"" },
     { "\"profiles\":{\"x\":{\"select\":{\"engine\":\"cri\",\"annotation\":\"a\"},\"policy\":{\"version\":1}}},",
@@ -743,17 +764,171 @@ stores_of (const char *path)
   return stores;
 }
 
-/* The compiled image has no profiles: a policy with them is never stored
- * (the same policy without them is, once its ctime is old enough). */
-START_TEST (profiles_are_not_cached)
+/* A policy with profiles is stored in the compiled-policy cache like any
+ * other, once its ctime is old enough. */
+START_TEST (profiles_are_cached)
 {
   og_cleanup_free char *plain = og_xasprintf ("%s/plain.json", th_tmpdir ()), *text = og_xasprintf (BASE_TEXT, "");
 
   setup_base (WITH_PROFILES);
   write_file (plain, text);
   sleep (3); /* og_policy_cacheable: a ctime older than two seconds */
-  ck_assert_int_eq (stores_of (base_path), 0);
+  ck_assert_int_eq (stores_of (base_path), 1);
   ck_assert_int_eq (stores_of (plain), 1);
+}
+END_TEST
+
+/* A cache in memory: one image, and how often it was read. */
+struct memory_cache
+{
+  char *image;
+  size_t len;
+  int hits;
+};
+
+static bool
+memory_lookup (void *data, const char *path, const struct stat *st, const char *layers, char **image, size_t *len)
+{
+  struct memory_cache *m = data;
+
+  (void)path, (void)st, (void)layers;
+  if (m->image == NULL)
+    return false;
+  *image = og_xmalloc (m->len);
+  memcpy (*image, m->image, m->len);
+  *len = m->len;
+  m->hits++;
+  return true;
+}
+
+static void
+memory_store (void *data, const char *path, const struct stat *st, const char *layers, const char *image, size_t len)
+{
+  struct memory_cache *m = data;
+
+  (void)path, (void)st, (void)layers;
+  free (m->image);
+  m->image = og_xmalloc (len);
+  memcpy (m->image, image, len);
+  m->len = len;
+}
+
+/* What a policy does with the Docker 20.10 config: the rewritten config and
+ * the decisions, as text. */
+static char *
+decide (const struct og_policy *p)
+{
+  og_cleanup_json struct og_json *spec = th_fixture ("docker-20.10/privileged.config.json");
+  og_cleanup_free char *out = NULL;
+  struct og_decisions d = { 0 };
+  struct og_buf b = { 0 };
+
+  th_enforce ((struct og_policy *)p, spec, "x", &d);
+  og_decisions_put_json (&b, &d);
+  og_decisions_clear (&d);
+  out = og_json_to_text (spec);
+  og_buf_puts (&b, "\n");
+  og_buf_puts (&b, out);
+  og_buf_put (&b, "", 1);
+  return b.buf;
+}
+
+/* The policy read back from the cache has the same profiles, selects the
+ * same one for every fact, and each makes the same decisions as when the
+ * file was read; its image is the same bytes. */
+START_TEST (cached_profiles_decide_the_same)
+{
+  static const struct
+  {
+    const char *engine, *ns;
+  } facts[] = {
+    { "cri", "payments" }, { "cri", "prod-eu" }, { "cri", "dev" },       { "buildkit", NULL },
+    { "docker", NULL },    { "podman", NULL },   { "containerd", NULL }, { NULL, "payments" },
+  };
+  struct memory_cache m = { 0 };
+  const struct og_policy_cache cache = { memory_lookup, memory_store, &m };
+  og_cleanup_policy struct og_policy *fresh = NULL, *cached = NULL;
+  og_cleanup_free char *a = NULL, *b = NULL;
+  struct og_error err = { 0 };
+  size_t alen, blen;
+
+  setup_base (WITH_PROFILES);
+  sleep (3); /* old enough to be stored */
+  ck_assert_msg (og_policy_load_cached (base_path, &cache, &fresh, &err) == 0, "%s", err.msg);
+  ck_assert_ptr_nonnull (m.image);
+  ck_assert_int_eq (m.hits, 0);
+  ck_assert_msg (og_policy_load_cached (base_path, &cache, &cached, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq (m.hits, 1);
+  ck_assert_ptr_ne (cached, fresh);
+  ck_assert_uint_eq (cached->nprofiles, fresh->nprofiles);
+  for (size_t i = 0; i < fresh->nprofiles; i++)
+    {
+      const struct og_profile *x = &fresh->profiles[i], *y = &cached->profiles[i];
+      og_cleanup_free char *dx = decide (x->policy), *dy = decide (y->policy);
+
+      ck_assert_str_eq (y->name, x->name);
+      ck_assert_str_eq (y->engine, x->engine);
+      ck_assert_uint_eq (og_strv_len (y->pod_namespace), og_strv_len (x->pod_namespace));
+      for (size_t k = 0; x->pod_namespace && x->pod_namespace[k]; k++)
+        ck_assert_str_eq (y->pod_namespace[k], x->pod_namespace[k]);
+      ck_assert_str_eq (y->policy->digest, x->policy->digest);
+      ck_assert_str_eq (dy, dx);
+    }
+  for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++)
+    {
+      const struct og_policy *qx, *qy;
+      const char *nx = selected (fresh, facts[i].engine, facts[i].ns, &qx);
+      const char *ny = selected (cached, facts[i].engine, facts[i].ns, &qy);
+      og_cleanup_free char *dx = decide (qx), *dy = decide (qy);
+
+      ck_assert_msg ((nx == NULL && ny == NULL) || (nx && ny && strcmp (nx, ny) == 0), "%s: %s vs %s", facts[i].engine,
+                     nx, ny);
+      ck_assert_str_eq (dy, dx);
+    }
+  ck_assert_int_eq (og_policy_image_write (fresh, &a, &alen), 0);
+  ck_assert_int_eq (og_policy_image_write (cached, &b, &blen), 0);
+  ck_assert_uint_eq (alen, blen);
+  ck_assert (memcmp (a, b, alen) == 0);
+  free (m.image);
+}
+END_TEST
+
+/* An image with profiles cut short, or with a byte flipped (every 97th
+ * place), is refused (checksum, lengths), never read as another policy. */
+START_TEST (damaged_profile_images_are_refused)
+{
+  og_cleanup_policy struct og_policy *p = NULL;
+  og_cleanup_free char *image = NULL;
+  size_t len;
+
+  setup_base (WITH_PROFILES);
+  p = loaded ();
+  ck_assert_int_eq (og_policy_image_write (p, &image, &len), 0);
+  for (size_t cut = 0; cut < len; cut += 97)
+    {
+      struct og_policy *q = NULL;
+      struct og_error err = { 0 };
+      ck_assert_int_lt (og_policy_image_read (image, cut, &q, &err), 0);
+      ck_assert_ptr_null (q);
+      og_error_clear (&err);
+    }
+  for (size_t at = 0; at < len; at += 97)
+    {
+      struct og_policy *q = NULL;
+      struct og_error err = { 0 };
+      image[at] ^= 0x40;
+      ck_assert_int_lt (og_policy_image_read (image, len, &q, &err), 0);
+      ck_assert_ptr_null (q);
+      image[at] ^= 0x40;
+      og_error_clear (&err);
+    }
+  {
+    struct og_policy *q = NULL;
+    struct og_error err = { 0 };
+    ck_assert_msg (og_policy_image_read (image, len, &q, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq (q->nprofiles, 5);
+    og_policy_free (q);
+  }
 }
 END_TEST
 
@@ -780,7 +955,9 @@ suite (void)
   tcase_add_test (tc, a_loosening_profile_is_refused);
   tcase_add_test (tc, profiles_apply_after_layers);
   tcase_add_test (tc, a_profile_must_be_well_formed);
-  tcase_add_test (tc, profiles_are_not_cached);
+  tcase_add_test (tc, profiles_are_cached);
+  tcase_add_test (tc, cached_profiles_decide_the_same);
+  tcase_add_test (tc, damaged_profile_images_are_refused);
   suite_add_tcase (s, tc);
   return s;
 }
