@@ -202,8 +202,8 @@ og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
   if (p->userns.mode == OG_USERNS_OFF)
     {
       /* off is about ocigate's own; a CRI user namespace that failed its
-       * check (the only reason set then) is refused all the same */
-      if (ctx->userns_error)
+       * check is refused all the same */
+      if (ctx->userns_engine_judged)
         without (ctx, d);
       return 0;
     }

@@ -106,3 +106,24 @@ echo "sysfs: $(ls /sys/class/net | tr "\n" " ")"'
 		{ show_run; fail "mapped in audit mode"; }
 	ip -n "$NET" -4 -o addr show eth0 | grep -q "10.250.$N.2/24" || fail "eth0 left CNI's namespace"
 }
+
+@test "CRI user namespace: one that maps host root is refused, also with user namespaces off" {
+	local pid
+	unshare -U -r sleep 60 &
+	pid=$!
+	for _ in $(seq 50); do [ "$(readlink /proc/$pid/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break; sleep 0.05; done
+	sandbox /proc/self/ns/net
+	edit_config "$BUNDLE" '.linux.namespaces |= (map(select(.type != "network")) + [{type: "network"}, {type: "user", path: $u}])
+		| .linux.uidMappings = [{containerID: 0, hostID: 0, size: 1}] | .linux.gidMappings = [{containerID: 0, hostID: 0, size: 1}]' \
+		--arg u "/proc/$pid/ns/user"
+	for mode in off if-possible; do
+		make_policy '.cri = {task_dir: $tasks, runc_root: $root} | .user_namespace.mode = $m' \
+			--arg tasks "$T/tasks" --arg root "$ROOTDIR" --arg m "$mode"
+		og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+		assert_status 1
+		grep -qF "ocigate: refused by policy: user_namespace: no user namespace can be set up: the user namespace /proc/$pid/ns/user maps container ids to host ids from 0: host ids below 65536 are host root's and the host's own users" \
+			"$BUNDLE/log.json" || { show_run; kill "$pid"; fail "mode $mode: not refused"; }
+		: >"$BUNDLE/log.json"
+	done
+	kill "$pid"
+}
