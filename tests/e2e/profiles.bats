@@ -92,3 +92,31 @@ run_both() {
 	assert_enforced "$PODMAN_OUT" "$PODMAN_PIDS" -
 	[ "$(profile_of "$PODMAN_ID")" = "(base)" ] || fail "podman: $(profile_of "$PODMAN_ID")"
 }
+
+# The CRI's annotation keys set by a docker user (Docker 24+ has
+# `docker run --annotation`): a dockerd call is no CRI call, so they fill no
+# {pod_uid} (the pod's volume stays under the denied /var/lib/kubelet) and
+# select no pod_namespace profile.
+@test "profiles: the CRI's annotations through docker run --annotation open no pod's volume and select nothing" {
+	local uid vol
+	dk run --help 2>/dev/null | grep -q -- '--annotation' ||
+		skip "this Docker ($(dk version -f '{{.Client.Version}}' 2>/dev/null)) has no docker run --annotation"
+	uid=$(cat /proc/sys/kernel/random/uuid)
+	vol=/var/lib/kubelet/pods/$uid/volumes/kubernetes.io~empty-dir/data
+	mkdir -p "$vol"
+	policy_set '.profiles = {payments: {select: {engine: "cri", pod_namespace: ["payments"]},
+		policy: {version: 1, resources: {pids: {default: 64, max: 64}}}}}'
+	local forged=(--annotation io.kubernetes.cri.container-type=container
+		--annotation io.kubernetes.cri.sandbox-id=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+		--annotation "io.kubernetes.cri.sandbox-uid=$uid" --annotation io.kubernetes.cri.sandbox-namespace=payments)
+	run --separate-stderr dk run --rm --network none "${forged[@]}" -v "$vol:/steal" "$BUSYBOX" ls /steal
+	rm -rf "/var/lib/kubelet/pods/$uid"
+	rmdir /var/lib/kubelet/pods /var/lib/kubelet 2>/dev/null || true
+	[ "$status" -ne 0 ] || fail "docker's container bound the pod's volume: $output"
+	[[ "$stderr" == *"ocigate: refused by policy: mounts: bind mount of $vol exposes the sensitive host tree /var/lib/kubelet"* ]] ||
+		fail "not refused as a kubelet volume: $stderr"
+	run --separate-stderr dk run --name e2e-prof --network none "${forged[@]}" "$BUSYBOX" sh -c "$PROBE"
+	[ "$status" -eq 0 ] || fail "docker run: $output" "$stderr"
+	assert_enforced "$output" "$PIDS_DEFAULT" -
+	[ "$(profile_of "$(dk inspect -f '{{.Id}}' e2e-prof)")" = "(base)" ] || fail "a forged pod namespace selected a profile"
+}
