@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "ocigate/enforce.h"
+#include "dest_index.h"
 #include "rule.h"
 #include "ocigate/mountinfo.h"
 #include "ocigate/util.h"
@@ -62,9 +63,10 @@ struct mount_check
   char **trees; /* deny_trees, each resolved once (as listed if absent) */
   struct og_decisions *d;
   struct scan_budget *budget;
-  struct og_mounttable *table; /* read on first use */
-  char **dests;                /* mounts[i].destination resolved in the rootfs */
-  char **sources;              /* mounts[i] resolved bind source, NULL if not a bind */
+  struct og_mounttable *table;  /* read on first use */
+  char **dests;                 /* mounts[i].destination resolved in the rootfs */
+  struct og_dest_index by_dest; /* dests[0..i) by path while mount i is judged */
+  char **sources;               /* mounts[i] resolved bind source, NULL if not a bind */
 };
 
 static void
@@ -115,6 +117,7 @@ free_mount_check (struct mount_check *mc, size_t nmounts)
     }
   free (mc->dests);
   free (mc->sources);
+  og_dest_index_free (&mc->by_dest);
   free (mc->rootfs);
   og_mounttable_free (mc->table);
   og_strv_free (mc->trees);
@@ -694,21 +697,23 @@ concat (const char *a, const char *sep, const char *b)
   return out;
 }
 
-/* What is at container path `cpath` on the host when mounts[0..upto) are
- * done: the latest earlier mount at or above it wins (it covers the ones
- * before).  NULL: a fresh filesystem (tmpfs, proc, ...) that holds no
+/* What is at container path `cpath` on the host when the mounts before the
+ * one being judged are done: the latest earlier mount at or above it wins
+ * (it covers the ones before).  NULL: a fresh filesystem (tmpfs, proc, ...) that holds no
  * symlink, or a path that cannot be known. */
 static char *
-host_path_of (const struct mount_check *mc, size_t upto, const char *cpath)
+host_path_of (const struct mount_check *mc, const char *cpath)
 {
-  for (size_t j = upto; j-- > 0;)
-    if (mc->dests[j] && og_path_under (cpath, mc->dests[j]))
-      {
-        const char *rest = cpath + (strcmp (mc->dests[j], "/") == 0 ? 0 : strlen (mc->dests[j]));
-        if (mc->sources[j] == NULL)
-          return NULL;
-        return concat (strcmp (mc->sources[j], "/") == 0 && *rest ? "" : mc->sources[j], "", rest);
-      }
+  size_t j;
+
+  /* by_dest holds the mounts before the one being judged */
+  if (og_dest_index_latest (&mc->by_dest, cpath, &j))
+    {
+      const char *rest = cpath + (strcmp (mc->dests[j], "/") == 0 ? 0 : strlen (mc->dests[j]));
+      if (mc->sources[j] == NULL)
+        return NULL;
+      return concat (strcmp (mc->sources[j], "/") == 0 && *rest ? "" : mc->sources[j], "", rest);
+    }
   if (mc->rootfs == NULL)
     return NULL;
   return concat (mc->rootfs, "", strcmp (cpath, "/") == 0 ? "" : cpath);
@@ -719,7 +724,7 @@ host_path_of (const struct mount_check *mc, size_t upto, const char *cpath)
  * ".." never above it), through what earlier mounts put there.  Returns a
  * clean absolute container path, or NULL after too many links. */
 static char *
-resolve_dest (const struct mount_check *mc, size_t upto, const char *dest)
+resolve_dest (const struct mount_check *mc, const char *dest)
 {
   og_cleanup_free char *todo = og_xstrdup (dest);
   char *cur = og_xstrdup ("/");
@@ -754,7 +759,7 @@ resolve_dest (const struct mount_check *mc, size_t upto, const char *dest)
         }
       cand = concat (strcmp (cur, "/") ? cur : "", "/", name);
       free (name);
-      host = host_path_of (mc, upto, cand);
+      host = host_path_of (mc, cand);
       if (host && lstat (host, &st) == 0 && S_ISLNK (st.st_mode)
           && (n = readlink (host, target, sizeof target - 1)) > 0)
         {
@@ -849,7 +854,9 @@ check_destination (struct mount_check *mc, struct og_json *m, size_t i, const ch
       og_rule_malformed (mc->d, "mounts", dpath, dst, "a path shorter than PATH_MAX");
       return false;
     }
-  mc->dests[i] = resolve_dest (mc, i, dst->text);
+  mc->dests[i] = resolve_dest (mc, dst->text);
+  if (mc->dests[i] != NULL)
+    og_dest_index_put (&mc->by_dest, mc->dests[i], i);
   if (mc->dests[i] == NULL)
     {
       og_rule_refuse (mc->ctx, mc->ctx->policy->mounts.action, mc->d, "mounts", dpath, og_json_to_text (dst),
@@ -1087,6 +1094,7 @@ og_rule_mounts (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
       budget.deadline.tv_nsec -= 1000000000L;
     }
   mc.dests = og_xcalloc (n + 1, sizeof (char *));
+  og_dest_index_init (&mc.by_dest, n);
   mc.sources = og_xcalloc (n + 1, sizeof (char *));
   load_denied_sockets (&mc);
   resolve_trees (&mc);

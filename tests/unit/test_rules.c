@@ -1688,6 +1688,19 @@ START_TEST (destination_through_an_earlier_bind)
                        planted);
   r = mount_refusal (&m, text);
   ck_assert_msg (r == NULL, "%s", r);
+  free (text);
+  free (r);
+  /* the latest covering mount wins, not the deepest: a tmpfs at /mnt/p
+   * made before the bind of /mnt is covered by it */
+  text = og_xasprintf ("{\"destination\":\"/mnt/p\",\"type\":\"tmpfs\"},"
+                       "{\"destination\":\"/mnt/q\",\"type\":\"tmpfs\"},"
+                       "{\"destination\":\"/mnt\",\"type\":\"bind\",\"source\":\"%s\"},"
+                       "{\"destination\":\"/mnt/pp\",\"type\":\"tmpfs\"},"
+                       "{\"destination\":\"/mnt/p/sys\",\"type\":\"tmpfs\"}",
+                       planted);
+  r = mount_refusal (&m, text);
+  ck_assert_ptr_nonnull (r);
+  ck_assert_msg (strstr (r, "/mnt/p/sys resolves to /proc/sys") != NULL, "%s", r);
   mfx_free (&m);
 }
 END_TEST
