@@ -101,12 +101,21 @@ og_json_new_string (const char *s)
   return new_text (OG_JSON_STRING, s, strlen (s));
 }
 
+/* The decimal digits of v, as "%" PRId64 writes them (rules build their
+ * numbers here, a few dozen a create: no printf). */
 struct og_json *
 og_json_new_number (int64_t v)
 {
-  char buf[32];
-  int n = snprintf (buf, sizeof buf, "%" PRId64, v);
-  return new_text (OG_JSON_NUMBER, buf, (size_t)n);
+  char buf[24], *p = buf + sizeof buf;
+  /* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+  do
+    *--p = (char)('0' + u % 10);
+  while ((u /= 10) != 0);
+  if (v < 0)
+    *--p = '-';
+  return new_text (OG_JSON_NUMBER, p, (size_t)(buf + sizeof buf - p));
 }
 
 struct og_json *
