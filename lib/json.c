@@ -348,7 +348,7 @@ og_json_array_has_string (const struct og_json *arr, const char *s)
   if (arr == NULL || arr->type != OG_JSON_ARRAY)
     return false;
   for (size_t i = 0; i < arr->n; i++)
-    if (og_json_is_string (arr->vals[i]) && strcmp (arr->vals[i]->text, s) == 0)
+    if (og_json_is_string (arr->vals[i]) && arr->vals[i]->text[0] == s[0] && strcmp (arr->vals[i]->text, s) == 0)
       return true;
   return false;
 }

@@ -557,7 +557,7 @@ judge_backing (const struct mount_check *mc, const char *path, const char *resol
   if (!judge_mount (mc, path, resolved, t, m, resolved, allowlisted))
     return false;
   for (size_t i = 0; i < t->n; i++)
-    if (strcmp (t->v[i].point, resolved) != 0 && og_path_under (t->v[i].point, resolved)
+    if (og_path_under (t->v[i].point, resolved) && strcmp (t->v[i].point, resolved) != 0
         && !judge_mount (mc, path, resolved, t, &t->v[i], t->v[i].point, allowlisted))
       return false;
   /* A volume that is a mount of something: its sockets are scanned too.
