@@ -1816,6 +1816,39 @@ START_TEST (scan_budget_per_create)
 }
 END_TEST
 
+/* Each line's numbers, escaped paths and type; a number past 64 bits is a
+ * line that does not parse, as strtoull read it. */
+START_TEST (mountinfo_fields)
+{
+  static const char good[] = "18446744073709551615 1 4294967295:7 /a\\134b\\011c /m\\040n rw - fuse.x src rw\n";
+  static const char bad[] = "18446744073709551616 1 8:1 / / rw - ext4 /dev/vda rw\n";
+  og_cleanup_free char *file = og_xasprintf ("%s/mountinfo-fields", th_tmpdir ());
+  struct og_mounttable t = { 0 };
+  struct og_error err = { 0 };
+  FILE *f = fopen (file, "w");
+
+  ck_assert_ptr_nonnull (f);
+  fputs (good, f);
+  fclose (f);
+  ck_assert_int_eq (og_mounttable_read (file, &t, &err), 0);
+  ck_assert_uint_eq (t.n, 1);
+  ck_assert (t.v[0].id == UINT64_MAX);
+  ck_assert_uint_eq (t.v[0].major, 4294967295u);
+  ck_assert_uint_eq (t.v[0].minor, 7);
+  ck_assert_str_eq (t.v[0].root, "/a\\b\tc");
+  ck_assert_str_eq (t.v[0].point, "/m n");
+  ck_assert_str_eq (t.v[0].fstype, "fuse.x");
+  og_mounttable_free (&t);
+  f = fopen (file, "w");
+  ck_assert_ptr_nonnull (f);
+  fputs (bad, f);
+  fclose (f);
+  ck_assert_int_lt (og_mounttable_read (file, &t, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "does not parse as mountinfo"));
+  og_error_clear (&err);
+}
+END_TEST
+
 START_TEST (mountinfo_aliases)
 {
   static const char table[] = "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
@@ -2323,6 +2356,7 @@ suite (void)
   tcase_add_test (fs, sysfs_rrw_stripped);
   tcase_add_test (fs, rootfs_propagation_recursive);
   tcase_add_test (fs, scan_budget_per_create);
+  tcase_add_test (unit, mountinfo_fields);
   tcase_add_test (unit, mountinfo_aliases);
   tcase_add_test (fs, system_trees_and_roots);
   add_seccomp_tests (unit);
