@@ -355,6 +355,25 @@ og_write_all (int fd, const void *buf, size_t len)
   return 0;
 }
 
+/* "/proc/self/fd/N" for a descriptor (>= 0) into link[32], without printf:
+ * every path the mounts rule resolves (forty a create) goes through it. */
+static void
+fd_link (char link[32], int fd)
+{
+  static const char prefix[] = "/proc/self/fd/";
+  char digits[12];
+  size_t n = 0;
+  unsigned v = (unsigned)fd;
+
+  do
+    digits[n++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  memcpy (link, prefix, sizeof prefix - 1);
+  for (size_t k = 0; k < n; k++)
+    link[sizeof prefix - 1 + k] = digits[n - 1 - k];
+  link[sizeof prefix - 1 + n] = '\0';
+}
+
 char *
 og_realpath (const char *path)
 {
@@ -366,7 +385,7 @@ og_realpath (const char *path)
   fd = open (path, O_PATH | O_CLOEXEC);
   if (fd < 0)
     return NULL;
-  snprintf (link, sizeof link, "/proc/self/fd/%d", fd);
+  fd_link (link, fd);
   n = readlink (link, buf, sizeof buf);
   close (fd);
   /* unreachable from our root, renamed away meanwhile, or no /proc */
@@ -445,7 +464,7 @@ og_realpath_open (const char *path, int *fd)
   *fd = open (path, O_PATH | O_CLOEXEC);
   if (*fd < 0)
     return NULL;
-  snprintf (link, sizeof link, "/proc/self/fd/%d", *fd);
+  fd_link (link, *fd);
   n = readlink (link, buf, sizeof buf);
   if (n > 0 && (size_t)n < sizeof buf && buf[0] == '/')
     {
