@@ -513,6 +513,9 @@ point() {
 	if [ "$CG_SCALING" = 1 ] && [ "$USE_CALLGRIND" = 1 ]; then
 		cp "$SC/$name.json" "$W/bundle/config.json"
 		ir=$(callgrind "scale_$name" /dev/null 0 "${OGN[@]}" "${CREATE[@]}")
+		# as after every timed run: the create staged its binds, and
+		# mounts left behind would be in the next points' mount table
+		sh -c "$DELETE_CMD"
 	fi
 	jq --slurpfile r "$RAW/scale_$name.json" --arg s "$series" --arg name "$name" --argjson units "$units" \
 		--argjson bytes "$bytes" --argjson ir "$ir" \

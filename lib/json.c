@@ -101,12 +101,21 @@ og_json_new_string (const char *s)
   return new_text (OG_JSON_STRING, s, strlen (s));
 }
 
+/* The decimal digits of v, as "%" PRId64 writes them (rules build their
+ * numbers here, a few dozen a create: no printf). */
 struct og_json *
 og_json_new_number (int64_t v)
 {
-  char buf[32];
-  int n = snprintf (buf, sizeof buf, "%" PRId64, v);
-  return new_text (OG_JSON_NUMBER, buf, (size_t)n);
+  char buf[24], *p = buf + sizeof buf;
+  /* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+  do
+    *--p = (char)('0' + u % 10);
+  while ((u /= 10) != 0);
+  if (v < 0)
+    *--p = '-';
+  return new_text (OG_JSON_NUMBER, p, (size_t)(buf + sizeof buf - p));
 }
 
 struct og_json *
@@ -253,8 +262,9 @@ og_json_get (const struct og_json *obj, const char *key)
 {
   if (obj == NULL || obj->type != OG_JSON_OBJECT)
     return NULL;
+  /* the first byte first: most keys differ there, and a call is saved */
   for (size_t i = 0; i < obj->n; i++)
-    if (strcmp (obj->keys[i], key) == 0)
+    if (obj->keys[i][0] == key[0] && strcmp (obj->keys[i], key) == 0)
       return obj->vals[i];
   return NULL;
 }
@@ -284,7 +294,7 @@ void
 og_json_set (struct og_json *obj, const char *key, struct og_json *val)
 {
   for (size_t i = 0; i < obj->n; i++)
-    if (strcmp (obj->keys[i], key) == 0)
+    if (obj->keys[i][0] == key[0] && strcmp (obj->keys[i], key) == 0)
       {
         og_json_free (obj->vals[i]);
         obj->vals[i] = val;
@@ -349,7 +359,7 @@ og_json_array_has_string (const struct og_json *arr, const char *s)
   if (arr == NULL || arr->type != OG_JSON_ARRAY)
     return false;
   for (size_t i = 0; i < arr->n; i++)
-    if (og_json_is_string (arr->vals[i]) && strcmp (arr->vals[i]->text, s) == 0)
+    if (og_json_is_string (arr->vals[i]) && arr->vals[i]->text[0] == s[0] && strcmp (arr->vals[i]->text, s) == 0)
       return true;
   return false;
 }
@@ -396,7 +406,14 @@ utf8_valid (const unsigned char *s, size_t len)
   while (s < end)
     {
       size_t k;
+      uint64_t w;
 
+      /* ASCII, eight bytes at a time */
+      if (end - s >= 8 && (memcpy (&w, s, 8), (w & 0x8080808080808080ULL) == 0))
+        {
+          s += 8;
+          continue;
+        }
       if (*s < 0x80)
         s++;
       else if ((k = utf8_seq (s, end)) == 0)
@@ -1026,11 +1043,25 @@ static const bool needs_escape[256] = {
   ['\\'] = true,
 };
 
+/* Some of the eight bytes at s is a control character, a quote or a
+ * backslash (the bit tricks find any byte below 0x20 or equal to one, with
+ * no false answer for the word as a whole). */
+static inline bool
+word_needs_escape (const char *s)
+{
+  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  uint64_t w, q, b;
+
+  memcpy (&w, s, 8);
+  q = w ^ (ones * '"');
+  b = w ^ (ones * '\\');
+  return ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs) != 0;
+}
+
 static void
 put_string (struct out *o, const char *s, size_t n)
 {
   static const char hex[] = "0123456789abcdef";
-  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
   size_t i = 0;
   char *d;
 
@@ -1038,7 +1069,10 @@ put_string (struct out *o, const char *s, size_t n)
   reserve (o, 6 * n + 2);
   d = o->buf + o->len;
   *d++ = '"';
-  /* most strings need no escape at all: find the first byte that does */
+  /* most strings need no escape at all: find the first byte that does,
+   * eight at a time */
+  while (i + 8 <= n && !word_needs_escape (s + i))
+    i += 8;
   while (i < n && !needs_escape[(unsigned char)s[i]])
     i++;
   memcpy (d, s, i);
@@ -1051,11 +1085,7 @@ put_string (struct out *o, const char *s, size_t n)
        * quote or a backslash */
       while (i + 8 <= n)
         {
-          uint64_t w, q, b;
-          memcpy (&w, s + i, 8);
-          q = w ^ (ones * '"');
-          b = w ^ (ones * '\\');
-          if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs)
+          if (word_needs_escape (s + i))
             break;
           memcpy (d, s + i, 8);
           d += 8;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +14,14 @@
 #include "ocigate/mountinfo.h"
 #include "ocigate/util.h"
 
-/* mountinfo writes space, tab, newline and backslash as \ooo. */
-static char *
-unescape (const char *s)
+#define ALIGN16(n) (((n) + 15) & ~(size_t)15)
+
+/* mountinfo writes space, tab, newline and backslash as \ooo: s undone
+ * into out (never longer). */
+static void
+unescape (const char *s, char *out)
 {
-  char *out = og_xmalloc (strlen (s) + 1), *o = out;
+  char *o = out;
 
   while (*s)
     if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7')
@@ -28,7 +32,6 @@ unescape (const char *s)
     else
       *o++ = *s++;
   *o = '\0';
-  return out;
 }
 
 /* The next space-separated field of *s (NUL-terminated in place), or NULL. */
@@ -46,31 +49,41 @@ field (char **s)
   return f;
 }
 
+/* Decimal digits up to `stop`, what strtoull reads of them (no sign, no
+ * space: the first byte must be a digit), without its locale machinery:
+ * a create reads every line of the table.  False on overflow. */
 static bool
 parse_uint (const char *s, char stop, const char **end, unsigned long long *out)
 {
-  char *e;
+  unsigned long long v = 0;
 
   if (*s < '0' || *s > '9')
     return false;
-  errno = 0;
-  *out = strtoull (s, &e, 10);
-  if (errno || *e != stop)
+  for (; *s >= '0' && *s <= '9'; s++)
+    {
+      unsigned d = (unsigned)(*s - '0');
+      if (v > (ULLONG_MAX - d) / 10)
+        return false;
+      v = v * 10 + d;
+    }
+  if (*s != stop)
     return false;
-  *end = e;
+  *out = v;
+  *end = s;
   return true;
 }
 
 /* "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw": the
  * fields before the optional ones, then the type after the " - "
  * (parsed by hand: a create reads the whole table, hundreds of lines on a
- * busy host). */
+ * busy host).  root, point and fstype share one allocation, root's. */
 static int
 parse_line (char *line, struct og_mount *m)
 {
-  char *rest = line, *f[5], *sep, *type;
+  char *rest = line, *f[5], *sep, *type, *block;
   const char *end;
   unsigned long long id, major, minor;
+  size_t lr, lp, lt;
 
   line[strcspn (line, "\n")] = '\0';
   sep = strstr (line, " - ");
@@ -86,12 +99,22 @@ parse_line (char *line, struct og_mount *m)
   rest = sep + 3;
   if ((type = field (&rest)) == NULL)
     return -1;
+  /* each string 16-byte aligned, as malloc would place it: the mount
+   * points are compared with every path judged, and strcmp is slower on
+   * strings that start mid-word */
+  lr = ALIGN16 (strlen (f[3]) + 1);
+  lp = ALIGN16 (strlen (f[4]) + 1);
+  lt = strlen (type) + 1;
+  block = og_xmalloc (lr + lp + lt);
   m->id = id;
   m->major = (unsigned)major;
   m->minor = (unsigned)minor;
-  m->root = unescape (f[3]);
-  m->point = unescape (f[4]);
-  m->fstype = og_xstrdup (type);
+  m->root = block;
+  m->point = block + lr;
+  m->fstype = block + lr + lp;
+  unescape (f[3], m->root);
+  unescape (f[4], m->point);
+  memcpy (m->fstype, type, lt);
   return 0;
 }
 
@@ -127,11 +150,7 @@ void
 og_mounttable_free (struct og_mounttable *t)
 {
   for (size_t i = 0; i < t->n; i++)
-    {
-      free (t->v[i].root);
-      free (t->v[i].point);
-      free (t->v[i].fstype);
-    }
+    free (t->v[i].root); /* point and fstype are in the same block */
   free (t->v);
   t->v = NULL;
   t->n = 0;

@@ -267,50 +267,74 @@ casefold_eq (const char *a, const char *b)
     }
 }
 
-/* FNV-1a over the ASCII-lowercased bytes; *high gets the OR of all bytes
- * (>= 0x80: not ASCII). */
-static unsigned
-casefold_hash (const char *s, unsigned *high)
+/* Every byte is ASCII (a key with others is folded first). */
+static bool
+ascii (const char *s)
 {
-  unsigned h = 2166136261u, or = 0;
+  unsigned char or = 0;
 
   for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-    {
-      or |= *p;
-      h = (h ^ (*p >= 'A' && *p <= 'Z' ? *p + 32u : *p)) * 16777619u;
-    }
-  if (high)
-    *high = or ;
-  return h;
+    or |= *p;
+  return or < 0x80;
 }
 
-/* known_fields by case-folded hash, open addressing; filled on first use
- * (ocigate is single-threaded).  This runs for every key of every config. */
-#define KNOWN_SLOTS 512
-_Static_assert(N_KNOWN * 2 < KNOWN_SLOTS, "known field table too full");
-static const char *known_slots[KNOWN_SLOTS];
+/* The known fields grouped by their first two bytes, lowercased (a-z, or
+ * 26 for any other byte): each group is the range [first, last) of
+ * known_fields, which is sorted case-insensitively, so a group is a few
+ * neighbours.  Filled on first use (ocigate is single-threaded) from the
+ * first two bytes of each field: a hash of every field cost each enforced
+ * call about 27 K instructions before the first key was looked up. */
+#define KEY_GROUPS 27
+_Static_assert(N_KNOWN < 65535, "known_fields indexes are unsigned short");
+static struct
+{
+  unsigned short first, last;
+} key_groups[KEY_GROUPS][KEY_GROUPS];
 
-/* The exact spelling of the known field that `folded` (whose
- * casefold_hash is h) matches, or NULL. */
+static inline unsigned
+lower (unsigned char c)
+{
+  return c >= 'A' && c <= 'Z' ? c + 32u : c;
+}
+
+static unsigned
+group_of (unsigned char c)
+{
+  c = (unsigned char)lower (c);
+  return c >= 'a' && c <= 'z' ? (unsigned)(c - 'a') : 26u;
+}
+
+/* The exact spelling of the known field that `folded` matches
+ * case-insensitively (there is at most one: none differ only in case), or
+ * NULL. */
 static const char *
-known_field (const char *folded, unsigned h)
+known_field (const char *folded)
 {
   static bool filled;
-  unsigned i;
+  unsigned a, b, c;
 
   if (!filled)
     {
       for (size_t k = 0; k < N_KNOWN; k++)
         {
-          for (i = casefold_hash (known_fields[k], NULL) % KNOWN_SLOTS; known_slots[i]; i = (i + 1) % KNOWN_SLOTS)
-            ;
-          known_slots[i] = known_fields[k];
+          a = group_of ((unsigned char)known_fields[k][0]);
+          b = group_of ((unsigned char)known_fields[k][1]);
+          if (key_groups[a][b].last == 0)
+            key_groups[a][b].first = (unsigned short)k;
+          key_groups[a][b].last = (unsigned short)(k + 1);
         }
       filled = true;
     }
-  for (i = h % KNOWN_SLOTS; known_slots[i]; i = (i + 1) % KNOWN_SLOTS)
-    if (strcmp (known_slots[i], folded) == 0 || casefold_eq (known_slots[i], folded))
-      return known_slots[i];
+  if (folded[0] == '\0')
+    return NULL;
+  a = group_of ((unsigned char)folded[0]);
+  b = group_of ((unsigned char)folded[1]);
+  /* the third byte, lowercased, tells most neighbours apart (past the end
+   * of a one-byte key, casefold_eq alone decides) */
+  c = folded[1] ? lower ((unsigned char)folded[2]) : 0;
+  for (size_t k = key_groups[a][b].first; k < key_groups[a][b].last; k++)
+    if ((!folded[1] || lower ((unsigned char)known_fields[k][2]) == c) && casefold_eq (known_fields[k], folded))
+      return known_fields[k];
   return NULL;
 }
 
@@ -378,15 +402,10 @@ check_struct_keys (const struct og_json *obj, struct og_error *err)
     {
       const char *key = obj->keys[i], *cmp = key, *field;
       char buf[64];
-      unsigned high, h = casefold_hash (key, &high);
 
-      if (high >= 0x80)
-        {
-          if ((cmp = fold_small (key, buf, sizeof buf)) == NULL)
-            continue;
-          h = casefold_hash (cmp, NULL);
-        }
-      field = known_field (cmp, h); /* case-insensitive */
+      if (!ascii (key) && (cmp = fold_small (key, buf, sizeof buf)) == NULL)
+        continue;
+      field = known_field (cmp); /* case-insensitive */
       if (field && strcmp (field, key) != 0)
         return og_error_set (err, 0,
                              "key \"%s\" is not the exact spelling of the runtime-spec field \"%s\" "

@@ -16,6 +16,7 @@
  *   runc        "" (<runc's own cgroup>/<id>); a relative path is below runc's own cgroup
  */
 #include <config.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -159,15 +160,38 @@ populated (const char *dir, bool v2)
   return v1_populated (fd, 0, &budget);
 }
 
-/* The cgroup this process is in on the hierarchy mounted with `opts`
- * ("rw,memory", "rw,cpu,cpuacct", "rw,name=systemd"; v2: any). */
-static char *
-own_cgroup (const char *opts, bool v2)
+/* `item` (no comma in it) is one of the comma-separated items of `list`:
+ * what ",item," being a substring of ",list," says, without building either. */
+static bool
+listed_item (const char *item, const char *list)
 {
-  og_cleanup_file FILE *f = fopen ("/proc/self/cgroup", "re");
+  size_t n = strlen (item);
+
+  for (const char *p = list;; p++)
+    {
+      size_t len = strcspn (p, ",");
+      if (len == n && memcmp (p, item, n) == 0)
+        return true;
+      p += len;
+      if (*p == '\0')
+        return false;
+    }
+}
+
+/* The cgroup this process is in on the hierarchy mounted with `opts`
+ * ("rw,memory", "rw,cpu,cpuacct", "rw,name=systemd"; v2: any), read from
+ * `*cg`: /proc/self/cgroup, opened on the first call and read again from
+ * its start on each (one open for every hierarchy of the mount table). */
+static char *
+own_cgroup (FILE **cg, const char *opts, bool v2)
+{
   char line[4096];
 
-  while (f && fgets (line, sizeof line, f))
+  if (*cg == NULL)
+    *cg = fopen ("/proc/self/cgroup", "re");
+  else
+    rewind (*cg);
+  while (*cg && fgets (line, sizeof line, *cg))
     {
       char *ctrls = strchr (line, ':'), *path;
       if (ctrls == NULL || (path = strchr (++ctrls, ':')) == NULL)
@@ -178,16 +202,30 @@ own_cgroup (const char *opts, bool v2)
         {
           bool all = true;
           for (char *save = NULL, *t = strtok_r (ctrls, ",", &save); !v2 && t; t = strtok_r (NULL, ",", &save))
-            {
-              og_cleanup_free char *needle = og_xasprintf (",%s,", t);
-              og_cleanup_free char *hay = og_xasprintf (",%s,", opts);
-              all = all && strstr (hay, needle) != NULL;
-            }
+            all = all && listed_item (t, opts);
           if (all)
             return og_xstrdup (path);
         }
     }
   return NULL;
+}
+
+/* The filesystem type after " - " (sscanf's " - %63s": whitespace skipped,
+ * the type up to the next) is cgroup or cgroup2: only those lines are worth
+ * a sscanf (a busy host's table has hundreds of others). */
+static bool
+cgroup_type (const char *sep)
+{
+  const char *t = sep + 3;
+
+  while (isspace ((unsigned char)*t))
+    t++;
+  if (strncmp (t, "cgroup", 6) != 0)
+    return false;
+  t += 6;
+  if (*t == '2')
+    t++;
+  return *t == '\0' || isspace ((unsigned char)*t);
 }
 
 /* Some hierarchy has a cgroup with processes at `path` (absolute, or
@@ -197,6 +235,7 @@ static char *
 taken_cgroup (const char *path)
 {
   og_cleanup_file FILE *f = fopen ("/proc/self/mountinfo", "re");
+  og_cleanup_file FILE *cg = NULL;
   char line[4096];
 
   while (f && fgets (line, sizeof line, f))
@@ -205,13 +244,13 @@ taken_cgroup (const char *path)
       const char *sep = strstr (line, " - ");
       bool v2;
 
-      if (sep == NULL || sscanf (line, "%*s %*s %*s %1023s %1023s", root, mnt) != 2
+      if (sep == NULL || !cgroup_type (sep) || sscanf (line, "%*s %*s %*s %1023s %1023s", root, mnt) != 2
           || sscanf (sep, " - %63s %255s %1023s", fstype, src, opts) != 3)
         continue;
       v2 = strcmp (fstype, "cgroup2") == 0;
       if ((!v2 && strcmp (fstype, "cgroup") != 0) || strcmp (root, "/") != 0)
         continue;
-      og_cleanup_free char *base = path[0] == '/' ? og_xstrdup ("") : own_cgroup (opts, v2);
+      og_cleanup_free char *base = path[0] == '/' ? og_xstrdup ("") : own_cgroup (&cg, opts, v2);
       if (base == NULL)
         continue;
       /* runc's cgroup v2 manager takes the parent of its own cgroup (its

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "ocigate/enforce.h"
+#include "dest_index.h"
 #include "rule.h"
 #include "ocigate/mountinfo.h"
 #include "ocigate/util.h"
@@ -41,6 +42,28 @@ struct denied_socket
   dev_t dev;
   ino_t ino;
   nlink_t nlink;
+};
+
+/* A pattern list expanded once per create: every source is matched against
+ * each list, and the expansion of "{id}" and the pod's placeholders is the
+ * same for all of them.  lit: the length of the pattern's plain start,
+ * which a path it matches must begin with (fnmatch compares those bytes
+ * as they are), so most patterns are passed over without fnmatch. */
+struct expanded_patterns
+{
+  bool done;
+  char **v; /* each expanded; NULL: its placeholder has no trusted value */
+  size_t *lit;
+  size_t n;
+};
+
+/* The policy's pattern lists a path is matched against. */
+enum pattern_list
+{
+  ALLOW_SOURCES,
+  ALLOW_ROOTS,
+  READONLY_EXCEPT,
+  PATTERN_LISTS
 };
 
 /* One budget for every scan of a create, so many binds cannot add up to
@@ -62,9 +85,11 @@ struct mount_check
   char **trees; /* deny_trees, each resolved once (as listed if absent) */
   struct og_decisions *d;
   struct scan_budget *budget;
-  struct og_mounttable *table; /* read on first use */
-  char **dests;                /* mounts[i].destination resolved in the rootfs */
-  char **sources;              /* mounts[i] resolved bind source, NULL if not a bind */
+  struct og_mounttable *table;        /* read on first use */
+  char **dests;                       /* mounts[i].destination resolved in the rootfs */
+  struct og_dest_index by_dest;       /* dests[0..i) by path while mount i is judged */
+  char **sources;                     /* mounts[i] resolved bind source, NULL if not a bind */
+  struct expanded_patterns *patterns; /* [PATTERN_LISTS], expanded on first use */
 };
 
 static void
@@ -115,6 +140,14 @@ free_mount_check (struct mount_check *mc, size_t nmounts)
     }
   free (mc->dests);
   free (mc->sources);
+  og_dest_index_free (&mc->by_dest);
+  for (size_t i = 0; i < PATTERN_LISTS; i++)
+    {
+      for (size_t k = 0; k < mc->patterns[i].n; k++)
+        free (mc->patterns[i].v[k]);
+      free (mc->patterns[i].v);
+      free (mc->patterns[i].lit);
+    }
   free (mc->rootfs);
   og_mounttable_free (mc->table);
   og_strv_free (mc->trees);
@@ -177,22 +210,52 @@ mount_path (char *buf, size_t size, size_t i, const char *suffix)
   memcpy (buf + 8 + n, suffix, strlen (suffix) + 1);
 }
 
-/* Does one of `patterns` name this resolved path?  "{id}" expands to the
- * container id, "{pod_uid}" and "{sandbox_id}" to the pod's when the
- * engine facts say the CRI made the config (og_pattern_expand); a pattern
- * whose placeholder has no trusted value matches nothing. */
-static bool
-pattern_names (const struct mount_check *mc, char **patterns, const char *resolved)
+static char **
+pattern_list (const struct mount_check *mc, enum pattern_list which)
 {
-  for (char **pat = patterns; pat && *pat; pat++)
-    {
-      og_cleanup_free char *expanded = og_pattern_expand (*pat, mc->ctx->container_id, mc->ctx->facts);
+  const struct og_policy *p = mc->ctx->policy;
 
-      /* Patterns are matched against the resolved path; "*" stays within
-       * one path component so a pattern cannot reach into other trees. */
-      if (expanded && fnmatch (expanded, resolved, FNM_PATHNAME) == 0)
-        return true;
+  switch (which)
+    {
+      case ALLOW_SOURCES:
+        return p->mounts.allow_sources;
+      case ALLOW_ROOTS:
+        return p->mounts.allow_roots;
+      case READONLY_EXCEPT:
+        return p->mounts.readonly_binds_except;
+      case PATTERN_LISTS:
+        break;
     }
+  abort ();
+}
+
+/* Does one of the patterns of a list name this resolved path?  "{id}"
+ * expands to the container id, "{pod_uid}" and "{sandbox_id}" to the pod's
+ * when the engine facts say the CRI made the config (og_pattern_expand); a
+ * pattern whose placeholder has no trusted value matches nothing. */
+static bool
+pattern_names (const struct mount_check *mc, enum pattern_list which, const char *resolved)
+{
+  struct expanded_patterns *e = &mc->patterns[which];
+
+  if (!e->done)
+    {
+      char **patterns = pattern_list (mc, which);
+      e->done = true;
+      e->n = og_strv_len (patterns);
+      e->v = og_xcalloc (e->n + 1, sizeof *e->v);
+      e->lit = og_xcalloc (e->n + 1, sizeof *e->lit);
+      for (size_t k = 0; k < e->n; k++)
+        {
+          e->v[k] = og_pattern_expand (patterns[k], mc->ctx->container_id, mc->ctx->facts);
+          e->lit[k] = e->v[k] ? strcspn (e->v[k], "*?[\\") : 0;
+        }
+    }
+  for (size_t k = 0; k < e->n; k++)
+    /* Patterns are matched against the resolved path; "*" stays within
+     * one path component so a pattern cannot reach into other trees. */
+    if (e->v[k] && strncmp (e->v[k], resolved, e->lit[k]) == 0 && fnmatch (e->v[k], resolved, FNM_PATHNAME) == 0)
+      return true;
   return false;
 }
 
@@ -200,7 +263,7 @@ pattern_names (const struct mount_check *mc, char **patterns, const char *resolv
 static bool
 source_allowed (const struct mount_check *mc, const char *resolved)
 {
-  return pattern_names (mc, mc->ctx->policy->mounts.allow_sources, resolved);
+  return pattern_names (mc, ALLOW_SOURCES, resolved);
 }
 
 /* A sensitive tree (resolved when it exists) that `resolved` lies in or
@@ -494,7 +557,7 @@ judge_backing (const struct mount_check *mc, const char *path, const char *resol
   if (!judge_mount (mc, path, resolved, t, m, resolved, allowlisted))
     return false;
   for (size_t i = 0; i < t->n; i++)
-    if (strcmp (t->v[i].point, resolved) != 0 && og_path_under (t->v[i].point, resolved)
+    if (og_path_under (t->v[i].point, resolved) && strcmp (t->v[i].point, resolved) != 0
         && !judge_mount (mc, path, resolved, t, &t->v[i], t->v[i].point, allowlisted))
       return false;
   /* A volume that is a mount of something: its sockets are scanned too.
@@ -641,7 +704,7 @@ readonly_bind (const struct mount_check *mc, struct og_json *m, const char *mpat
   char path[64];
   bool changed = false;
 
-  if (!p->mounts.readonly_binds || pattern_names (mc, p->mounts.readonly_binds_except, resolved))
+  if (!p->mounts.readonly_binds || pattern_names (mc, READONLY_EXCEPT, resolved))
     return;
   if (strlen (mpath) + sizeof ".options" > sizeof path)
     abort (); /* mount_path's output is shorter */
@@ -694,21 +757,23 @@ concat (const char *a, const char *sep, const char *b)
   return out;
 }
 
-/* What is at container path `cpath` on the host when mounts[0..upto) are
- * done: the latest earlier mount at or above it wins (it covers the ones
- * before).  NULL: a fresh filesystem (tmpfs, proc, ...) that holds no
+/* What is at container path `cpath` on the host when the mounts before the
+ * one being judged are done: the latest earlier mount at or above it wins
+ * (it covers the ones before).  NULL: a fresh filesystem (tmpfs, proc, ...) that holds no
  * symlink, or a path that cannot be known. */
 static char *
-host_path_of (const struct mount_check *mc, size_t upto, const char *cpath)
+host_path_of (const struct mount_check *mc, const char *cpath)
 {
-  for (size_t j = upto; j-- > 0;)
-    if (mc->dests[j] && og_path_under (cpath, mc->dests[j]))
-      {
-        const char *rest = cpath + (strcmp (mc->dests[j], "/") == 0 ? 0 : strlen (mc->dests[j]));
-        if (mc->sources[j] == NULL)
-          return NULL;
-        return concat (strcmp (mc->sources[j], "/") == 0 && *rest ? "" : mc->sources[j], "", rest);
-      }
+  size_t j;
+
+  /* by_dest holds the mounts before the one being judged */
+  if (og_dest_index_latest (&mc->by_dest, cpath, &j))
+    {
+      const char *rest = cpath + (strcmp (mc->dests[j], "/") == 0 ? 0 : strlen (mc->dests[j]));
+      if (mc->sources[j] == NULL)
+        return NULL;
+      return concat (strcmp (mc->sources[j], "/") == 0 && *rest ? "" : mc->sources[j], "", rest);
+    }
   if (mc->rootfs == NULL)
     return NULL;
   return concat (mc->rootfs, "", strcmp (cpath, "/") == 0 ? "" : cpath);
@@ -719,7 +784,7 @@ host_path_of (const struct mount_check *mc, size_t upto, const char *cpath)
  * ".." never above it), through what earlier mounts put there.  Returns a
  * clean absolute container path, or NULL after too many links. */
 static char *
-resolve_dest (const struct mount_check *mc, size_t upto, const char *dest)
+resolve_dest (const struct mount_check *mc, const char *dest)
 {
   og_cleanup_free char *todo = og_xstrdup (dest);
   char *cur = og_xstrdup ("/");
@@ -754,7 +819,7 @@ resolve_dest (const struct mount_check *mc, size_t upto, const char *dest)
         }
       cand = concat (strcmp (cur, "/") ? cur : "", "/", name);
       free (name);
-      host = host_path_of (mc, upto, cand);
+      host = host_path_of (mc, cand);
       if (host && lstat (host, &st) == 0 && S_ISLNK (st.st_mode)
           && (n = readlink (host, target, sizeof target - 1)) > 0)
         {
@@ -849,7 +914,9 @@ check_destination (struct mount_check *mc, struct og_json *m, size_t i, const ch
       og_rule_malformed (mc->d, "mounts", dpath, dst, "a path shorter than PATH_MAX");
       return false;
     }
-  mc->dests[i] = resolve_dest (mc, i, dst->text);
+  mc->dests[i] = resolve_dest (mc, dst->text);
+  if (mc->dests[i] != NULL)
+    og_dest_index_put (&mc->by_dest, mc->dests[i], i);
   if (mc->dests[i] == NULL)
     {
       og_rule_refuse (mc->ctx, mc->ctx->policy->mounts.action, mc->d, "mounts", dpath, og_json_to_text (dst),
@@ -986,7 +1053,7 @@ check_mount (struct mount_check *mc, struct og_json *m, size_t i)
 static bool
 root_allowed (const struct mount_check *mc, const char *resolved)
 {
-  return pattern_names (mc, mc->ctx->policy->mounts.allow_roots, resolved);
+  return pattern_names (mc, ALLOW_ROOTS, resolved);
 }
 
 /* The rootfs itself is a host path: judged like a bind source (sensitive
@@ -1058,7 +1125,8 @@ og_rule_mounts (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
   struct og_json *mounts = og_json_get_set (spec, "mounts");
   struct og_mounttable table = { 0 };
   struct scan_budget budget = { .entries_left = p->mounts.scan_max_entries };
-  struct mount_check mc = { .ctx = ctx, .d = d, .budget = &budget, .table = &table };
+  struct expanded_patterns patterns[PATTERN_LISTS] = { { 0 } };
+  struct mount_check mc = { .ctx = ctx, .d = d, .budget = &budget, .table = &table, .patterns = patterns };
   size_t n;
 
   if (mounts && mounts->type != OG_JSON_ARRAY)
@@ -1087,6 +1155,7 @@ og_rule_mounts (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
       budget.deadline.tv_nsec -= 1000000000L;
     }
   mc.dests = og_xcalloc (n + 1, sizeof (char *));
+  og_dest_index_init (&mc.by_dest, n);
   mc.sources = og_xcalloc (n + 1, sizeof (char *));
   load_denied_sockets (&mc);
   resolve_trees (&mc);

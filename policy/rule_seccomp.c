@@ -849,11 +849,25 @@ setid_mode_arg (const char *name)
 {
   /* every name of every profile passes here: most go at the first two
    * letters (ch, cr, fc, mk, op) */
-  static const char pairs[] = "chcrfcmkop";
-  bool maybe = false;
+  bool maybe;
 
-  for (size_t i = 0; name[0] && i < sizeof pairs - 1 && !maybe; i += 2)
-    maybe = name[0] == pairs[i] && name[1] == pairs[i + 1];
+  switch (name[0])
+    {
+      case 'c':
+        maybe = name[1] == 'h' || name[1] == 'r';
+        break;
+      case 'f':
+        maybe = name[1] == 'c';
+        break;
+      case 'm':
+        maybe = name[1] == 'k';
+        break;
+      case 'o':
+        maybe = name[1] == 'p';
+        break;
+      default:
+        maybe = false;
+    }
   if (!maybe)
     return -1;
   for (size_t i = 0; i < sizeof setid_calls / sizeof setid_calls[0]; i++)

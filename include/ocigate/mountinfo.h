@@ -18,6 +18,7 @@ struct og_mount
   char *root;  /* the path within its filesystem that is mounted */
   char *point; /* where it is mounted */
   char *fstype;
+  /* root, point and fstype are one allocation: og_mounttable_free frees it */
 };
 
 struct og_mounttable

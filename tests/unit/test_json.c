@@ -5,6 +5,8 @@
 #include <check.h>
 
 #include "helpers.h"
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -317,6 +319,26 @@ START_TEST (tree_edits)
 }
 END_TEST
 
+/* og_json_new_number writes what "%" PRId64 writes, the extremes too. */
+START_TEST (new_number_text)
+{
+  static const int64_t values[] = { 0, 1, -1, 9, 10, -10, 4095, 3072, INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+
+  for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+    {
+      og_cleanup_json struct og_json *n = og_json_new_number (values[i]);
+      char want[32];
+      int64_t back;
+
+      snprintf (want, sizeof want, "%" PRId64, values[i]);
+      ck_assert_str_eq (n->text, want);
+      ck_assert_uint_eq (n->len, strlen (want));
+      ck_assert_int_eq (og_json_int64 (n, &back), 0);
+      ck_assert (back == values[i]);
+    }
+}
+END_TEST
+
 static Suite *
 suite (void)
 {
@@ -325,6 +347,7 @@ suite (void)
 
   tcase_add_loop_test (tc, fixture_round_trip, 0, sizeof fixtures / sizeof fixtures[0]);
   tcase_add_test (tc, numbers_keep_their_text);
+  tcase_add_test (tc, new_number_text);
   tcase_add_test (tc, unknown_fields_preserved);
   tcase_add_test (tc, duplicate_keys_refused);
   tcase_add_test (tc, case_folded_keys_refused);

@@ -1688,6 +1688,19 @@ START_TEST (destination_through_an_earlier_bind)
                        planted);
   r = mount_refusal (&m, text);
   ck_assert_msg (r == NULL, "%s", r);
+  free (text);
+  free (r);
+  /* the latest covering mount wins, not the deepest: a tmpfs at /mnt/p
+   * made before the bind of /mnt is covered by it */
+  text = og_xasprintf ("{\"destination\":\"/mnt/p\",\"type\":\"tmpfs\"},"
+                       "{\"destination\":\"/mnt/q\",\"type\":\"tmpfs\"},"
+                       "{\"destination\":\"/mnt\",\"type\":\"bind\",\"source\":\"%s\"},"
+                       "{\"destination\":\"/mnt/pp\",\"type\":\"tmpfs\"},"
+                       "{\"destination\":\"/mnt/p/sys\",\"type\":\"tmpfs\"}",
+                       planted);
+  r = mount_refusal (&m, text);
+  ck_assert_ptr_nonnull (r);
+  ck_assert_msg (strstr (r, "/mnt/p/sys resolves to /proc/sys") != NULL, "%s", r);
   mfx_free (&m);
 }
 END_TEST
@@ -1800,6 +1813,39 @@ START_TEST (scan_budget_per_create)
   /* three, and the rootfs rule's tmpfs mounts */
   ck_assert_msg (strstr (r, " mounts are more than mounts.scan.max_mounts (2) allows") != NULL, "%s", r);
   mfx_free (&m);
+}
+END_TEST
+
+/* Each line's numbers, escaped paths and type; a number past 64 bits is a
+ * line that does not parse, as strtoull read it. */
+START_TEST (mountinfo_fields)
+{
+  static const char good[] = "18446744073709551615 1 4294967295:7 /a\\134b\\011c /m\\040n rw - fuse.x src rw\n";
+  static const char bad[] = "18446744073709551616 1 8:1 / / rw - ext4 /dev/vda rw\n";
+  og_cleanup_free char *file = og_xasprintf ("%s/mountinfo-fields", th_tmpdir ());
+  struct og_mounttable t = { 0 };
+  struct og_error err = { 0 };
+  FILE *f = fopen (file, "w");
+
+  ck_assert_ptr_nonnull (f);
+  fputs (good, f);
+  fclose (f);
+  ck_assert_int_eq (og_mounttable_read (file, &t, &err), 0);
+  ck_assert_uint_eq (t.n, 1);
+  ck_assert (t.v[0].id == UINT64_MAX);
+  ck_assert_uint_eq (t.v[0].major, 4294967295u);
+  ck_assert_uint_eq (t.v[0].minor, 7);
+  ck_assert_str_eq (t.v[0].root, "/a\\b\tc");
+  ck_assert_str_eq (t.v[0].point, "/m n");
+  ck_assert_str_eq (t.v[0].fstype, "fuse.x");
+  og_mounttable_free (&t);
+  f = fopen (file, "w");
+  ck_assert_ptr_nonnull (f);
+  fputs (bad, f);
+  fclose (f);
+  ck_assert_int_lt (og_mounttable_read (file, &t, &err), 0);
+  ck_assert_ptr_nonnull (strstr (err.msg, "does not parse as mountinfo"));
+  og_error_clear (&err);
 }
 END_TEST
 
@@ -2310,6 +2356,7 @@ suite (void)
   tcase_add_test (fs, sysfs_rrw_stripped);
   tcase_add_test (fs, rootfs_propagation_recursive);
   tcase_add_test (fs, scan_budget_per_create);
+  tcase_add_test (unit, mountinfo_fields);
   tcase_add_test (unit, mountinfo_aliases);
   tcase_add_test (fs, system_trees_and_roots);
   add_seccomp_tests (unit);
