@@ -115,35 +115,73 @@ joined (struct create *c, int *type)
   return net;
 }
 
+/* A pod's app container (the CRI's facts): whatever namespace it joins,
+ * pid or network, must belong to its own sandbox's user namespace, no
+ * other pod's (NULL: any container's of ocigate's). */
+static const char *
+join_owner (const struct create *c)
+{
+  return c->facts.cri && !c->facts.cri_sandbox ? c->facts.sandbox_id : NULL;
+}
+
+/* Why there is no range when allocate failed: a pod's container that would
+ * join another pod's (or a dead sandbox's) user namespace is refused in
+ * every mode, never run without one. */
+static enum og_userns_missing
+allocate_missing (const struct create *c, int type)
+{
+  if (c->userns.in_use)
+    return OG_USERNS_MISSING_REFUSED;
+  if (c->userns.exhausted)
+    return OG_USERNS_MISSING_POOL;
+  if (c->userns.foreign_pidns && join_owner (c))
+    return OG_USERNS_MISSING_REFUSED;
+  if (c->userns.foreign_pidns && type == CLONE_NEWPID)
+    return OG_USERNS_MISSING_PIDNS;
+  return OG_USERNS_MISSING_UNSUPPORTED;
+}
+
+/* A pod's app container joins its sandbox's user namespace: the pod's
+ * network namespace it joins must be that user namespace's too (when it
+ * joined by its pid namespace). */
+static char *
+foreign_pod_netns (const struct create *c)
+{
+  const char *net = ocigate_pod_joined_netns (c->spec);
+
+  if (join_owner (c) == NULL || c->join_kind != OG_USERNS_JOIN_PID || net == NULL
+      || ocigate_pod_netns_owned_by (net, c->userns.join_fd))
+    return NULL;
+  return og_xasprintf ("the pod's network namespace %s does not belong to the user namespace of the pod's sandbox %s",
+                       net, c->facts.sandbox_id);
+}
+
 static int
 allocate (struct create *c)
 {
   struct og_error err = { 0 };
   const char *join;
+  char *msg = NULL;
   int type;
 
   join = joined (c, &type);
   if (ocigate_userns_allocate (c->r->cl.state_dir, c->policy, c->r->cl.root, c->r->cl.id, join, type,
-                               c->join_kind == OG_USERNS_JOIN_POD ? c->facts.sandbox_id : NULL, &c->userns, &err)
+                               join ? join_owner (c) : NULL, &c->userns, &err)
       < 0)
     {
-      no_userns (c,
-                 c->userns.in_use      ? OG_USERNS_MISSING_REFUSED
-                 : c->userns.exhausted ? OG_USERNS_MISSING_POOL
-                 : c->userns.foreign_pidns
-                     ? (type == CLONE_NEWPID ? OG_USERNS_MISSING_PIDNS : OG_USERNS_MISSING_UNSUPPORTED)
-                     : OG_USERNS_MISSING_UNSUPPORTED,
-                 og_steal_pointer (&err.msg));
+      no_userns (c, allocate_missing (c, type), og_steal_pointer (&err.msg));
       return -1;
     }
   /* a pod's containers share their own sandbox's range, no other pod's */
-  if (c->join_kind == OG_USERNS_JOIN_POD && join
-      && (c->facts.sandbox_id == NULL || strcmp (c->userns.owner_id, c->facts.sandbox_id) != 0))
+  if (join && join_owner (c) && strcmp (c->userns.owner_id, c->facts.sandbox_id) != 0)
+    msg = og_xasprintf ("the %s namespace %s belongs to container %s, not to the pod's sandbox %s",
+                        type == CLONE_NEWNET ? "network" : "pid", join, c->userns.owner_id, c->facts.sandbox_id);
+  else if (join)
+    msg = foreign_pod_netns (c);
+  if (msg)
     {
       struct og_error ignored = { 0 };
-      no_userns (c, OG_USERNS_MISSING_REFUSED,
-                 og_xasprintf ("the pod's network namespace %s belongs to container %s, not to the pod's sandbox %s",
-                               join, c->userns.owner_id, c->facts.sandbox_id ? c->facts.sandbox_id : "?"));
+      no_userns (c, OG_USERNS_MISSING_REFUSED, msg);
       ocigate_userns_release (&c->userns, &ignored);
       og_error_clear (&ignored);
       return -1;

@@ -111,3 +111,15 @@ ocigate_pod_netns_is_hosts (int fd)
       return true;
   return false;
 }
+
+bool
+ocigate_pod_netns_owned_by (const char *path, int userns)
+{
+  og_cleanup_close int fd = ocigate_pod_netns_open (path), ufd = -1;
+  struct stat owner, want;
+
+  if (fd < 0 || userns <= 0)
+    return false;
+  ufd = ioctl (fd, NS_GET_USERNS);
+  return ufd >= 0 && fstat (ufd, &owner) == 0 && fstat (userns, &want) == 0 && og_same_file (&owner, &want);
+}

@@ -19,6 +19,9 @@ int ocigate_pod_netns_open (const char *path);
 /* Does the host's user namespace own the network namespace at path (or is
  * it unknown)? */
 bool ocigate_pod_netns_host_owned (const char *path);
+/* Does the user namespace open at `userns` own the network namespace at
+ * path (false when unknown)? */
+bool ocigate_pod_netns_owned_by (const char *path, int userns);
 /* Is the network namespace open at fd ours or pid 1's (or unknown)? */
 bool ocigate_pod_netns_is_hosts (int fd);
 /* Why a pod's app container cannot get a user namespace of ocigate's

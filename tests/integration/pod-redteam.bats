@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+#
+# Red team of the pod user namespaces (runtime/pod.c, pod_net.c, userns.c):
+# ways a pod's container could share another pod's range or user
+# namespace, or make ocigate move interfaces that are not the pod's, each
+# with the message the engine sees.  Real runc; the CRI's argv with temp
+# dirs standing in for containerd's (as pod-network.bats).
+
+# shellcheck disable=SC2016,SC2154
+load helpers
+
+setup_file() { og_setup_file; }
+
+setup() {
+	og_setup
+	state_setup
+	mkdir -p "$T/tasks"
+	make_policy '.cri = {task_dir: $tasks, runc_root: $root} | .namespaces.action = "audit" | .user_namespace.mode = "required"' \
+		--arg tasks "$T/tasks" --arg root "$ROOTDIR"
+	NETS=()
+	HOSTIFS=()
+}
+
+teardown() {
+	local n
+	og_teardown
+	state_teardown
+	for n in "${NETS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	for n in "${HOSTIFS[@]}"; do ip link del "$n" 2>/dev/null; done
+	true
+}
+
+# pod_netns: $NET, a namespace as CNI's bridge plugin leaves one: eth0
+# 10.251.$N.2/24 (its peer on the host 10.251.$N.1), a default route.
+pod_netns() {
+	local hostif=ogr$RANDOM
+	N=$((RANDOM % 200 + 20))
+	NET=ogred-$$-$RANDOM
+	NETS+=("$NET")
+	HOSTIFS+=("$hostif")
+	ip netns add "$NET"
+	ip link add "$hostif" type veth peer name "$hostif-c"
+	ip link set "$hostif-c" netns "$NET"
+	ip -n "$NET" link set "$hostif-c" name eth0
+	ip -n "$NET" addr add "10.251.$N.2/24" dev eth0
+	ip -n "$NET" link set eth0 up
+	ip -n "$NET" link set lo up
+	ip -n "$NET" route add default via "10.251.$N.1"
+	ip addr add "10.251.$N.1/24" dev "$hostif"
+	ip link set "$hostif" up
+}
+
+# cri_bundle TYPE SANDBOX NETNS_PATH [PROBE]: $BUNDLE (and $CID) as the
+# CRI's container of type TYPE (sandbox or container) of sandbox SANDBOX
+# ("" for a sandbox: its own id), in <task_dir>/<id>, joining the network
+# namespace at NETNS_PATH.
+cri_bundle() {
+	local type=$1 sandbox=$2 net=$3 probe=${4:-'echo "uid_map: $(cat /proc/self/uid_map)"; ip -4 -o addr show eth0'}
+	make_bundle default "$probe"
+	mv "$BUNDLE" "$T/tasks/$CID"
+	BUNDLE="$T/tasks/$CID"
+	[ -n "$sandbox" ] || sandbox=$CID
+	edit_config "$BUNDLE" '.root.path = $r
+		| .annotations = {"io.kubernetes.cri.container-type": $type, "io.kubernetes.cri.sandbox-id": $sb,
+			"io.kubernetes.cri.sandbox-uid": ("uid-" + $sb), "io.kubernetes.cri.sandbox-namespace": "default"}
+		| .linux.namespaces |= map(if .type == "network" then .path = $net else . end)' \
+		--arg r "$BUNDLE/rootfs" --arg type "$type" --arg sb "$sandbox" --arg net "$net"
+}
+
+# start_detached: `ocigate run -d` of $BUNDLE as $CID with $STATE; fails
+# with the log when it did not start.
+start_detached() {
+	record_container "$ROOTDIR" "$CID"
+	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$STATE" \
+		--root "$ROOTDIR" --log "$BUNDLE/log.json" --log-format json run -d --bundle "$BUNDLE" "$CID" \
+		</dev/null >/dev/null 2>"$T/run.err" || { cat "$T/run.err" "$BUNDLE/log.json"; return 1; }
+}
+
+# sandbox: a running pod sandbox on a fresh CNI-like namespace: $SB (id),
+# $SB_PID, $SB_NET (its netns path).
+sandbox() {
+	pod_netns
+	cri_bundle sandbox "" "/run/netns/$NET" 'sleep 300'
+	start_detached
+	SB=$CID
+	SB_NET=/run/netns/$NET
+	SB_PID=$("$RUNC" --root "$ROOTDIR" state "$SB" | jq .pid)
+}
+
+# refused_pod REGEX: ocigate refuses $BUNDLE as $CID with a message matching
+# REGEX (the whole contract: assert_refused), and leaves nothing behind:
+# no record, no staged mount, no pin of its own.
+refused_pod() {
+	local before audit_before mounts records
+	before=$(sha "$BUNDLE/config.json")
+	audit_before=$(audit_lines)
+	mounts=$(staged_mounts)
+	records=$(find "$STATE/userns" -type f 2>/dev/null | wc -l)
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	assert_refused "$CID" "$before" "$audit_before" "$1"
+	[ "$(staged_mounts)" = "$mounts" ] || fail "staged mounts left: $mounts -> $(staged_mounts)"
+	[ "$(find "$STATE/userns" -type f | wc -l)" = "$records" ] || fail "a user namespace record was left"
+}
+
+# uid_map_of PID: the first line of its uid_map, spaces squeezed.
+uid_map_of() {
+	tr -s ' ' <"/proc/$1/uid_map" | sed 's/^ //' | head -n1
+}
+
+@test "pod red team: an app container shares its own sandbox's range" {
+	sandbox
+	cri_bundle container "$SB" "$SB_NET"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	assert_status 0
+	[ "$(probe_value uid_map | tr -s ' ' | sed 's/^ //')" = "$(uid_map_of "$SB_PID")" ] || { show_run; fail "not the sandbox's range"; }
+}
+
+@test "pod red team: an app container naming its sandbox cannot join another pod's pid namespace" {
+	local a
+	sandbox
+	a=$SB
+	sandbox
+	# pod A's container (A's volumes and files), in pod B's pid and network
+	# namespaces: B's user namespace and range until this was refused
+	cri_bundle container "$a" "$SB_NET"
+	edit_config "$BUNDLE" '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' \
+		--arg p "/proc/$SB_PID/ns/pid"
+	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the pid namespace /proc/$SB_PID/ns/pid does not belong to the user namespace ocigate gave to container $a\$"
+}
+
+@test "pod red team: an app container in another pod's network namespace is refused, never run without a user namespace" {
+	local a
+	sandbox
+	a=$SB
+	sandbox
+	# mode if-possible ran it as host root (NO USER NAMESPACE) in pod B's network
+	make_policy '.cri = {task_dir: $tasks, runc_root: $root} | .namespaces.action = "audit" | .user_namespace.mode = "if-possible"' \
+		--arg tasks "$T/tasks" --arg root "$ROOTDIR"
+	cri_bundle container "$a" "$SB_NET"
+	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the network namespace $SB_NET does not belong to the user namespace ocigate gave to container $a\$"
+}
+
+@test "pod red team: an app container joining its sandbox's pid namespace but another pod's network is refused" {
+	local a a_pid
+	sandbox
+	a=$SB
+	a_pid=$SB_PID
+	sandbox
+	cri_bundle container "$a" "$SB_NET"
+	edit_config "$BUNDLE" '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' \
+		--arg p "/proc/$a_pid/ns/pid"
+	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the pod's network namespace $SB_NET does not belong to the user namespace of the pod's sandbox $a\$"
+}
+
+@test "pod red team: a container of a pod whose sandbox died is refused, never run without a user namespace" {
+	sandbox
+	make_policy '.cri = {task_dir: $tasks, runc_root: $root} | .namespaces.action = "audit" | .user_namespace.mode = "if-possible"' \
+		--arg tasks "$T/tasks" --arg root "$ROOTDIR"
+	kill -9 "$SB_PID"
+	for _ in $(seq 50); do [ -e "/proc/$SB_PID" ] || break; sleep 0.1; done
+	cri_bundle container "$SB" "$SB_NET"
+	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the network namespace $SB_NET does not belong to the user namespace ocigate gave to container $SB\$"
+}
