@@ -197,6 +197,7 @@ pod_sandbox_network (struct create *c)
 {
   const char *net = ocigate_pod_joined_netns (c->spec);
   struct og_error err = { 0 };
+  char *msg;
 
   if (!c->facts.cri_sandbox || net == NULL || !ocigate_pod_netns_host_owned (net))
     return 0;
@@ -210,6 +211,17 @@ pod_sandbox_network (struct create *c)
                  og_xasprintf ("the pod's network namespace %s is the host's or cannot be opened: its interfaces are "
                                "not the pod's to move",
                                net));
+      ocigate_userns_release (&c->userns, &ignored);
+      og_error_clear (&ignored);
+      return -1;
+    }
+  /* nor another process's (another pod's, a container's of another
+   * engine): only a namespace CNI has just made, where containerd keeps it */
+  if ((msg = ocigate_pod_netns_not_cni (net, c->cni_fd)) != NULL)
+    {
+      struct og_error ignored = { 0 };
+      no_userns (c, OG_USERNS_MISSING_REFUSED, og_xasprintf ("the pod's interfaces are not moved: %s", msg));
+      free (msg);
       ocigate_userns_release (&c->userns, &ignored);
       og_error_clear (&ignored);
       return -1;

@@ -24,6 +24,12 @@ bool ocigate_pod_netns_host_owned (const char *path);
 bool ocigate_pod_netns_owned_by (const char *path, int userns);
 /* Is the network namespace open at fd ours or pid 1's (or unknown)? */
 bool ocigate_pod_netns_is_hosts (int fd);
+/* Why the network namespace at path, open at fd, is not one CNI has just
+ * made for a pod's sandbox (caller frees), or NULL: it must be mounted at
+ * the path itself, as containerd keeps it (no symbolic link, no
+ * /proc/<pid>/ns/net), and no process may be in it yet.  Not stopped: a
+ * namespace of another pod whose sandbox has not started yet. */
+char *ocigate_pod_netns_not_cni (const char *path, int fd);
 /* Why a pod's app container cannot get a user namespace of ocigate's
  * (caller frees), or NULL: it joins a network namespace that the host's
  * user namespace owns (its sandbox runs without one).  Never for the

@@ -20,6 +20,8 @@ setup() {
 		--arg tasks "$T/tasks" --arg root "$ROOTDIR"
 	NETS=()
 	HOSTIFS=()
+	HOLDER=
+	LINK=
 }
 
 teardown() {
@@ -28,6 +30,8 @@ teardown() {
 	state_teardown
 	for n in "${NETS[@]}"; do ip netns del "$n" 2>/dev/null; done
 	for n in "${HOSTIFS[@]}"; do ip link del "$n" 2>/dev/null; done
+	[ -z "${HOLDER:-}" ] || kill "$HOLDER" 2>/dev/null
+	[ -z "${LINK:-}" ] || rm -f "$LINK"
 	true
 }
 
@@ -161,4 +165,60 @@ uid_map_of() {
 	for _ in $(seq 50); do [ -e "/proc/$SB_PID" ] || break; sleep 0.1; done
 	cri_bundle container "$SB" "$SB_NET"
 	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the network namespace $SB_NET does not belong to the user namespace ocigate gave to container $SB\$"
+}
+
+
+# assert_cni_untouched: $NET still has its eth0 with its address and route.
+assert_cni_untouched() {
+	ip -n "$NET" -4 -o addr show eth0 | grep -q "10.251.$N.2/24" || fail "eth0 left $NET: $(ip -n "$NET" addr)"
+	ip -n "$NET" route show default | grep -q "via 10.251.$N.1" || fail "the default route left $NET"
+}
+
+@test "pod red team: a sandbox on another process's /proc/<pid>/ns/net does not take its interfaces" {
+	# a process in a network namespace of the host's user namespace: another
+	# engine's container, a pod that ran without ocigate
+	pod_netns
+	ip netns exec "$NET" sleep 300 &
+	HOLDER=$!
+	for _ in $(seq 50); do [ "$(stat -L -c %i "/proc/$HOLDER/ns/net")" = "$(stat -L -c %i "/run/netns/$NET")" ] && break; sleep 0.1; done
+	cri_bundle sandbox "" "/proc/$HOLDER/ns/net"
+	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the pod's interfaces are not moved: /proc/$HOLDER/ns/net is not a network namespace mounted at that path \\(a symbolic link, a /proc/<pid>/ns/net link or another file\\): not the one CNI made for the pod\$"
+	assert_cni_untouched
+}
+
+@test "pod red team: a sandbox on a network namespace a process is in does not take its interfaces" {
+	pod_netns
+	ip netns exec "$NET" sleep 300 &
+	HOLDER=$!
+	for _ in $(seq 50); do [ "$(stat -L -c %i "/proc/$HOLDER/ns/net")" = "$(stat -L -c %i "/run/netns/$NET")" ] && break; sleep 0.1; done
+	cri_bundle sandbox "" "/run/netns/$NET"
+	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the pod's interfaces are not moved: the network namespace /run/netns/$NET is in use by process [0-9]+: not one CNI has just made for the pod\$"
+	assert_cni_untouched
+}
+
+@test "pod red team: a sandbox on a symbolic link to a network namespace does not take its interfaces" {
+	# under /run/netns, which the shipped namespaces.allow_paths allow: the
+	# interfaces moved while the link's target kept the emptied namespace
+	pod_netns
+	LINK=/run/netns/ogred-link-$$-$RANDOM
+	ln -s "/run/netns/$NET" "$LINK"
+	cri_bundle sandbox "" "$LINK"
+	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the pod's interfaces are not moved: $LINK is not a network namespace mounted at that path"
+	assert_cni_untouched
+}
+
+@test "pod red team: a FIFO, a plain file or the host's namespace bound under /run/netns is never moved from" {
+	local f
+	for f in fifo file host; do
+		LINK=/run/netns/ogred-$f-$$-$RANDOM
+		case $f in
+		fifo) mkfifo "$LINK" ;;
+		file) echo x >"$LINK" ;;
+		host) touch "$LINK" && mount --bind /proc/self/ns/net "$LINK" ;;
+		esac
+		cri_bundle sandbox "" "$LINK"
+		refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the pod's network namespace $LINK is the host's or cannot be opened: its interfaces are not the pod's to move\$"
+		[ "$f" != host ] || umount "$LINK"
+		rm -f "$LINK"
+	done
 }
