@@ -243,8 +243,8 @@ pod_sandbox_network (struct create *c)
 
 /* The accepted sandbox's interfaces, from CNI's namespace into the pod's,
  * which then takes CNI's place at containerd's path.  Last, when nothing
- * else can refuse the create: a failure after a move leaves the pod
- * without its network, so the create fails (CNI's DEL cleans up). */
+ * else can refuse the create; a failure part-way moves the interfaces
+ * back to CNI's namespace (ocigate_pod_net_move) and fails the create. */
 static int
 move_pod_network (struct create *c, struct og_error *err)
 {

@@ -37,9 +37,9 @@ char *ocigate_pod_netns_not_cni (const char *path, int fd);
 char *ocigate_pod_netns_unmappable (const struct og_engine_facts *f, const struct og_json *spec);
 
 /* Move every interface but lo of the network namespace `from` (CNI's) into
- * `to` (the pod's), with its addresses and routes (pod_net.c).  *moved:
- * an interface left `from` (then a failure leaves the pod without its
- * network: the create must fail). */
+ * `to` (the pod's), with its addresses and routes (pod_net.c).  A failure
+ * moves what had moved back into `from`, configured as before; *moved:
+ * some of it could not go back (the pod is left without its network). */
 int ocigate_pod_net_move (int from, int to, bool *moved, struct og_error *err);
 /* Where containerd keeps CNI's namespace `from` mounted at `path`, mount
  * `to` there instead: CNI's DEL, port-forward and containerd's removal of

@@ -10,9 +10,12 @@
  * path containerd keeps, so CNI's DEL, port-forward and containerd's own
  * removal act on the pod's real network.
  * Not carried over: sysctls and firewall rules CNI set inside the
- * namespace, neighbour entries, policy routing rules, IPv6 addresses the
- * kernel makes itself (link-local, autoconfigured) and routes it learned
- * from router advertisements: they come back by themselves or not at all.
+ * namespace, neighbour entries, policy routing rules, addresses on lo, IPv6
+ * addresses the kernel makes itself (link-local, autoconfigured) and
+ * routes it learned from router advertisements: they come back by
+ * themselves or not at all.  A route that cannot be made again without
+ * them (its source an address of lo) fails the create, and whatever had
+ * moved goes back to CNI's namespace as it was.
  */
 #include <config.h>
 #include <errno.h>
@@ -370,7 +373,9 @@ add_route (struct nl *to, const struct pod_net *p, const struct nlmsghdr *old, s
   int oif = route_oif (old, &multipath);
 
   *rt = *o;
-  rt->rtm_flags = 0; /* RTNH_F_LINKDOWN and friends are the kernel's to say */
+  /* RTNH_F_LINKDOWN and friends are the kernel's to say; "onlink" (a
+   * gateway outside the link's prefixes) was CNI's */
+  rt->rtm_flags = o->rtm_flags & RTNH_F_ONLINK;
   mnl_attr_put_u32 (nlh, RTA_OIF, (uint32_t)new_index (p, oif));
   mnl_attr_for_each (a, old, sizeof *o)
   {
@@ -424,12 +429,38 @@ static void close_nl_pair (struct nl (*pair)[2])
   nl_close (&(*pair)[1]);
 }
 
+/* A failure after links moved: the first n go back from `to` into `from`
+ * (found by name there: `to` numbered them), with their addresses and
+ * routes, so a failed create leaves CNI's namespace as it was. */
+static int move_back (struct nl (*nl)[2], struct pod_net *p, size_t n, int from, struct og_error *err)
+{
+  struct pod_net *now = og_xmalloc (sizeof *now);
+  size_t moved = p->n_links;
+  int r = 0;
+
+  memset (now, 0, sizeof *now);
+  if (dump (&(*nl)[1], RTM_GETLINK, link_cb, now) < 0)
+    r = og_error_set (err, errno, "cannot list the links of the pod's network namespace");
+  for (size_t i = 0; r == 0 && i < n; i++)
+    for (size_t j = 0; j < now->n_links; j++)
+      if (strcmp (now->links[j].name, p->links[i].name) == 0)
+        r = move_link (&(*nl)[1], &now->links[j], from, err);
+  free (now);
+  /* only what went back is configured again there */
+  p->n_links = n;
+  if (r == 0)
+    r = configure (&(*nl)[0], p, err);
+  p->n_links = moved;
+  return r;
+}
+
 int
 ocigate_pod_net_move (int from, int to, bool *moved, struct og_error *err)
 {
   __attribute__ ((cleanup (close_nl_pair))) struct nl nl[2] = { { 0 } };
   og_cleanup_close int home = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   struct pod_net *p = og_xmalloc (sizeof *p);
+  size_t n = 0;
   int r = -1;
 
   *moved = false;
@@ -440,13 +471,21 @@ ocigate_pod_net_move (int from, int to, bool *moved, struct og_error *err)
            && read_pod_net (&nl[0], p, err) == 0)
     {
       r = 0;
-      for (size_t i = 0; r == 0 && i < p->n_links; i++)
-        {
-          r = move_link (&nl[0], &p->links[i], to, err);
-          *moved |= r == 0;
-        }
+      for (; r == 0 && n < p->n_links; n += r == 0)
+        r = move_link (&nl[0], &p->links[n], to, err);
       if (r == 0)
         r = configure (&nl[1], p, err);
+      if (r < 0 && n > 0)
+        {
+          struct og_error back = { 0 };
+          if (move_back (&nl, p, n, from, &back) < 0)
+            {
+              og_cleanup_free char *first = og_steal_pointer (&err->msg);
+              *moved = true;
+              og_error_set (err, 0, "%s; the interfaces moved cannot go back: %s", first, back.msg);
+            }
+          og_error_clear (&back);
+        }
     }
   pod_net_free (p);
   free (p);

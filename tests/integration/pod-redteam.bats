@@ -222,3 +222,36 @@ assert_cni_untouched() {
 		rm -f "$LINK"
 	done
 }
+
+@test "pod red team: an onlink route moves with the pod's interface" {
+	# a gateway outside the interface's prefix (CNIs that route through a
+	# fixed link-local gateway); the route was lost and the create failed
+	pod_netns
+	ip -n "$NET" route del default
+	ip -n "$NET" route add default via 10.252.0.1 dev eth0 onlink
+	cri_bundle sandbox "" "/run/netns/$NET" 'ip route'
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	assert_status 0
+	[[ "$output" == *"default via 10.252.0.1 dev eth0 onlink"* ]] || { show_run; fail "no onlink route inside"; }
+}
+
+@test "pod red team: a move that fails half-way puts the interfaces back where CNI left them" {
+	# a route whose source is an address of lo, which does not move: it
+	# cannot be made in the pod's namespace once eth0 has moved there
+	pod_netns
+	ip -n "$NET" addr add 10.253.0.1/32 dev lo
+	ip -n "$NET" route add 10.254.0.0/16 dev eth0 src 10.253.0.1
+	cri_bundle sandbox "" "/run/netns/$NET"
+	before=$(sha "$BUNDLE/config.json")
+	mounts=$(staged_mounts)
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	assert_status 1
+	assert_log_error "^ocigate: the pod's network: cannot give the pod's interface eth0 its route again: "
+	assert_runtime_not_started "$CID"
+	[ "$(sha "$BUNDLE/config.json")" = "$before" ] || fail "config.json was modified"
+	[ "$(staged_mounts)" = "$mounts" ] || fail "staged mounts left: $mounts -> $(staged_mounts)"
+	[ -z "$(find "$STATE/userns" -type f)" ] || fail "a user namespace record was left"
+	# eth0, its address, its routes: in CNI's namespace again, at its path
+	assert_cni_untouched
+	ip -n "$NET" route show 10.254.0.0/16 | grep -q "src 10.253.0.1" || fail "the route left $NET: $(ip -n "$NET" route)"
+}
