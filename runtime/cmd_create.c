@@ -32,6 +32,7 @@ struct create
   enum og_userns_join join_kind;   /* why c->userns joins a user namespace, when it does */
   char *cni_netns;                 /* a pod's sandbox: the network namespace CNI made, its interfaces to move */
   int cni_fd;                      /* ... opened once, when judged (-1: none) */
+  bool net_moved, net_replaced;    /* move_pod_network moved the interfaces, replaced CNI's at its path */
 };
 
 /* Every way out but the accepted one gives the range and the staging
@@ -248,17 +249,42 @@ pod_sandbox_network (struct create *c)
 static int
 move_pod_network (struct create *c, struct og_error *err)
 {
+  struct og_error ignored = { 0 };
   bool moved;
 
   if (c->cni_netns == NULL || !c->userns.staged)
     return 0;
-  if (ocigate_pod_net_move (c->cni_fd, c->userns.netfd, &moved, err) < 0
-      || ocigate_pod_net_replace (c->cni_netns, c->cni_fd, c->userns.netfd, err) < 0)
+  if (ocigate_pod_net_move (c->cni_fd, c->userns.netfd, &moved, err) < 0)
     return og_error_wrap (err, "the pod's network");
+  if (ocigate_pod_net_replace (c->cni_netns, c->cni_fd, c->userns.netfd, &c->net_replaced, err) < 0)
+    {
+      ocigate_pod_net_move (c->userns.netfd, c->cni_fd, &moved, &ignored);
+      og_error_clear (&ignored);
+      return og_error_wrap (err, "the pod's network");
+    }
+  c->net_moved = true;
   og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_MUTATE, "linux.namespaces", NULL, NULL,
                     "the pod's interfaces moved from %s into the pod's network namespace (%s)", c->cni_netns,
                     c->userns.net_path);
   return 0;
+}
+
+/* A create that fails after move_pod_network: CNI's namespace back at its
+ * path, with the interfaces (best effort: the create fails anyway). */
+static void
+undo_pod_network (struct create *c)
+{
+  struct og_error ignored = { 0 };
+  bool done;
+
+  if (!c->net_moved)
+    return;
+  if (c->net_replaced)
+    ocigate_pod_net_replace (c->cni_netns, c->userns.netfd, c->cni_fd, &done, &ignored);
+  og_error_clear (&ignored);
+  ocigate_pod_net_move (c->userns.netfd, c->cni_fd, &done, &ignored);
+  og_error_clear (&ignored);
+  c->net_moved = false;
 }
 
 /* Allocate a host id range and stage the idmapped rootfs.  When that
@@ -592,7 +618,10 @@ create (struct ocigate_run *r, bool restore, struct og_error *err)
     return OCIGATE_ERROR;
   og_judged_sources_free (&c.judged);
   if (og_json_write (c.spec, false, &out, &out_len, err) < 0 || ocigate_bundle_write (&c.bundle, out, out_len, err) < 0)
-    return OCIGATE_ERROR;
+    {
+      undo_pod_network (&c);
+      return OCIGATE_ERROR;
+    }
   ocigate_userns_reap (&c.userns);
   if (c.userns.allocated || c.userns.binds_staged)
     {

@@ -42,9 +42,10 @@ char *ocigate_pod_netns_unmappable (const struct og_engine_facts *f, const struc
  * some of it could not go back (the pod is left without its network). */
 int ocigate_pod_net_move (int from, int to, bool *moved, struct og_error *err);
 /* Where containerd keeps CNI's namespace `from` mounted at `path`, mount
- * `to` there instead: CNI's DEL, port-forward and containerd's removal of
- * the file then act on the pod's real network.  Any other path is left
- * alone. */
-int ocigate_pod_net_replace (const char *path, int from, int to, struct og_error *err);
+ * `to` there instead (*replaced): CNI's DEL, port-forward and containerd's
+ * removal of the file then act on the pod's real network.  Any other path
+ * is left alone; a failure leaves `from` there.  (`from` and `to` swapped:
+ * undone.) */
+int ocigate_pod_net_replace (const char *path, int from, int to, bool *replaced, struct og_error *err);
 
 #endif

@@ -493,20 +493,28 @@ ocigate_pod_net_move (int from, int to, bool *moved, struct og_error *err)
 }
 
 int
-ocigate_pod_net_replace (const char *path, int from, int to, struct og_error *err)
+ocigate_pod_net_replace (const char *path, int from, int to, bool *replaced, struct og_error *err)
 {
   struct stat at, cni;
   char self[64];
 
+  *replaced = false;
   /* only CNI's namespace file as containerd mounted it: a /proc/<pid>/ns
    * path (or anything else) is left alone */
   if (strncmp (path, "/proc/", 6) == 0 || lstat (path, &at) < 0 || !S_ISREG (at.st_mode) || fstat (from, &cni) < 0
       || !og_same_file (&at, &cni))
     return 0;
   if (umount2 (path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-    return og_error_set (err, errno, "cannot unmount CNI's network namespace at %s", path);
+    return og_error_set (err, errno, "cannot unmount the network namespace at %s", path);
   snprintf (self, sizeof self, "/proc/self/fd/%d", to);
-  if (mount (self, path, NULL, MS_BIND, NULL) < 0)
-    return og_error_set (err, errno, "cannot mount the pod's network namespace at %s", path);
-  return 0;
+  if (mount (self, path, NULL, MS_BIND, NULL) == 0)
+    {
+      *replaced = true;
+      return 0;
+    }
+  og_error_set (err, errno, "cannot mount the network namespace at %s", path);
+  /* the one that was there, back (best effort: the create fails anyway) */
+  snprintf (self, sizeof self, "/proc/self/fd/%d", from);
+  mount (self, path, NULL, MS_BIND, NULL);
+  return -1;
 }

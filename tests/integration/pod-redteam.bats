@@ -255,3 +255,22 @@ assert_cni_untouched() {
 	assert_cni_untouched
 	ip -n "$NET" route show 10.254.0.0/16 | grep -q "src 10.253.0.1" || fail "the route left $NET: $(ip -n "$NET" route)"
 }
+
+@test "pod red team: a create that fails after the move gives CNI's namespace its interfaces and its path back" {
+	local ino
+	pod_netns
+	cri_bundle sandbox "" "/run/netns/$NET"
+	ino=$(stat -c %i "/run/netns/$NET")
+	mounts=$(staged_mounts)
+	# the rewritten config.json cannot replace the engine's
+	chattr +i "$BUNDLE/config.json"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	chattr -i "$BUNDLE/config.json"
+	assert_status 1
+	assert_log_error "^ocigate: cannot replace $BUNDLE/config.json: Operation not permitted\$"
+	assert_runtime_not_started "$CID"
+	[ "$(stat -c %i "/run/netns/$NET")" = "$ino" ] || fail "CNI's namespace is no longer at its path"
+	assert_cni_untouched
+	[ "$(staged_mounts)" = "$mounts" ] || fail "staged mounts left: $mounts -> $(staged_mounts)"
+	[ -z "$(find "$STATE/userns" -type f)" ] || fail "a user namespace record was left"
+}
