@@ -602,6 +602,7 @@ create (struct ocigate_run *r, bool restore, struct og_error *err)
   ctx.userns_join = c.userns.staged ? c.userns.join_path : NULL;
   ctx.userns_join_kind = c.join_kind;
   ctx.userns_owner = c.userns.owner_id;
+  ctx.userns_joined_ns = c.userns.staged ? c.userns.joined_path : NULL;
   ctx.pod_netns = c.userns.staged ? c.userns.net_path : NULL;
   ctx.judged = &c.judged;
   if (og_enforce_config (&ctx, c.spec, &r->decisions, err) < 0)

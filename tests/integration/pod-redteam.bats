@@ -275,3 +275,25 @@ assert_cni_untouched() {
 	[ -z "$(find "$STATE/userns" -type f)" ] || fail "a user namespace record was left"
 }
 
+@test "pod red team: an app container joins the network namespace judged, not what its path names when runc runs" {
+	local other=ogred-other-$$-$RANDOM
+	sandbox
+	NETS+=("$other")
+	ip netns add "$other"
+	# a runtime that finds another namespace at the path (a recycled pid in
+	# /proc/<pid>/ns/net, as containerd 2.1 gives app containers): runc 1.2
+	# and later join it as host root before the user namespace
+	cat >"$T/swap" <<SWAP
+#!/bin/sh
+umount -l "$SB_NET" && mount --bind "/run/netns/$other" "$SB_NET"
+exec "$RUNTIME" "\$@"
+SWAP
+	chmod 755 "$T/swap"
+	cri_bundle container "$SB" "$SB_NET"
+	RUNTIME="$T/swap" og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	assert_status 0
+	[[ "$output" == *"inet 10.251.$N.2/24"* ]] || { show_run; fail "not in the pod's network namespace"; }
+	jq -e 'select(.event == "create" and .id == $id) | any(.decisions[]; .rule == "user_namespace"
+		and (.reason | test("^the network namespace judged at .*, pinned")))' --arg id "$CID" "$AUDIT" >/dev/null ||
+		fail "$(tail -n1 "$AUDIT")"
+}
