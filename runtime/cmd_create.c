@@ -166,6 +166,14 @@ allocate (struct create *c)
   int type;
 
   join = joined (c, &type);
+  /* the sandbox makes the pod's user namespace: sharing another's pid
+   * namespace would give a second user namespace that container's range */
+  if (join && c->facts.cri_sandbox)
+    {
+      no_userns (c, OG_USERNS_MISSING_REFUSED,
+                 og_xasprintf ("a pod's sandbox joins no other container's pid namespace (%s)", join));
+      return -1;
+    }
   if (ocigate_userns_allocate (c->r->cl.state_dir, c->policy, c->r->cl.root, c->r->cl.id, join, type,
                                join ? join_owner (c) : NULL, &c->userns, &err)
       < 0)

@@ -297,3 +297,15 @@ SWAP
 		and (.reason | test("^the network namespace judged at .*, pinned")))' --arg id "$CID" "$AUDIT" >/dev/null ||
 		fail "$(tail -n1 "$AUDIT")"
 }
+
+@test "pod red team: a sandbox joining another pod's pid namespace does not get that pod's range" {
+	# it got pod B's range in a user namespace of its own: two user
+	# namespaces with one range (runc then failed to join the pid namespace)
+	sandbox
+	pod_netns
+	cri_bundle sandbox "" "/run/netns/$NET"
+	edit_config "$BUNDLE" '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' \
+		--arg p "/proc/$SB_PID/ns/pid"
+	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: a pod's sandbox joins no other container's pid namespace \\(/proc/$SB_PID/ns/pid\\)\$"
+	assert_cni_untouched
+}
