@@ -309,3 +309,25 @@ SWAP
 	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: a pod's sandbox joins no other container's pid namespace \\(/proc/$SB_PID/ns/pid\\)\$"
 	assert_cni_untouched
 }
+
+@test "pod red team: a bind whose source mount is ro,nosuid,nodev,noexec stays so under \"rw\",\"suid\",\"dev\",\"exec\"" {
+	# with a user namespace the options get the source's flags (runc could
+	# not clear them); nothing the source has is ever dropped
+	local src=$T/locked
+	mkdir -p "$src"
+	mount --bind "$src" "$src"
+	mount -o remount,bind,ro,nosuid,nodev,noexec "$src"
+	make_bundle default 'if touch /mnt/l/x 2>/tmp/e; then echo "write: ok"; else echo "write: $(cat /tmp/e)"; fi
+grep " /mnt/l " /proc/self/mounts'
+	add_mount "$BUNDLE" "$(jq -nc --arg s "$src" '{destination: "/mnt/l", type: "bind", source: $s, options: ["rbind", "rw", "suid", "dev", "exec"]}')"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	umount "$src"
+	assert_status 0
+	[[ "$(probe_value write)" == *"Read-only file system"* ]] || { show_run; fail "the read-only source was writable"; }
+	for o in ro nosuid nodev noexec; do
+		[[ "$output" == *" /mnt/l "*[\ ,]"$o"[,\ ]* ]] || { show_run; fail "/mnt/l lost $o"; }
+	done
+	# nosuid and nodev the mounts rule forces anyway; ro and noexec are kept
+	tail -n1 "$AUDIT" | jq -e '[.decisions[] | select(.rule == "mounts" and (.reason | test("which a user namespace cannot undo")))
+		| .reason | .[1:3]] | sort == ["no", "ro"]' >/dev/null || fail "$(tail -n1 "$AUDIT")"
+}
