@@ -347,3 +347,16 @@ grep " /mnt/l " /proc/self/mounts'
 	refused_pod "^ocigate: refused by policy: user_namespace: a user namespace is required but cannot be set up: the user namespace pool is exhausted: all 1 ranges of 65536 host ids from 1000000 belong to existing containers\$"
 	assert_cni_untouched
 }
+
+@test "pod red team: after the sandbox's delete its record is gone and a late container of the pod is refused" {
+	sandbox
+	# if-possible ran it without a user namespace before
+	make_policy '.cri = {task_dir: $tasks, runc_root: $root} | .namespaces.action = "audit" | .user_namespace.mode = "if-possible"' \
+		--arg tasks "$T/tasks" --arg root "$ROOTDIR"
+	timeout 30 "$OCIGATE" --ocigate-policy "$POLICY" --ocigate-runtime "$RUNTIME" --ocigate-state-dir "$STATE" \
+		--root "$ROOTDIR" delete -f "$SB"
+	! grep -rqsF "\"$SB\"" "$STATE/userns" || fail "the deleted sandbox's record is still there"
+	# containerd removes its network namespace path only later
+	cri_bundle container "$SB" "$SB_NET"
+	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the network namespace $SB_NET does not belong to the user namespace ocigate gave to container $SB\$"
+}
