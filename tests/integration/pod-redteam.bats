@@ -360,3 +360,17 @@ grep " /mnt/l " /proc/self/mounts'
 	cri_bundle container "$SB" "$SB_NET"
 	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the network namespace $SB_NET does not belong to the user namespace ocigate gave to container $SB\$"
 }
+
+@test "pod red team: an app container sharing its sandbox's pid namespace (shareProcessNamespace) runs in it, pinned" {
+	sandbox
+	cri_bundle container "$SB" "$SB_NET" 'echo "uid_map: $(cat /proc/self/uid_map)"; echo "pid1: $(cat /proc/1/cmdline | tr "\0" " ")"'
+	edit_config "$BUNDLE" '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' \
+		--arg p "/proc/$SB_PID/ns/pid"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	assert_status 0
+	[ "$(probe_value uid_map | tr -s ' ' | sed 's/^ //')" = "$(uid_map_of "$SB_PID")" ] || { show_run; fail "not the sandbox's range"; }
+	[[ "$(probe_value pid1)" == "sleep 300"* ]] || { show_run; fail "not in the sandbox's pid namespace"; }
+	jq -e 'select(.event == "create" and .id == $id) | any(.decisions[]; .rule == "user_namespace"
+		and (.reason | test("^the pid namespace judged at /proc/[0-9]+/ns/pid, pinned")))' --arg id "$CID" "$AUDIT" >/dev/null ||
+		fail "$(tail -n1 "$AUDIT")"
+}
