@@ -208,8 +208,21 @@ pod_sandbox_network (struct create *c)
   struct og_error err = { 0 };
   char *msg;
 
-  if (!c->facts.cri_sandbox || net == NULL || !ocigate_pod_netns_host_owned (net))
+  if (!c->facts.cri_sandbox || net == NULL)
     return 0;
+  /* CNI makes it in the host's user namespace: one another user namespace
+   * owns is another pod's (ocigate moved its network there already) */
+  if (!ocigate_pod_netns_host_owned (net))
+    {
+      struct og_error ignored = { 0 };
+      no_userns (c, OG_USERNS_MISSING_REFUSED,
+                 og_xasprintf ("the pod's network namespace %s belongs to another user namespace (another pod's): "
+                               "not one CNI has just made for the pod",
+                               net));
+      ocigate_userns_release (&c->userns, &ignored);
+      og_error_clear (&ignored);
+      return -1;
+    }
   /* opened once: the namespace judged here is the one whose interfaces
    * move; never the host's own (its interfaces are not the pod's) */
   c->cni_fd = ocigate_pod_netns_open (net);

@@ -374,3 +374,12 @@ grep " /mnt/l " /proc/self/mounts'
 		and (.reason | test("^the pid namespace judged at /proc/[0-9]+/ns/pid, pinned")))' --arg id "$CID" "$AUDIT" >/dev/null ||
 		fail "$(tail -n1 "$AUDIT")"
 }
+
+@test "pod red team: a sandbox on another pod's network namespace (moved there already) is refused" {
+	# runc failed later (1.1.5: setns, 1.3.6: the sysfs mount, after
+	# joining it as host root)
+	sandbox
+	cri_bundle sandbox "" "$SB_NET"
+	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the pod's network namespace $SB_NET belongs to another user namespace \\(another pod's\\): not one CNI has just made for the pod\$"
+	ip -n "$NET" -4 -o addr show eth0 | grep -q "10.251.$N.2/24" || fail "eth0 left the first pod's namespace"
+}
