@@ -13,7 +13,9 @@
  * namespace, neighbour entries, policy routing rules, addresses on lo, IPv6
  * addresses the kernel makes itself (link-local, autoconfigured) and
  * routes it learned from router advertisements: they come back by
- * themselves or not at all.  A route that cannot be made again without
+ * themselves or not at all.  Links the pod's namespace has already by
+ * name (the kernel's fallback tunnel devices) stay: it has its own.
+ * A route that cannot be made again without
  * them (its source an address of lo) fails the create, and whatever had
  * moved goes back to CNI's namespace as it was.
  */
@@ -409,11 +411,43 @@ configure (struct nl *to, struct pod_net *p, struct og_error *err)
   return 0;
 }
 
+/* Links `to` has already by name stay: the kernel makes its fallback
+ * tunnel devices (tunl0 where ipip is loaded, as for Calico's IPIP mode;
+ * sit0, ip6tnl0, gre0...) in every namespace, and will not move one
+ * (netns-local); the pod's namespace has its own. */
 static int
-read_pod_net (struct nl *from, struct pod_net *p, struct og_error *err)
+drop_present (struct nl *to, struct pod_net *p, struct og_error *err)
 {
-  if (dump (from, RTM_GETLINK, link_cb, p) < 0 || dump (from, RTM_GETADDR, addr_cb, p) < 0
-      || dump (from, RTM_GETROUTE, route_cb, p) < 0)
+  struct pod_net *there = og_xmalloc (sizeof *there);
+  size_t kept = 0;
+
+  memset (there, 0, sizeof *there);
+  if (dump (to, RTM_GETLINK, link_cb, there) < 0)
+    {
+      free (there);
+      return og_error_set (err, errno, "cannot list the links of the pod's network namespace");
+    }
+  for (size_t i = 0; i < p->n_links; i++)
+    {
+      bool present = false;
+      for (size_t j = 0; j < there->n_links && !present; j++)
+        present = strcmp (there->links[j].name, p->links[i].name) == 0;
+      if (!present)
+        p->links[kept++] = p->links[i];
+    }
+  p->n_links = kept;
+  free (there);
+  return 0;
+}
+
+static int
+read_pod_net (struct nl *from, struct nl *to, struct pod_net *p, struct og_error *err)
+{
+  if (dump (from, RTM_GETLINK, link_cb, p) < 0)
+    return og_error_set (err, errno, "cannot read the pod's network configuration");
+  if (drop_present (to, p, err) < 0)
+    return -1;
+  if (dump (from, RTM_GETADDR, addr_cb, p) < 0 || dump (from, RTM_GETROUTE, route_cb, p) < 0)
     return og_error_set (err, errno, "cannot read the pod's network configuration");
   if (p->overflow)
     return og_error_set (err, 0,
@@ -468,7 +502,7 @@ ocigate_pod_net_move (int from, int to, bool *moved, struct og_error *err)
   if (home < 0)
     og_error_set (err, errno, "cannot open /proc/self/ns/net");
   else if (nl_open_in (&nl[0], from, home, err) == 0 && nl_open_in (&nl[1], to, home, err) == 0
-           && read_pod_net (&nl[0], p, err) == 0)
+           && read_pod_net (&nl[0], &nl[1], p, err) == 0)
     {
       r = 0;
       for (; r == 0 && n < p->n_links; n += r == 0)

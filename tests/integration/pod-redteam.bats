@@ -383,3 +383,20 @@ grep " /mnt/l " /proc/self/mounts'
 	refused_pod "^ocigate: refused by policy: user_namespace: no user namespace can be set up: the pod's network namespace $SB_NET belongs to another user namespace \\(another pod's\\): not one CNI has just made for the pod\$"
 	ip -n "$NET" -4 -o addr show eth0 | grep -q "10.251.$N.2/24" || fail "eth0 left the first pod's namespace"
 }
+
+@test "pod red team: the kernel's per-namespace tunnel devices (tunl0 with ipip loaded) stay, the pod's interface moves" {
+	local probe=ogred-probe-$$ fb
+	ip netns add "$probe"
+	fb=$(ip -n "$probe" -o link show | awk -F': ' '$2 != "lo" {sub(/@.*/, "", $2); print $2; exit}')
+	ip netns del "$probe"
+	# not loaded here to keep the host as other tests expect it
+	[ -n "$fb" ] || skip "no fallback tunnel device in a new network namespace (ipip, sit, ip_gre not loaded)"
+	# every namespace has one; the kernel never moves it (netns-local):
+	# the sandbox's create failed on it
+	pod_netns
+	cri_bundle sandbox "" "/run/netns/$NET"
+	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
+	assert_status 0
+	[[ "$output" == *"inet 10.251.$N.2/24"* ]] || { show_run; fail "eth0 did not move"; }
+	ip -n "$NET" link show "$fb" >/dev/null || fail "the pod's namespace has no $fb of its own"
+}
