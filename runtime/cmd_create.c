@@ -116,6 +116,19 @@ joined (struct create *c, int *type)
   return net;
 }
 
+/* No user namespace after all (msg says why): the range allocated so far
+ * is given back. */
+static int
+give_back (struct create *c, enum og_userns_missing why, char *msg)
+{
+  struct og_error ignored = { 0 };
+
+  no_userns (c, why, msg);
+  ocigate_userns_release (&c->userns, &ignored);
+  og_error_clear (&ignored);
+  return -1;
+}
+
 /* A pod's app container (the CRI's facts): whatever namespace it joins,
  * pid or network, must belong to its own sandbox's user namespace, no
  * other pod's (NULL: any container's of ocigate's). */
@@ -187,15 +200,7 @@ allocate (struct create *c)
                         type == CLONE_NEWNET ? "network" : "pid", join, c->userns.owner_id, c->facts.sandbox_id);
   else if (join)
     msg = foreign_pod_netns (c);
-  if (msg)
-    {
-      struct og_error ignored = { 0 };
-      no_userns (c, OG_USERNS_MISSING_REFUSED, msg);
-      ocigate_userns_release (&c->userns, &ignored);
-      og_error_clear (&ignored);
-      return -1;
-    }
-  return 0;
+  return msg ? give_back (c, OG_USERNS_MISSING_REFUSED, msg) : 0;
 }
 
 /* A pod's sandbox on CNI's network namespace (the host's user namespace
@@ -213,50 +218,30 @@ pod_sandbox_network (struct create *c)
   /* CNI makes it in the host's user namespace: one another user namespace
    * owns is another pod's (ocigate moved its network there already) */
   if (!ocigate_pod_netns_host_owned (net))
-    {
-      struct og_error ignored = { 0 };
-      no_userns (c, OG_USERNS_MISSING_REFUSED,
-                 og_xasprintf ("the pod's network namespace %s belongs to another user namespace (another pod's): "
-                               "not one CNI has just made for the pod",
-                               net));
-      ocigate_userns_release (&c->userns, &ignored);
-      og_error_clear (&ignored);
-      return -1;
-    }
+    return give_back (c, OG_USERNS_MISSING_REFUSED,
+                      og_xasprintf ("the pod's network namespace %s belongs to another user namespace (another "
+                                    "pod's): not one CNI has just made for the pod",
+                                    net));
   /* opened once: the namespace judged here is the one whose interfaces
    * move; never the host's own (its interfaces are not the pod's) */
   c->cni_fd = ocigate_pod_netns_open (net);
   if (c->cni_fd < 0 || ocigate_pod_netns_is_hosts (c->cni_fd))
-    {
-      struct og_error ignored = { 0 };
-      no_userns (c, OG_USERNS_MISSING_REFUSED,
-                 og_xasprintf ("the pod's network namespace %s is the host's or cannot be opened: its interfaces are "
-                               "not the pod's to move",
-                               net));
-      ocigate_userns_release (&c->userns, &ignored);
-      og_error_clear (&ignored);
-      return -1;
-    }
+    return give_back (c, OG_USERNS_MISSING_REFUSED,
+                      og_xasprintf ("the pod's network namespace %s is the host's or cannot be opened: its "
+                                    "interfaces are not the pod's to move",
+                                    net));
   /* nor another process's (another pod's, a container's of another
    * engine): only a namespace CNI has just made, where containerd keeps it */
   if ((msg = ocigate_pod_netns_not_cni (net, c->cni_fd)) != NULL)
     {
-      struct og_error ignored = { 0 };
-      no_userns (c, OG_USERNS_MISSING_REFUSED, og_xasprintf ("the pod's interfaces are not moved: %s", msg));
-      free (msg);
-      ocigate_userns_release (&c->userns, &ignored);
-      og_error_clear (&ignored);
-      return -1;
+      og_cleanup_free char *why = msg;
+      return give_back (c, OG_USERNS_MISSING_REFUSED, og_xasprintf ("the pod's interfaces are not moved: %s", why));
     }
   if (ocigate_userns_pod_network (&c->userns, c->r->cl.id, &err) < 0)
     {
-      struct og_error ignored = { 0 };
-      no_userns (c, OG_USERNS_MISSING_UNSUPPORTED,
-                 og_xasprintf ("the pod's user and network namespaces cannot be made: %s", err.msg));
-      og_error_clear (&err);
-      ocigate_userns_release (&c->userns, &ignored);
-      og_error_clear (&ignored);
-      return -1;
+      og_cleanup_free char *why = og_steal_pointer (&err.msg);
+      return give_back (c, OG_USERNS_MISSING_UNSUPPORTED,
+                        og_xasprintf ("the pod's user and network namespaces cannot be made: %s", why));
     }
   c->join_kind = OG_USERNS_JOIN_SANDBOX;
   c->cni_netns = og_xstrdup (net);
@@ -375,12 +360,7 @@ setup_userns (struct create *c)
   if (allocate (c) < 0 || pod_sandbox_network (c) < 0)
     return;
   if (ocigate_userns_stage (&c->userns, fd, root, id, &err) < 0)
-    {
-      struct og_error ignored = { 0 };
-      no_userns (c, OG_USERNS_MISSING_UNSUPPORTED, og_steal_pointer (&err.msg));
-      ocigate_userns_release (&c->userns, &ignored);
-      og_error_clear (&ignored);
-    }
+    give_back (c, OG_USERNS_MISSING_UNSUPPORTED, og_steal_pointer (&err.msg));
 }
 
 static int
