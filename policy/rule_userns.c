@@ -132,6 +132,28 @@ pod_network (const struct og_enforce_ctx *ctx, struct og_json *ns, struct og_dec
     }
 }
 
+/* The pid or network namespace whose owner the container shares: runc
+ * joins the one judged (pinned by the runtime), not whatever its path
+ * names by then (runc 1.2 and later join it as host root, before the user
+ * namespace: a recycled pid would be joined whoever owns it). */
+static void
+pin_joined (const struct og_enforce_ctx *ctx, struct og_json *ns, struct og_decisions *d)
+{
+  const char *type = ctx->userns_join_kind == OG_USERNS_JOIN_POD ? "network" : "pid";
+
+  for (size_t i = 0; ns && ns->type == OG_JSON_ARRAY && i < ns->n; i++)
+    {
+      struct og_json *t = og_json_get_set (ns->vals[i], "type"), *path = og_json_get_set (ns->vals[i], "path");
+      if (og_json_is_string (t) && strcmp (t->text, type) == 0 && og_json_is_string (path))
+        {
+          og_cleanup_free char *why = og_xasprintf (
+              "the %s namespace judged at %s, pinned: runc joins that one, not what the path names by then", type,
+              path->text);
+          join_path (ctx, ns->vals[i], ctx->userns_joined_ns, d, why);
+        }
+    }
+}
+
 /* No range: refused, or (only where the policy says so in so many words)
  * run without a user namespace, said loudly in the record. */
 static void
@@ -257,6 +279,8 @@ og_rule_userns (const struct og_enforce_ctx *ctx, struct og_json *spec, struct o
     }
   if (ctx->pod_netns)
     pod_network (ctx, ns, d);
+  if (ctx->userns_joined_ns && ctx->userns_join_kind != OG_USERNS_JOIN_SANDBOX)
+    pin_joined (ctx, ns, d);
   /* which way the container went, whatever had to change for it */
   og_decisions_add (d, "user_namespace", OG_DECISION_AUDIT, "linux.namespaces", NULL, NULL,
                     ctx->userns_join && ctx->userns_join_kind != OG_USERNS_JOIN_SANDBOX

@@ -35,6 +35,7 @@ struct create
   bool engine_judged;              /* a CRI config joining a user namespace: judged below */
   bool engine_userns;              /* the CRI's own user namespace, checked: engine_range */
   struct og_userns_range engine_range;
+  bool net_moved, net_replaced; /* move_pod_network moved the interfaces, replaced CNI's at its path */
 };
 
 /* Every way out but the accepted one gives the range and the staging
@@ -178,40 +179,91 @@ joined (struct create *c, int *type)
   return net;
 }
 
+/* No user namespace after all (msg says why): the range allocated so far
+ * is given back. */
+static int
+give_back (struct create *c, enum og_userns_missing why, char *msg)
+{
+  struct og_error ignored = { 0 };
+
+  no_userns (c, why, msg);
+  ocigate_userns_release (&c->userns, &ignored);
+  og_error_clear (&ignored);
+  return -1;
+}
+
+/* A pod's app container (the CRI's facts): whatever namespace it joins,
+ * pid or network, must belong to its own sandbox's user namespace, no
+ * other pod's (NULL: any container's of ocigate's). */
+static const char *
+join_owner (const struct create *c)
+{
+  return c->facts.cri && !c->facts.cri_sandbox ? c->facts.sandbox_id : NULL;
+}
+
+/* Why there is no range when allocate failed: a pod's container that would
+ * join another pod's (or a dead sandbox's) user namespace is refused in
+ * every mode, never run without one. */
+static enum og_userns_missing
+allocate_missing (const struct create *c, int type)
+{
+  if (c->userns.in_use)
+    return OG_USERNS_MISSING_REFUSED;
+  if (c->userns.exhausted)
+    return OG_USERNS_MISSING_POOL;
+  if (c->userns.foreign_pidns && join_owner (c))
+    return OG_USERNS_MISSING_REFUSED;
+  if (c->userns.foreign_pidns && type == CLONE_NEWPID)
+    return OG_USERNS_MISSING_PIDNS;
+  return OG_USERNS_MISSING_UNSUPPORTED;
+}
+
+/* A pod's app container joins its sandbox's user namespace: the pod's
+ * network namespace it joins must be that user namespace's too (when it
+ * joined by its pid namespace). */
+static char *
+foreign_pod_netns (const struct create *c)
+{
+  const char *net = ocigate_pod_joined_netns (c->spec);
+
+  if (join_owner (c) == NULL || c->join_kind != OG_USERNS_JOIN_PID || net == NULL
+      || ocigate_pod_netns_owned_by (net, c->userns.join_fd))
+    return NULL;
+  return og_xasprintf ("the pod's network namespace %s does not belong to the user namespace of the pod's sandbox %s",
+                       net, c->facts.sandbox_id);
+}
+
 static int
 allocate (struct create *c)
 {
   struct og_error err = { 0 };
   const char *join;
+  char *msg = NULL;
   int type;
 
   join = joined (c, &type);
+  /* the sandbox makes the pod's user namespace: sharing another's pid
+   * namespace would give a second user namespace that container's range */
+  if (join && c->facts.cri_sandbox)
+    {
+      no_userns (c, OG_USERNS_MISSING_REFUSED,
+                 og_xasprintf ("a pod's sandbox joins no other container's pid namespace (%s)", join));
+      return -1;
+    }
   if (ocigate_userns_allocate (c->r->cl.state_dir, c->policy, c->r->cl.root, c->r->cl.id, join, type,
-                               c->join_kind == OG_USERNS_JOIN_POD ? c->facts.sandbox_id : NULL, &c->userns, &err)
+                               join ? join_owner (c) : NULL, &c->userns, &err)
       < 0)
     {
-      no_userns (c,
-                 c->userns.in_use      ? OG_USERNS_MISSING_REFUSED
-                 : c->userns.exhausted ? OG_USERNS_MISSING_POOL
-                 : c->userns.foreign_pidns
-                     ? (type == CLONE_NEWPID ? OG_USERNS_MISSING_PIDNS : OG_USERNS_MISSING_UNSUPPORTED)
-                     : OG_USERNS_MISSING_UNSUPPORTED,
-                 og_steal_pointer (&err.msg));
+      no_userns (c, allocate_missing (c, type), og_steal_pointer (&err.msg));
       return -1;
     }
   /* a pod's containers share their own sandbox's range, no other pod's */
-  if (c->join_kind == OG_USERNS_JOIN_POD && join
-      && (c->facts.sandbox_id == NULL || strcmp (c->userns.owner_id, c->facts.sandbox_id) != 0))
-    {
-      struct og_error ignored = { 0 };
-      no_userns (c, OG_USERNS_MISSING_REFUSED,
-                 og_xasprintf ("the pod's network namespace %s belongs to container %s, not to the pod's sandbox %s",
-                               join, c->userns.owner_id, c->facts.sandbox_id ? c->facts.sandbox_id : "?"));
-      ocigate_userns_release (&c->userns, &ignored);
-      og_error_clear (&ignored);
-      return -1;
-    }
-  return 0;
+  if (join && join_owner (c) && strcmp (c->userns.owner_id, c->facts.sandbox_id) != 0)
+    msg = og_xasprintf ("the %s namespace %s belongs to container %s, not to the pod's sandbox %s",
+                        type == CLONE_NEWNET ? "network" : "pid", join, c->userns.owner_id, c->facts.sandbox_id);
+  else if (join)
+    msg = foreign_pod_netns (c);
+  return msg ? give_back (c, OG_USERNS_MISSING_REFUSED, msg) : 0;
 }
 
 /* A pod's sandbox on CNI's network namespace (the host's user namespace
@@ -222,32 +274,39 @@ pod_sandbox_network (struct create *c)
 {
   const char *net = ocigate_pod_joined_netns (c->spec), *whose;
   struct og_error err = { 0 };
+  char *msg;
 
-  if (!c->facts.cri_sandbox || net == NULL || !ocigate_pod_netns_host_owned (net))
+  if (!c->facts.cri_sandbox || net == NULL)
     return 0;
+  /* CNI makes it in the host's user namespace: one another user namespace
+   * owns is another pod's (ocigate moved its network there already) */
+  if (!ocigate_pod_netns_host_owned (net))
+    return give_back (c, OG_USERNS_MISSING_REFUSED,
+                      og_xasprintf ("the pod's network namespace %s belongs to another user namespace (another "
+                                    "pod's): not one CNI has just made for the pod",
+                                    net));
   /* opened once: the namespace judged here is the one whose interfaces
    * move; never the host's own (its interfaces are not the pod's) */
   c->cni_fd = ocigate_pod_netns_open (net);
-  whose = c->cni_fd < 0 ? strerror (errno) : ocigate_pod_netns_is_hosts (c->cni_fd);
+  whose = c->cni_fd >= 0    ? ocigate_pod_netns_is_hosts (c->cni_fd)
+          : errno == EINVAL ? "not a network namespace"
+                            : strerror (errno);
   if (whose)
+    return give_back (c, OG_USERNS_MISSING_REFUSED,
+                      og_xasprintf ("the pod's network namespace %s is not the pod's to move (%s%s)", net,
+                                    c->cni_fd < 0 ? "cannot be opened: " : "it is ", whose));
+  /* nor another process's (another pod's, a container's of another
+   * engine): only a namespace CNI has just made, where containerd keeps it */
+  if ((msg = ocigate_pod_netns_not_cni (net, c->cni_fd)) != NULL)
     {
-      struct og_error ignored = { 0 };
-      no_userns (c, OG_USERNS_MISSING_REFUSED,
-                 og_xasprintf ("the pod's network namespace %s is not the pod's to move (%s%s)", net,
-                               c->cni_fd < 0 ? "cannot be opened: " : "it is ", whose));
-      ocigate_userns_release (&c->userns, &ignored);
-      og_error_clear (&ignored);
-      return -1;
+      og_cleanup_free char *why = msg;
+      return give_back (c, OG_USERNS_MISSING_REFUSED, og_xasprintf ("the pod's interfaces are not moved: %s", why));
     }
   if (ocigate_userns_pod_network (&c->userns, c->r->cl.id, &err) < 0)
     {
-      struct og_error ignored = { 0 };
-      no_userns (c, OG_USERNS_MISSING_UNSUPPORTED,
-                 og_xasprintf ("the pod's user and network namespaces cannot be made: %s", err.msg));
-      og_error_clear (&err);
-      ocigate_userns_release (&c->userns, &ignored);
-      og_error_clear (&ignored);
-      return -1;
+      og_cleanup_free char *why = og_steal_pointer (&err.msg);
+      return give_back (c, OG_USERNS_MISSING_UNSUPPORTED,
+                        og_xasprintf ("the pod's user and network namespaces cannot be made: %s", why));
     }
   c->join_kind = OG_USERNS_JOIN_SANDBOX;
   c->cni_netns = og_xstrdup (net);
@@ -256,22 +315,47 @@ pod_sandbox_network (struct create *c)
 
 /* The accepted sandbox's interfaces, from CNI's namespace into the pod's,
  * which then takes CNI's place at containerd's path.  Last, when nothing
- * else can refuse the create: a failure after a move leaves the pod
- * without its network, so the create fails (CNI's DEL cleans up). */
+ * else can refuse the create; a failure part-way moves the interfaces
+ * back to CNI's namespace (ocigate_pod_net_move) and fails the create. */
 static int
 move_pod_network (struct create *c, struct og_error *err)
 {
+  struct og_error ignored = { 0 };
   bool moved;
 
   if (c->cni_netns == NULL || !c->userns.staged)
     return 0;
-  if (ocigate_pod_net_move (c->cni_fd, c->userns.netfd, &moved, err) < 0
-      || ocigate_pod_net_replace (c->cni_netns, c->cni_fd, c->userns.netfd, err) < 0)
+  if (ocigate_pod_net_move (c->cni_fd, c->userns.netfd, &moved, err) < 0)
     return og_error_wrap (err, "the pod's network");
+  if (ocigate_pod_net_replace (c->cni_netns, c->cni_fd, c->userns.netfd, &c->net_replaced, err) < 0)
+    {
+      ocigate_pod_net_move (c->userns.netfd, c->cni_fd, &moved, &ignored);
+      og_error_clear (&ignored);
+      return og_error_wrap (err, "the pod's network");
+    }
+  c->net_moved = true;
   og_decisions_add (&c->r->decisions, "user_namespace", OG_DECISION_MUTATE, "linux.namespaces", NULL, NULL,
                     "the pod's interfaces moved from %s into the pod's network namespace (%s)", c->cni_netns,
                     c->userns.net_path);
   return 0;
+}
+
+/* A create that fails after move_pod_network: CNI's namespace back at its
+ * path, with the interfaces (best effort: the create fails anyway). */
+static void
+undo_pod_network (struct create *c)
+{
+  struct og_error ignored = { 0 };
+  bool done;
+
+  if (!c->net_moved)
+    return;
+  if (c->net_replaced)
+    ocigate_pod_net_replace (c->cni_netns, c->userns.netfd, c->cni_fd, &done, &ignored);
+  og_error_clear (&ignored);
+  ocigate_pod_net_move (c->userns.netfd, c->cni_fd, &done, &ignored);
+  og_error_clear (&ignored);
+  c->net_moved = false;
 }
 
 /* Allocate a host id range and stage the idmapped rootfs.  When that
@@ -341,12 +425,7 @@ setup_userns (struct create *c)
   if (allocate (c) < 0 || pod_sandbox_network (c) < 0)
     return;
   if (ocigate_userns_stage (&c->userns, fd, root, id, &err) < 0)
-    {
-      struct og_error ignored = { 0 };
-      no_userns (c, OG_USERNS_MISSING_UNSUPPORTED, og_steal_pointer (&err.msg));
-      ocigate_userns_release (&c->userns, &ignored);
-      og_error_clear (&ignored);
-    }
+    give_back (c, OG_USERNS_MISSING_UNSUPPORTED, og_steal_pointer (&err.msg));
 }
 
 static int
@@ -614,6 +693,7 @@ create (struct ocigate_run *r, bool restore, struct og_error *err)
   ctx.userns_join = c.userns.staged ? c.userns.join_path : NULL;
   ctx.userns_join_kind = c.join_kind;
   ctx.userns_owner = c.userns.owner_id;
+  ctx.userns_joined_ns = c.userns.staged ? c.userns.joined_path : NULL;
   ctx.pod_netns = c.userns.staged ? c.userns.net_path : NULL;
   ctx.userns_engine = c.engine_userns ? &c.engine_range : NULL;
   ctx.userns_engine_judged = c.engine_judged;
@@ -632,7 +712,10 @@ create (struct ocigate_run *r, bool restore, struct og_error *err)
     return OCIGATE_ERROR;
   og_judged_sources_free (&c.judged);
   if (og_json_write (c.spec, false, &out, &out_len, err) < 0 || ocigate_bundle_write (&c.bundle, out, out_len, err) < 0)
-    return OCIGATE_ERROR;
+    {
+      undo_pod_network (&c);
+      return OCIGATE_ERROR;
+    }
   ocigate_userns_reap (&c.userns);
   if (c.userns.allocated || c.userns.binds_staged)
     {

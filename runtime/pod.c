@@ -19,18 +19,24 @@
  * loudly in the audit); "required" refuses it.
  */
 #include <config.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "ocigate/util.h"
 #include "pod.h"
+
+#define POD_NSFS_MAGIC 0x6e736673
 
 const char *
 ocigate_pod_joined_netns (const struct og_json *spec)
@@ -58,7 +64,14 @@ ocigate_pod_netns_open (const char *path)
     return -1;
   snprintf (self, sizeof self, "/proc/self/fd/%d", pfd);
   /* O_PATH first: only an nsfs file is opened for real (a FIFO would block) */
-  if (fstat (pfd, &st) < 0 || !S_ISREG (st.st_mode) || (fd = open (self, O_RDONLY | O_CLOEXEC)) < 0)
+  if (fstat (pfd, &st) < 0)
+    return -1;
+  if (!S_ISREG (st.st_mode))
+    {
+      errno = EINVAL; /* not a namespace file */
+      return -1;
+    }
+  if ((fd = open (self, O_RDONLY | O_CLOEXEC)) < 0)
     return -1;
   if (ioctl (fd, NS_GET_NSTYPE) != CLONE_NEWNET)
     {
@@ -110,5 +123,62 @@ ocigate_pod_netns_is_hosts (int fd)
   for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
     if (stat (hosts[i], &host) == 0 && og_same_file (&at, &host))
       return whose[i];
+  return NULL;
+}
+
+bool
+ocigate_pod_netns_owned_by (const char *path, int userns)
+{
+  og_cleanup_close int fd = ocigate_pod_netns_open (path), ufd = -1;
+  struct stat owner, want;
+
+  if (fd < 0 || userns <= 0)
+    return false;
+  ufd = ioctl (fd, NS_GET_USERNS);
+  return ufd >= 0 && fstat (ufd, &owner) == 0 && fstat (userns, &want) == 0 && og_same_file (&owner, &want);
+}
+
+/* A process whose network namespace is the one open at fd (0: none seen).
+ * Threads that entered it alone (setns) are not seen: a namespace CNI has
+ * just made has neither. */
+static long
+netns_holder (int fd)
+{
+  og_cleanup_dir DIR *d = opendir ("/proc");
+  struct stat ns, st;
+  struct dirent *e;
+  char path[64];
+
+  if (d == NULL || fstat (fd, &ns) < 0)
+    return 0;
+  while ((e = readdir (d)) != NULL)
+    {
+      if (!isdigit ((unsigned char)e->d_name[0]))
+        continue;
+      snprintf (path, sizeof path, "/proc/%.20s/ns/net", e->d_name);
+      if (stat (path, &st) == 0 && og_same_file (&st, &ns))
+        return strtol (e->d_name, NULL, 10);
+    }
+  return 0;
+}
+
+char *
+ocigate_pod_netns_not_cni (const char *path, int fd)
+{
+  og_cleanup_close int at = open (path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  struct stat a, b;
+  struct statfs sfs;
+  long holder;
+
+  /* what containerd keeps: the namespace bind-mounted at the path itself */
+  if (at < 0 || fstatfs (at, &sfs) < 0 || sfs.f_type != POD_NSFS_MAGIC || fstat (at, &a) < 0 || fstat (fd, &b) < 0
+      || !og_same_file (&a, &b))
+    return og_xasprintf ("%s is not a network namespace mounted at that path (a symbolic link, a /proc/<pid>/ns/net "
+                         "link or another file): not the one CNI made for the pod",
+                         path);
+  holder = netns_holder (fd);
+  if (holder)
+    return og_xasprintf ("the network namespace %s is in use by process %ld: not one CNI has just made for the pod",
+                         path, holder);
   return NULL;
 }

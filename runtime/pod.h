@@ -22,6 +22,15 @@ bool ocigate_pod_netns_host_owned (const char *path);
 /* Whose the network namespace open at fd is when it is pid 1's or ours
  * (or unknown), else NULL. */
 const char *ocigate_pod_netns_is_hosts (int fd);
+/* Does the user namespace open at `userns` own the network namespace at
+ * path (false when unknown)? */
+bool ocigate_pod_netns_owned_by (const char *path, int userns);
+/* Why the network namespace at path, open at fd, is not one CNI has just
+ * made for a pod's sandbox (caller frees), or NULL: it must be mounted at
+ * the path itself, as containerd keeps it (no symbolic link, no
+ * /proc/<pid>/ns/net), and no process may be in it yet.  Not stopped: a
+ * namespace of another pod whose sandbox has not started yet. */
+char *ocigate_pod_netns_not_cni (const char *path, int fd);
 /* Why a pod's app container cannot get a user namespace of ocigate's
  * (caller frees), or NULL: it joins a network namespace that the host's
  * user namespace owns (its sandbox runs without one).  Never for the
@@ -29,14 +38,15 @@ const char *ocigate_pod_netns_is_hosts (int fd);
 char *ocigate_pod_netns_unmappable (const struct og_engine_facts *f, const struct og_json *spec);
 
 /* Move every interface but lo of the network namespace `from` (CNI's) into
- * `to` (the pod's), with its addresses and routes (pod_net.c).  *moved:
- * an interface left `from` (then a failure leaves the pod without its
- * network: the create must fail). */
+ * `to` (the pod's), with its addresses and routes (pod_net.c).  A failure
+ * moves what had moved back into `from`, configured as before; *moved:
+ * some of it could not go back (the pod is left without its network). */
 int ocigate_pod_net_move (int from, int to, bool *moved, struct og_error *err);
 /* Where containerd keeps CNI's namespace `from` mounted at `path`, mount
- * `to` there instead: CNI's DEL, port-forward and containerd's removal of
- * the file then act on the pod's real network.  Any other path is left
- * alone. */
-int ocigate_pod_net_replace (const char *path, int from, int to, struct og_error *err);
+ * `to` there instead (*replaced): CNI's DEL, port-forward and containerd's
+ * removal of the file then act on the pod's real network.  Any other path
+ * is left alone; a failure leaves `from` there.  (`from` and `to` swapped:
+ * undone.) */
+int ocigate_pod_net_replace (const char *path, int from, int to, bool *replaced, struct og_error *err);
 
 #endif

@@ -10,9 +10,14 @@
  * path containerd keeps, so CNI's DEL, port-forward and containerd's own
  * removal act on the pod's real network.
  * Not carried over: sysctls and firewall rules CNI set inside the
- * namespace, neighbour entries, policy routing rules, IPv6 addresses the
- * kernel makes itself (link-local, autoconfigured) and routes it learned
- * from router advertisements: they come back by themselves or not at all.
+ * namespace, neighbour entries, policy routing rules, addresses on lo, IPv6
+ * addresses the kernel makes itself (link-local, autoconfigured) and
+ * routes it learned from router advertisements: they come back by
+ * themselves or not at all.  Links the pod's namespace has already by
+ * name (the kernel's fallback tunnel devices) stay: it has its own.
+ * A route that cannot be made again without
+ * them (its source an address of lo) fails the create, and whatever had
+ * moved goes back to CNI's namespace as it was.
  */
 #include <config.h>
 #include <errno.h>
@@ -370,7 +375,9 @@ add_route (struct nl *to, const struct pod_net *p, const struct nlmsghdr *old, s
   int oif = route_oif (old, &multipath);
 
   *rt = *o;
-  rt->rtm_flags = 0; /* RTNH_F_LINKDOWN and friends are the kernel's to say */
+  /* RTNH_F_LINKDOWN and friends are the kernel's to say; "onlink" (a
+   * gateway outside the link's prefixes) was CNI's */
+  rt->rtm_flags = o->rtm_flags & RTNH_F_ONLINK;
   mnl_attr_put_u32 (nlh, RTA_OIF, (uint32_t)new_index (p, oif));
   mnl_attr_for_each (a, old, sizeof *o)
   {
@@ -404,11 +411,43 @@ configure (struct nl *to, struct pod_net *p, struct og_error *err)
   return 0;
 }
 
+/* Links `to` has already by name stay: the kernel makes its fallback
+ * tunnel devices (tunl0 where ipip is loaded, as for Calico's IPIP mode;
+ * sit0, ip6tnl0, gre0...) in every namespace, and will not move one
+ * (netns-local); the pod's namespace has its own. */
 static int
-read_pod_net (struct nl *from, struct pod_net *p, struct og_error *err)
+drop_present (struct nl *to, struct pod_net *p, struct og_error *err)
 {
-  if (dump (from, RTM_GETLINK, link_cb, p) < 0 || dump (from, RTM_GETADDR, addr_cb, p) < 0
-      || dump (from, RTM_GETROUTE, route_cb, p) < 0)
+  struct pod_net *there = og_xmalloc (sizeof *there);
+  size_t kept = 0;
+
+  memset (there, 0, sizeof *there);
+  if (dump (to, RTM_GETLINK, link_cb, there) < 0)
+    {
+      free (there);
+      return og_error_set (err, errno, "cannot list the links of the pod's network namespace");
+    }
+  for (size_t i = 0; i < p->n_links; i++)
+    {
+      bool present = false;
+      for (size_t j = 0; j < there->n_links && !present; j++)
+        present = strcmp (there->links[j].name, p->links[i].name) == 0;
+      if (!present)
+        p->links[kept++] = p->links[i];
+    }
+  p->n_links = kept;
+  free (there);
+  return 0;
+}
+
+static int
+read_pod_net (struct nl *from, struct nl *to, struct pod_net *p, struct og_error *err)
+{
+  if (dump (from, RTM_GETLINK, link_cb, p) < 0)
+    return og_error_set (err, errno, "cannot read the pod's network configuration");
+  if (drop_present (to, p, err) < 0)
+    return -1;
+  if (dump (from, RTM_GETADDR, addr_cb, p) < 0 || dump (from, RTM_GETROUTE, route_cb, p) < 0)
     return og_error_set (err, errno, "cannot read the pod's network configuration");
   if (p->overflow)
     return og_error_set (err, 0,
@@ -424,12 +463,38 @@ static void close_nl_pair (struct nl (*pair)[2])
   nl_close (&(*pair)[1]);
 }
 
+/* A failure after links moved: the first n go back from `to` into `from`
+ * (found by name there: `to` numbered them), with their addresses and
+ * routes, so a failed create leaves CNI's namespace as it was. */
+static int move_back (struct nl (*nl)[2], struct pod_net *p, size_t n, int from, struct og_error *err)
+{
+  struct pod_net *now = og_xmalloc (sizeof *now);
+  size_t moved = p->n_links;
+  int r = 0;
+
+  memset (now, 0, sizeof *now);
+  if (dump (&(*nl)[1], RTM_GETLINK, link_cb, now) < 0)
+    r = og_error_set (err, errno, "cannot list the links of the pod's network namespace");
+  for (size_t i = 0; r == 0 && i < n; i++)
+    for (size_t j = 0; j < now->n_links; j++)
+      if (strcmp (now->links[j].name, p->links[i].name) == 0)
+        r = move_link (&(*nl)[1], &now->links[j], from, err);
+  free (now);
+  /* only what went back is configured again there */
+  p->n_links = n;
+  if (r == 0)
+    r = configure (&(*nl)[0], p, err);
+  p->n_links = moved;
+  return r;
+}
+
 int
 ocigate_pod_net_move (int from, int to, bool *moved, struct og_error *err)
 {
   __attribute__ ((cleanup (close_nl_pair))) struct nl nl[2] = { { 0 } };
   og_cleanup_close int home = open ("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   struct pod_net *p = og_xmalloc (sizeof *p);
+  size_t n = 0;
   int r = -1;
 
   *moved = false;
@@ -437,16 +502,24 @@ ocigate_pod_net_move (int from, int to, bool *moved, struct og_error *err)
   if (home < 0)
     og_error_set (err, errno, "cannot open /proc/self/ns/net");
   else if (nl_open_in (&nl[0], from, home, err) == 0 && nl_open_in (&nl[1], to, home, err) == 0
-           && read_pod_net (&nl[0], p, err) == 0)
+           && read_pod_net (&nl[0], &nl[1], p, err) == 0)
     {
       r = 0;
-      for (size_t i = 0; r == 0 && i < p->n_links; i++)
-        {
-          r = move_link (&nl[0], &p->links[i], to, err);
-          *moved |= r == 0;
-        }
+      for (; r == 0 && n < p->n_links; n += r == 0)
+        r = move_link (&nl[0], &p->links[n], to, err);
       if (r == 0)
         r = configure (&nl[1], p, err);
+      if (r < 0 && n > 0)
+        {
+          struct og_error back = { 0 };
+          if (move_back (&nl, p, n, from, &back) < 0)
+            {
+              og_cleanup_free char *first = og_steal_pointer (&err->msg);
+              *moved = true;
+              og_error_set (err, 0, "%s; the interfaces moved cannot go back: %s", first, back.msg);
+            }
+          og_error_clear (&back);
+        }
     }
   pod_net_free (p);
   free (p);
@@ -454,20 +527,28 @@ ocigate_pod_net_move (int from, int to, bool *moved, struct og_error *err)
 }
 
 int
-ocigate_pod_net_replace (const char *path, int from, int to, struct og_error *err)
+ocigate_pod_net_replace (const char *path, int from, int to, bool *replaced, struct og_error *err)
 {
   struct stat at, cni;
   char self[64];
 
+  *replaced = false;
   /* only CNI's namespace file as containerd mounted it: a /proc/<pid>/ns
    * path (or anything else) is left alone */
   if (strncmp (path, "/proc/", 6) == 0 || lstat (path, &at) < 0 || !S_ISREG (at.st_mode) || fstat (from, &cni) < 0
       || !og_same_file (&at, &cni))
     return 0;
   if (umount2 (path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-    return og_error_set (err, errno, "cannot unmount CNI's network namespace at %s", path);
+    return og_error_set (err, errno, "cannot unmount the network namespace at %s", path);
   snprintf (self, sizeof self, "/proc/self/fd/%d", to);
-  if (mount (self, path, NULL, MS_BIND, NULL) < 0)
-    return og_error_set (err, errno, "cannot mount the pod's network namespace at %s", path);
-  return 0;
+  if (mount (self, path, NULL, MS_BIND, NULL) == 0)
+    {
+      *replaced = true;
+      return 0;
+    }
+  og_error_set (err, errno, "cannot mount the network namespace at %s", path);
+  /* the one that was there, back (best effort: the create fails anyway) */
+  snprintf (self, sizeof self, "/proc/self/fd/%d", from);
+  mount (self, path, NULL, MS_BIND, NULL);
+  return -1;
 }

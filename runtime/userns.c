@@ -15,7 +15,8 @@
  * container (a JSON object: start, size, root, id, pid, pid_start; key =
  * digest of root and id), <state>/stage/<key>/{rootfs, binds/<index>,
  * owner} and, for a container that shares another's user namespace,
- * <state>/stage/<key>/ns/user.  <key> is root:<the container's root gid>,
+ * <state>/stage/<key>/ns/user with the pid or network namespace it joins
+ * for that (ns/pid, ns/net); a pod's sandbox has ns/user and ns/net.  <key> is root:<the container's root gid>,
  * 0710: the key is no secret (a hash of --root and the id), the directory is.
  */
 #include <config.h>
@@ -412,6 +413,18 @@ take_owner (const char *rec, const struct stat *owner, int *ufd, struct ocigate_
   record_clear (&r);
 }
 
+/* The namespace judged by joined_owner, kept to be pinned: runc (1.2 and
+ * later) joins the other namespaces before the user namespace, as host
+ * root, so a path that names another namespace by then (a recycled pid in
+ * /proc/<pid>/ns/...) would be joined whatever owns it. */
+static int
+keep_joined (struct ocigate_userns *u, int *fd, int type)
+{
+  u->joined_fd = og_steal_fd (fd);
+  u->joined_name = type == CLONE_NEWNET ? "net" : "pid";
+  return 0;
+}
+
 /* A container that joins the pid namespace at `path` must share the user
  * namespace that owns it (procfs is mounted for the pid namespace, which
  * only its owner may do); so must one that joins its pod's network
@@ -457,11 +470,11 @@ joined_owner (const char *state_dir, const char *root, const char *path, int typ
       og_cleanup_free char *key = key_of (root, owner);
       og_cleanup_free char *rec = og_xasprintf ("%s/%s", dir, key);
       take_owner (rec, &owner_st, &ufd, u);
-      return u->foreign_pidns ? og_error_set (err, 0,
-                                              "the %s namespace %s does not belong to the user namespace ocigate "
-                                              "gave to container %s",
-                                              what, path, owner)
-                              : 0;
+      if (u->foreign_pidns)
+        return og_error_set (err, 0,
+                             "the %s namespace %s does not belong to the user namespace ocigate gave to container %s",
+                             what, path, owner);
+      return keep_joined (u, &fd, type);
     }
   d = opendir (dir);
   while (d && u->foreign_pidns && (e = readdir (d)) != NULL)
@@ -478,7 +491,7 @@ joined_owner (const char *state_dir, const char *root, const char *path, int typ
                          "the %s namespace %s belongs to a user namespace that ocigate did not give to an existing "
                          "container",
                          what, path);
-  return 0;
+  return keep_joined (u, &fd, type);
 }
 
 /* Bind the namespace open at fd at <stage>/ns/<name>: runc joins the
@@ -514,7 +527,7 @@ pin_userns (struct ocigate_userns *u, struct og_error *err)
 static void
 release_pins (const char *stage_dir)
 {
-  static const char *const names[] = { "user", "net" };
+  static const char *const names[] = { "user", "net", "pid" };
   og_cleanup_free char *dir = og_xasprintf ("%s/ns", stage_dir);
 
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -626,7 +639,8 @@ ocigate_userns_allocate (const char *state_dir, const struct og_policy *p, const
   if (write_record (u->record, &u->range, root, id, err) < 0)
     return -1;
   u->allocated = true;
-  if (u->join_fd > 0 && pin_userns (u, err) < 0)
+  if ((u->join_fd > 0 && pin_userns (u, err) < 0)
+      || (u->joined_fd > 0 && pin_ns (u, u->joined_fd, u->joined_name, &u->joined_path, err) < 0))
     {
       struct og_error ignored = { 0 };
       ocigate_userns_release (u, &ignored);
@@ -1101,6 +1115,9 @@ ocigate_userns_free (struct ocigate_userns *u)
     close (u->join_fd);
   if (u->netfd > 0)
     close (u->netfd);
+  if (u->joined_fd > 0)
+    close (u->joined_fd);
+  free (u->joined_path);
   free (u->net_path);
   free (u->record);
   free (u->stage_dir);

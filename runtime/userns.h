@@ -30,6 +30,10 @@ struct ocigate_userns
   int join_fd;     /* that user namespace (0: none) */
   char *join_path; /* pinned at <stage_dir>/ns/user: what runc joins */
   char *owner_id;  /* the container it was made for */
+  /* ... and the pid or network namespace joined, as judged */
+  int joined_fd;           /* 0: none */
+  const char *joined_name; /* "pid" or "net" */
+  char *joined_path;       /* pinned at <stage_dir>/ns/<joined_name>: what runc joins */
   /* a pod's sandbox (ocigate_userns_pod_network): a network namespace the
    * pod's user namespace (nsfd, pinned at join_path) owns */
   int netfd;                      /* 0: none */

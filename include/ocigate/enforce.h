@@ -72,6 +72,7 @@ struct og_enforce_ctx
   const char *userns_join;              /* with a range: join this user namespace (see userns_join_kind) */
   enum og_userns_join userns_join_kind; /* why */
   const char *userns_owner;             /* the container it was made for */
+  const char *userns_joined_ns;         /* ... the pid (JOIN_PID) or network (JOIN_POD) namespace judged, pinned */
   const char *pod_netns;                /* a pod's sandbox: its network namespace (owned by userns_join) */
   /* the CRI's own user namespace (Kubernetes hostUsers: false), joined by
    * the config's path, its range checked by the runtime; NULL: none */

@@ -1388,6 +1388,53 @@ START_TEST (userns_without_and_shared)
 }
 END_TEST
 
+/* A pod's container joins its sandbox's network namespace, as judged: the
+ * path becomes the runtime's pin (runc 1.2 and later join it as host root,
+ * before the user namespace); the pid namespace, new, is left alone. */
+START_TEST (userns_joined_namespace_pinned)
+{
+  og_cleanup_policy struct og_policy *p = th_profile ("default.json");
+  og_cleanup_json struct og_json *spec
+      = spec_from ("{\"process\":{},\"root\":{\"path\":\"rootfs\"},\"linux\":{\"namespaces\":[{\"type\":\"pid\"},"
+                   "{\"type\":\"network\",\"path\":\"/proc/42/ns/net\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
+                   "{\"type\":\"mount\"}]}}");
+  const struct og_userns_range range = { 1065536, 65536 };
+  struct og_enforce_ctx ctx = { .policy = p,
+                                .bundle = th_tmpdir (),
+                                .container_id = "x",
+                                .userns = &range,
+                                .userns_join = "/s/ns/user",
+                                .userns_join_kind = OG_USERNS_JOIN_POD,
+                                .userns_owner = "sb",
+                                .userns_joined_ns = "/s/ns/net" };
+  struct og_decisions d = { 0 };
+  struct og_error err = { 0 };
+  struct og_json *ns;
+  bool pinned = false;
+
+  p->userns.mode = OG_USERNS_REQUIRED;
+  p->namespaces.action = OG_ACTION_AUDIT; /* /proc/42 is whatever process this host has */
+  ck_assert_int_eq (og_enforce_config (&ctx, spec, &d, &err), 0);
+  ck_assert (!og_decisions_refused (&d));
+  ns = og_json_path (spec, "linux", "namespaces", NULL);
+  for (size_t i = 0; i < ns->n; i++)
+    {
+      const char *type = og_json_get (ns->vals[i], "type")->text;
+      struct og_json *path = og_json_get (ns->vals[i], "path");
+      if (strcmp (type, "network") == 0)
+        ck_assert_str_eq (path->text, "/s/ns/net");
+      else if (strcmp (type, "pid") == 0)
+        ck_assert_ptr_null (path);
+    }
+  for (size_t i = 0; i < d.n && !pinned; i++)
+    pinned = d.v[i].kind == OG_DECISION_MUTATE
+             && strstr (d.v[i].reason, "the network namespace judged at /proc/42/ns/net, pinned") != NULL;
+  ck_assert (pinned);
+  og_decisions_clear (&d);
+  th_cleanup ();
+}
+END_TEST
+
 START_TEST (unified_judged)
 {
   og_cleanup_policy struct og_policy *p = th_profile ("default.json");
@@ -2332,6 +2379,7 @@ suite (void)
   tcase_add_test (unit, lsm_skipped_and_recorded);
   tcase_add_test (unit, userns_mappings);
   tcase_add_test (unit, userns_without_and_shared);
+  tcase_add_test (unit, userns_joined_namespace_pinned);
   tcase_add_test (unit, update_fixture_within_policy);
   tcase_add_test (unit, update_cannot_lift_limits);
   tcase_add_test (unit, update_leaves_the_rest);
