@@ -278,23 +278,23 @@ pod_sandbox_network (struct create *c)
 
   if (!c->facts.cri_sandbox || net == NULL)
     return 0;
+  /* opened once: the namespace judged here is the one whose interfaces
+   * move; never the host's own (its interfaces are not the pod's) */
+  c->cni_fd = ocigate_pod_netns_open (net);
+  if (c->cni_fd < 0)
+    return give_back (c, OG_USERNS_MISSING_REFUSED,
+                      og_xasprintf ("the pod's network namespace %s is not the pod's to move (cannot be opened: %s)",
+                                    net, errno == EINVAL ? "not a network namespace" : strerror (errno)));
   /* CNI makes it in the host's user namespace: one another user namespace
    * owns is another pod's (ocigate moved its network there already) */
-  if (!ocigate_pod_netns_host_owned (net))
+  if (!ocigate_pod_netns_fd_host_owned (c->cni_fd))
     return give_back (c, OG_USERNS_MISSING_REFUSED,
                       og_xasprintf ("the pod's network namespace %s belongs to another user namespace (another "
                                     "pod's): not one CNI has just made for the pod",
                                     net));
-  /* opened once: the namespace judged here is the one whose interfaces
-   * move; never the host's own (its interfaces are not the pod's) */
-  c->cni_fd = ocigate_pod_netns_open (net);
-  whose = c->cni_fd >= 0    ? ocigate_pod_netns_is_hosts (c->cni_fd)
-          : errno == EINVAL ? "not a network namespace"
-                            : strerror (errno);
-  if (whose)
+  if ((whose = ocigate_pod_netns_is_hosts (c->cni_fd)) != NULL)
     return give_back (c, OG_USERNS_MISSING_REFUSED,
-                      og_xasprintf ("the pod's network namespace %s is not the pod's to move (%s%s)", net,
-                                    c->cni_fd < 0 ? "cannot be opened: " : "it is ", whose));
+                      og_xasprintf ("the pod's network namespace %s is not the pod's to move (it is %s)", net, whose));
   /* nor another process's (another pod's, a container's of another
    * engine): only a namespace CNI has just made, where containerd keeps it */
   if ((msg = ocigate_pod_netns_not_cni (net, c->cni_fd)) != NULL)

@@ -82,19 +82,35 @@ ocigate_pod_netns_open (const char *path)
   return fd;
 }
 
+/* Is the user namespace that owns the namespace open at fd the one
+ * `want` (stat) describes?  (false when unknown) */
+static bool
+owner_is (int fd, const struct stat *want)
+{
+  og_cleanup_close int ufd = fd < 0 ? -1 : ioctl (fd, NS_GET_USERNS);
+  struct stat owner;
+
+  return ufd >= 0 && fstat (ufd, &owner) == 0 && og_same_file (&owner, want);
+}
+
 /* Unknown counts as the host's: a user namespace would fail the same way. */
+bool
+ocigate_pod_netns_fd_host_owned (int fd)
+{
+  og_cleanup_close int ufd = fd < 0 ? -1 : ioctl (fd, NS_GET_USERNS);
+  struct stat owner, host;
+
+  if (ufd < 0 || fstat (ufd, &owner) < 0 || stat ("/proc/self/ns/user", &host) < 0)
+    return true;
+  return og_same_file (&owner, &host);
+}
+
 bool
 ocigate_pod_netns_host_owned (const char *path)
 {
-  og_cleanup_close int fd = ocigate_pod_netns_open (path), ufd = -1;
-  struct stat owner, host;
+  og_cleanup_close int fd = ocigate_pod_netns_open (path);
 
-  if (fd < 0)
-    return true;
-  ufd = ioctl (fd, NS_GET_USERNS);
-  if (ufd < 0 || fstat (ufd, &owner) < 0 || stat ("/proc/self/ns/user", &host) < 0)
-    return true;
-  return owner.st_dev == host.st_dev && owner.st_ino == host.st_ino;
+  return ocigate_pod_netns_fd_host_owned (fd);
 }
 
 char *
@@ -129,13 +145,10 @@ ocigate_pod_netns_is_hosts (int fd)
 bool
 ocigate_pod_netns_owned_by (const char *path, int userns)
 {
-  og_cleanup_close int fd = ocigate_pod_netns_open (path), ufd = -1;
-  struct stat owner, want;
+  og_cleanup_close int fd = ocigate_pod_netns_open (path);
+  struct stat want;
 
-  if (fd < 0 || userns <= 0)
-    return false;
-  ufd = ioctl (fd, NS_GET_USERNS);
-  return ufd >= 0 && fstat (ufd, &owner) == 0 && fstat (userns, &want) == 0 && og_same_file (&owner, &want);
+  return userns > 0 && fstat (userns, &want) == 0 && owner_is (fd, &want);
 }
 
 /* A process whose network namespace is the one open at fd (0: none seen).

@@ -19,6 +19,8 @@ int ocigate_pod_netns_open (const char *path);
 /* Does the host's user namespace own the network namespace at path (or is
  * it unknown)? */
 bool ocigate_pod_netns_host_owned (const char *path);
+/* The same for the network namespace open at fd (-1: unknown). */
+bool ocigate_pod_netns_fd_host_owned (int fd);
 /* Whose the network namespace open at fd is when it is pid 1's or ours
  * (or unknown), else NULL. */
 const char *ocigate_pod_netns_is_hosts (int fd);
