@@ -11,57 +11,20 @@
 
 # shellcheck disable=SC2016,SC2154
 load helpers
+load pod-helpers
 
 setup_file() { og_setup_file; }
 
-setup() {
-	og_setup
-	state_setup
-	mkdir -p "$T/tasks"
-	make_policy '.cri = {task_dir: $tasks, runc_root: $root} | .namespaces.action = "audit" | .user_namespace.mode = "required"' \
-		--arg tasks "$T/tasks" --arg root "$ROOTDIR"
-	NET=
-	N=$((RANDOM % 200 + 20))
-	HOSTIF=ogp$RANDOM
-}
+setup() { pod_setup; }
 
-teardown() {
-	og_teardown
-	state_teardown
-	[ -z "$NET" ] || ip netns del "$NET" 2>/dev/null
-	ip link del "$HOSTIF" 2>/dev/null
-	true
-}
+teardown() { pod_teardown; }
 
-# pod_netns: $NET, with eth0 10.250.$N.2/24 (peer $HOSTIF, 10.250.$N.1 on
-# the host side) and a default route through the host side.
-pod_netns() {
-	NET=ogpod-$$-$RANDOM
-	ip netns add "$NET"
-	ip link add "$HOSTIF" type veth peer name "$HOSTIF-c"
-	ip link set "$HOSTIF-c" netns "$NET"
-	ip -n "$NET" link set "$HOSTIF-c" name eth0
-	ip -n "$NET" addr add "10.250.$N.2/24" dev eth0
-	ip -n "$NET" link set eth0 up
-	ip -n "$NET" link set lo up
-	ip -n "$NET" route add default via "10.250.$N.1"
-	ip addr add "10.250.$N.1/24" dev "$HOSTIF"
-	ip link set "$HOSTIF" up
-}
-
-# sandbox NETNS_PATH: $BUNDLE as the CRI's sandbox of pod $CID, in
-# <task_dir>/<id>, joining the network namespace at NETNS_PATH.
+# sandbox NETNS_PATH: $BUNDLE as the CRI's sandbox of pod $CID joining the
+# network namespace at NETNS_PATH, its probe showing the mapping, eth0's
+# address, the routes and sysfs's interfaces.
 sandbox() {
-	local probe='echo "uid_map: $(cat /proc/self/uid_map)"; ip -4 -o addr show eth0; ip route
+	cri_bundle sandbox "" "$1" 'echo "uid_map: $(cat /proc/self/uid_map)"; ip -4 -o addr show eth0; ip route
 echo "sysfs: $(ls /sys/class/net | tr "\n" " ")"'
-	make_bundle default "$probe"
-	mv "$BUNDLE" "$T/tasks/$CID"
-	BUNDLE="$T/tasks/$CID"
-	edit_config "$BUNDLE" '.root.path = $r
-		| .annotations = {"io.kubernetes.cri.container-type": "sandbox", "io.kubernetes.cri.sandbox-id": $id,
-			"io.kubernetes.cri.sandbox-uid": "uid-1", "io.kubernetes.cri.sandbox-namespace": "default"}
-		| .linux.namespaces |= map(if .type == "network" then .path = $net else . end)' \
-		--arg r "$BUNDLE/rootfs" --arg id "$CID" --arg net "$1"
 }
 
 @test "pod network: the sandbox's interface moves into a network namespace the pod's user namespace owns" {
@@ -70,12 +33,12 @@ echo "sysfs: $(ls /sys/class/net | tr "\n" " ")"'
 	og_userns "$CID" "$BUNDLE" run --bundle "$BUNDLE" "$CID"
 	assert_status 0
 	[[ "$(probe_value uid_map)" =~ ^0\ +[1-9][0-9]*\ +65536$ ]] || { show_run; fail "not mapped"; }
-	[[ "$output" == *"inet 10.250.$N.2/24"* ]] || { show_run; fail "no address inside"; }
-	[[ "$output" == *"default via 10.250.$N.1 dev eth0"* ]] || { show_run; fail "no default route inside"; }
+	[[ "$output" == *"inet 10.251.$N.2/24"* ]] || { show_run; fail "no address inside"; }
+	[[ "$output" == *"default via 10.251.$N.1 dev eth0"* ]] || { show_run; fail "no default route inside"; }
 	[[ "$(probe_value sysfs)" == *eth0* ]] || { show_run; fail "sysfs is not the pod's"; }
 	# the pod's namespace now sits where CNI's was: the address, and a user
 	# namespace that is not the host's owns it
-	ip -n "$NET" -4 -o addr show eth0 | grep -q "10.250.$N.2/24" || fail "$(ip -n "$NET" addr)"
+	ip -n "$NET" -4 -o addr show eth0 | grep -q "10.251.$N.2/24" || fail "$(ip -n "$NET" addr)"
 	jq -e 'select(.event == "create") | any(.decisions[]; .rule == "user_namespace"
 		and (.reason | test("interfaces moved from /run/netns/")))' "$AUDIT" >/dev/null || fail "$(cat "$AUDIT")"
 }
@@ -104,7 +67,7 @@ echo "sysfs: $(ls /sys/class/net | tr "\n" " ")"'
 	assert_status 0
 	[[ "$(probe_value uid_map)" =~ ^0\ +0\ +4294967295$ ]] ||
 		{ show_run; fail "mapped in audit mode"; }
-	ip -n "$NET" -4 -o addr show eth0 | grep -q "10.250.$N.2/24" || fail "eth0 left CNI's namespace"
+	ip -n "$NET" -4 -o addr show eth0 | grep -q "10.251.$N.2/24" || fail "eth0 left CNI's namespace"
 }
 
 @test "CRI user namespace: one that maps host root is refused, also with user namespaces off" {

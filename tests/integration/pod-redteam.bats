@@ -9,67 +9,20 @@
 
 # shellcheck disable=SC2016,SC2154
 load helpers
+load pod-helpers
 
 setup_file() { og_setup_file; }
 
 setup() {
-	og_setup
-	state_setup
-	mkdir -p "$T/tasks"
-	make_policy '.cri = {task_dir: $tasks, runc_root: $root} | .namespaces.action = "audit" | .user_namespace.mode = "required"' \
-		--arg tasks "$T/tasks" --arg root "$ROOTDIR"
-	NETS=()
-	HOSTIFS=()
+	pod_setup
 	HOLDER=
 	LINK=
 }
 
 teardown() {
-	local n
-	og_teardown
-	state_teardown
-	for n in "${NETS[@]}"; do ip netns del "$n" 2>/dev/null; done
-	for n in "${HOSTIFS[@]}"; do ip link del "$n" 2>/dev/null; done
 	[ -z "${HOLDER:-}" ] || kill "$HOLDER" 2>/dev/null
 	[ -z "${LINK:-}" ] || rm -f "$LINK"
-	true
-}
-
-# pod_netns: $NET, a namespace as CNI's bridge plugin leaves one: eth0
-# 10.251.$N.2/24 (its peer on the host 10.251.$N.1), a default route.
-pod_netns() {
-	local hostif=ogr$RANDOM
-	N=$((RANDOM % 200 + 20))
-	NET=ogred-$$-$RANDOM
-	NETS+=("$NET")
-	HOSTIFS+=("$hostif")
-	ip netns add "$NET"
-	ip link add "$hostif" type veth peer name "$hostif-c"
-	ip link set "$hostif-c" netns "$NET"
-	ip -n "$NET" link set "$hostif-c" name eth0
-	ip -n "$NET" addr add "10.251.$N.2/24" dev eth0
-	ip -n "$NET" link set eth0 up
-	ip -n "$NET" link set lo up
-	ip -n "$NET" route add default via "10.251.$N.1"
-	ip addr add "10.251.$N.1/24" dev "$hostif"
-	ip link set "$hostif" up
-}
-
-# cri_bundle TYPE SANDBOX NETNS_PATH [PROBE]: $BUNDLE (and $CID) as the
-# CRI's container of type TYPE (sandbox or container) of sandbox SANDBOX
-# ("" for a sandbox: its own id), in <task_dir>/<id>, joining the network
-# namespace at NETNS_PATH.
-cri_bundle() {
-	local type=$1 sandbox=$2 net=$3 probe=${4:-'echo "uid_map: $(cat /proc/self/uid_map)"; ip -4 -o addr show eth0'}
-	make_bundle default "$probe"
-	mv "$BUNDLE" "$T/tasks/$CID"
-	BUNDLE="$T/tasks/$CID"
-	[ -n "$sandbox" ] || sandbox=$CID
-	edit_config "$BUNDLE" '.root.path = $r
-		| .annotations = {"io.kubernetes.cri.container-type": $type, "io.kubernetes.cri.sandbox-id": $sb,
-			"io.kubernetes.cri.sandbox-uid": ("uid-" + $sb), "io.kubernetes.cri.sandbox-namespace": "default"}
-		| .linux.namespaces |= map(if .type == "network" then .path = $net else . end)' \
-		--arg r "$BUNDLE/rootfs" --arg type "$type" --arg sb "$sandbox" --arg net "$net"
+	pod_teardown
 }
 
 # start_detached: `ocigate run -d` of $BUNDLE as $CID with $STATE; fails
