@@ -642,6 +642,22 @@ undoes (const char *opt, const char *forced)
   return strcmp (opt, forced + 2) == 0 || (opt[0] == 'r' && strcmp (opt + 1, forced + 2) == 0);
 }
 
+/* A copy of a mount's options to rewrite ([] when it has none), and
+ * path = "<mpath>.options"; NULL (recorded) when they are not an array. */
+static struct og_json *
+options_copy (const struct mount_check *mc, const struct og_json *opts, const char *mpath, char path[64])
+{
+  if (strlen (mpath) + sizeof ".options" > 64)
+    abort (); /* mount_path's output is shorter */
+  memcpy (stpcpy (path, mpath), ".options", sizeof ".options");
+  if (opts && opts->type != OG_JSON_ARRAY)
+    {
+      og_rule_malformed (mc->d, "mounts", path, opts, "an array of strings");
+      return NULL;
+    }
+  return opts ? og_json_clone (opts) : og_json_new (OG_JSON_ARRAY);
+}
+
 static void
 force_options (const struct mount_check *mc, struct og_json *m, const char *mpath)
 {
@@ -653,15 +669,8 @@ force_options (const struct mount_check *mc, struct og_json *m, const char *mpat
 
   if (force == NULL || force[0] == NULL)
     return;
-  if (strlen (mpath) + sizeof ".options" > sizeof path)
-    abort (); /* mount_path's output is shorter */
-  memcpy (stpcpy (path, mpath), ".options", sizeof ".options");
-  if (opts && opts->type != OG_JSON_ARRAY)
-    {
-      og_rule_malformed (mc->d, "mounts", path, opts, "an array of strings");
-      return;
-    }
-  want = opts ? og_json_clone (opts) : og_json_new (OG_JSON_ARRAY);
+  if ((want = options_copy (mc, opts, mpath, path)) == NULL)
+    return;
   for (char **f = force; *f; f++)
     {
       for (size_t i = 0; i < want->n; i++)
@@ -706,15 +715,8 @@ readonly_bind (const struct mount_check *mc, struct og_json *m, const char *mpat
 
   if (!p->mounts.readonly_binds || pattern_names (mc, READONLY_EXCEPT, resolved))
     return;
-  if (strlen (mpath) + sizeof ".options" > sizeof path)
-    abort (); /* mount_path's output is shorter */
-  memcpy (stpcpy (path, mpath), ".options", sizeof ".options");
-  if (opts && opts->type != OG_JSON_ARRAY)
-    {
-      og_rule_malformed (mc->d, "mounts", path, opts, "an array of strings");
-      return;
-    }
-  want = opts ? og_json_clone (opts) : og_json_new (OG_JSON_ARRAY);
+  if ((want = options_copy (mc, opts, mpath, path)) == NULL)
+    return;
   for (size_t i = 0; i < want->n; i++)
     if (og_json_is_string (want->vals[i]) && writable_option (want->vals[i]->text))
       {
