@@ -75,6 +75,10 @@ bool og_rule_change (const struct og_enforce_ctx *ctx, enum og_action action, st
 void og_rule_refuse (const struct og_enforce_ctx *ctx, enum og_action action, struct og_decisions *d, const char *rule,
                      const char *path, char *value, const char *fmt, ...) __attribute__ ((format (printf, 7, 8)));
 
+/* mappings (a config's uidMappings or gidMappings) is exactly the one
+ * range r, container id 0 first. */
+bool og_rule_maps_to (const struct og_json *mappings, const struct og_userns_range *r);
+
 /* A value runc could not decode (wrong type, non-integer number): refused
  * whatever the action, since no rule can vouch for what it cannot read. */
 void og_rule_malformed (struct og_decisions *d, const char *rule, const char *path, const struct og_json *value,

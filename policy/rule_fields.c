@@ -160,19 +160,6 @@ idmap_option (const struct og_json *opts)
   return og_json_array_has_string (opts, "idmap") || og_json_array_has_string (opts, "ridmap");
 }
 
-/* mappings (uidMappings or gidMappings) is exactly the one range r. */
-static bool
-maps_to (const struct og_json *mappings, const struct og_userns_range *r)
-{
-  int64_t c, h, s;
-
-  return mappings && mappings->type == OG_JSON_ARRAY && mappings->n == 1
-         && og_json_int64 (og_json_get (mappings->vals[0], "containerID"), &c) == 0
-         && og_json_int64 (og_json_get (mappings->vals[0], "hostID"), &h) == 0
-         && og_json_int64 (og_json_get (mappings->vals[0], "size"), &s) == 0 && c == 0 && h == r->host_start
-         && s == r->size;
-}
-
 /* The CRI's own user namespace (Kubernetes hostUsers: false): containerd
  * idmaps a bind through the pod's mapping (its hostname and resolv.conf);
  * the runtime keeps that only for the engine's own files and named
@@ -181,8 +168,8 @@ static bool
 cri_pod_idmap (const struct og_enforce_ctx *ctx, const struct og_json *m)
 {
   return ctx->userns_engine && !idmap_option (og_json_get_set (m, "options"))
-         && maps_to (og_json_get_set (m, "uidMappings"), ctx->userns_engine)
-         && maps_to (og_json_get_set (m, "gidMappings"), ctx->userns_engine);
+         && og_rule_maps_to (og_json_get_set (m, "uidMappings"), ctx->userns_engine)
+         && og_rule_maps_to (og_json_get_set (m, "gidMappings"), ctx->userns_engine);
 }
 
 /* An idmapped mount decides which host ids own what the container writes

@@ -72,3 +72,16 @@ og_rule_process (const struct og_enforce_ctx *ctx, struct og_json *spec, struct 
   og_rule_malformed (d, rule, "process", process, "an object");
   return NULL;
 }
+
+/* mappings (uidMappings or gidMappings) is exactly the one range r. */
+bool
+og_rule_maps_to (const struct og_json *mappings, const struct og_userns_range *r)
+{
+  int64_t c, h, s;
+
+  return mappings && mappings->type == OG_JSON_ARRAY && mappings->n == 1
+         && og_json_int64 (og_json_get (mappings->vals[0], "containerID"), &c) == 0
+         && og_json_int64 (og_json_get (mappings->vals[0], "hostID"), &h) == 0
+         && og_json_int64 (og_json_get (mappings->vals[0], "size"), &s) == 0 && c == 0 && h == r->host_start
+         && s == r->size;
+}

@@ -28,19 +28,6 @@ mapping (const struct og_userns_range *r)
   return list;
 }
 
-static bool
-same_mapping (const struct og_json *have, const struct og_userns_range *r)
-{
-  int64_t c, h, s;
-
-  if (have == NULL || have->type != OG_JSON_ARRAY || have->n != 1)
-    return false;
-  return og_json_int64 (og_json_get (have->vals[0], "containerID"), &c) == 0
-         && og_json_int64 (og_json_get (have->vals[0], "hostID"), &h) == 0
-         && og_json_int64 (og_json_get (have->vals[0], "size"), &s) == 0 && c == 0 && h == r->host_start
-         && s == r->size;
-}
-
 static void
 set_mappings (const struct og_enforce_ctx *ctx, struct og_json *linux_, const char *key, struct og_decisions *d)
 {
@@ -48,7 +35,7 @@ set_mappings (const struct og_enforce_ctx *ctx, struct og_json *linux_, const ch
   og_cleanup_json struct og_json *want = mapping (ctx->userns);
   og_cleanup_free char *path = og_xasprintf ("linux.%s", key);
 
-  if (same_mapping (have, ctx->userns))
+  if (og_rule_maps_to (have, ctx->userns))
     return;
   if (og_rule_change (ctx, OG_ACTION_ENFORCE, d, "user_namespace", path, og_json_to_text (have), og_json_to_text (want),
                       "container ids map to the host range %" PRId64 "-%" PRId64 " from the policy pool",
